@@ -1,0 +1,3 @@
+from villagectl.cli.main import run
+
+run()

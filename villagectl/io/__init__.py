@@ -1,0 +1,1 @@
+"""Reading spreadsheets, lossless write-back, locks and backups."""

@@ -1,0 +1,106 @@
+"""Checks on an untrusted file before any parser sees it (DESIGN §6)."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from villagectl.errors import DataError, Location, Problem
+from villagectl.io.filetype import sniff
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_file_bytes: int = 100 * 1024 * 1024
+    max_unpacked_bytes: int = 400 * 1024 * 1024
+    max_ratio: float = 200.0  # real sheets compress 5–50×; bombs 1000×
+    max_cells: int = 5_000_000  # claimed by a <dimension>
+    max_parts: int = 10_000
+
+
+DEFAULT_LIMITS = Limits()
+
+_DIM_RE = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?\"")
+
+
+def col_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n
+
+
+def col_letters(n: int) -> str:
+    """1 → A, 27 → AA."""
+    out = ""
+    while n:
+        n, rem = divmod(n - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def _refuse(path: Path, message: str) -> DataError:
+    return DataError(message, [Problem(Location(file=path.name), message)])
+
+
+def check_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
+    """Raise DataError if the file is not a sane spreadsheet; return its kind."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise _refuse(path, f"无法读取文件：{exc.strerror or exc}") from None
+    kind = sniff(path)
+    if kind == "empty":
+        raise _refuse(path, "文件是空的（0 字节），请让填表人重新发送")
+    if kind in ("unknown",):
+        raise _refuse(path, "不是电子表格文件（不是 xlsx、xls 或 ods），请检查是否发错了文件")
+    if kind == "damaged":
+        raise _refuse(path, "文件已损坏，无法打开（可能没有传完整），请让填表人重新发送")
+    if size > limits.max_file_bytes:
+        raise _refuse(path, f"文件太大（{size // 1024 // 1024} MB），超过上限 {limits.max_file_bytes // 1024 // 1024} MB")
+    if kind in ("xlsx", "ods"):
+        _check_zip(path, limits)
+    return kind
+
+
+def _check_zip(path: Path, limits: Limits) -> None:
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise _refuse(path, "文件已损坏，无法打开（可能没有传完整），请让填表人重新发送") from None
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > limits.max_parts:
+            raise _refuse(path, "文件内部结构异常（部件过多），拒绝读取")
+        total = 0
+        for info in infos:
+            total += info.file_size
+            if info.file_size > 1_000_000 and info.compress_size and (
+                info.file_size / info.compress_size > limits.max_ratio
+            ):
+                raise _refuse(path, "文件压缩比异常（疑似“压缩炸弹”），拒绝读取")
+        if total > limits.max_unpacked_bytes:
+            raise _refuse(path, f"文件解压后过大（{total // 1024 // 1024} MB），拒绝读取")
+        for info in infos:
+            if not info.filename.endswith((".xml", ".rels")):
+                continue
+            try:
+                with zf.open(info) as fh:
+                    head = fh.read(4096)
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+                raise _refuse(path, "文件已损坏，无法打开（可能没有传完整），请让填表人重新发送") from None
+            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                raise _refuse(path, "文件包含不允许的 XML 声明（DTD/实体），拒绝读取")
+            match = _DIM_RE.search(head)
+            if match and match.group(3):
+                rows = int(match.group(4)) - int(match.group(2)) + 1
+                cols = col_number(match.group(3).decode()) - col_number(match.group(1).decode()) + 1
+                if rows * cols > limits.max_cells:
+                    ref = b"".join(g or b"" for g in match.groups()).decode()
+                    raise _refuse(
+                        path,
+                        f"工作表声明的范围过大（{match.group(1).decode()}{match.group(2).decode()}:"
+                        f"{match.group(3).decode()}{match.group(4).decode()}），请在 Excel 中删除多余的空行空列后另存再试",
+                    )

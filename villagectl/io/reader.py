@@ -1,0 +1,93 @@
+"""Read workbooks into plain rows with python-calamine (DESIGN §6).
+
+Rows are A1-anchored lists so that ``rows[r][c]`` is Excel cell
+``col_letters(c + 1) + str(r + 1)``; empty cells are ``""``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import python_calamine
+
+from villagectl.errors import DataError, Location, Problem
+from villagectl.io.preflight import col_letters
+
+Cell = str | float | int | bool | dt.date | dt.datetime | dt.time | dt.timedelta
+
+
+@dataclass
+class SheetRows:
+    name: str
+    rows: list[list[Cell]]
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    hidden: bool = False
+
+    def cell(self, r: int, c: int) -> Cell:
+        if r < len(self.rows) and c < len(self.rows[r]):
+            return self.rows[r][c]
+        return ""
+
+
+@dataclass
+class WorkbookRows:
+    path: Path
+    sheets: list[SheetRows]
+
+    def sheet(self, name: str) -> SheetRows | None:
+        for s in self.sheets:
+            if s.name == name:
+                return s
+        return None
+
+    @property
+    def sheet_names(self) -> list[str]:
+        return [s.name for s in self.sheets]
+
+
+def cell_ref(r: int, c: int) -> str:
+    """0-based row/column → 'B7'."""
+    return f"{col_letters(c + 1)}{r + 1}"
+
+
+def read_workbook(path: Path, only: set[str] | None = None) -> WorkbookRows:
+    """Read every (or only the named) sheet of a trusted file in this process."""
+    try:
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+    except python_calamine.PasswordError:
+        raise _refuse(path, "文件设置了打开密码，请取消密码后另存再试") from None
+    except Exception as exc:  # calamine raises several unrelated types
+        raise _refuse(path, f"文件无法读取（已损坏或格式不对）：{_short(exc)}") from None
+    sheets: list[SheetRows] = []
+    try:
+        for meta in book.sheets_metadata:
+            if only is not None and meta.name not in only:
+                continue
+            if str(meta.typ) not in ("SheetTypeEnum.WorkSheet", "WorkSheet"):
+                continue
+            sheet = book.get_sheet_by_name(meta.name)
+            rows = sheet.to_python(skip_empty_area=False)
+            sheets.append(
+                SheetRows(
+                    name=meta.name,
+                    rows=[list(r) for r in rows],
+                    merged=list(sheet.merged_cell_ranges or []),
+                    hidden=str(meta.visible) not in ("SheetVisibleEnum.Visible", "Visible"),
+                )
+            )
+    except Exception as exc:
+        raise _refuse(path, f"文件内容无法读取（已损坏）：{_short(exc)}") from None
+    finally:
+        book.close()
+    return WorkbookRows(path=path, sheets=sheets)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:160]
+
+
+def _refuse(path: Path, message: str) -> DataError:
+    return DataError(message, [Problem(Location(file=path.name), message)])

@@ -1,0 +1,398 @@
+"""Lossless write-back: replace only the worksheet parts a command changed.
+
+Every other part of the package (styles, shared strings, drawings, images,
+comments, charts, the clerk's own sheets, formulas and their stored results)
+is copied unchanged (DESIGN §6). Inside a replaced sheet, only the rows of
+``<sheetData>`` from the header down are regenerated; the sheet's views,
+frozen panes, column widths, validation, conditional formats, print setup
+and extensions are kept as they were. New cells reuse the styles the sheet
+already had in its header and first data row. Text is always written as an
+inline string, so nothing the tool writes can become a formula.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from defusedxml import ElementTree as SafeET
+
+from villagectl.io.preflight import col_letters, col_number
+
+NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+WORKSHEET_TYPE = NS_REL + "/worksheet"
+CALCCHAIN_TYPE = NS_REL + "/calcChain"
+WORKSHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+
+
+class PatchError(Exception):
+    """The package is not an xlsx this module can patch (the caller explains)."""
+
+
+@dataclass
+class SheetUpdate:
+    """New content for one sheet: the header row and the data rows below it."""
+
+    name: str
+    header: list[str]
+    rows: list[list[Any]]
+    header_row: int = 1  # 1-based; rows above it (titles) are kept verbatim
+    text_columns: set[int] = field(default_factory=set)  # 0-based columns always written as text
+    column_widths: dict[int, float] = field(default_factory=dict)  # for a sheet created from scratch
+
+
+@dataclass
+class _Package:
+    workbook_part: str
+    sheet_parts: dict[str, str]  # sheet name -> part name
+    rels_part: str
+
+
+def _rels_path(part: str) -> str:
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", name + ".rels")
+
+
+def _resolve(base_part: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join(posixpath.dirname(base_part), target))
+
+
+def _read_package(zf: zipfile.ZipFile) -> _Package:
+    names = set(zf.namelist())
+    workbook_part = "xl/workbook.xml"
+    if "_rels/.rels" in names:
+        root = SafeET.fromstring(zf.read("_rels/.rels"))
+        for rel in root.findall(f"{{{NS_PKG_REL}}}Relationship"):
+            if rel.get("Type", "").endswith("/officeDocument"):
+                workbook_part = _resolve("", rel.get("Target", workbook_part))
+    if workbook_part not in names:
+        raise PatchError("no workbook part")
+    rels_part = _rels_path(workbook_part)
+    targets: dict[str, str] = {}
+    if rels_part in names:
+        rels = SafeET.fromstring(zf.read(rels_part))
+        for rel in rels.findall(f"{{{NS_PKG_REL}}}Relationship"):
+            targets[rel.get("Id", "")] = _resolve(workbook_part, rel.get("Target", ""))
+    wb = SafeET.fromstring(zf.read(workbook_part))
+    sheet_parts: dict[str, str] = {}
+    sheets = wb.find(f"{{{NS_MAIN}}}sheets")
+    for sheet in sheets if sheets is not None else []:
+        rid = sheet.get(f"{{{NS_REL}}}id", "")
+        if rid in targets:
+            sheet_parts[sheet.get("name", "")] = targets[rid]
+    return _Package(workbook_part, sheet_parts, rels_part)
+
+
+# --- cell and row XML -----------------------------------------------------
+
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    return html.escape(_ILLEGAL_XML.sub("", text), quote=False)
+
+
+def _number(value: float | int) -> str | None:
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return None
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    return str(value)
+
+
+def cell_xml(ref: str, value: Any, style: str | None, as_text: bool) -> str:
+    s_attr = f' s="{style}"' if style else ""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+        return f'<c r="{ref}"{s_attr}/>' if style else ""
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{s_attr} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, (int, float)) and not as_text:
+        num = _number(value)
+        if num is not None:
+            return f'<c r="{ref}"{s_attr}><v>{num}</v></c>'
+    if isinstance(value, (dt.datetime, dt.date)):
+        value = value.isoformat()
+    elif isinstance(value, (int, float)):
+        value = _number(value) or ""
+    text = _xml_text(str(value))
+    return f'<c r="{ref}"{s_attr} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+
+
+def _row_xml(prefix: str, r: int, cells: Iterable[str], attrs: str = "") -> str:
+    body = "".join(cells)
+    tag = f"{prefix}row"
+    if not body:
+        return f'<{tag} r="{r}"{attrs}/>'
+    return f'<{tag} r="{r}"{attrs}>{body}</{tag}>'
+
+
+# --- worksheet rewriting --------------------------------------------------
+
+_ROOT_RE = re.compile(r"<(\w+:)?worksheet\b")
+_ROW_RE = re.compile(r"<(?:\w+:)?row\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?row>)", re.S)
+_CELL_RE = re.compile(r"<(?:\w+:)?c\b([^>]*?)(?:/>|>)")
+_ATTR_RE = re.compile(r'(\w+)="([^"]*)"')
+_COL_RE = re.compile(r"<(?:\w+:)?col\b([^>]*?)/?>")
+_REF_RE = re.compile(r"([A-Z]+)(\d+)")
+_FORMULA_RE = re.compile(r"<(?:\w+:)?f[\s>/]")
+
+
+def _attrs(text: str) -> dict[str, str]:
+    return dict(_ATTR_RE.findall(text))
+
+
+def _row_number(attrs: dict[str, str], fallback: int) -> int:
+    try:
+        return int(attrs.get("r", fallback))
+    except ValueError:
+        return fallback
+
+
+def _cell_styles(row_body: str) -> dict[int, str]:
+    styles: dict[int, str] = {}
+    for match in _CELL_RE.finditer(row_body or ""):
+        a = _attrs(match.group(1))
+        ref = _REF_RE.match(a.get("r", ""))
+        if ref and "s" in a:
+            styles[col_number(ref.group(1)) - 1] = a["s"]
+    return styles
+
+
+def _column_styles(xml: str) -> dict[int, str]:
+    styles: dict[int, str] = {}
+    for match in _COL_RE.finditer(xml):
+        a = _attrs(match.group(1))
+        if "style" not in a:
+            continue
+        try:
+            lo, hi = int(a["min"]), int(a["max"])
+        except (KeyError, ValueError):
+            continue
+        for c in range(lo, min(hi, 200) + 1):
+            styles[c - 1] = a["style"]
+    return styles
+
+
+def rewrite_sheet_xml(xml: str, update: SheetUpdate) -> tuple[str, bool]:
+    """Return the sheet XML with new header/data rows, and whether formulas were dropped."""
+    root = _ROOT_RE.search(xml)
+    prefix = root.group(1) or "" if root else ""
+    open_re = re.compile(rf"<{re.escape(prefix)}sheetData\b[^>]*?(/>|>)")
+    m_open = open_re.search(xml)
+    if not m_open:
+        raise PatchError("no sheetData")
+    if m_open.group(1) == "/>":
+        start, end, inner = m_open.start(), m_open.end(), ""
+    else:
+        close = f"</{prefix}sheetData>"
+        end_at = xml.find(close, m_open.end())
+        if end_at < 0:
+            raise PatchError("unterminated sheetData")
+        start, end = m_open.start(), end_at + len(close)
+        inner = xml[m_open.end() : end_at]
+
+    kept: list[str] = []
+    header_attrs, header_styles, data_styles = "", {}, {}
+    had_formula = False
+    for i, match in enumerate(_ROW_RE.finditer(inner), start=1):
+        attrs_text, body = match.group(1), match.group(2) or ""
+        r = _row_number(_attrs(attrs_text), i)
+        if r < update.header_row:
+            kept.append(match.group(0))
+        elif r == update.header_row:
+            header_styles = _cell_styles(body)
+            header_attrs = re.sub(r'\s*\b(r|spans)="[^"]*"', "", attrs_text)
+            header_attrs = (" " + header_attrs.strip()) if header_attrs.strip() else ""
+        else:
+            if not data_styles and r == update.header_row + 1:
+                data_styles = _cell_styles(body)
+            if not had_formula and _FORMULA_RE.search(body):
+                had_formula = True
+    col_styles = _column_styles(xml[:start])
+    width = max([len(update.header)] + [len(r) for r in update.rows] or [1])
+
+    parts: list[str] = kept[:]
+    hr = update.header_row
+    parts.append(
+        _row_xml(
+            prefix,
+            hr,
+            (
+                cell_xml(f"{col_letters(c + 1)}{hr}", name, header_styles.get(c), True)
+                for c, name in enumerate(update.header)
+            ),
+            header_attrs,
+        )
+    )
+    styles = [data_styles.get(c) or col_styles.get(c) for c in range(width)]
+    text_cols = update.text_columns
+    for i, row in enumerate(update.rows):
+        r = hr + 1 + i
+        cells = [
+            cell_xml(f"{col_letters(c + 1)}{r}", value, styles[c], c in text_cols)
+            for c, value in enumerate(row)
+        ]
+        parts.append(_row_xml(prefix, r, cells))
+    new_sheet_data = f"<{prefix}sheetData>" + "".join(parts) + f"</{prefix}sheetData>"
+
+    last_row = hr + len(update.rows)
+    last_ref = f"{col_letters(width)}{last_row}"
+    head = xml[:start]
+    tail = xml[end:]
+    head = re.sub(
+        rf'(<{re.escape(prefix)}dimension\s+ref=")[^"]*(")', rf"\g<1>A1:{last_ref}\g<2>", head, count=1
+    )
+    tail = re.sub(
+        rf'(<{re.escape(prefix)}autoFilter\s+ref=")[^"]*(")',
+        rf"\g<1>A{hr}:{last_ref}\g<2>",
+        tail,
+        count=1,
+    )
+    return head + new_sheet_data + tail, had_formula
+
+
+def new_sheet_xml(update: SheetUpdate) -> str:
+    cols = ""
+    if update.column_widths:
+        cols = "<cols>" + "".join(
+            f'<col min="{c + 1}" max="{c + 1}" width="{w}" customWidth="1"/>'
+            for c, w in sorted(update.column_widths.items())
+        ) + "</cols>"
+    skeleton = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}">'
+        '<dimension ref="A1"/>'
+        '<sheetViews><sheetView workbookViewId="0">'
+        f'<pane ySplit="{update.header_row}" topLeftCell="A{update.header_row + 1}" '
+        'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
+        f'<sheetFormatPr defaultRowHeight="15"/>{cols}<sheetData/>'
+        '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+        "</worksheet>"
+    )
+    xml, _ = rewrite_sheet_xml(skeleton, update)
+    return xml
+
+
+# --- package-level edits ----------------------------------------------------
+
+
+def _add_sheet(files: dict[str, bytes], pkg: _Package, name: str, xml: str) -> None:
+    existing = set(files)
+    n = 1
+    while f"xl/worksheets/sheet{n}.xml" in existing:
+        n += 1
+    part = f"xl/worksheets/sheet{n}.xml"
+    files[part] = xml.encode("utf-8")
+
+    rels = files[pkg.rels_part].decode("utf-8")
+    ids = {int(x) for x in re.findall(r'Id="rId(\d+)"', rels)}
+    rid = f"rId{max(ids, default=0) + 1}"
+    target = posixpath.relpath(part, posixpath.dirname(pkg.workbook_part))
+    rel = f'<Relationship Id="{rid}" Type="{WORKSHEET_TYPE}" Target="{target}"/>'
+    files[pkg.rels_part] = rels.replace("</Relationships>", rel + "</Relationships>").encode("utf-8")
+
+    wb = files[pkg.workbook_part].decode("utf-8")
+    r_prefix = re.search(rf'xmlns:(\w+)="{re.escape(NS_REL)}"', wb)
+    rp = r_prefix.group(1) if r_prefix else "r"
+    if not r_prefix:
+        wb = re.sub(r"(<(?:\w+:)?workbook\b)", rf'\1 xmlns:r="{NS_REL}"', wb, count=1)
+    sheet_ids = [int(x) for x in re.findall(r'sheetId="(\d+)"', wb)]
+    m_prefix = re.search(r"<(\w+:)?sheets\b", wb)
+    p = (m_prefix.group(1) or "") if m_prefix else ""
+    entry = f'<{p}sheet name="{html.escape(name)}" sheetId="{max(sheet_ids, default=0) + 1}" {rp}:id="{rid}"/>'
+    wb = wb.replace(f"</{p}sheets>", entry + f"</{p}sheets>", 1)
+    files[pkg.workbook_part] = wb.encode("utf-8")
+
+    ct = files["[Content_Types].xml"].decode("utf-8")
+    override = f'<Override PartName="/{part}" ContentType="{WORKSHEET_CT}"/>'
+    files["[Content_Types].xml"] = ct.replace("</Types>", override + "</Types>").encode("utf-8")
+    pkg.sheet_parts[name] = part
+
+
+def _drop_calc_chain(files: dict[str, bytes], pkg: _Package) -> set[str]:
+    """A stale calcChain makes Excel 'repair' the file; ask for a full recalc instead.
+
+    Returns the part names to leave out of the package.
+    """
+    removed: set[str] = set()
+    rels = files[pkg.rels_part].decode("utf-8")
+    for match in re.finditer(r"<Relationship\b[^>]*/>", rels):
+        if CALCCHAIN_TYPE in match.group(0):
+            target = re.search(r'Target="([^"]+)"', match.group(0))
+            if target:
+                removed.add(_resolve(pkg.workbook_part, target.group(1)))
+            rels = rels.replace(match.group(0), "")
+    files[pkg.rels_part] = rels.encode("utf-8")
+    ct = files["[Content_Types].xml"].decode("utf-8")
+    ct = re.sub(r'<Override PartName="/[^"]*calcChain[^"]*"[^>]*/>', "", ct)
+    files["[Content_Types].xml"] = ct.encode("utf-8")
+    wb = files[pkg.workbook_part].decode("utf-8")
+    if re.search(r"<(?:\w+:)?calcPr\b", wb):
+        if "fullCalcOnLoad" not in wb:
+            wb = re.sub(r"<((?:\w+:)?calcPr)\b", r'<\1 fullCalcOnLoad="1"', wb, count=1)
+    else:
+        m = re.search(r"</(\w+:)?workbook>", wb)
+        p = (m.group(1) or "") if m else ""
+        # calcPr must follow sheets/definedNames; before extLst if present
+        ext = re.search(rf"<{re.escape(p)}extLst\b", wb)
+        at = ext.start() if ext else (m.start() if m else len(wb))
+        wb = wb[:at] + f'<{p}calcPr fullCalcOnLoad="1"/>' + wb[at:]
+    files[pkg.workbook_part] = wb.encode("utf-8")
+    return removed
+
+
+def patch_workbook(src: Path, dst: Path, updates: list[SheetUpdate]) -> None:
+    """Write ``dst``: ``src`` with the given sheets' data replaced (or added)."""
+    with zipfile.ZipFile(src) as zf:
+        infos = zf.infolist()
+        pkg = _read_package(zf)
+        changed: dict[str, bytes] = {}
+        needed = {"[Content_Types].xml", pkg.workbook_part, pkg.rels_part}
+        base = {n: zf.read(n) for n in needed if n in zf.namelist()}
+        files = dict(base)
+        drop_calc = False
+        for update in updates:
+            part = pkg.sheet_parts.get(update.name)
+            if part is None:
+                _add_sheet(files, pkg, update.name, new_sheet_xml(update))
+                continue
+            xml = zf.read(part).decode("utf-8")
+            new_xml, had_formula = rewrite_sheet_xml(xml, update)
+            changed[part] = new_xml.encode("utf-8")
+            drop_calc = drop_calc or had_formula
+        removed = _drop_calc_chain(files, pkg) if drop_calc else set()
+        for name, data in files.items():
+            if name not in base or base[name] != data:
+                changed[name] = data
+
+        with zipfile.ZipFile(dst, "w", compression=zipfile.ZIP_DEFLATED) as out:
+            written = set()
+            for info in infos:
+                if info.filename in removed:
+                    continue
+                data = changed.get(info.filename)
+                if data is None:
+                    data = zf.read(info.filename)
+                zi = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+                zi.compress_type = info.compress_type
+                zi.external_attr = info.external_attr
+                out.writestr(zi, data)
+                written.add(info.filename)
+            for name, data in changed.items():
+                if name not in written and name not in removed:
+                    zi = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+                    zi.compress_type = zipfile.ZIP_DEFLATED
+                    out.writestr(zi, data)

@@ -1,0 +1,113 @@
+"""``init``: a complete new ledger workbook filled from a preset."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from pathlib import Path
+
+from villagectl.errors import FileAccessError, UsageError
+from villagectl.io.newbook import ColumnFormat, add_table_sheet, new_workbook, save_new
+from villagectl.io.safe_write import DEFAULT_BACKUPS, backup_file, refuse_if_open_elsewhere
+from villagectl.ledger import schema
+from villagectl.rules.presets import PRESETS, Preset
+
+SECRET_KEY = "兑换单密钥"
+
+NUMBER_FORMATS = {"text": "@", "month": "@", "date": "@", "int": "0", "number": "General"}
+
+
+def _formats(spec: schema.SheetSpec, extra_after: str = "", extra: list[str] | None = None) -> list[ColumnFormat]:
+    cols: list[ColumnFormat] = []
+    for c in spec.columns:
+        cols.append(ColumnFormat(c.name, c.width, c.choices, NUMBER_FORMATS[c.kind]))
+        if extra and c.name == extra_after:
+            cols.extend(ColumnFormat(name, 9, (), "General") for name in extra)
+    return cols
+
+
+def _yes_no(flag: bool) -> str:
+    return "是" if flag else "否"
+
+
+def _opt(value: float | None):
+    return "" if value is None else value
+
+
+def category_columns(preset: Preset) -> list[str]:
+    """Inspection categories in catalogue order: the per-category columns of 月度得分."""
+    seen: list[str] = []
+    for r in preset.rules:
+        if r.type == "检查项" and r.category not in seen:
+            seen.append(r.category)
+    return seen
+
+
+def create_ledger(path: Path, village: str, preset_name: str, force: bool = False, today: dt.date | None = None) -> Preset:
+    preset = PRESETS.get(preset_name)
+    if preset is None:
+        raise UsageError(f"没有名为 {preset_name} 的预设方案，可选：{'、'.join(PRESETS)}")
+    if not village.strip():
+        raise UsageError("请用 --village 给出村名")
+    if path.suffix.lower() != ".xlsx":
+        raise UsageError(f"台账文件名须以 .xlsx 结尾：{path.name}")
+    if path.exists():
+        if not force:
+            raise FileAccessError(f"{path.name} 已存在；如确定要覆盖，请加 --force（原文件会先备份）")
+        refuse_if_open_elsewhere(path)
+    if not path.parent.exists():
+        raise FileAccessError(f"文件夹不存在：{path.parent}")
+
+    today = today or dt.date.today()
+    wb = new_workbook()
+    settings = [
+        ("村名", village.strip(), "村名，打印在公示和兑换单上"),
+        ("预设方案", preset.name, f"{preset.title}（{preset.seed}）"),
+        *[(s.key, s.value, s.note) for s in preset.settings],
+        (SECRET_KEY, secrets.token_hex(16), "兑换单核验码的密钥，自动生成，请勿外传或修改"),
+    ]
+    add_table_sheet(wb, schema.SETTINGS.name, _formats(schema.SETTINGS), settings, tab_color="70AD47")
+    add_table_sheet(
+        wb,
+        schema.RULES.name,
+        _formats(schema.RULES),
+        [
+            (r.code, r.category, r.item, r.points, r.type, r.period, _opt(r.cap), _opt(r.step), r.synonyms, r.note)
+            for r in preset.rules
+        ],
+        tab_color="70AD47",
+    )
+    add_table_sheet(
+        wb,
+        schema.BANDS.name,
+        _formats(schema.BANDS),
+        [(b.low, _yes_no(b.low_inclusive), b.high, _yes_no(b.high_inclusive), b.points, b.note) for b in preset.bands],
+        tab_color="70AD47",
+    )
+    add_table_sheet(wb, schema.HOUSEHOLDS.name, _formats(schema.HOUSEHOLDS), tab_color="4472C4")
+    add_table_sheet(wb, schema.CADRES.name, _formats(schema.CADRES), tab_color="4472C4")
+    add_table_sheet(
+        wb,
+        schema.INDICATORS.name,
+        _formats(schema.INDICATORS),
+        [(i.code, i.subject, i.name, i.points, i.type, i.note) for i in preset.indicators],
+        tab_color="70AD47",
+    )
+    for spec in schema.TOOL_SHEETS:
+        if spec is schema.MONTHLY:
+            cols = _formats(spec, extra_after="组别", extra=category_columns(preset))
+        else:
+            cols = _formats(spec)
+        add_table_sheet(wb, spec.name, cols, tab_color="A5A5A5")
+    add_table_sheet(wb, schema.SHOP.name, _formats(schema.SHOP), tab_color="4472C4")
+    # Clerk-owned sheets first, in the order a clerk fills them.
+    order = [s.name for s in (schema.SETTINGS, schema.HOUSEHOLDS, schema.CADRES, schema.SHOP, schema.RULES,
+                              schema.BANDS, schema.INDICATORS)] + [s.name for s in schema.TOOL_SHEETS]
+    wb._sheets.sort(key=lambda ws: order.index(ws.title))
+    log = wb[schema.OPLOG.name]
+    log.append([dt.datetime.now().isoformat(sep=" ", timespec="seconds"), "init",
+                f"--village {village} --preset {preset.name}", "", f"新建台账（{today.isoformat()}）"])
+    if path.exists():
+        backup_file(path, DEFAULT_BACKUPS)
+    save_new(wb, path)
+    return preset

@@ -1,0 +1,325 @@
+"""The ledger workbook's sheets and columns (DESIGN §3): the clerk's interface."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+CLERK = "clerk"
+TOOL = "tool"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str = "text"  # text | number | int | date | month
+    width: float = 12
+    required: bool = True  # must exist as a column header
+    choices: tuple[str, ...] = ()  # dropdown in init
+    number_format: str = ""
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    name: str
+    owner: str
+    columns: tuple[Column, ...]
+    description: str
+    key: str = ""  # the column that identifies a row
+    extensible: bool = False  # the tool may add columns (e.g. one per category)
+    tab_color: str = ""
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column | None:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        return None
+
+
+HOUSEHOLD_TYPES = ("普通户", "党员户", "脱贫户", "监测户", "低保户", "五保户", "军烈属户", "老年户", "商户", "社团")
+HOUSEHOLD_STATES = ("正常", "迁出", "注销", "暂停")
+RULE_TYPES = ("检查项", "基础分", "加分", "扣分", "否决")
+RULE_PERIODS = ("月", "季", "年", "次")
+CADRE_KINDS = ("村干部", "村民代表")
+CADRE_STATES = ("在职", "离任", "停职")
+INDICATOR_TYPES = ("指标", "负面扣分", "负面否决")
+PERIOD_STATES = ("草稿", "公示", "入账")
+YES_NO = ("是", "否")
+
+# Journal entry types and whether they count as earned points (ratings use
+# earned points; redemptions lower only the balance — DESIGN §7).
+ENTRY_OPENING = "期初"
+ENTRY_MONTHLY = "月度积分"
+ENTRY_BONUS = "连续奖励"
+ENTRY_AWARD = "加分"
+ENTRY_DEDUCTION = "扣分"
+ENTRY_REDEEM = "兑换"
+ENTRY_REVERSAL = "冲正"
+ENTRY_TRANSFER_OUT = "转出"
+ENTRY_TRANSFER_IN = "转入"
+ENTRY_TYPES = (
+    ENTRY_OPENING,
+    ENTRY_MONTHLY,
+    ENTRY_BONUS,
+    ENTRY_AWARD,
+    ENTRY_DEDUCTION,
+    ENTRY_REDEEM,
+    ENTRY_REVERSAL,
+    ENTRY_TRANSFER_OUT,
+    ENTRY_TRANSFER_IN,
+)
+EARNING_TYPES = frozenset({ENTRY_OPENING, ENTRY_MONTHLY, ENTRY_BONUS, ENTRY_AWARD, ENTRY_DEDUCTION, ENTRY_TRANSFER_IN})
+SPENDING_TYPES = frozenset({ENTRY_REDEEM})
+
+C = Column
+
+SETTINGS = SheetSpec(
+    "参数",
+    CLERK,
+    (C("键", width=22), C("值", width=26), C("说明", width=60)),
+    "村名、每分折合元数、公示天数、人均奖励经费等设置，每行一项",
+    key="键",
+)
+RULES = SheetSpec(
+    "规则",
+    CLERK,
+    (
+        C("编码", width=8),
+        C("类别", width=12),
+        C("项目", width=26),
+        C("分值", "number", width=8),
+        C("类型", width=9, choices=RULE_TYPES),
+        C("周期", width=7, choices=RULE_PERIODS),
+        C("上限", "number", width=8, required=False),
+        C("步长", "number", width=7, required=False),
+        C("同义词", width=24, required=False),
+        C("说明", width=50, required=False),
+    ),
+    "积分规则目录：检查项（满分）、基础分、加分、扣分、否决项",
+    key="编码",
+)
+BANDS = SheetSpec(
+    "换算",
+    CLERK,
+    (
+        C("下限", "number", width=8),
+        C("含下限", width=8, choices=YES_NO),
+        C("上限", "number", width=8),
+        C("含上限", width=8, choices=YES_NO),
+        C("积分", "number", width=8),
+        C("说明", width=40, required=False),
+    ),
+    "得分换算积分的档次，上下限是否包含写明“是/否”",
+)
+HOUSEHOLDS = SheetSpec(
+    "户籍",
+    CLERK,
+    (
+        C("户号", width=10),
+        C("户主", width=10),
+        C("组别", width=10),
+        C("人口", "int", width=6),
+        C("参评人数", "int", width=9, required=False),
+        C("户类型", width=10, choices=HOUSEHOLD_TYPES),
+        C("联系电话", width=14, required=False),
+        C("身份证号", width=21, required=False),
+        C("状态", width=7, choices=HOUSEHOLD_STATES),
+        C("备注", width=24, required=False),
+    ),
+    "农户名册，户号是唯一标识",
+    key="户号",
+)
+CADRES = SheetSpec(
+    "干部",
+    CLERK,
+    (
+        C("编号", width=8),
+        C("姓名", width=10),
+        C("职务", width=14),
+        C("类别", width=10, choices=CADRE_KINDS),
+        C("状态", width=7, choices=CADRE_STATES, required=False),
+        C("联系电话", width=14, required=False),
+    ),
+    "村干部和村民代表名单",
+    key="编号",
+)
+INDICATORS = SheetSpec(
+    "考核指标",
+    CLERK,
+    (
+        C("编码", width=8),
+        C("对象", width=10, choices=CADRE_KINDS),
+        C("指标", width=30),
+        C("满分", "number", width=8),
+        C("类型", width=10, choices=INDICATOR_TYPES),
+        C("说明", width=50, required=False),
+    ),
+    "村干部、村民代表考核指标和负面行为清单（每年可调整）",
+    key="编码",
+)
+INSPECTIONS = SheetSpec(
+    "检查记录",
+    TOOL,
+    (
+        C("月份", "month", width=9),
+        C("户号", width=10),
+        C("户主", width=10),
+        C("组别", width=8),
+        C("编码", width=8),
+        C("项目", width=16),
+        C("得分", "number", width=7),
+        C("来源文件", width=24),
+        C("工作表", width=10),
+        C("单元格", width=8),
+        C("文件哈希", width=18),
+        C("导入时间", width=18),
+    ),
+    "导入的每一项检查得分及其来源",
+)
+MONTHLY = SheetSpec(
+    "月度得分",
+    TOOL,
+    (
+        C("月份", "month", width=9),
+        C("户号", width=10),
+        C("户主", width=10),
+        C("组别", width=8),
+        C("总分", "number", width=7),
+        C("名次", "int", width=6),
+        C("积分", "number", width=6),
+        C("奖励", "number", width=6),
+        C("曝光台", width=7),
+        C("状态", width=7, choices=PERIOD_STATES),
+    ),
+    "每月每户的类别得分、总分、名次、积分（类别列在组别与总分之间）",
+    extensible=True,
+)
+JOURNAL = SheetSpec(
+    "积分流水",
+    TOOL,
+    (
+        C("流水号", width=12),
+        C("日期", "date", width=11),
+        C("户号", width=10),
+        C("成员", width=9, required=False),
+        C("类型", width=9, choices=ENTRY_TYPES),
+        C("积分", "number", width=7),
+        C("余额", "number", width=8),
+        C("摘要", width=34),
+        C("关联", width=12),
+        C("经办人", width=9),
+        C("校验", width=14),
+    ),
+    "只增不改的积分流水，更正用冲正",
+    key="流水号",
+)
+SHOP = SheetSpec(
+    "商品",
+    CLERK,
+    (
+        C("名称", width=16),
+        C("单位", width=6),
+        C("积分单价", "number", width=9),
+        C("库存", "number", width=7),
+        C("备注", width=24, required=False),
+    ),
+    "爱心超市可兑换的物品",
+    key="名称",
+)
+REDEMPTIONS = SheetSpec(
+    "兑换记录",
+    TOOL,
+    (
+        C("单号", width=12),
+        C("日期", "date", width=11),
+        C("户号", width=10),
+        C("物品", width=24),
+        C("积分", "number", width=7),
+        C("金额", "number", width=7),
+    ),
+    "每一次兑换",
+    key="单号",
+)
+ANNUAL = SheetSpec(
+    "年度评定",
+    TOOL,
+    (
+        C("年度", "int", width=7),
+        C("户号", width=10),
+        C("户主", width=10),
+        C("组别", width=8),
+        C("年度积分", "number", width=9),
+        C("名次", "int", width=6),
+        C("星级", width=12),
+        C("牌级", width=8),
+        C("榜单", width=8),
+        C("状态", width=7, choices=PERIOD_STATES),
+    ),
+    "每年每户的年度积分、名次、星级、牌级、红黑榜",
+)
+CADRE_RESULTS = SheetSpec(
+    "干部考核",
+    TOOL,
+    (
+        C("年度", "int", width=7),
+        C("期间", width=7),
+        C("编号", width=8),
+        C("姓名", width=10),
+        C("职务", width=12),
+        C("类别", width=10),
+        C("指标得分", "number", width=9),
+        C("负面扣分", "number", width=9),
+        C("民主评议", "number", width=9),
+        C("综合得分", "number", width=9),
+        C("等次", width=9),
+        C("标记", width=16),
+        C("考核报酬", "number", width=9),
+        C("状态", width=7, choices=PERIOD_STATES),
+    ),
+    "每年每人的考核结果",
+    extensible=True,
+)
+OPLOG = SheetSpec(
+    "操作日志",
+    TOOL,
+    (
+        C("时间", width=20),
+        C("命令", width=24),
+        C("参数", width=40),
+        C("输入文件", width=50),
+        C("结果", width=40),
+    ),
+    "villagectl 每次写入台账的记录",
+)
+
+ALL_SHEETS: tuple[SheetSpec, ...] = (
+    SETTINGS,
+    RULES,
+    BANDS,
+    HOUSEHOLDS,
+    CADRES,
+    INDICATORS,
+    INSPECTIONS,
+    MONTHLY,
+    JOURNAL,
+    SHOP,
+    REDEMPTIONS,
+    ANNUAL,
+    CADRE_RESULTS,
+    OPLOG,
+)
+SHEETS_BY_NAME = {s.name: s for s in ALL_SHEETS}
+TOOL_SHEETS = tuple(s for s in ALL_SHEETS if s.owner == TOOL)
+# Tool-owned sheets whose 户号 must exist in 户籍.
+HOUSEHOLD_KEYED = (INSPECTIONS, MONTHLY, JOURNAL, REDEMPTIONS, ANNUAL)
+
+
+@dataclass
+class SheetHeader:
+    """Where a sheet's header was found and the columns it has."""
+
+    row: int  # 0-based row index of the header
+    columns: list[str] = field(default_factory=list)

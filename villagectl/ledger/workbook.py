@@ -1,0 +1,254 @@
+"""The ledger workbook in memory: one DataFrame per sheet, and the write-back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from villagectl.errors import DataError, FileAccessError, Location, Problem
+from villagectl.io import safe_write
+from villagectl.io.filetype import sniff
+from villagectl.io.reader import SheetRows, read_workbook
+from villagectl.io.xlsx_patch import PatchError, SheetUpdate, patch_workbook
+from villagectl.ledger import schema
+from villagectl.values import as_text, clean_text, header_key
+
+HEADER_SEARCH_ROWS = 10
+
+
+@dataclass
+class LoadedSheet:
+    frame: pd.DataFrame
+    header_row: int  # 1-based
+    excel_rows: list[int]  # 1-based row of each data row, for messages
+
+
+@dataclass
+class Ledger:
+    path: Path
+    fingerprint: safe_write.Fingerprint | None
+    sheets: dict[str, LoadedSheet]
+    workbook_sheet_names: list[str]
+    missing_headers: dict[str, list[str]] = field(default_factory=dict)
+    dirty: set[str] = field(default_factory=set)
+
+    # --- reading -----------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path) -> "Ledger":
+        path = Path(path)
+        if not path.exists():
+            raise FileAccessError(f"找不到台账文件 {path}；新建台账请用 villagectl init")
+        kind = sniff(path)
+        if kind != "xlsx":
+            raise DataError(
+                f"{path.name} 不是 xlsx 台账文件（识别为 {kind}）；台账须为 .xlsx，"
+                "如是 .xls 或 .ods 请在 Excel/WPS 中另存为 .xlsx"
+            )
+        fp = safe_write.fingerprint(path)
+        book = read_workbook(path)
+        sheets: dict[str, LoadedSheet] = {}
+        missing: dict[str, list[str]] = {}
+        for spec in schema.ALL_SHEETS:
+            raw = book.sheet(spec.name)
+            if raw is None:
+                continue
+            loaded, lacking = _load_sheet(raw, spec)
+            sheets[spec.name] = loaded
+            if lacking:
+                missing[spec.name] = lacking
+        return cls(path, fp, sheets, book.sheet_names, missing)
+
+    def has(self, name: str) -> bool:
+        return name in self.sheets
+
+    def frame(self, name: str) -> pd.DataFrame:
+        """The sheet's data (a copy is not made: treat it as read-only)."""
+        self.require(name)
+        return self.sheets[name].frame
+
+    def require(self, *names: str) -> None:
+        problems = []
+        for name in names:
+            if name not in self.sheets:
+                problems.append(Problem(Location(self.path.name, name), "缺少这个工作表"))
+            elif self.missing_headers.get(name):
+                cols = "、".join(self.missing_headers[name])
+                problems.append(Problem(Location(self.path.name, name), f"缺少列：{cols}"))
+        if problems:
+            raise DataError("台账结构不完整，请先运行 villagectl check 查看并修正", problems)
+
+    def excel_row(self, name: str, index: int) -> int:
+        sheet = self.sheets[name]
+        pos = sheet.frame.index.get_loc(index)
+        if pos < len(sheet.excel_rows):
+            return sheet.excel_rows[pos]
+        return sheet.header_row + 1 + pos
+
+    def settings(self) -> dict[str, str]:
+        if not self.has(schema.SETTINGS.name):
+            return {}
+        df = self.frame(schema.SETTINGS.name)
+        out: dict[str, str] = {}
+        for _, row in df.iterrows():
+            key = clean_text(row.get("键", ""))
+            if key:
+                out[key] = clean_text(row.get("值", ""))
+        return out
+
+    # --- changing ----------------------------------------------------------
+
+    def replace(self, name: str, frame: pd.DataFrame) -> None:
+        old = self.sheets.get(name)
+        header_row = old.header_row if old else 1
+        self.sheets[name] = LoadedSheet(frame.reset_index(drop=True), header_row, [])
+        self.dirty.add(name)
+
+    def save(
+        self,
+        command: str,
+        arguments: str = "",
+        inputs: list[tuple[str, str]] | None = None,
+        result: str = "",
+        keep_backups: int | None = None,
+        now: dt.datetime | None = None,
+    ) -> Path | None:
+        """Write the changed sheets and an 操作日志 row back into the workbook."""
+        stamp = (now or dt.datetime.now()).isoformat(sep=" ", timespec="seconds")
+        log = self.sheets.get(schema.OPLOG.name)
+        log_frame = log.frame if log is not None else pd.DataFrame(columns=schema.OPLOG.column_names)
+        entry = {
+            "时间": stamp,
+            "命令": command,
+            "参数": arguments,
+            "输入文件": json.dumps([{"文件": n, "sha256": h} for n, h in (inputs or [])], ensure_ascii=False)
+            if inputs
+            else "",
+            "结果": result,
+        }
+        log_frame = pd.concat([log_frame, pd.DataFrame([entry], dtype=object)], ignore_index=True)
+        self.replace(schema.OPLOG.name, log_frame)
+
+        updates = [self._update_for(name) for name in sorted(self.dirty)]
+        if keep_backups is None:
+            keep_backups = _int_setting(self.settings().get("备份保留份数"), safe_write.DEFAULT_BACKUPS)
+
+        def produce(tmp: Path) -> None:
+            try:
+                patch_workbook(self.path, tmp, updates)
+            except (PatchError, KeyError, ValueError) as exc:
+                raise DataError(f"台账文件结构无法识别，未保存：{exc}") from None
+
+        def verify(tmp: Path) -> None:
+            check = read_workbook(tmp, only={u.name for u in updates})
+            for u in updates:
+                sheet = check.sheet(u.name)
+                if sheet is None:
+                    raise DataError(f"保存校验失败：新文件缺少工作表 {u.name}，台账未改动")
+                data_rows = [r for r in sheet.rows[u.header_row :] if any(clean_text(v) for v in r)]
+                expected = sum(1 for r in u.rows if any(clean_text(v) for v in r))
+                if len(data_rows) != expected:
+                    raise DataError(f"保存校验失败：{u.name} 行数不符，台账未改动")
+            missing = set(self.workbook_sheet_names) - set(check_names(tmp))
+            if missing:
+                raise DataError(f"保存校验失败：新文件丢失工作表 {'、'.join(sorted(missing))}，台账未改动")
+
+        backup = safe_write.replace_atomically(self.path, self.fingerprint, produce, verify, keep_backups)
+        self.fingerprint = safe_write.fingerprint(self.path)
+        self.dirty.clear()
+        return backup
+
+    def _update_for(self, name: str) -> SheetUpdate:
+        sheet = self.sheets[name]
+        spec = schema.SHEETS_BY_NAME.get(name)
+        frame = sheet.frame
+        header = [str(c) for c in frame.columns]
+        text_cols = set()
+        for i, col in enumerate(header):
+            column = spec.column(col) if spec else None
+            if column is None or column.kind in ("text", "date", "month"):
+                text_cols.add(i)
+        rows = frame.astype(object).where(frame.notna(), None).values.tolist()
+        return SheetUpdate(name, header, rows, header_row=sheet.header_row, text_columns=text_cols)
+
+
+def check_names(path: Path) -> list[str]:
+    import python_calamine
+
+    book = python_calamine.CalamineWorkbook.from_path(str(path))
+    try:
+        return list(book.sheet_names)
+    finally:
+        book.close()
+
+
+def _int_setting(value: str | None, default: int) -> int:
+    try:
+        return int(float(value)) if value else default
+    except ValueError:
+        return default
+
+
+def find_header(rows: list[list], wanted: list[str], search_rows: int = HEADER_SEARCH_ROWS) -> int | None:
+    """0-based index of the row among the first few holding most of ``wanted``."""
+    keys = {header_key(w) for w in wanted}
+    best, best_hits = None, 0
+    for r, row in enumerate(rows[:search_rows]):
+        hits = sum(1 for v in row if header_key(v) in keys)
+        if hits > best_hits:
+            best, best_hits = r, hits
+    return best
+
+
+def _load_sheet(raw: SheetRows, spec: schema.SheetSpec) -> tuple[LoadedSheet, list[str]]:
+    required = [c.name for c in spec.columns if c.required]
+    r = find_header(raw.rows, spec.column_names)
+    if r is None:
+        empty = pd.DataFrame(columns=spec.column_names, dtype=object)
+        return LoadedSheet(empty, 1, []), required
+    header_cells = raw.rows[r]
+    columns: list[str] = []
+    positions: list[int] = []
+    for c, value in enumerate(header_cells):
+        name = clean_text(value)
+        if not name:
+            continue
+        canonical = next((n for n in spec.column_names if header_key(n) == header_key(name)), name)
+        if canonical in columns:
+            continue
+        columns.append(canonical)
+        positions.append(c)
+    data: list[list] = []
+    excel_rows: list[int] = []
+    for i, row in enumerate(raw.rows[r + 1 :], start=r + 2):
+        values = [row[c] if c < len(row) else "" for c in positions]
+        if not any(clean_text(v) for v in values):
+            continue
+        data.append([_cell_value(spec, col, v) for col, v in zip(columns, values)])
+        excel_rows.append(i)
+    frame = pd.DataFrame(data, columns=columns, dtype=object)
+    lacking = [c for c in required if c not in columns]
+    return LoadedSheet(frame, r + 1, excel_rows), lacking
+
+
+def _cell_value(spec: schema.SheetSpec, column: str, value: object) -> object:
+    col = spec.column(column)
+    if column == spec.key or column == "户号":
+        return clean_text(value)
+    if col is not None and col.kind == "month":
+        if isinstance(value, (dt.date, dt.datetime)):
+            return f"{value.year:04d}-{value.month:02d}"
+        return clean_text(value)
+    if col is None or col.kind == "text":
+        return as_text(value)
+    if col.kind == "date":
+        if isinstance(value, (dt.date, dt.datetime)):
+            return (value.date() if isinstance(value, dt.datetime) else value).isoformat()
+        return clean_text(value)
+    if isinstance(value, str):
+        return clean_text(value)
+    return value
