@@ -1,0 +1,182 @@
+"""``check``: validate a ledger a clerk may have edited by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from villagectl.errors import Location, Problem
+from villagectl.io.preflight import col_letters
+from villagectl.ledger import schema
+from villagectl.ledger.households import allowed_household_types, validate_record
+from villagectl.ledger.journal import verify_journal
+from villagectl.ledger.workbook import Ledger
+from villagectl.rules.catalogue import band_gaps_and_overlaps, inspection_total, parse_bands, parse_rules
+from villagectl.values import NotANumber, clean_text, fmt_number, to_number
+
+SCHEMES = ("月度换算", "基础分", "事件")
+
+
+def check_ledger(path: Path) -> tuple[Ledger, list[Problem]]:
+    ledger = Ledger.open(path)
+    return ledger, find_problems(ledger)
+
+
+def find_problems(ledger: Ledger) -> list[Problem]:
+    name = ledger.path.name
+    problems: list[Problem] = []
+
+    def at(sheet: str, pos: int | None = None, column: str | None = None) -> Location:
+        if pos is None:
+            return Location(name, sheet)
+        row = ledger.excel_row(sheet, ledger.frame(sheet).index[pos])
+        frame = ledger.frame(sheet)
+        if column is not None and column in frame.columns:
+            return Location(name, sheet, f"{col_letters(list(frame.columns).index(column) + 1)}{row}")
+        return Location(name, sheet, f"第{row}行")
+
+    for spec in schema.ALL_SHEETS:
+        if not ledger.has(spec.name):
+            problems.append(Problem(Location(name, spec.name), "缺少这个工作表"))
+        elif ledger.missing_headers.get(spec.name):
+            cols = "、".join(ledger.missing_headers[spec.name])
+            problems.append(Problem(Location(name, spec.name), f"缺少列：{cols}"))
+    broken = {s for s in ledger.missing_headers if ledger.missing_headers[s]} | {
+        s.name for s in schema.ALL_SHEETS if not ledger.has(s.name)
+    }
+
+    settings = ledger.settings()
+    if schema.SETTINGS.name not in broken:
+        problems += _check_settings(ledger, settings, at)
+    scheme = settings.get("计分方式", "")
+
+    if schema.RULES.name not in broken:
+        rules, issues = parse_rules(ledger.frame(schema.RULES.name))
+        problems += [Problem(at(i.sheet, i.row, i.column), i.message) for i in issues]
+        full = _number_setting(settings, "满分")
+        if scheme == "月度换算" and full is not None:
+            total = inspection_total(rules)
+            if abs(total - full) > 1e-9:
+                problems.append(
+                    Problem(at(schema.RULES.name), f"检查项满分合计 {fmt_number(total)}，与参数“满分” {fmt_number(full)} 不符")
+                )
+        base = _number_setting(settings, "基础分")
+        if scheme == "基础分" and base is not None:
+            total = sum(r.points for r in rules if r.type == "基础分")
+            if abs(total - base) > 1e-9:
+                problems.append(
+                    Problem(at(schema.RULES.name), f"基础分项目合计 {fmt_number(total)}，与参数“基础分” {fmt_number(base)} 不符")
+                )
+        if schema.BANDS.name not in broken and scheme == "月度换算":
+            bands, band_issues = parse_bands(ledger.frame(schema.BANDS.name))
+            problems += [Problem(at(i.sheet, i.row, i.column), i.message) for i in band_issues]
+            if not bands and not band_issues:
+                problems.append(Problem(at(schema.BANDS.name), "计分方式为“月度换算”，但换算表是空的"))
+            elif full is not None and not band_issues:
+                problems += [Problem(at(schema.BANDS.name), m) for m in band_gaps_and_overlaps(bands, 0, full)]
+
+    known_ids: set[str] = set()
+    if schema.HOUSEHOLDS.name not in broken:
+        households = ledger.frame(schema.HOUSEHOLDS.name)
+        allowed = allowed_household_types(settings)
+        first_row: dict[str, int] = {}
+        for pos, (_, row) in enumerate(households.iterrows()):
+            values = {c: row[c] for c in households.columns if c in schema.HOUSEHOLDS.column_names}
+            for column, message in validate_record(values, allowed):
+                problems.append(Problem(at(schema.HOUSEHOLDS.name, pos, column), message))
+            hid = clean_text(row.get("户号", ""))
+            if hid and hid in first_row:
+                problems.append(
+                    Problem(at(schema.HOUSEHOLDS.name, pos, "户号"),
+                            f"户号 {hid} 重复（与第{ledger.excel_row(schema.HOUSEHOLDS.name, households.index[first_row[hid]])}行相同）")
+                )
+            elif hid:
+                first_row[hid] = pos
+            known_ids.add(hid)
+        for spec in schema.HOUSEHOLD_KEYED:
+            if spec.name in broken:
+                continue
+            frame = ledger.frame(spec.name)
+            unknown_rows = [
+                pos for pos, v in enumerate(frame.get("户号", pd.Series(dtype=object)))
+                if clean_text(v) and clean_text(v) not in known_ids
+            ]
+            for pos in unknown_rows[:20]:
+                hid = clean_text(frame["户号"].iloc[pos])
+                problems.append(Problem(at(spec.name, pos, "户号"), f"户号 {hid} 不在户籍表中"))
+            if len(unknown_rows) > 20:
+                problems.append(Problem(at(spec.name), f"另有 {len(unknown_rows) - 20} 行的户号不在户籍表中"))
+
+    if schema.JOURNAL.name not in broken:
+        for issue in verify_journal(ledger.frame(schema.JOURNAL.name)):
+            problems.append(Problem(at(schema.JOURNAL.name, issue.row, issue.column), issue.message))
+
+    if schema.INDICATORS.name not in broken:
+        problems += _check_indicators(ledger, at)
+    return problems
+
+
+def _number_setting(settings: dict[str, str], key: str) -> float | None:
+    try:
+        return to_number(settings.get(key, ""))
+    except NotANumber:
+        return None
+
+
+def _check_settings(ledger: Ledger, settings: dict[str, str], at) -> list[Problem]:
+    problems: list[Problem] = []
+    frame = ledger.frame(schema.SETTINGS.name)
+    keys = [clean_text(v) for v in frame.get("键", [])]
+    seen: set[str] = set()
+    for pos, key in enumerate(keys):
+        if key and key in seen:
+            problems.append(Problem(at(schema.SETTINGS.name, pos, "键"), f"参数“{key}”重复出现，以最后一个为准"))
+        seen.add(key)
+    for key in ("村名", "计分方式"):
+        if not settings.get(key):
+            problems.append(Problem(at(schema.SETTINGS.name), f"缺少参数“{key}”"))
+    scheme = settings.get("计分方式", "")
+    if scheme and scheme not in SCHEMES:
+        pos = keys.index("计分方式")
+        problems.append(Problem(at(schema.SETTINGS.name, pos, "值"), f"计分方式“{scheme}”无效，应为 {'/'.join(SCHEMES)}"))
+    required_numbers = {"每分折合元", "公示天数", "人均奖励经费"}
+    if scheme == "月度换算":
+        required_numbers |= {"满分"}
+    if scheme == "基础分":
+        required_numbers |= {"基础分"}
+    for key in sorted(required_numbers):
+        value = settings.get(key, "")
+        if not value:
+            problems.append(Problem(at(schema.SETTINGS.name), f"缺少参数“{key}”"))
+            continue
+        try:
+            to_number(value)
+        except NotANumber:
+            pos = len(keys) - 1 - keys[::-1].index(key)
+            problems.append(Problem(at(schema.SETTINGS.name, pos, "值"), f"参数“{key}”的值“{value}”不是数字"))
+    return problems
+
+
+def _check_indicators(ledger: Ledger, at) -> list[Problem]:
+    problems: list[Problem] = []
+    frame = ledger.frame(schema.INDICATORS.name)
+    totals: dict[str, float] = {}
+    for pos, (_, row) in enumerate(frame.iterrows()):
+        subject = clean_text(row.get("对象", ""))
+        kind = clean_text(row.get("类型", ""))
+        if subject not in schema.CADRE_KINDS:
+            problems.append(Problem(at(schema.INDICATORS.name, pos, "对象"), f"对象“{subject}”无效，应为 村干部/村民代表"))
+        if kind not in schema.INDICATOR_TYPES:
+            problems.append(Problem(at(schema.INDICATORS.name, pos, "类型"), f"类型“{kind}”无效，应为 {'/'.join(schema.INDICATOR_TYPES)}"))
+        try:
+            points = to_number(row.get("满分"))
+        except NotANumber as exc:
+            problems.append(Problem(at(schema.INDICATORS.name, pos, "满分"), f"满分“{exc}”不是数字"))
+            continue
+        if kind == "指标" and points is not None:
+            totals[subject] = totals.get(subject, 0.0) + points
+    for subject, total in totals.items():
+        if abs(total - 100) > 1e-9:
+            problems.append(Problem(at(schema.INDICATORS.name), f"{subject}考核指标满分合计 {fmt_number(total)}，应为 100"))
+    return problems

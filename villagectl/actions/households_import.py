@@ -1,0 +1,156 @@
+"""``households import``: bring a village's roster(s) into 户籍."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from villagectl.errors import DataError, Location, Problem
+from villagectl.importers.roster import find_duplicates, read_roster, roster_paths
+from villagectl.io.newbook import ColumnFormat, add_table_sheet, new_workbook, save_new
+from villagectl.io.safe_write import ledger_lock, sha256_file
+from villagectl.io.sandbox import read_untrusted
+from villagectl.ledger import schema
+from villagectl.ledger.households import Change, HouseholdRecord, allowed_household_types, merge_households
+from villagectl.ledger.workbook import Ledger
+
+
+@dataclass
+class HouseholdImportReport:
+    files: list[tuple[str, str]] = field(default_factory=list)  # (name, sha256)
+    added: list[str] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    skipped_rows: int = 0
+    error_workbooks: list[Path] = field(default_factory=list)
+    written: bool = False
+    dry_run: bool = False
+
+    def as_dict(self) -> dict:
+        return {
+            "files": [{"file": n, "sha256": h} for n, h in self.files],
+            "added": self.added,
+            "changed": [c.__dict__ for c in self.changes],
+            "unchanged": self.unchanged,
+            "skipped_rows": self.skipped_rows,
+            "error_workbooks": [str(p) for p in self.error_workbooks],
+            "problems": [p.as_dict() for p in self.problems],
+            "written": self.written,
+            "dry_run": self.dry_run,
+        }
+
+
+def import_households(
+    ledger_path: Path,
+    paths: list[Path],
+    skip_invalid: bool = False,
+    dry_run: bool = False,
+    wait_s: float = 0.0,
+    arguments: str = "",
+) -> HouseholdImportReport:
+    report = HouseholdImportReport(dry_run=dry_run)
+    files = roster_paths(paths)
+    if not files:
+        raise DataError("没有找到要导入的名册文件（xlsx、xls、ods）")
+    with ledger_lock(ledger_path, wait_s):
+        ledger = Ledger.open(ledger_path)
+        ledger.require(schema.HOUSEHOLDS.name)
+        allowed = allowed_household_types(ledger.settings())
+
+        records: list[HouseholdRecord] = []
+        invalid: set[tuple[str, str, int]] = set()
+        failed_files: set[str] = set()
+        for path in files:
+            if not path.exists():
+                report.problems.append(Problem(Location(path.name), "文件不存在"))
+                failed_files.add(path.name)
+                continue
+            try:
+                book = read_untrusted(path)
+            except DataError as exc:
+                report.problems.extend(exc.problems or [Problem(Location(path.name), exc.message)])
+                failed_files.add(path.name)
+                continue
+            report.files.append((path.name, sha256_file(path)))
+            read = read_roster(book, path.name, allowed)
+            report.problems.extend(read.problems)
+            invalid |= read.invalid_rows
+            if any(p.severity == "错误" and not p.location.sheet for p in read.problems):
+                failed_files.add(path.name)
+            records.extend(read.records)
+        for problem in find_duplicates(records):
+            report.problems.append(problem)
+        dup_ids = _duplicate_ids(records)
+        for rec in records:
+            if rec.values.get("户号") in dup_ids:
+                invalid.add((rec.file, rec.sheet, rec.row))
+
+        errors = [p for p in report.problems if p.severity == "错误"]
+        if errors and not skip_invalid:
+            raise DataError(
+                f"名册有 {len(errors)} 处问题，台账未改动；改正后重新导入，或加 --skip-invalid 跳过有问题的行",
+                report.problems,
+            )
+        good = [r for r in records if (r.file, r.sheet, r.row) not in invalid]
+        bad = [r for r in records if (r.file, r.sheet, r.row) in invalid]
+        report.skipped_rows = len(bad)
+        if bad and not dry_run:
+            report.error_workbooks = _write_error_workbooks(bad, report.problems, files)
+
+        result = merge_households(ledger.frame(schema.HOUSEHOLDS.name), [r.values for r in good])
+        report.added, report.changes, report.unchanged = result.added, result.changes, result.unchanged
+        if dry_run or not (result.added or result.changes):
+            return report
+        ledger.replace(schema.HOUSEHOLDS.name, result.frame)
+        summary = f"新增 {len(result.added)} 户，修改 {len(result.changed_ids)} 户，跳过 {len(bad)} 行"
+        ledger.save("households import", arguments, report.files, summary)
+        report.written = True
+    return report
+
+
+def _duplicate_ids(records: list[HouseholdRecord]) -> set[str]:
+    seen: set[str] = set()
+    dups: set[str] = set()
+    for rec in records:
+        hid = str(rec.values.get("户号", ""))
+        if hid and hid in seen:
+            dups.add(hid)
+        seen.add(hid)
+    return dups
+
+
+def _write_error_workbooks(bad: list[HouseholdRecord], problems: list[Problem], files: list[Path]) -> list[Path]:
+    """One workbook beside each input that had skipped rows: the rows and what is wrong with them."""
+    written: list[Path] = []
+    by_file: dict[str, list[HouseholdRecord]] = {}
+    for rec in bad:
+        by_file.setdefault(rec.file, []).append(rec)
+    folder_of = {p.name: p.parent for p in files}
+    for name, recs in by_file.items():
+        messages: dict[tuple[str, int], list[str]] = {}
+        for p in problems:
+            if p.location.file == name and p.location.cell:
+                row = int("".join(ch for ch in p.location.cell if ch.isdigit()) or 0)
+                messages.setdefault((p.location.sheet, row), []).append(f"{p.location.cell}：{p.message}")
+        width = max(len(r.raw) for r in recs)
+        columns = [ColumnFormat("工作表", 10), ColumnFormat("行号", 6), ColumnFormat("问题", 60)] + [
+            ColumnFormat(f"原第{i + 1}列", 14, (), "@") for i in range(width)
+        ]
+        rows = [
+            [r.sheet, r.row, "；".join(messages.get((r.sheet, r.row), ["户号重复"]))]
+            + [_plain(v) for v in r.raw]
+            for r in recs
+        ]
+        wb = new_workbook()
+        add_table_sheet(wb, "问题行", columns, rows, title_line=f"{name} 中未导入的行（改正后可再次导入）")
+        target = folder_of.get(name, Path.cwd()) / f"{Path(name).stem}_未导入行.xlsx"
+        save_new(wb, target)
+        written.append(target)
+    return written
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value if isinstance(value, (int, float, str)) else str(value)

@@ -1,0 +1,96 @@
+"""Finding the table in a sheet as people really make them.
+
+Merged title rows, the header on any of the first rows, header wording of
+their own, blank rows in the middle, pre-numbered empty rows, and a footer
+("制表人：…", "合计") after the data.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from villagectl.io.reader import SheetRows
+from villagectl.values import clean_name, clean_text, header_key
+
+HEADER_SEARCH_ROWS = 10
+FOOTER_RE = re.compile(
+    r"^(制表|填表|审核|审批|检查人|检查组|检查时间|评分人|打分人|负责人|网格员[:：]|统计|日期|时间[:：]|签字|签名|说明|注[:：]|注意|备注[:：]|"
+    r"合计|总计|小计|村委会|村民委员会|盖章|经办)"
+)
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    synonyms: tuple[str, ...]
+    required: bool = False
+
+
+@dataclass
+class LocatedTable:
+    sheet: SheetRows
+    header_row: int  # 0-based
+    columns: dict[str, int]  # field -> 0-based column
+    other_headers: dict[int, str] = field(default_factory=dict)  # unmatched header cells
+    data_rows: list[int] = field(default_factory=list)  # 0-based rows holding data
+
+    def value(self, r: int, name: str) -> object:
+        c = self.columns.get(name)
+        return "" if c is None else self.sheet.cell(r, c)
+
+
+def match_field(text: object, fields: list[FieldSpec]) -> str | None:
+    key = header_key(text)
+    if not key:
+        return None
+    for f in fields:
+        if key == header_key(f.name) or key in {header_key(s) for s in f.synonyms}:
+            return f.name
+    return None
+
+
+def locate_table(sheet: SheetRows, fields: list[FieldSpec], search_rows: int = HEADER_SEARCH_ROWS) -> LocatedTable | None:
+    """The first row among the first ``search_rows`` that names the required fields (best match wins)."""
+    required = {f.name for f in fields if f.required}
+    best: tuple[int, int, dict[str, int]] | None = None
+    for r, row in enumerate(sheet.rows[:search_rows]):
+        found: dict[str, int] = {}
+        for c, value in enumerate(row):
+            name = match_field(value, fields)
+            if name and name not in found:
+                found[name] = c
+        if not required <= set(found):
+            continue
+        if best is None or len(found) > best[1]:
+            best = (r, len(found), found)
+    if best is None:
+        return None
+    r, _, columns = best
+    used = set(columns.values())
+    others = {
+        c: clean_text(v) for c, v in enumerate(sheet.rows[r]) if c not in used and clean_text(v)
+    }
+    table = LocatedTable(sheet, r, columns, others)
+    table.data_rows = data_rows(sheet, r, list(columns.values()))
+    return table
+
+
+def is_footer(row: list) -> bool:
+    for value in row:
+        text = clean_name(value)
+        if text:
+            return bool(FOOTER_RE.match(text))
+    return False
+
+
+def data_rows(sheet: SheetRows, header_row: int, columns: list[int]) -> list[int]:
+    """Rows after the header with data in the mapped columns, up to a footer."""
+    out: list[int] = []
+    for r in range(header_row + 1, len(sheet.rows)):
+        row = sheet.rows[r]
+        if is_footer(row):
+            break
+        if any(clean_text(row[c]) for c in columns if c < len(row)):
+            out.append(r)
+    return out

@@ -1,0 +1,235 @@
+"""Household records (户籍): field normalisation, validation, and merging a roster in.
+
+Pure functions; the roster importer and ``check`` both use them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from villagectl.ledger import schema
+from villagectl.values import NotANumber, as_text, clean_name, clean_text, to_int
+
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK_CHARS = "10X98765432"
+MOBILE_RE = re.compile(r"1[3-9]\d{9}")
+LANDLINE_RE = re.compile(r"(0\d{2,3}-?)?[2-9]\d{6,7}(-\d{1,5})?")
+
+FIELDS = schema.HOUSEHOLDS.column_names
+DEFAULTS = {"户类型": "普通户", "状态": "正常"}
+
+
+def id_check_char(first17: str) -> str:
+    total = sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS))
+    return ID_CHECK_CHARS[total % 11]
+
+
+def id_number_problem(raw: object) -> str | None:
+    """None when blank or a valid 18-digit 身份证号; else the problem in Chinese."""
+    if isinstance(raw, float):
+        return "身份证号被 Excel 存成了数字，末几位已丢失；请把该列设为“文本”格式后重新录入"
+    text = clean_name(raw).upper()
+    if not text:
+        return None
+    if re.fullmatch(r"\d{15}", text):
+        return "这是15位旧身份证号，请换成18位身份证号"
+    if not re.fullmatch(r"\d{17}[\dX]", text):
+        return f"身份证号应为18位（最后一位可为X），现为“{text}”（{len(text)}位）"
+    try:
+        born = dt.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
+    except ValueError:
+        return f"身份证号中的出生日期 {text[6:14]} 不存在"
+    if born.year < 1880 or born > dt.date.today():
+        return f"身份证号中的出生日期 {text[6:14]} 不合理"
+    expected = id_check_char(text[:17])
+    if text[17] != expected:
+        return f"身份证号校验位错误（按前17位应为 {expected}，实为 {text[17]}），请核对是否录错"
+    return None
+
+
+def normalize_id_number(raw: object) -> str:
+    return clean_name(raw).upper()
+
+
+def normalize_phone(raw: object) -> str:
+    text = clean_name(raw)
+    return text.replace("—", "-").replace("－", "-")
+
+
+def phone_problem(raw: object) -> str | None:
+    text = normalize_phone(raw)
+    if not text:
+        return None
+    for part in re.split(r"[/、,;，；]", text):
+        digits = part.replace("-", "") if part.startswith("1") else part
+        if MOBILE_RE.fullmatch(digits) or LANDLINE_RE.fullmatch(part):
+            continue
+        return f"联系电话“{text}”格式不对（手机号为1开头的11位数字，座机如0371-12345678）"
+    return None
+
+
+@dataclass
+class HouseholdRecord:
+    """One household as read from a roster: normalised values and where each came from."""
+
+    values: dict[str, object]
+    cells: dict[str, str] = field(default_factory=dict)  # field -> 'B7'
+    sheet: str = ""
+    file: str = ""
+    row: int = 0  # Excel row number
+    raw: list = field(default_factory=list)  # the row as it was, for error workbooks
+
+
+def normalize_record(values: dict[str, object]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for key, raw in values.items():
+        if key == "户号":
+            out[key] = clean_text(raw).replace(" ", "")
+        elif key in ("户主", "组别", "户类型", "状态"):
+            out[key] = clean_name(raw)
+        elif key == "身份证号":
+            out[key] = raw if isinstance(raw, float) else normalize_id_number(raw)
+        elif key == "联系电话":
+            out[key] = normalize_phone(raw)
+        elif key in ("人口", "参评人数"):
+            out[key] = raw if isinstance(raw, (int, float)) else clean_text(raw)
+        else:
+            out[key] = as_text(raw)
+    return out
+
+
+def validate_record(values: dict[str, object], allowed_types: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(field, message) for every problem in one household's values."""
+    problems: list[tuple[str, str]] = []
+    if not clean_text(values.get("户号", "")):
+        problems.append(("户号", "缺少户号"))
+    if "户主" in values and not clean_text(values.get("户主", "")):
+        problems.append(("户主", "缺少户主姓名"))
+    size = None
+    for key in ("人口", "参评人数"):
+        if key not in values or clean_text(values[key]) == "":
+            continue
+        try:
+            number = to_int(values[key])
+        except NotANumber:
+            problems.append((key, f"{key}“{clean_text(values[key])}”应为整数"))
+            continue
+        if number is None or number < (1 if key == "人口" else 0):
+            problems.append((key, f"{key} {number} 不合理"))
+            continue
+        if key == "人口":
+            size = number
+        elif size is not None and number > size:
+            problems.append((key, f"参评人数 {number} 超过家庭人口 {size}"))
+    kind = clean_text(values.get("户类型", ""))
+    if kind and kind not in allowed_types:
+        problems.append(("户类型", f"户类型“{kind}”不在允许的取值中（{'、'.join(allowed_types)}）"))
+    state = clean_text(values.get("状态", ""))
+    if state and state not in schema.HOUSEHOLD_STATES:
+        problems.append(("状态", f"状态“{state}”无效，应为 {'、'.join(schema.HOUSEHOLD_STATES)}"))
+    if "身份证号" in values:
+        msg = id_number_problem(values["身份证号"])
+        if msg:
+            problems.append(("身份证号", msg))
+    if "联系电话" in values:
+        msg = phone_problem(values["联系电话"])
+        if msg:
+            problems.append(("联系电话", msg))
+    return problems
+
+
+def allowed_household_types(settings: dict[str, str]) -> tuple[str, ...]:
+    text = settings.get("户类型", "")
+    items = tuple(t for t in (clean_name(x) for x in re.split(r"[、,，;；\s]+", text)) if t)
+    return items or schema.HOUSEHOLD_TYPES
+
+
+@dataclass
+class Change:
+    household_id: str
+    field: str
+    old: str
+    new: str
+
+
+@dataclass
+class MergeResult:
+    frame: pd.DataFrame
+    added: list[str]
+    changes: list[Change]
+    unchanged: int
+
+    @property
+    def changed_ids(self) -> list[str]:
+        return list(dict.fromkeys(c.household_id for c in self.changes))
+
+
+def _comparable(key: str, value: object) -> str:
+    if key in ("人口", "参评人数"):
+        try:
+            number = to_int(value)
+            return "" if number is None else str(number)
+        except NotANumber:
+            return clean_text(value)
+    return clean_text(value)
+
+
+def merge_households(existing: pd.DataFrame, records: list[dict[str, object]]) -> MergeResult:
+    """Insert new households and update changed fields by 户号.
+
+    A blank cell in the roster leaves the ledger's value as it is, and columns
+    the roster does not have are never touched.
+    """
+    frame = existing.copy()
+    for col in FIELDS:
+        if col not in frame.columns:
+            frame[col] = ""
+    ids = frame["户号"].map(clean_text).tolist()
+    index_of = {hid: i for i, hid in enumerate(ids) if hid}
+    added: list[str] = []
+    changes: list[Change] = []
+    unchanged = 0
+    new_rows: list[dict[str, object]] = []
+    for values in records:
+        hid = clean_text(values["户号"])
+        if hid in index_of:
+            i = index_of[hid]
+            before = len(changes)
+            for key, value in values.items():
+                if key == "户号" or clean_text(value) == "":
+                    continue
+                old = frame.at[frame.index[i], key]
+                if _comparable(key, old) != _comparable(key, value):
+                    changes.append(Change(hid, key, clean_text(old), clean_text(value)))
+                    frame.at[frame.index[i], key] = _stored(key, value)
+            if len(changes) == before:
+                unchanged += 1
+        else:
+            row = {col: "" for col in frame.columns}
+            for key, value in values.items():
+                row[key] = _stored(key, value)
+            for key, default in DEFAULTS.items():
+                if not clean_text(row.get(key, "")):
+                    row[key] = default
+            if not clean_text(row.get("参评人数", "")) and clean_text(row.get("人口", "")):
+                row["参评人数"] = _stored("参评人数", row["人口"])
+            new_rows.append(row)
+            index_of[hid] = -1
+            added.append(hid)
+    if new_rows:
+        frame = pd.concat([frame, pd.DataFrame(new_rows, columns=frame.columns, dtype=object)], ignore_index=True)
+    return MergeResult(frame, added, changes, unchanged)
+
+
+def _stored(key: str, value: object) -> object:
+    if key in ("人口", "参评人数"):
+        try:
+            number = to_int(value)
+            return "" if number is None else number
+        except NotANumber:
+            return clean_text(value)
+    return value

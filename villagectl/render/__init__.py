@@ -1,0 +1,1 @@
+"""Printed documents: jinja2 templates → typst → PDF."""

@@ -1,0 +1,1 @@
+"""Pure scoring functions over DataFrames (monthly, annual, cadre)."""
