@@ -128,6 +128,7 @@ def replace_atomically(
     refuse_if_open_elsewhere(path)
     if expected is not None:
         _refuse_if_changed(path, expected)
+    _remove_stale_temp_files(path)
     tmp = path.with_name(f".villagectl-tmp-{os.getpid()}-{path.name}")
     backup = None
     try:
@@ -154,6 +155,15 @@ def replace_atomically(
         if tmp.exists():
             tmp.unlink(missing_ok=True)
     return backup
+
+
+def _remove_stale_temp_files(path: Path) -> None:
+    """Temp files a killed run left behind (callers hold the ledger lock)."""
+    for stale in path.parent.glob(f".villagectl-tmp-*-{path.name}"):
+        try:
+            stale.unlink()
+        except OSError:
+            pass
 
 
 def _refuse_if_changed(path: Path, expected: Fingerprint) -> None:
