@@ -75,7 +75,11 @@ def test_write_back_keeps_every_other_part_byte_for_byte(clerk_ledger: Path) -> 
 
     after = parts(clerk_ledger)
     changed = {n for n in before if before[n] != after.get(n)}
-    assert changed == {hh_part, journal_part, log_part}
+    assert changed - {"xl/workbook.xml"} == {hh_part, journal_part, log_part}
+    # the clerk's formulas may read the rewritten sheets: only a full recalc on open is asked for
+    wb_before, wb_after = before["xl/workbook.xml"].decode(), after["xl/workbook.xml"].decode()
+    assert 'fullCalcOnLoad="1"' in wb_after
+    assert re.sub(r"<calcPr[^>]*/>", "", wb_before) == re.sub(r"<calcPr[^>]*/>", "", wb_after)
     assert set(after) == set(before)
     # the image, the comment and the clerk's own sheet are untouched parts
     assert any(n.startswith("xl/media/") for n in after)
@@ -207,3 +211,38 @@ def test_every_write_appends_to_operation_log(ledger_path: Path) -> None:
     add_households(ledger_path, [household("001", "张三")])
     log = Ledger.open(ledger_path).frame("操作日志")
     assert log["命令"].tolist() == ["init", "test-setup"]
+
+
+def test_write_without_formulas_elsewhere_leaves_workbook_part(ledger_path: Path) -> None:
+    before = parts(ledger_path)
+    add_households(ledger_path, [household("001", "张三")])
+    after = parts(ledger_path)
+    assert before["xl/workbook.xml"] == after["xl/workbook.xml"]
+
+
+def test_libreoffice_resaved_ledger_reads_writes_back_and_checks(tmp_path: Path, runner) -> None:
+    """A ledger LibreOffice re-saved (shared strings, stored formula results) — stands in for WPS/Excel."""
+    import shutil
+
+    ledger = tmp_path / "lo台账.xlsx"
+    shutil.copy(Path(__file__).parent / "fixtures" / "libreoffice_resaved.xlsx", ledger)
+    assert invoke(runner, "check", ledger).exit_code == 0
+    before = parts(ledger)
+    assert "xl/sharedStrings.xml" in before
+    roster = tmp_path / "名册.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["户号", "户主", "组别"])
+    wb.active.append(["004", "赵六", "第三组"])
+    wb.save(roster)
+    result = invoke(runner, "households", "import", ledger, roster)
+    assert result.exit_code == 0, result.stderr
+    after = parts(ledger)
+    changed = {n for n in before if before[n] != after.get(n)}
+    assert changed == {sheet_part(ledger, "户籍"), sheet_part(ledger, "操作日志"), "xl/workbook.xml"}
+    assert after["xl/sharedStrings.xml"] == before["xl/sharedStrings.xml"]
+    book = read_workbook(ledger)
+    assert book.sheet("我的统计").rows[0][1] == 3.0  # stored result kept (Excel recomputes on open)
+    assert [r[0] for r in book.sheet("户籍").rows[1:5]] == ["001", "002", "003", "004"]
+    assert invoke(runner, "check", ledger).exit_code == 0
+    result = invoke(runner, "balance", ledger, "--json")
+    assert '"balance": 10.0' in result.stdout

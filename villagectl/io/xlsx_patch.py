@@ -323,10 +323,7 @@ def _add_sheet(files: dict[str, bytes], pkg: _Package, name: str, xml: str) -> N
 
 
 def _drop_calc_chain(files: dict[str, bytes], pkg: _Package) -> set[str]:
-    """A stale calcChain makes Excel 'repair' the file; ask for a full recalc instead.
-
-    Returns the part names to leave out of the package.
-    """
+    """A stale calcChain makes Excel 'repair' the file. Returns the parts to leave out."""
     removed: set[str] = set()
     rels = files[pkg.rels_part].decode("utf-8")
     for match in re.finditer(r"<Relationship\b[^>]*/>", rels):
@@ -339,19 +336,31 @@ def _drop_calc_chain(files: dict[str, bytes], pkg: _Package) -> set[str]:
     ct = files["[Content_Types].xml"].decode("utf-8")
     ct = re.sub(r'<Override PartName="/[^"]*calcChain[^"]*"[^>]*/>', "", ct)
     files["[Content_Types].xml"] = ct.encode("utf-8")
+    return removed
+
+
+def _force_full_calc(files: dict[str, bytes], pkg: _Package) -> None:
+    """Formulas may depend on the rewritten cells: have Excel/WPS recompute on open."""
     wb = files[pkg.workbook_part].decode("utf-8")
-    if re.search(r"<(?:\w+:)?calcPr\b", wb):
-        if "fullCalcOnLoad" not in wb:
-            wb = re.sub(r"<((?:\w+:)?calcPr)\b", r'<\1 fullCalcOnLoad="1"', wb, count=1)
+    calc = re.search(r"<(?:\w+:)?calcPr\b[^>]*>", wb)
+    if calc:
+        tag = calc.group(0)
+        if re.search(r'fullCalcOnLoad="(1|true)"', tag):
+            return
+        new_tag = re.sub(r'\s*fullCalcOnLoad="[^"]*"', "", tag)
+        new_tag = re.sub(r"<((?:\w+:)?calcPr)\b", r'<\1 fullCalcOnLoad="1"', new_tag, count=1)
+        wb = wb.replace(tag, new_tag, 1)
     else:
         m = re.search(r"</(\w+:)?workbook>", wb)
         p = (m.group(1) or "") if m else ""
-        # calcPr must follow sheets/definedNames; before extLst if present
+        # calcPr follows sheets/definedNames and precedes extLst
         ext = re.search(rf"<{re.escape(p)}extLst\b", wb)
         at = ext.start() if ext else (m.start() if m else len(wb))
         wb = wb[:at] + f'<{p}calcPr fullCalcOnLoad="1"/>' + wb[at:]
     files[pkg.workbook_part] = wb.encode("utf-8")
-    return removed
+
+
+_ANY_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 
 
 def patch_workbook(src: Path, dst: Path, updates: list[SheetUpdate]) -> None:
@@ -374,6 +383,14 @@ def patch_workbook(src: Path, dst: Path, updates: list[SheetUpdate]) -> None:
             changed[part] = new_xml.encode("utf-8")
             drop_calc = drop_calc or had_formula
         removed = _drop_calc_chain(files, pkg) if drop_calc else set()
+        replaced = {pkg.sheet_parts[u.name] for u in updates}
+        formulas_elsewhere = any(
+            _ANY_FORMULA.search(zf.read(part))
+            for name, part in pkg.sheet_parts.items()
+            if part not in replaced and part in zf.namelist()
+        )
+        if drop_calc or formulas_elsewhere:
+            _force_full_calc(files, pkg)
         for name, data in files.items():
             if name not in base or base[name] != data:
                 changed[name] = data

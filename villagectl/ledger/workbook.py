@@ -251,4 +251,6 @@ def _cell_value(spec: schema.SheetSpec, column: str, value: object) -> object:
         return clean_text(value)
     if isinstance(value, str):
         return clean_text(value)
+    if col.kind == "int" and isinstance(value, float) and value.is_integer():
+        return int(value)
     return value
