@@ -44,6 +44,11 @@ class Ledger:
         if not path.exists():
             raise FileAccessError(f"找不到台账文件 {path}；新建台账请用 villagectl init")
         kind = sniff(path)
+        if kind in ("damaged", "empty"):
+            raise DataError(
+                f"台账文件 {path.name} 已损坏或是空的，无法打开；"
+                f"可以从旁边的 {safe_write.STATE_DIR}/backups 文件夹里找最近的备份，复制出来改回原名"
+            )
         if kind != "xlsx":
             raise DataError(
                 f"{path.name} 不是 xlsx 台账文件（识别为 {kind}）；台账须为 .xlsx，"

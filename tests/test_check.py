@@ -1,0 +1,157 @@
+"""``check`` on ledgers a clerk has edited by hand."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+
+from conftest import add_households, household, invoke, invoke_json
+from villagectl.ledger.workbook import Ledger
+
+
+def _edit(path: Path, sheet: str, change) -> None:
+    ledger = Ledger.open(path)
+    frame = ledger.frame(sheet).copy()
+    frame = change(frame) if callable(change) else change
+    ledger.replace(sheet, frame)
+    ledger.save("hand-edit")
+
+
+def _problems(runner, path: Path) -> tuple[int, set[tuple[str, str, str]]]:
+    result, data = invoke_json(runner, "check", path)
+    return result.exit_code, {(p["sheet"], p["cell"], p["message"]) for p in data["problems"]}
+
+
+def test_fresh_ledgers_of_every_preset_pass(tmp_path: Path, runner) -> None:
+    for preset in ("zhongping", "base140", "wenming"):
+        path = tmp_path / f"{preset}.xlsx"
+        assert invoke(runner, "init", path, "--village", "村", "--preset", preset).exit_code == 0
+        result = invoke(runner, "check", path)
+        assert result.exit_code == 0, result.stdout
+        assert "检查通过" in result.stdout
+
+
+def test_items_not_adding_up_to_the_total(ledger_path: Path, runner) -> None:
+    def change(f):
+        f.loc[0, "分值"] = 12  # 庭院 15 → 12
+        return f
+
+    _edit(ledger_path, "规则", change)
+    code, problems = _problems(runner, ledger_path)
+    assert code == 1
+    assert ("规则", "", "检查项满分合计 97，与参数“满分” 100 不符") in problems
+
+
+def test_band_overlap_and_gap(ledger_path: Path, runner) -> None:
+    def overlap(f):
+        f.loc[2, "含下限"] = "是"  # (85, 90] becomes [85, 90]: 85 is in two bands
+        return f
+
+    _edit(ledger_path, "换算", overlap)
+    code, problems = _problems(runner, ledger_path)
+    assert code == 1
+    assert ("换算", "", "档次 [80, 85] 与 [85, 90] 重叠") in problems
+
+    def gap(f):
+        f.loc[2, "含下限"] = "否"
+        f.loc[1, "含上限"] = "否"  # now 85 belongs to no band
+        return f
+
+    _edit(ledger_path, "换算", gap)
+    _, problems = _problems(runner, ledger_path)
+    assert ("换算", "", "档次 [80, 85) 与 (85, 90] 之间有空档") in problems
+
+    def short(f):
+        return f.iloc[:3]  # nothing above 90
+
+    _edit(ledger_path, "换算", short)
+    _, problems = _problems(runner, ledger_path)
+    assert ("换算", "", "满分 100 没有对应档次（最高档为 (85, 90]）") in problems
+
+
+def test_bad_values_are_named_by_cell(ledger_path: Path, runner) -> None:
+    def change(f):
+        f.loc[1, "含上限"] = "对"
+        f.loc[3, "积分"] = "五"
+        return f
+
+    _edit(ledger_path, "换算", change)
+    code, problems = _problems(runner, ledger_path)
+    assert code == 1
+    assert ("换算", "D3", "含上限应填“是”或“否”，现为“对”") in problems
+    assert ("换算", "E5", "积分“五”不是数字") in problems
+
+    def rules(f):
+        f.loc[4, "类型"] = "检查"
+        f.loc[5, "编码"] = "RJ1"
+        return f
+
+    _edit(ledger_path, "规则", rules)
+    _, problems = _problems(runner, ledger_path)
+    assert ("规则", "E6", "类型“检查”无效，应为 检查项/基础分/加分/扣分/否决") in problems
+    assert ("规则", "A7", "编码 RJ1 重复") in problems
+
+
+def test_unknown_household_in_tool_sheet(ledger_path: Path, runner) -> None:
+    add_households(ledger_path, [household("001", "张三")])
+    ledger = Ledger.open(ledger_path)
+    frame = pd.DataFrame(
+        [{"月份": "2026-07", "户号": "999", "户主": "谁", "组别": "第一组", "总分": 90, "状态": "草稿"}], dtype=object
+    )
+    ledger.replace("月度得分", frame.reindex(columns=ledger.frame("月度得分").columns, fill_value=""))
+    ledger.save("hand-edit")
+    code, problems = _problems(runner, ledger_path)
+    assert code == 1
+    assert ("月度得分", "B2", "户号 999 不在户籍表中") in problems
+
+
+def test_duplicate_household_and_bad_id_in_roster_sheet(ledger_path: Path, runner) -> None:
+    add_households(ledger_path, [household("001", "张三", 身份证号="412728196503120010"), household("001", "李四")])
+    code, problems = _problems(runner, ledger_path)
+    assert code == 1
+    assert ("户籍", "A3", "户号 001 重复（与第2行相同）") in problems
+    assert any(sheet == "户籍" and cell == "H2" and "校验位错误" in msg for sheet, cell, msg in problems)
+
+
+def test_missing_sheet_and_column(ledger_path: Path, runner, tmp_path: Path) -> None:
+    # drop the 换算 sheet and rename a 户籍 header, as a clerk might
+    import openpyxl
+
+    wb = openpyxl.load_workbook(ledger_path)
+    del wb["换算"]
+    wb["户籍"]["B1"] = "户主名字"
+    edited = tmp_path / "edited.xlsx"
+    wb.save(edited)
+    code, problems = _problems(runner, edited)
+    assert code == 1
+    assert ("换算", "", "缺少这个工作表") in problems
+    assert ("户籍", "", "缺少列：户主") in problems
+    # commands that need the sheet refuse with the same message
+    result = invoke(runner, "balance", edited)
+    assert result.exit_code == 1
+    assert "缺少列：户主" in result.stderr
+
+
+def test_not_an_xlsx_ledger(tmp_path: Path, runner) -> None:
+    path = tmp_path / "台账.xlsx"
+    path.write_text("hello")
+    result = invoke(runner, "check", path)
+    assert result.exit_code == 1
+    assert "不是 xlsx 台账文件" in result.stderr
+    result = invoke(runner, "check", tmp_path / "没有这个.xlsx")
+    assert result.exit_code == 4
+    assert "找不到台账文件" in result.stderr
+
+
+def test_damaged_ledger(tmp_path: Path, ledger_path: Path, runner) -> None:
+    damaged = tmp_path / "坏台账.xlsx"
+    data = ledger_path.read_bytes()
+    damaged.write_bytes(data[: len(data) // 2])
+    result = invoke(runner, "check", damaged)
+    assert result.exit_code == 1
+    assert "已损坏或是空的" in result.stderr and ".villagectl/backups" in result.stderr
+    assert "Traceback" not in result.stderr
+    with zipfile.ZipFile(ledger_path) as zf:
+        assert zf.testzip() is None
