@@ -91,6 +91,11 @@ def add_table_sheet(
         ws.add_data_validation(dv)
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    if sum(c.width for c in columns) > 95:  # wider than portrait A4
+        ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
     ws.print_title_rows = f"{header_row}:{header_row}"
 
 
