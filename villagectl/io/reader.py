@@ -7,13 +7,17 @@ Rows are A1-anchored lists so that ``rows[r][c]`` is Excel cell
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import python_calamine
 
 from villagectl.errors import DataError, Location, Problem
-from villagectl.io.preflight import col_letters
+from villagectl.io.ooxml import PackageError, read_package
+from villagectl.io.preflight import col_letters, col_number
 
 Cell = str | float | int | bool | dt.date | dt.datetime | dt.time | dt.timedelta
 
@@ -24,6 +28,8 @@ class SheetRows:
     rows: list[list[Cell]]
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     hidden: bool = False
+    # formula cells that carry no stored result (calamine reads them as ""): (row, col) -> formula
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)
 
     def cell(self, r: int, c: int) -> Cell:
         if r < len(self.rows) and c < len(self.rows[r]):
@@ -52,8 +58,12 @@ def cell_ref(r: int, c: int) -> str:
     return f"{col_letters(c + 1)}{r + 1}"
 
 
-def read_workbook(path: Path, only: set[str] | None = None) -> WorkbookRows:
-    """Read every (or only the named) sheet of a trusted file in this process."""
+def read_workbook(path: Path, only: set[str] | None = None, with_formulas: bool = False) -> WorkbookRows:
+    """Read every (or only the named) sheet in this process.
+
+    ``with_formulas`` also collects, for xlsx files, the formulas of cells that
+    have no stored result (files written by scripts), so callers can say so.
+    """
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
     except python_calamine.PasswordError:
@@ -81,7 +91,33 @@ def read_workbook(path: Path, only: set[str] | None = None) -> WorkbookRows:
         raise _refuse(path, f"文件内容无法读取（已损坏）：{_short(exc)}") from None
     finally:
         book.close()
+    if with_formulas:
+        _attach_formulas(path, sheets)
     return WorkbookRows(path=path, sheets=sheets)
+
+
+_CELL_FORMULA = re.compile(
+    r'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*>\s*<(?:\w+:)?f\b[^>]*>([^<]*)</(?:\w+:)?f>\s*(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>'
+)
+
+
+def _attach_formulas(path: Path, sheets: list[SheetRows]) -> None:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            pkg = read_package(zf)
+            for sheet in sheets:
+                part = pkg.sheet_parts.get(sheet.name)
+                if not part:
+                    continue
+                xml = zf.read(part).decode("utf-8", "replace")
+                if "<f" not in xml and ":f" not in xml:
+                    continue
+                for m in _CELL_FORMULA.finditer(xml):
+                    r, c = int(m.group(2)) - 1, col_number(m.group(1)) - 1
+                    if sheet.cell(r, c) == "":
+                        sheet.formulas[(r, c)] = html.unescape(m.group(3))
+    except (zipfile.BadZipFile, PackageError, KeyError, OSError, ValueError):
+        return  # not an xlsx (xls/ods) or odd structure: no formula details
 
 
 def _short(exc: BaseException) -> str:

@@ -1,23 +1,31 @@
 """Parse untrusted files in a child process with time and memory limits.
 
 calamine can abort the whole process on a hostile file (DESIGN §6), so an
-imported file is never parsed in the clerk's own process.
+imported file is never parsed in the clerk's own process. A batch of files
+is read by one child (starting a process per file costs more than reading
+a grid worker's sheet); if the child dies or hangs on a file, that file is
+refused and a fresh child carries on with the rest.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
+import queue
+import struct
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 from villagectl.errors import DataError, Location, Problem
 from villagectl.io.preflight import DEFAULT_LIMITS, Limits, check_file
 from villagectl.io.reader import WorkbookRows, read_workbook
 
-DEFAULT_TIMEOUT_S = 20.0
+DEFAULT_TIMEOUT_S = 20.0  # per file
 DEFAULT_MEMORY_BYTES = 1536 * 1024 * 1024
+_HEADER = struct.Struct("<Q")
 
 
 def _limit_memory(max_bytes: int):  # pragma: no cover - runs in the child
@@ -29,6 +37,10 @@ def _limit_memory(max_bytes: int):  # pragma: no cover - runs in the child
     return apply
 
 
+def _refusal(path: Path, message: str) -> DataError:
+    return DataError(message, [Problem(Location(file=path.name), message)])
+
+
 def read_untrusted(
     path: Path,
     limits: Limits = DEFAULT_LIMITS,
@@ -36,35 +48,97 @@ def read_untrusted(
     memory_bytes: int = DEFAULT_MEMORY_BYTES,
 ) -> WorkbookRows:
     """Pre-flight check, then read in a child process; DataError on any refusal."""
-    check_file(path, limits)
-    cmd = [sys.executable, "-X", "utf8", "-m", "villagectl.io.sandbox", str(path)]
+    result = read_untrusted_many([path], limits, timeout_s, memory_bytes)[path]
+    if isinstance(result, DataError):
+        raise result
+    return result
+
+
+def read_untrusted_many(
+    paths: list[Path],
+    limits: Limits = DEFAULT_LIMITS,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    memory_bytes: int = DEFAULT_MEMORY_BYTES,
+    on_file=None,
+) -> dict[Path, WorkbookRows | DataError]:
+    """Read many files; each maps to its rows or to the DataError that refused it."""
+    results: dict[Path, WorkbookRows | DataError] = {}
+    pending: list[Path] = []
+    for path in paths:
+        try:
+            check_file(path, limits)
+            pending.append(path)
+        except DataError as exc:
+            results[path] = exc
+    while pending:
+        done = _run_child(pending, timeout_s, memory_bytes, results, on_file)
+        pending = pending[done:]
+    return results
+
+
+def _run_child(paths, timeout_s, memory_bytes, results, on_file) -> int:
+    """Read ``paths`` in one child until it finishes or fails; return how many were settled."""
+    cmd = [sys.executable, "-X", "utf8", "-m", "villagectl.io.sandbox"] + [str(p) for p in paths]
     kwargs: dict = {}
     if os.name == "posix":
         kwargs["preexec_fn"] = _limit_memory(memory_bytes)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, **kwargs)
+    messages: queue.Queue = queue.Queue()
+
+    def pump() -> None:
+        stream = proc.stdout
+        try:
+            while True:
+                head = stream.read(_HEADER.size)
+                if len(head) < _HEADER.size:
+                    break
+                (size,) = _HEADER.unpack(head)
+                messages.put(stream.read(size))
+        finally:
+            messages.put(None)
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    settled = 0
     try:
-        proc = subprocess.run(cmd, capture_output=True, timeout=timeout_s, check=False, **kwargs)
-    except subprocess.TimeoutExpired:
-        raise _refuse(path, f"读取超时（超过 {timeout_s:.0f} 秒），文件可能异常，已跳过") from None
-    if proc.returncode == 0:
-        status, payload = pickle.loads(proc.stdout)
-        if status == "error":
-            raise _refuse(path, payload)
-        return payload
-    raise _refuse(path, "文件读取失败（内容异常或过大），已跳过；请在 Excel 中打开后另存再试")
-
-
-def _refuse(path: Path, message: str) -> DataError:
-    return DataError(message, [Problem(Location(file=path.name), message)])
+        for path in paths:
+            deadline = time.monotonic() + timeout_s
+            try:
+                data = messages.get(timeout=max(deadline - time.monotonic(), 0.001))
+            except queue.Empty:
+                proc.kill()
+                results[path] = _refusal(path, f"读取超时（超过 {timeout_s:.0f} 秒），文件可能异常，已跳过")
+                return settled + 1
+            if data is None:  # the child died on this file
+                proc.wait()
+                results[path] = _refusal(path, "文件读取失败（内容异常或过大），已跳过；请在 Excel 中打开后另存再试")
+                return settled + 1
+            status, payload = pickle.loads(data)
+            results[path] = payload if status == "ok" else _refusal(path, payload)
+            settled += 1
+            if on_file:
+                on_file(path)
+        return settled
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        if proc.stdout:
+            proc.stdout.close()
 
 
 def _child_main(argv: list[str]) -> int:  # pragma: no cover - runs in the child
-    path = Path(argv[0])
-    try:
-        result: tuple = ("ok", read_workbook(path))
-    except DataError as exc:
-        result = ("error", exc.message)
-    sys.stdout.buffer.write(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
-    sys.stdout.flush()
+    out = sys.stdout.buffer
+    for arg in argv:
+        path = Path(arg)
+        try:
+            result: tuple = ("ok", read_workbook(path, with_formulas=True))
+        except DataError as exc:
+            result = ("error", exc.message)
+        data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        out.write(_HEADER.pack(len(data)))
+        out.write(data)
+        out.flush()
     return 0
 
 

@@ -22,19 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from defusedxml import ElementTree as SafeET
-
+from villagectl.io.ooxml import CALCCHAIN_TYPE, PackageError, NS_REL, WORKSHEET_TYPE, Package as _Package, read_package as _read_package, resolve as _resolve
 from villagectl.io.preflight import col_letters, col_number
 
-NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-WORKSHEET_TYPE = NS_REL + "/worksheet"
-CALCCHAIN_TYPE = NS_REL + "/calcChain"
 WORKSHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 
 
-class PatchError(Exception):
+class PatchError(PackageError):
     """The package is not an xlsx this module can patch (the caller explains)."""
 
 
@@ -48,50 +42,6 @@ class SheetUpdate:
     header_row: int = 1  # 1-based; rows above it (titles) are kept verbatim
     text_columns: set[int] = field(default_factory=set)  # 0-based columns always written as text
     column_widths: dict[int, float] = field(default_factory=dict)  # for a sheet created from scratch
-
-
-@dataclass
-class _Package:
-    workbook_part: str
-    sheet_parts: dict[str, str]  # sheet name -> part name
-    rels_part: str
-
-
-def _rels_path(part: str) -> str:
-    folder, name = posixpath.split(part)
-    return posixpath.join(folder, "_rels", name + ".rels")
-
-
-def _resolve(base_part: str, target: str) -> str:
-    if target.startswith("/"):
-        return target.lstrip("/")
-    return posixpath.normpath(posixpath.join(posixpath.dirname(base_part), target))
-
-
-def _read_package(zf: zipfile.ZipFile) -> _Package:
-    names = set(zf.namelist())
-    workbook_part = "xl/workbook.xml"
-    if "_rels/.rels" in names:
-        root = SafeET.fromstring(zf.read("_rels/.rels"))
-        for rel in root.findall(f"{{{NS_PKG_REL}}}Relationship"):
-            if rel.get("Type", "").endswith("/officeDocument"):
-                workbook_part = _resolve("", rel.get("Target", workbook_part))
-    if workbook_part not in names:
-        raise PatchError("no workbook part")
-    rels_part = _rels_path(workbook_part)
-    targets: dict[str, str] = {}
-    if rels_part in names:
-        rels = SafeET.fromstring(zf.read(rels_part))
-        for rel in rels.findall(f"{{{NS_PKG_REL}}}Relationship"):
-            targets[rel.get("Id", "")] = _resolve(workbook_part, rel.get("Target", ""))
-    wb = SafeET.fromstring(zf.read(workbook_part))
-    sheet_parts: dict[str, str] = {}
-    sheets = wb.find(f"{{{NS_MAIN}}}sheets")
-    for sheet in sheets if sheets is not None else []:
-        rid = sheet.get(f"{{{NS_REL}}}id", "")
-        if rid in targets:
-            sheet_parts[sheet.get("name", "")] = targets[rid]
-    return _Package(workbook_part, sheet_parts, rels_part)
 
 
 # --- cell and row XML -----------------------------------------------------

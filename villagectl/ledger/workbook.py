@@ -13,7 +13,8 @@ from villagectl.errors import DataError, FileAccessError, Location, Problem
 from villagectl.io import safe_write
 from villagectl.io.filetype import sniff
 from villagectl.io.reader import SheetRows, read_workbook
-from villagectl.io.xlsx_patch import PatchError, SheetUpdate, patch_workbook
+from villagectl.io.ooxml import PackageError
+from villagectl.io.xlsx_patch import SheetUpdate, patch_workbook
 from villagectl.ledger import schema
 from villagectl.values import as_text, clean_text, header_key
 
@@ -145,7 +146,7 @@ class Ledger:
         def produce(tmp: Path) -> None:
             try:
                 patch_workbook(self.path, tmp, updates)
-            except (PatchError, KeyError, ValueError) as exc:
+            except (PackageError, KeyError, ValueError) as exc:
                 raise DataError(f"台账文件结构无法识别，未保存：{exc}") from None
 
         def verify(tmp: Path) -> None:
