@@ -111,3 +111,81 @@ def to_date(value: object) -> dt.date | None:
     if not m:
         raise ValueError(text)
     return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def chinese_number(text: str) -> int | None:
+    """'3' / '三' / '十二' / '二十一' → int; None when it is not a number."""
+    text = clean_name(text)
+    if text.isdigit():
+        return int(text)
+    if not text or any(ch not in _CN_DIGITS and ch not in "十百" for ch in text):
+        return None
+    total, current = 0, 0
+    for ch in text:
+        if ch == "百":
+            total += (current or 1) * 100
+            current = 0
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        else:
+            current = _CN_DIGITS[ch]
+    return total + current
+
+
+_GROUP_RE = re.compile(r"第?([0-9一二三四五六七八九十两〇零百]+)\s*(?:村民小组|小组|组|网格)")
+
+
+def group_key(text: object) -> str:
+    """'第三组', '3组', '第3村民小组' → '3'; other names → the cleaned text."""
+    name = clean_name(text)
+    m = _GROUP_RE.search(name)
+    if m:
+        number = chinese_number(m.group(1))
+        if number is not None:
+            return str(number)
+    return name
+
+
+def find_group(text: object) -> str | None:
+    """The group named somewhere inside a title or file name, as a group_key."""
+    m = _GROUP_RE.search(clean_name(text))
+    if not m:
+        return None
+    number = chinese_number(m.group(1))
+    return str(number) if number is not None else None
+
+
+_FULL_MONTH_RE = re.compile(r"(20\d{2})\s*(?:年|-|/|\.|_)\s*([01]?\d)(?!\d)\s*月?")
+_PART_MONTH_RE = re.compile(r"(?<![0-9年\-/.])([01]?\d|十[一二]?|[一二三四五六七八九])\s*月(?:份)?")
+
+
+def find_month(text: object, default_year: int | None = None) -> str | None:
+    """'2026年7月', '2026-07', '2026.7' → '2026-07'; '7月'/'七月' with ``default_year``."""
+    name = clean_name(text)
+    m = _FULL_MONTH_RE.search(name)
+    if m and 1 <= int(m.group(2)) <= 12:
+        return f"{m.group(1)}-{int(m.group(2)):02d}"
+    if default_year is not None:
+        m = _PART_MONTH_RE.search(name)
+        if m:
+            month = chinese_number(m.group(1))
+            if month and 1 <= month <= 12:
+                return f"{default_year}-{month:02d}"
+    return None
+
+
+def find_year(text: object) -> int | None:
+    m = re.search(r"(20\d{2})\s*年", clean_name(text))
+    return int(m.group(1)) if m else None
+
+
+def parse_month_option(text: str) -> str:
+    """The --month option: 'YYYY-MM' (also '2026年7月', '2026.7'); ValueError otherwise."""
+    month = find_month(text)
+    if month is None or not re.fullmatch(r"\s*20\d{2}\s*(?:年|-|/|\.)\s*[01]?\d\s*月?\s*", clean_text(text)):
+        raise ValueError(text)
+    return month

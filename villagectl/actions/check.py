@@ -37,13 +37,15 @@ def find_problems(ledger: Ledger) -> list[Problem]:
         return Location(name, sheet, f"第{row}行")
 
     for spec in schema.ALL_SHEETS:
-        if not ledger.has(spec.name):
+        if not ledger.has(spec.name) and spec.owner == schema.TOOL:
+            problems.append(Problem(Location(name, spec.name), "缺少这个工作表（villagectl 下次写入时会自动添加）", "警告"))
+        elif not ledger.has(spec.name):
             problems.append(Problem(Location(name, spec.name), "缺少这个工作表"))
         elif ledger.missing_headers.get(spec.name):
             cols = "、".join(ledger.missing_headers[spec.name])
             problems.append(Problem(Location(name, spec.name), f"缺少列：{cols}"))
     broken = {s for s in ledger.missing_headers if ledger.missing_headers[s]} | {
-        s.name for s in schema.ALL_SHEETS if not ledger.has(s.name)
+        s.name for s in schema.ALL_SHEETS if not ledger.has(s.name) and s.owner == schema.CLERK
     }
 
     settings = ledger.settings()

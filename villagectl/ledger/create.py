@@ -43,6 +43,15 @@ def category_columns(preset: Preset) -> list[str]:
     return seen
 
 
+def item_column(code: str, item: str) -> str:
+    """The 检查记录 column of an inspection item: '编码 项目' (the code is what counts)."""
+    return f"{code} {item}"
+
+
+def item_columns(preset: Preset) -> list[str]:
+    return [item_column(r.code, r.item) for r in preset.rules if r.type == "检查项"]
+
+
 def create_ledger(path: Path, village: str, preset_name: str, force: bool = False, today: dt.date | None = None) -> Preset:
     preset = PRESETS.get(preset_name)
     if preset is None:
@@ -96,6 +105,8 @@ def create_ledger(path: Path, village: str, preset_name: str, force: bool = Fals
     for spec in schema.TOOL_SHEETS:
         if spec is schema.MONTHLY:
             cols = _formats(spec, extra_after="组别", extra=category_columns(preset))
+        elif spec is schema.INSPECTIONS:
+            cols = _formats(spec, extra_after="组别", extra=item_columns(preset))
         else:
             cols = _formats(spec)
         add_table_sheet(wb, spec.name, cols, tab_color="A5A5A5")

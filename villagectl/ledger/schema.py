@@ -168,16 +168,15 @@ INSPECTIONS = SheetSpec(
         C("户号", width=10),
         C("户主", width=10),
         C("组别", width=8),
-        C("编码", width=8),
-        C("项目", width=16),
-        C("得分", "number", width=7),
-        C("来源文件", width=24),
+        C("合计", "number", width=7),
+        C("来源文件", width=28),
         C("工作表", width=10),
-        C("单元格", width=8),
+        C("行号", "int", width=6),
         C("文件哈希", width=18),
         C("导入时间", width=18),
     ),
-    "导入的每一项检查得分及其来源",
+    "导入的每户每月检查得分（每个检查项一列，列名为“编码 项目”，在组别与合计之间）及其来源",
+    extensible=True,
 )
 MONTHLY = SheetSpec(
     "月度得分",
@@ -189,10 +188,12 @@ MONTHLY = SheetSpec(
         C("组别", width=8),
         C("总分", "number", width=7),
         C("名次", "int", width=6),
+        C("组内名次", "int", width=8),
         C("积分", "number", width=6),
         C("奖励", "number", width=6),
         C("曝光台", width=7),
         C("状态", width=7, choices=PERIOD_STATES),
+        C("备注", width=20, required=False),
     ),
     "每月每户的类别得分、总分、名次、积分（类别列在组别与总分之间）",
     extensible=True,
@@ -282,6 +283,38 @@ CADRE_RESULTS = SheetSpec(
     "每年每人的考核结果",
     extensible=True,
 )
+PERIODS = SheetSpec(
+    "期间",
+    TOOL,
+    (
+        C("期间", width=9),
+        C("状态", width=7, choices=PERIOD_STATES),
+        C("计分时间", width=18),
+        C("公示开始", "date", width=11),
+        C("公示截止", "date", width=11),
+        C("入账日期", "date", width=11),
+        C("经办人", width=9),
+        C("说明", width=40, required=False),
+    ),
+    "每个计分期间（月份）的状态：草稿 → 公示 → 入账",
+    key="期间",
+)
+ADJUSTMENTS = SheetSpec(
+    "调整记录",
+    TOOL,
+    (
+        C("月份", "month", width=9),
+        C("户号", width=10),
+        C("编码", width=8),
+        C("项目", width=12),
+        C("原得分", "number", width=8),
+        C("新得分", "number", width=8),
+        C("原因", width=36),
+        C("经办人", width=9),
+        C("时间", width=20),
+    ),
+    "公示期间因异议调整的得分（谁、何时、为什么）",
+)
 OPLOG = SheetSpec(
     "操作日志",
     TOOL,
@@ -309,12 +342,14 @@ ALL_SHEETS: tuple[SheetSpec, ...] = (
     REDEMPTIONS,
     ANNUAL,
     CADRE_RESULTS,
+    PERIODS,
+    ADJUSTMENTS,
     OPLOG,
 )
 SHEETS_BY_NAME = {s.name: s for s in ALL_SHEETS}
 TOOL_SHEETS = tuple(s for s in ALL_SHEETS if s.owner == TOOL)
 # Tool-owned sheets whose 户号 must exist in 户籍.
-HOUSEHOLD_KEYED = (INSPECTIONS, MONTHLY, JOURNAL, REDEMPTIONS, ANNUAL)
+HOUSEHOLD_KEYED = (INSPECTIONS, MONTHLY, JOURNAL, REDEMPTIONS, ANNUAL, ADJUSTMENTS)
 
 
 @dataclass

@@ -73,13 +73,27 @@ class Ledger:
         return name in self.sheets
 
     def frame(self, name: str) -> pd.DataFrame:
-        """The sheet's data (a copy is not made: treat it as read-only)."""
+        """The sheet's data (a copy is not made: treat it as read-only).
+
+        A tool sheet the workbook does not have yet reads as empty; the next
+        write adds it.
+        """
         self.require(name)
-        return self.sheets[name].frame
+        return self.frame_or_empty(name)
+
+    def frame_or_empty(self, name: str) -> pd.DataFrame:
+        """A tool sheet's data, or an empty frame with its columns when the sheet is not there yet."""
+        if name in self.sheets:
+            return self.sheets[name].frame
+        spec = schema.SHEETS_BY_NAME[name]
+        return pd.DataFrame(columns=spec.column_names, dtype=object)
 
     def require(self, *names: str) -> None:
         problems = []
         for name in names:
+            spec = schema.SHEETS_BY_NAME.get(name)
+            if name not in self.sheets and spec is not None and spec.owner == schema.TOOL:
+                continue
             if name not in self.sheets:
                 problems.append(Problem(Location(self.path.name, name), "缺少这个工作表"))
             elif self.missing_headers.get(name):
