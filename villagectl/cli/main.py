@@ -36,6 +36,8 @@ app = typer.Typer(
 )
 households_app = typer.Typer(help="户籍（农户名册）相关命令", no_args_is_help=True)
 app.add_typer(households_app, name="households")
+inspect_app = typer.Typer(help="网格员检查表：批量导入、生成空白表", no_args_is_help=True)
+app.add_typer(inspect_app, name="inspect")
 
 LedgerArg = Annotated[Path, typer.Argument(help="台账文件（.xlsx）", show_default=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON（供脚本使用）")]
@@ -142,6 +144,112 @@ def households_import_cmd(
             out.print("没有需要改动的内容，台账未改动")
 
     guarded(as_json, body)
+
+
+def parse_month(text: str | None) -> str | None:
+    if not text:
+        return None
+    from villagectl.values import parse_month_option
+
+    try:
+        return parse_month_option(text)
+    except ValueError:
+        raise UsageError(f"月份“{text}”格式不对，应为 YYYY-MM，例如 2026-07") from None
+
+
+MonthOpt = Annotated[Optional[str], typer.Option("--month", help="月份 YYYY-MM，例如 2026-07")]
+
+
+def progress_over(total: int, label: str):
+    """A progress bar on the terminal (nothing when output is piped or --json)."""
+    from contextlib import nullcontext
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from villagectl.cli.console import err_console
+
+    if not err_console().is_terminal:
+        return nullcontext(lambda *_: None)
+
+    class _Bar:
+        def __enter__(self):
+            self.progress = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                     console=err_console(), transient=True)
+            self.progress.start()
+            self.task = self.progress.add_task(label, total=total)
+            return lambda *_: self.progress.advance(self.task)
+
+        def __exit__(self, *exc):
+            self.progress.stop()
+
+    return _Bar()
+
+
+@inspect_app.command("import")
+def inspect_import_cmd(
+    ledger: LedgerArg,
+    paths: Annotated[list[Path], typer.Argument(help="检查表文件或文件夹（xlsx、xls、ods）", show_default=False)],
+    month: MonthOpt = None,
+    group: Annotated[Optional[str], typer.Option("--group", help="组别（表里和文件名里都没有组别时用）")] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="替换本月已导入、尚未入账的得分")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="只显示将会做什么，不写台账")] = False,
+    report: Annotated[Optional[Path], typer.Option("--report", help="把所有问题写到这个 xlsx，发回给网格员")] = None,
+    date: DateOpt = None,
+    wait: WaitOpt = 0.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """批量导入网格员的检查表：逐个文件检查，有问题的文件整份不导入，其余照常导入。"""
+
+    def body() -> int:
+        from villagectl.actions.inspect_import import IMPORTED, REFUSED, UNCHANGED, expand_paths, import_inspections
+
+        files, _ = expand_paths(paths)
+        bar = nullbar() if as_json else progress_over(len(files), "读取检查表")
+        with bar as advance:
+            result = import_inspections(
+                ledger, paths, parse_month(month), group, replace, dry_run, report, wait,
+                parse_date(date), on_file=advance, arguments=_arguments(),
+            )
+        if as_json:
+            emit_json({"ok": not result.refused, **result.as_dict()})
+            return 1 if result.refused else 0
+        print_problems(result.problems)
+        table = Table(title="检查表导入结果")
+        for col in ("文件", "月份", "组别", "户数", "结果", "问题"):
+            table.add_column(col, overflow="fold")
+        for f in result.files:
+            errors = sum(1 for p in f.problems if p.severity == "错误")
+            warnings = len(f.problems) - errors
+            status = {IMPORTED: "[green]已导入[/]", UNCHANGED: "未变（已导入过）", REFUSED: "[red]未导入[/]"}[f.status]
+            if f.status == IMPORTED and dry_run:
+                status = "将导入"
+            if f.replaced:
+                status += f"（替换 {f.replaced} 户）"
+            table.add_row(f.file, f.month or "", "、".join(f.groups), str(f.households), status,
+                          (f"{errors} 错误 " if errors else "") + (f"{warnings} 提醒" if warnings else ""))
+        console().print(table)
+        if dry_run:
+            console().print("（试运行，台账未改动）")
+        elif result.written:
+            console().print("已写入台账“检查记录”。")
+            for m in result.months_to_rescore:
+                console().print(f"{m} 已计过分，请重新运行：villagectl score month {ledger} --month {m}")
+        elif not result.refused:
+            console().print("内容与已导入的相同，台账没有改动。")
+        if result.report_path:
+            console().print(f"问题清单已写入：{result.report_path}")
+        if result.refused:
+            console().print(f"[red]{len(result.refused)} 个文件未导入[/]，请按上面的问题改正后重新导入。")
+            return 1
+        return 0
+
+    guarded(as_json, body)
+
+
+def nullbar():
+    from contextlib import nullcontext
+
+    return nullcontext(lambda *_: None)
 
 
 @app.command("check")

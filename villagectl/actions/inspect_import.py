@@ -1,0 +1,289 @@
+"""``inspect import``: a batch of grid workers' sheets into 检查记录, file by file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from villagectl.errors import DataError, Location, Problem
+from villagectl.importers.inspection import Context, FileResult, InspectionRow, read_inspection_file
+from villagectl.io.filetype import looks_like_spreadsheet
+from villagectl.io.newbook import ColumnFormat, add_table_sheet, new_workbook, save_new
+from villagectl.io.safe_write import ledger_lock, sha256_file
+from villagectl.io.sandbox import read_untrusted_many
+from villagectl.ledger import schema
+from villagectl.ledger.create import item_column
+from villagectl.ledger.periods import period_state
+from villagectl.ledger.workbook import Ledger
+from villagectl.rules.catalogue import parse_rules
+from villagectl.values import clean_text, to_number
+
+IMPORTED, UNCHANGED, REFUSED = "已导入", "未变", "拒绝"
+
+
+@dataclass
+class FileOutcome:
+    file: str
+    path: Path
+    sha256: str = ""
+    month: str | None = None
+    groups: list[str] = field(default_factory=list)
+    households: int = 0
+    new: int = 0
+    replaced: int = 0
+    status: str = REFUSED
+    problems: list[Problem] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "file": self.file,
+            "path": str(self.path),
+            "sha256": self.sha256,
+            "month": self.month,
+            "groups": self.groups,
+            "households": self.households,
+            "new": self.new,
+            "replaced": self.replaced,
+            "status": self.status,
+            "problems": [p.as_dict() for p in self.problems],
+        }
+
+
+@dataclass
+class InspectionImportReport:
+    files: list[FileOutcome] = field(default_factory=list)
+    written: bool = False
+    dry_run: bool = False
+    report_path: Path | None = None
+    months_to_rescore: list[str] = field(default_factory=list)
+
+    @property
+    def refused(self) -> list[FileOutcome]:
+        return [f for f in self.files if f.status == REFUSED]
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for f in self.files for p in f.problems]
+
+    def as_dict(self) -> dict:
+        return {
+            "files": [f.as_dict() for f in self.files],
+            "written": self.written,
+            "dry_run": self.dry_run,
+            "report": str(self.report_path) if self.report_path else None,
+            "months_to_rescore": self.months_to_rescore,
+        }
+
+
+def expand_paths(paths: list[Path]) -> tuple[list[Path], list[Path]]:
+    """(spreadsheet files, paths that do not exist); folders are searched recursively."""
+    files: list[Path] = []
+    missing: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            files.extend(sorted(q for q in p.rglob("*") if q.is_file() and looks_like_spreadsheet(q)))
+        elif p.exists():
+            files.append(p)
+        else:
+            missing.append(p)
+    return files, missing
+
+
+def inspection_rules(ledger: Ledger):
+    rules, issues = parse_rules(ledger.frame(schema.RULES.name))
+    if issues:
+        raise DataError("“规则”表有问题，请先运行 villagectl check 查看并修正")
+    items = [r for r in rules if r.type == "检查项"]
+    if not items:
+        raise DataError("“规则”表里没有检查项（类型为“检查项”的规则），无法导入检查表")
+    return items
+
+
+def import_inspections(
+    ledger_path: Path,
+    paths: list[Path],
+    month: str | None = None,
+    group: str | None = None,
+    replace: bool = False,
+    dry_run: bool = False,
+    report: Path | None = None,
+    wait_s: float = 0.0,
+    today: dt.date | None = None,
+    on_file: Callable[[Path], None] | None = None,
+    arguments: str = "",
+    now: dt.datetime | None = None,
+) -> InspectionImportReport:
+    out = InspectionImportReport(dry_run=dry_run)
+    files, missing = expand_paths(paths)
+    if not files:
+        raise DataError(
+            "没有找到要导入的检查表文件（xlsx、xls、ods）",
+            [Problem(Location(p.name), "文件不存在") for p in missing],
+        )
+    for p in missing:
+        out.files.append(FileOutcome(p.name, p, problems=[Problem(Location(p.name), "文件不存在")]))
+    today = today or dt.date.today()
+    with ledger_lock(ledger_path, wait_s):
+        ledger = Ledger.open(ledger_path)
+        ledger.require(schema.HOUSEHOLDS.name, schema.RULES.name)
+        rules = inspection_rules(ledger)
+        ctx = Context(rules, ledger.frame(schema.HOUSEHOLDS.name), month, group, today)
+        existing = ledger.frame(schema.INSPECTIONS.name)
+        existing_scores = _existing_scores(existing, rules)
+
+        books = read_untrusted_many(files, on_file=on_file)
+        batch_seen: dict[tuple[str, str], str] = {}
+        accepted: list[tuple[FileOutcome, list[InspectionRow]]] = []
+        for path in files:
+            outcome = FileOutcome(path.name, path)
+            out.files.append(outcome)
+            book = books[path]
+            if isinstance(book, DataError):
+                outcome.problems = book.problems or [Problem(Location(path.name), book.message)]
+                continue
+            outcome.sha256 = sha256_file(path)
+            result: FileResult = read_inspection_file(book, path.name, ctx)
+            outcome.problems = list(result.problems)
+            outcome.month = result.month
+            outcome.groups = sorted(result.groups)
+            outcome.households = len(result.rows)
+            if result.errors or result.month is None:
+                continue
+            state = period_state(ledger, result.month)
+            if state == "入账":
+                outcome.problems.append(Problem(Location(path.name), f"{result.month} 已入账，不能再导入这个月的检查记录"))
+                continue
+            conflicts: list[Problem] = []
+            new_rows: list[InspectionRow] = []
+            replaced = 0
+            for row in result.rows:
+                key = (result.month, row.household_id)
+                loc = Location(path.name, row.sheet, row.id_cell)
+                if key in batch_seen:
+                    conflicts.append(Problem(loc, f"{row.name}（{row.household_id}）{result.month} 的得分在 {batch_seen[key]} 中也有"))
+                    continue
+                old = existing_scores.get(key)
+                if old is not None:
+                    scores, source = old
+                    if _same(scores, row.scores):
+                        continue
+                    if not replace:
+                        conflicts.append(
+                            Problem(loc, f"{row.name}（{row.household_id}）{result.month} 已由 {source} 导入、得分不同；要替换请加 --replace")
+                        )
+                        continue
+                    replaced += 1
+                new_rows.append(row)
+            if conflicts:
+                outcome.problems.extend(conflicts)
+                continue
+            for row in result.rows:
+                batch_seen[(result.month, row.household_id)] = f"{path.name} / {row.sheet} / {row.id_cell}"
+            outcome.new, outcome.replaced = len(new_rows) - replaced, replaced
+            outcome.status = IMPORTED if new_rows else UNCHANGED
+            if new_rows:
+                accepted.append((outcome, new_rows))
+        for outcome in out.files:
+            if outcome.status == REFUSED and not any(p.severity == "错误" for p in outcome.problems):
+                outcome.problems.append(Problem(Location(outcome.file), "文件未导入"))
+        if report is not None:
+            out.report_path = write_problem_report(report, out)
+        if not accepted or dry_run:
+            return out
+        stamp = (now or dt.datetime.now()).isoformat(sep=" ", timespec="seconds")
+        frame = _merge(existing, accepted, rules, stamp)
+        ledger.replace(schema.INSPECTIONS.name, frame)
+        months = sorted({o.month for o, _ in accepted if o.month})
+        out.months_to_rescore = [m for m in months if period_state(ledger, m) is not None]
+        summary = "；".join(f"{o.file}：{o.status} {o.households} 户" for o in out.files)
+        ledger.save("inspect import", arguments, [(o.file, o.sha256) for o, _ in accepted], summary[:500], now=now)
+        out.written = True
+    return out
+
+
+def _same(a: dict[str, float], b: dict[str, float]) -> bool:
+    return a.keys() == b.keys() and all(abs(a[k] - b[k]) < 1e-9 for k in a)
+
+
+def code_of_column(column: str) -> str:
+    return clean_text(column).split(" ", 1)[0]
+
+
+def item_columns_of(frame: pd.DataFrame, rules) -> dict[str, str]:
+    """rule code -> 检查记录 column."""
+    codes = {r.code for r in rules}
+    out: dict[str, str] = {}
+    for col in frame.columns:
+        code = code_of_column(str(col))
+        if code in codes and col not in schema.INSPECTIONS.column_names:
+            out.setdefault(code, str(col))
+    return out
+
+
+def _existing_scores(frame: pd.DataFrame, rules) -> dict[tuple[str, str], tuple[dict[str, float], str]]:
+    cols = item_columns_of(frame, rules)
+    out: dict[tuple[str, str], tuple[dict[str, float], str]] = {}
+    for _, row in frame.iterrows():
+        scores: dict[str, float] = {}
+        for code, col in cols.items():
+            try:
+                value = to_number(row.get(col))
+            except ValueError:
+                value = None
+            if value is not None:
+                scores[code] = value
+        key = (clean_text(row.get("月份")), clean_text(row.get("户号")))
+        out[key] = (scores, f"{clean_text(row.get('来源文件'))}")
+    return out
+
+
+def _merge(existing: pd.DataFrame, accepted, rules, stamp: str) -> pd.DataFrame:
+    cols = item_columns_of(existing, rules)
+    for r in rules:
+        cols.setdefault(r.code, item_column(r.code, r.item))
+    base = ["月份", "户号", "户主", "组别"]
+    tail = ["合计", "来源文件", "工作表", "行号", "文件哈希", "导入时间"]
+    ordered = base + [cols[r.code] for r in rules]
+    ordered += [c for c in existing.columns if c not in ordered and c not in tail] + tail
+    frame = existing.reindex(columns=ordered, fill_value="")
+    replace_keys = {(o.month, row.household_id) for o, rows in accepted for row in rows}
+    keep = [
+        (clean_text(m), clean_text(h)) not in replace_keys for m, h in zip(frame["月份"], frame["户号"])
+    ]
+    frame = frame[keep]
+    new: list[dict] = []
+    for outcome, rows in accepted:
+        for row in rows:
+            record = {c: "" for c in ordered}
+            record.update({"月份": outcome.month, "户号": row.household_id, "户主": row.name, "组别": row.group})
+            for code, score in row.scores.items():
+                record[cols[code]] = score
+            record.update({
+                "合计": round(sum(row.scores.values()), 4),
+                "来源文件": outcome.file,
+                "工作表": row.sheet,
+                "行号": row.row,
+                "文件哈希": outcome.sha256[:16],
+                "导入时间": stamp,
+            })
+            new.append(record)
+    return pd.concat([frame, pd.DataFrame(new, columns=ordered, dtype=object)], ignore_index=True)
+
+
+def write_problem_report(path: Path, out: InspectionImportReport) -> Path:
+    """Every problem in a workbook the clerk can send back to the grid worker."""
+    wb = new_workbook()
+    columns = [ColumnFormat("文件", 28), ColumnFormat("工作表", 12), ColumnFormat("单元格", 14),
+               ColumnFormat("问题", 70), ColumnFormat("类别", 6)]
+    rows = [[p.location.file, p.location.sheet, p.location.cell, p.message, p.severity] for p in out.problems]
+    add_table_sheet(wb, "问题清单", columns, rows, title_line="检查表问题清单（改正后请重新发来）")
+    summary = [[f.file, f.month or "", "、".join(f.groups), f.households, f.status,
+                sum(1 for p in f.problems if p.severity == "错误")] for f in out.files]
+    add_table_sheet(wb, "文件汇总", [ColumnFormat("文件", 28), ColumnFormat("月份", 9), ColumnFormat("组别", 14),
+                                    ColumnFormat("户数", 6), ColumnFormat("结果", 8), ColumnFormat("错误数", 7)], summary)
+    save_new(wb, path)
+    return path

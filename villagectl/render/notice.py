@@ -1,0 +1,192 @@
+"""The monthly public notice (公示) for the village notice board, as an A4 PDF.
+
+The renderer gets only what is printed: group, name, scores, points, rank and
+two flags. It never receives ID-card or phone numbers (the dataclasses have no
+such fields), and names can be masked (张*明) when the village prefers it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from villagectl.errors import DataError, UsageError
+from villagectl.render.typst_engine import cn_date, cn_month, render_pdf
+
+TEMPLATE = "notice_month.typ.j2"
+ORDERS = ("group", "rank")
+
+# Common two-character (compound) surnames: 欧阳修文 → 欧阳*文.
+COMPOUND_SURNAMES = frozenset(
+    "欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 轩辕 令狐 钟离 澹台 公冶 太史 申屠 独孤 南宫 端木".split()
+)
+
+
+@dataclass
+class NoticeRow:
+    group: str
+    name: str
+    scores: list[float | None]  # one per category, in MonthNotice.categories order
+    total: float | None
+    points: float | None
+    bonus: float | None = None
+    village_rank: int | None = None
+    blacklisted: bool = False  # on the 曝光台 this month
+    missing: bool = False  # not inspected this month (未检查)
+
+
+@dataclass
+class MonthNotice:
+    village: str
+    month: str  # "2026-07"
+    categories: list[str]
+    rows: list[NoticeRow]
+    period_start: dt.date
+    period_end: dt.date
+    objection_text: str
+    committee: str
+    issued: dt.date
+    order: str = "group"  # "group" or "rank"
+    mask_names: bool = False
+
+
+def mask_name(name: str) -> str:
+    """张三 → 张*, 张三明 → 张*明, 欧阳修文 → 欧阳*文; one-character names unchanged.
+
+    The surname (one character, or two for a common compound surname when the
+    name has at least three characters) and, for names of three or more
+    characters, the last character stay; every other character becomes "*".
+    """
+    text = (name or "").strip()
+    if len(text) <= 1:
+        return text
+    if len(text) == 2:
+        return text[0] + "*"
+    keep = 2 if text[:2] in COMPOUND_SURNAMES else 1
+    hidden = len(text) - keep - 1
+    if hidden <= 0:  # 欧阳修: compound surname + one character
+        return text[:keep] + "*"
+    return text[:keep] + "*" * hidden + text[-1]
+
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def _cn_number(text: str) -> int | None:
+    """"十二" → 12, "二十" → 20, "3" → 3 (small numbers, as in group names)."""
+    if text.isdigit():
+        return int(text)
+    if not text or any(c not in _CN_DIGITS and c not in "十百" for c in text):
+        return None
+    total, current = 0, 0
+    for c in text:
+        if c == "百":
+            total += (current or 1) * 100
+            current = 0
+        elif c == "十":
+            total += (current or 1) * 10
+            current = 0
+        else:
+            current = current * 10 + _CN_DIGITS[c]
+    return total + current
+
+
+def group_sort_key(group: str) -> tuple:
+    """第二组 before 第十组 before 第十一组; groups without a number after them, by name."""
+    m = re.search(r"[0-9]+|[零〇一二两三四五六七八九十百]+", group or "")
+    n = _cn_number(m.group(0)) if m else None
+    return (0, n, group) if n is not None else (1, 0, group or "")
+
+
+def _is_blank(value: float | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def order_rows(rows: list[NoticeRow], order: str) -> list[NoticeRow]:
+    """By group then total (highest first), or by village rank; not-inspected households last."""
+    if order == "group":
+        return sorted(
+            rows,
+            key=lambda r: (
+                group_sort_key(r.group),
+                r.missing or _is_blank(r.total),
+                -(r.total or 0) if not _is_blank(r.total) else 0,
+            ),
+        )
+    if order == "rank":
+        return sorted(
+            rows,
+            key=lambda r: (
+                r.village_rank is None,
+                r.village_rank if r.village_rank is not None else 0,
+                group_sort_key(r.group),
+            ),
+        )
+    raise UsageError(f"排序方式“{order}”不认识，只能是 group（按组别）或 rank（按名次）")
+
+
+def notice_context(notice: MonthNotice) -> dict:
+    """The variables the template gets (see templates/README.md)."""
+    n_cat = len(notice.categories)
+    for i, row in enumerate(notice.rows, start=1):
+        if not row.missing and len(row.scores) != n_cat:
+            raise DataError(
+                f"第 {i} 户（{row.name}）有 {len(row.scores)} 项得分，但公示有 {n_cat} 个类别（{'、'.join(notice.categories)}）"
+            )
+    if notice.period_end < notice.period_start:
+        raise DataError(f"公示期结束日 {cn_date(notice.period_end)} 早于开始日 {cn_date(notice.period_start)}")
+    month_label = cn_month(notice.month)
+    ordered = order_rows(notice.rows, notice.order)
+    rows = []
+    previous_group = None
+    for row in ordered:
+        notes = ["曝光台"] if row.blacklisted else []  # 未检查 shows in the score columns
+        rows.append(
+            {
+                "group": row.group,
+                "name": mask_name(row.name) if notice.mask_names else row.name,
+                "scores": [None if _is_blank(s) else s for s in (row.scores if not row.missing else [])],
+                "total": None if _is_blank(row.total) else row.total,
+                "points": None if _is_blank(row.points) else row.points,
+                "bonus": None if _is_blank(row.bonus) or row.bonus == 0 else row.bonus,
+                "rank": row.village_rank,
+                "missing": row.missing,
+                "blacklisted": row.blacklisted,
+                "note": "、".join(notes),
+                "new_group": notice.order == "group" and previous_group is not None and row.group != previous_group,
+            }
+        )
+        previous_group = row.group
+    return {
+        "village": notice.village,
+        "month": notice.month,
+        "month_label": month_label,
+        "title": f"{notice.village}{month_label}农户积分公示",
+        "categories": list(notice.categories),
+        "rows": rows,
+        "order": notice.order,
+        "mask_names": notice.mask_names,
+        "household_count": len(rows),
+        "missing_count": sum(1 for r in rows if r["missing"]),
+        "blacklisted_count": sum(1 for r in rows if r["blacklisted"]),
+        "period_start": notice.period_start,
+        "period_end": notice.period_end,
+        "objection_text": notice.objection_text,
+        "committee": notice.committee,
+        "issued": notice.issued,
+    }
+
+
+def render_month_notice(
+    notice: MonthNotice,
+    out_pdf: Path,
+    templates_dir: Path | None = None,
+    font: Path | None = None,
+) -> Path:
+    """Print the month's notice to ``out_pdf`` (A4, written atomically); return the path."""
+    if notice.order not in ORDERS:
+        raise UsageError(f"排序方式“{notice.order}”不认识，只能是 group（按组别）或 rank（按名次）")
+    return render_pdf(TEMPLATE, notice_context(notice), Path(out_pdf), templates_dir=templates_dir, font=font)

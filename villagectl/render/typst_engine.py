@@ -1,0 +1,605 @@
+"""jinja2 templates → typst source → PDF, with a Chinese font that is checked, never guessed.
+
+Three rules keep the printed documents safe (DESIGN §6 "Printed documents"):
+
+- Every value reaches the typst source through the ``t`` filter, which turns it
+  into a typst *string literal* (``"…"`` with backslash, quote and control
+  characters escaped). Data can therefore never become typst markup: a name
+  like ``#set page(width: 1cm)`` prints as those characters.
+- The text font is set explicitly with ``fallback: false`` and, before
+  compiling, every character of the document is looked up in that font's
+  character map. A character the font lacks stops the run with a Chinese
+  message (typst itself would print a box and say nothing).
+- Only the fonts we pass are used (``ignore_system_fonts=True``), so the same
+  data gives the same PDF on every machine. The default font is the PyPI
+  package ``noto-cjk-sans-otc`` (family "Noto Sans CJK SC"); ``--font`` may
+  point at another font file or folder (Windows' msyh.ttc, simsun.ttc …).
+
+The PDF is written atomically: a temp file beside the target, then ``os.replace``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import decimal
+import errno
+import math
+import os
+import re
+import shutil
+import struct
+import tempfile
+import unicodedata
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterator
+
+import jinja2
+import typst
+
+import villagectl
+from villagectl.errors import DataError, FileAccessError
+
+DEFAULT_TEMPLATES_DIR = Path(villagectl.__file__).resolve().parent.parent / "templates"
+TEMPLATE_SUFFIX = ".typ.j2"
+FONT_SUFFIXES = {".ttf", ".otf", ".ttc", ".otc"}
+DEFAULT_FONT_PACKAGE = "noto-cjk-sans-otc"
+DEFAULT_FAMILY = "Noto Sans CJK SC"
+
+FONT_HINT = (
+    f"请安装默认中文字体：pip install {DEFAULT_FONT_PACKAGE}；"
+    "或用 --font 指定一个中文字体文件或文件夹（例如 Windows 的 C:\\Windows\\Fonts\\msyh.ttc 或 simsun.ttc）"
+)
+
+# Characters every Chinese font for our documents must have (used to pick the
+# family out of a font file or folder).
+_PROBE = "中文积分公示户主组别总分奖励备注第页共年月日村委会"
+
+
+# --------------------------------------------------------------------------
+# The ``t`` filter: any value → a typst string literal
+# --------------------------------------------------------------------------
+
+
+def format_number(value: float | int | decimal.Decimal) -> str:
+    """85.0 → "85", 85.5 → "85.5", 0.1 + 0.2 → "0.3" (4 decimals at most)."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, decimal.Decimal):
+        if not value.is_finite():
+            return "" if value.is_nan() else str(value)
+        value = float(value)
+    if math.isnan(value):
+        return ""
+    if math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    rounded = round(value, 4)
+    if rounded == int(rounded):
+        return str(int(rounded))
+    text = f"{rounded:.4f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def display_text(value: Any) -> str:
+    """What a value looks like on paper (before it is made a typst literal)."""
+    if value is None:
+        return ""
+    if isinstance(value, (bool, int, float, decimal.Decimal)):
+        return format_number(value)
+    try:  # numpy / pandas scalars
+        import numbers
+
+        if isinstance(value, numbers.Real):
+            return format_number(float(value))
+    except Exception:  # pragma: no cover - defensive
+        pass
+    if isinstance(value, dt.datetime):
+        return cn_date(value.date())
+    if isinstance(value, dt.date):
+        return cn_date(value)
+    text = str(value)
+    if text in ("nan", "NaT", "<NA>") and type(value).__name__ in ("NaTType", "NAType", "float"):
+        return ""
+    return text
+
+
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def typst_string(value: Any) -> str:
+    """The ``t`` filter: ``王喆`` → ``"王喆"``; markup characters stay plain text."""
+    text = display_text(value)
+    # Lone surrogates (from badly decoded files) cannot be written as UTF-8.
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    out = ['"']
+    for ch in text:
+        esc = _ESCAPES.get(ch)
+        if esc is not None:
+            out.append(esc)
+        elif unicodedata.category(ch) == "Cc" or ch in "\u2028\u2029":
+            out.append(f"\\u{{{ord(ch):x}}}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def cn_date(value: dt.date | str | None) -> str:
+    """date(2026, 7, 26) → "2026年7月26日"."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value)
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def cn_month(value: str | dt.date) -> str:
+    """"2026-07" → "2026年7月"."""
+    if isinstance(value, dt.date):
+        return f"{value.year}年{value.month}月"
+    m = re.fullmatch(r"\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*", str(value))
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise DataError(f"月份“{value}”格式不对，应写成 2026-07 这样的“年-月”")
+    return f"{int(m.group(1))}年{int(m.group(2))}月"
+
+
+# --------------------------------------------------------------------------
+# Templates
+# --------------------------------------------------------------------------
+
+
+def template_dirs(override: Path | None = None) -> list[Path]:
+    """Folders searched for templates: the clerk's override folder first."""
+    dirs: list[Path] = []
+    if override is not None:
+        override = Path(override)
+        if not override.is_dir():
+            raise FileAccessError(f"模板文件夹 {override} 不存在，请检查路径（可用 villagectl templates export 文件夹 导出默认模板）")
+        dirs.append(override)
+    dirs.append(DEFAULT_TEMPLATES_DIR)
+    return dirs
+
+
+def make_environment(override: Path | None = None) -> jinja2.Environment:
+    """jinja2 environment producing typst markup; values go through ``| t``."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(override)], encoding="utf-8"),
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.filters["t"] = typst_string
+    env.filters["cn_date"] = cn_date
+    env.filters["cn_month"] = cn_month
+    env.filters["num"] = display_text
+    return env
+
+
+def render_source(template_name: str, context: dict[str, Any], templates_dir: Path | None = None) -> str:
+    """Render a template to typst source, with errors the clerk can act on."""
+    env = make_environment(templates_dir)
+    try:
+        template = env.get_template(template_name)
+    except jinja2.TemplateNotFound:
+        where = "、".join(str(d) for d in template_dirs(templates_dir))
+        raise FileAccessError(f"找不到模板 {template_name}（在 {where} 中查找）") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise DataError(
+            f"模板 {exc.filename or template_name} 第 {exc.lineno} 行写法有误：{exc.message}",
+            hint="改回原样，或用 villagectl templates export 重新导出默认模板",
+        ) from None
+    try:
+        return template.render(**context)
+    except jinja2.UndefinedError as exc:
+        raise DataError(
+            f"模板 {template.filename or template_name} 用了不存在的变量：{exc.message}",
+            hint="可用的变量见模板文件夹里的 README.md",
+        ) from None
+    except jinja2.TemplateError as exc:
+        raise DataError(f"模板 {template.filename or template_name} 出错：{exc}") from None
+
+
+def export_templates(dest: Path, force: bool = False) -> list[Path]:
+    """Copy every default template (and the README) into ``dest`` for editing.
+
+    Refuses, before copying anything, when a file of the same name exists in
+    ``dest`` unless ``force`` is true.
+    """
+    dest = Path(dest)
+    sources = sorted(p for p in DEFAULT_TEMPLATES_DIR.iterdir() if p.is_file() and not p.name.startswith("."))
+    if not sources:
+        raise FileAccessError(f"默认模板文件夹 {DEFAULT_TEMPLATES_DIR} 是空的，请重新安装 villagectl")
+    if dest.exists() and not dest.is_dir():
+        raise FileAccessError(f"{dest} 已存在且不是文件夹，请换一个文件夹")
+    existing = [dest / p.name for p in sources if (dest / p.name).exists()]
+    if existing and not force:
+        names = "、".join(p.name for p in existing)
+        raise FileAccessError(
+            f"{dest} 里已经有 {names}，为免覆盖你改过的模板，未复制任何文件",
+            hint="换一个空文件夹，或确认要覆盖时加 --force",
+        )
+    copied: list[Path] = []
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+        for src in sources:
+            target = dest / src.name
+            shutil.copyfile(src, target)
+            copied.append(target)
+    except OSError as exc:
+        raise FileAccessError(f"无法把模板复制到 {dest}：{exc.strerror or exc}") from None
+    return copied
+
+
+# --------------------------------------------------------------------------
+# Fonts
+# --------------------------------------------------------------------------
+
+
+class _CharMap:
+    """Which code points a font face maps to a real glyph (its 'cmap' table)."""
+
+    def __init__(self, data: bytes):
+        self._ranges: list[tuple[int, int, int]] = []  # (start, end, start_glyph) — format 12/13
+        self._fmt13 = False
+        self._fmt4: tuple[bytes, int, list[int], list[int], list[int], list[int]] | None = None
+        self._parse(data)
+
+    def _parse(self, data: bytes) -> None:
+        _, count = struct.unpack_from(">HH", data, 0)
+        best: tuple[int, int] | None = None  # (rank, offset)
+        for i in range(count):
+            pid, eid, off = struct.unpack_from(">HHI", data, 4 + 8 * i)
+            if off + 2 > len(data):
+                continue
+            fmt = struct.unpack_from(">H", data, off)[0]
+            unicode_table = pid == 0 or (pid == 3 and eid in (1, 10))
+            if not unicode_table:
+                continue
+            rank = {12: 0, 13: 1, 4: 2}.get(fmt)
+            if rank is not None and (best is None or rank < best[0]):
+                best = (rank, off)
+        if best is None:
+            return
+        rank, off = best
+        if rank in (0, 1):
+            n = struct.unpack_from(">I", data, off + 12)[0]
+            groups = struct.iter_unpack(">III", data[off + 16 : off + 16 + 12 * n])
+            self._ranges = sorted(groups)
+            self._fmt13 = rank == 1
+            self._starts = [g[0] for g in self._ranges]
+        else:
+            seg2 = struct.unpack_from(">H", data, off + 6)[0]
+            seg = seg2 // 2
+            ends = list(struct.unpack_from(f">{seg}H", data, off + 14))
+            starts = list(struct.unpack_from(f">{seg}H", data, off + 16 + seg2))
+            deltas = list(struct.unpack_from(f">{seg}h", data, off + 16 + 2 * seg2))
+            ro_pos = off + 16 + 3 * seg2
+            ros = list(struct.unpack_from(f">{seg}H", data, ro_pos))
+            self._fmt4 = (data, ro_pos, ends, starts, deltas, ros)
+
+    def has(self, cp: int) -> bool:
+        if self._ranges:
+            i = bisect.bisect_right(self._starts, cp) - 1
+            if i < 0:
+                return False
+            start, end, glyph = self._ranges[i]
+            if cp > end:
+                return False
+            return (glyph if self._fmt13 else glyph + cp - start) != 0
+        if self._fmt4 is not None:
+            data, ro_pos, ends, starts, deltas, ros = self._fmt4
+            i = bisect.bisect_left(ends, cp)
+            if i >= len(ends) or starts[i] > cp:
+                return False
+            if ros[i] == 0:
+                return (cp + deltas[i]) & 0xFFFF != 0
+            addr = ro_pos + 2 * i + ros[i] + 2 * (cp - starts[i])
+            if addr + 2 > len(data):
+                return False
+            g = struct.unpack_from(">H", data, addr)[0]
+            return g != 0 and (g + deltas[i]) & 0xFFFF != 0
+        return False
+
+
+@lru_cache(maxsize=32)
+def _char_map(path: str, index: int, _mtime_ns: int) -> _CharMap:
+    with open(path, "rb") as fh:
+        head = fh.read(12)
+        offset = 0
+        if head[:4] == b"ttcf":
+            count = struct.unpack_from(">I", head, 8)[0]
+            if index >= count:
+                raise ValueError("font index out of range")
+            fh.seek(12 + 4 * index)
+            offset = struct.unpack(">I", fh.read(4))[0]
+        fh.seek(offset)
+        header = fh.read(12)
+        tables = struct.unpack_from(">H", header, 4)[0]
+        records = fh.read(16 * tables)
+        for i in range(tables):
+            tag, _, toff, tlen = struct.unpack_from(">4sIII", records, 16 * i)
+            if tag == b"cmap":
+                fh.seek(toff)
+                return _CharMap(fh.read(tlen))
+    raise ValueError("font has no cmap table")
+
+
+def char_map(path: Path | str, index: int = 0) -> _CharMap:
+    st = os.stat(path)
+    return _char_map(str(path), index, st.st_mtime_ns)
+
+
+@dataclass(frozen=True)
+class FontChoice:
+    """The font a document is set in."""
+
+    family: str  # the typst family name, e.g. "Noto Sans CJK SC"
+    font_paths: tuple[Path, ...]  # what compile_pdf gets (font files or folders)
+    face_path: Path  # the regular face whose character map is checked
+    face_index: int
+
+    def missing_chars(self, text: str) -> list[str]:
+        cmap = char_map(self.face_path, self.face_index)
+        return sorted((ch for ch in set(text) if not _ignorable(ch) and not cmap.has(ord(ch))), key=text.index)
+
+
+def _ignorable(ch: str) -> bool:
+    """Characters that need no glyph: spaces, controls, joiners, variation selectors."""
+    if ch.isspace():
+        return True
+    cp = ord(ch)
+    if 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF:
+        return True
+    return unicodedata.category(ch) in ("Cc", "Cf")
+
+
+@contextmanager
+def _font_dirs(font_paths: list[Path] | tuple[Path, ...]) -> Iterator[list[str]]:
+    """typst only searches folders: put single font files into a temp folder."""
+    dirs: list[str] = []
+    tmp: str | None = None
+    try:
+        for p in font_paths:
+            p = Path(p)
+            if p.is_dir():
+                dirs.append(str(p))
+            elif p.is_file():
+                if tmp is None:
+                    tmp = tempfile.mkdtemp(prefix="villagectl-fonts-")
+                    dirs.append(tmp)
+                link = Path(tmp) / f"{len(os.listdir(tmp))}{p.suffix.lower()}"
+                try:
+                    os.symlink(p.resolve(), link)
+                except (OSError, NotImplementedError):
+                    try:
+                        os.link(p, link)
+                    except OSError:
+                        shutil.copyfile(p, link)
+            else:
+                raise DataError(f"找不到字体文件或文件夹 {p}", hint=FONT_HINT)
+        yield dirs
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _family_rank(family: str) -> tuple[int, str]:
+    f = family.lower()
+    score = 50
+    if re.search(r"\b(sc|gb|cn|prc)\b", f) or "simplified" in f:
+        score -= 30
+    if any(k in f for k in ("yahei", "simsun", "simhei", "dengxian", "kaiti", "fangsong", "source han", "wenquanyi", "noto")):
+        score -= 10
+    if re.search(r"\b(jp|kr|tc|hk|tw|japanese|korean)\b", f):
+        score += 30
+    if "mono" in f or re.search(r"\bui\b", f):
+        score += 5
+    return score, family
+
+
+def _list_faces(font_paths: list[Path]) -> list["_Face"]:
+    with _font_dirs(font_paths) as dirs:
+        infos = typst.Fonts(include_system_fonts=False, include_embedded_fonts=False, font_paths=dirs).fonts()
+        # A single font file sits in a temp folder (as a link or a copy) that
+        # disappears after this block: map each face back to the original file.
+        faces = []
+        for info in infos:
+            path = Path(os.path.realpath(info.path)) if info.path else None
+            faces.append((info, path))
+    out = []
+    for info, path in faces:
+        if path is not None and not path.exists():
+            path = _original_for(path, font_paths)
+        out.append(_Face(info.family, info.style, info.weight, path, info.index))
+    return out
+
+
+@dataclass(frozen=True)
+class _Face:
+    family: str
+    style: str
+    weight: int
+    path: Path | None
+    index: int
+
+
+def _original_for(linked: Path, font_paths: list[Path]) -> Path | None:
+    files = [Path(p) for p in font_paths if Path(p).is_file()]
+    try:
+        return files[int(linked.stem)]
+    except (ValueError, IndexError):
+        return None
+
+
+def resolve_font(font: Path | str | None = None) -> FontChoice:
+    """Pick the Chinese font family: the ``noto-cjk-sans-otc`` package, or ``font``.
+
+    ``font`` may be a font file (.ttf/.otf/.ttc/.otc) or a folder of them.
+    Raises DataError (in Chinese, saying how to get a font) when no face with
+    Chinese characters is found.
+    """
+    if font is None or str(font).strip() == "":
+        try:
+            import noto_cjk_sans_otc
+        except ImportError:
+            raise DataError("没有找到打印用的中文字体", hint=FONT_HINT) from None
+        path = Path(str(noto_cjk_sans_otc.FONT_PATH))
+        if not path.is_file():
+            raise DataError(f"中文字体文件 {path} 不见了（{DEFAULT_FONT_PACKAGE} 安装不完整）", hint=FONT_HINT)
+        paths = [path]
+        source = f"{DEFAULT_FONT_PACKAGE}（{path.name}）"
+    else:
+        path = Path(font).expanduser()
+        if not path.exists():
+            raise DataError(f"找不到字体文件或文件夹 {path}", hint=FONT_HINT)
+        if path.is_file() and path.suffix.lower() not in FONT_SUFFIXES:
+            raise DataError(f"{path.name} 不是字体文件（应为 .ttf、.otf、.ttc 或 .otc）", hint=FONT_HINT)
+        paths = [path]
+        source = str(path)
+    return _choose(tuple(paths), source)
+
+
+@lru_cache(maxsize=8)
+def _choose(paths: tuple[Path, ...], source: str) -> FontChoice:
+    faces = _list_faces(list(paths))
+    if not faces:
+        raise DataError(f"{source} 里没有可用的字体", hint=FONT_HINT)
+    candidates: list[tuple[tuple, _Face]] = []
+    for face in faces:
+        if face.path is None or face.style != "normal":
+            continue
+        try:
+            cmap = char_map(face.path, face.index)
+        except (OSError, ValueError, struct.error):
+            continue
+        if all(cmap.has(ord(c)) for c in _PROBE):
+            candidates.append(((_family_rank(face.family), abs(face.weight - 400)), face))
+    if not candidates:
+        raise DataError(f"{source} 里没有中文字体（找到的字体不含常用汉字，打印出来会是方框）", hint=FONT_HINT)
+    candidates.sort(key=lambda c: c[0])
+    best = candidates[0][1]
+    return FontChoice(best.family, paths, best.path, best.index)
+
+
+def check_glyphs(source: str, font: FontChoice) -> None:
+    """Stop before printing boxes: every character must be in the chosen font."""
+    missing = font.missing_chars(source)
+    if not missing:
+        return
+    shown = "、".join(f"“{c}”（U+{ord(c):04X}）" for c in missing[:10])
+    more = f"等 {len(missing)} 个字符" if len(missing) > 10 else ""
+    places = []
+    for c in missing[:5]:
+        for m in re.finditer(r'"((?:[^"\\\n]|\\.)*)"', source):
+            if c in m.group(1):
+                places.append("“" + m.group(1).replace('\\"', '"').replace("\\\\", "\\")[:30] + "”")
+                break
+    where = f"，出现在 {'、'.join(places)}" if places else ""
+    raise DataError(
+        f"字体 {font.family} 没有 {shown}{more}{where}，打印出来会是方框，所以没有生成 PDF",
+        hint="用 --font 指定含有这些字的字体（例如 Windows 的 simsun.ttc 或 simsunb.ttf），或到台账里核对这些文字是否录错",
+    )
+
+
+# --------------------------------------------------------------------------
+# Compiling
+# --------------------------------------------------------------------------
+
+
+def _typst_message(exc: BaseException) -> str:
+    message = getattr(exc, "message", None) or str(exc)
+    hints = getattr(exc, "hints", None) or []
+    text = str(message).strip().splitlines()[0] if str(message).strip() else repr(exc)
+    if hints:
+        text += "（" + "；".join(str(h) for h in hints[:2]) + "）"
+    return text
+
+
+def compile_pdf(
+    typst_source: str,
+    out_path: Path,
+    font_paths: list[Path],
+    timestamp: dt.datetime | int | None = None,
+) -> Path:
+    """Compile typst source to a PDF at ``out_path`` (atomically); return the path.
+
+    ``font_paths`` are font files or folders; no system font is used. A font
+    family the source names but that is not among them is an error, not a
+    silent fallback.
+    """
+    out_path = Path(out_path)
+    with _font_dirs(font_paths) as dirs:
+        try:
+            pdf, warnings = typst.compile_with_warnings(
+                typst_source.encode("utf-8"),
+                font_paths=dirs,
+                ignore_system_fonts=True,
+                format="pdf",
+                timestamp=timestamp,
+            )
+        except typst.TypstError as exc:
+            raise DataError(
+                f"排版失败：{_typst_message(exc)}",
+                hint="如果你改过模板，请检查改动或用 villagectl templates export 重新导出默认模板",
+            ) from None
+        except RuntimeError as exc:  # older bindings raise plain RuntimeError
+            raise DataError(f"排版失败：{_typst_message(exc)}") from None
+    for w in warnings:
+        text = str(getattr(w, "message", w))
+        if "unknown font family" in text:
+            family = text.split(":", 1)[-1].strip()
+            raise DataError(f"字体 {family} 不在所给的字体里，没有生成 PDF（否则中文会印成方框）", hint=FONT_HINT)
+    if isinstance(pdf, list):  # pragma: no cover - pdf output is one document
+        pdf = pdf[0]
+    write_atomically(out_path, pdf)
+    return out_path
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Temp file beside ``path``, fsync, then os.replace: never a half-written PDF."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise FileAccessError(f"文件夹 {path.parent} 不存在，无法保存 {path.name}")
+    tmp = path.with_name(f".villagectl-tmp-{os.getpid()}-{path.name}")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except PermissionError:
+        raise FileAccessError(
+            f"无法写入 {path.name}：文件正被其他程序（多半是 PDF 阅读器）打开，或没有写权限；请关闭后重试"
+        ) from None
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise FileAccessError(f"磁盘空间不足，无法保存 {path.name}") from None
+        raise FileAccessError(f"无法写入 {path}：{exc.strerror or exc}") from None
+    finally:
+        if tmp.exists():
+            tmp.unlink(missing_ok=True)
+
+
+def render_pdf(
+    template_name: str,
+    context: dict[str, Any],
+    out_path: Path,
+    templates_dir: Path | None = None,
+    font: Path | None = None,
+    timestamp: dt.datetime | int | None = None,
+) -> Path:
+    """Template + data → checked typst source → PDF. Adds ``font_family`` to the context."""
+    choice = resolve_font(font)
+    source = render_source(template_name, {**context, "font_family": choice.family}, templates_dir)
+    check_glyphs(source, choice)
+    return compile_pdf(source, Path(out_path), list(choice.font_paths), timestamp=timestamp)
