@@ -252,6 +252,74 @@ def nullbar():
     return nullcontext(lambda *_: None)
 
 
+score_app = typer.Typer(help="计分：月度得分、公示期间的调整", no_args_is_help=True)
+app.add_typer(score_app, name="score")
+
+
+@score_app.command("month")
+def score_month_cmd(
+    ledger: LedgerArg,
+    month: Annotated[str, typer.Option("--month", help="月份 YYYY-MM，例如 2026-07")],
+    wait: WaitOpt = 0.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """计算一个月的得分、名次、积分、连续奖励和曝光台，写入“月度得分”（状态：草稿）。"""
+
+    def body() -> None:
+        from villagectl.actions.score_month import score_months
+
+        outcome = score_months(ledger, parse_month(month), wait, _arguments())
+        households = outcome.households()
+        if as_json:
+            emit_json(households)
+            return
+        print_month_table(outcome.results)
+        scored = [h for h in households if not h["missing"]]
+        missing = [h for h in households if h["missing"]]
+        out = console()
+        out.print(
+            f"{outcome.month}：计分 {len(scored)} 户，积分合计 {fmt_number(sum(h['points'] for h in scored))} 分，"
+            f"连续奖励 {sum(1 for h in scored if h['bonus'])} 户，曝光台 {sum(1 for h in scored if h['blacklisted'])} 户"
+        )
+        if missing:
+            names = "、".join(f"{h['name']}（{h['household_id']}）" for h in missing[:20])
+            out.print(f"[yellow]本月未检查 {len(missing)} 户：{names}{'……' if len(missing) > 20 else ''}[/]", overflow="fold")
+        if not outcome.changed:
+            out.print("结果与上次计分相同，台账没有改动。")
+        if outcome.rescored_later:
+            out.print(f"后面的月份 {'、'.join(outcome.rescored_later)} 已一并重算（连续奖励和曝光台按顺序计算）。")
+        if outcome.notice_invalidated:
+            out.print("[yellow]本月已打印过公示，计分结果有变化，请重新打印公示（公示期重新计算）。[/]")
+        out.print(f"下一步：villagectl notice month {ledger} --month {outcome.month} -o 公示.pdf")
+
+    guarded(as_json, body)
+
+
+def cell_text(value) -> str:
+    import math
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, (int, float)):
+        return fmt_number(value)
+    return str(value)
+
+
+def print_month_table(results) -> None:
+    from villagectl.ledger import schema
+
+    cats = [c for c in results.columns if c not in schema.MONTHLY.column_names]
+    shown = cats if console().width >= 150 else []  # category columns only where they fit
+    columns = ["组别", "户号", "户主", *shown, "总分", "名次", "积分", "奖励", "备注"]
+    numeric = set(shown) | {"总分", "名次", "积分", "奖励"}
+    table = Table(title="月度得分")
+    for col in columns:
+        table.add_column(col, overflow="fold", justify="right" if col in numeric else "left", no_wrap=col in numeric)
+    for _, row in results.iterrows():
+        table.add_row(*[cell_text(row[c]) for c in columns])
+    console().print(table)
+
+
 @app.command("check")
 def check_cmd(ledger: LedgerArg, as_json: JsonOpt = False) -> None:
     """检查台账：工作表和列、规则与换算档次、户籍、户号引用、积分流水的余额和校验链。"""
