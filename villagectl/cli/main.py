@@ -295,6 +295,72 @@ def score_month_cmd(
     guarded(as_json, body)
 
 
+@score_app.command("adjust")
+def score_adjust_cmd(
+    ledger: LedgerArg,
+    month: Annotated[str, typer.Option("--month", help="月份 YYYY-MM")],
+    household: Annotated[str, typer.Option("--household", help="户号")],
+    item: Annotated[str, typer.Option("--item", help="检查项编码（如 RJ1）或名称（如 庭院）")],
+    score: Annotated[float, typer.Option("--score", help="新的得分")],
+    reason: Annotated[str, typer.Option("--reason", help="调整原因，例如：村民异议，复查属实")],
+    operator: Annotated[Optional[str], typer.Option("--operator", help="经办人（默认取参数“经办人”）")] = None,
+    wait: WaitOpt = 0.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """公示期间处理异议：改一户某一项的得分（记录谁、何时、为什么），并重新计算本月。"""
+
+    def body() -> None:
+        from villagectl.actions.score_adjust import adjust_score
+
+        a = adjust_score(ledger, parse_month(month), household.strip(), item, score, reason, operator, wait, _arguments())
+        if as_json:
+            emit_json({"ok": True, **a.as_dict()})
+            return
+        out = console()
+        out.print(f"已调整 {a.month} {a.household_id} 的 {a.item}：{fmt_number(a.old)} → {fmt_number(a.new)} 分")
+        if a.new_total is not None:
+            out.print(f"总分 {cell_text(a.old_total)} → {cell_text(a.new_total)}，积分 {cell_text(a.old_points)} → {cell_text(a.new_points)}")
+        if a.reprint_notice:
+            out.print("[yellow]本月公示的内容已变化，需要重新打印公示；公示期从重新张贴之日起计算。[/]")
+
+    guarded(as_json, body)
+
+
+post_app = typer.Typer(help="入账：公示期满后把积分记入积分流水", no_args_is_help=True)
+app.add_typer(post_app, name="post")
+
+
+@post_app.command("month")
+def post_month_cmd(
+    ledger: LedgerArg,
+    month: Annotated[str, typer.Option("--month", help="月份 YYYY-MM")],
+    force: Annotated[bool, typer.Option("--force", help="公示期未满或未公示也入账（须写 --reason）")] = False,
+    reason: Annotated[str, typer.Option("--reason", help="提前入账的原因")] = "",
+    operator: Annotated[Optional[str], typer.Option("--operator", help="经办人（默认取参数“经办人”）")] = None,
+    date: DateOpt = None,
+    wait: WaitOpt = 0.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """公示期满后入账：把本月积分和连续奖励记入积分流水，本月锁定。重复入账不会重复记。"""
+
+    def body() -> None:
+        from villagectl.actions.post_month import post_month
+
+        result = post_month(ledger, parse_month(month), parse_date(date), force, reason, operator, wait, _arguments())
+        if as_json:
+            emit_json({"ok": True, **result.as_dict()})
+            return
+        if result.already:
+            console().print(f"{result.month} 已经入账过，没有重复记账。")
+            return
+        span = f"（流水号 {result.entry_ids[0]}–{result.entry_ids[1]}）" if result.entry_ids else ""
+        console().print(
+            f"{result.month} 已入账：{result.households} 户，{result.entries} 笔，共 {fmt_number(result.points)} 分{span}；本月已锁定。"
+        )
+
+    guarded(as_json, body)
+
+
 def cell_text(value) -> str:
     import math
 

@@ -1,0 +1,115 @@
+"""``post month``: after the notice period, write the month's points to the journal."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from villagectl.errors import DataError, UsageError
+from villagectl.io.safe_write import ledger_lock
+from villagectl.ledger import schema
+from villagectl.ledger.journal import NewEntry, append_entries
+from villagectl.ledger.periods import NOTICE, POSTED, period_row, period_state, with_period
+from villagectl.ledger.workbook import Ledger
+from villagectl.values import NotANumber, clean_text, fmt_number, to_number
+
+
+@dataclass
+class PostResult:
+    month: str
+    already: bool = False
+    entries: int = 0
+    points: float = 0.0
+    households: int = 0
+    entry_ids: tuple[str, str] | None = None  # first and last 流水号
+
+    def as_dict(self) -> dict:
+        return {
+            "month": self.month,
+            "already_posted": self.already,
+            "entries": self.entries,
+            "points": self.points,
+            "households": self.households,
+            "first_entry": self.entry_ids[0] if self.entry_ids else None,
+            "last_entry": self.entry_ids[1] if self.entry_ids else None,
+        }
+
+
+def monthly_reference(month: str, household_id: str) -> str:
+    """How a journal row names the 月度得分 row it comes from."""
+    return f"月度得分 {month} {household_id}"
+
+
+def post_month(
+    ledger_path: Path,
+    month: str,
+    today: dt.date,
+    force: bool = False,
+    reason: str = "",
+    operator: str | None = None,
+    wait_s: float = 0.0,
+    arguments: str = "",
+) -> PostResult:
+    if force and not reason.strip():
+        raise UsageError("使用 --force 时必须用 --reason 写明原因")
+    with ledger_lock(ledger_path, wait_s):
+        ledger = Ledger.open(ledger_path)
+        ledger.require(schema.HOUSEHOLDS.name)
+        state = period_state(ledger, month)
+        if state is None:
+            raise DataError(f"{month} 还没有计分；请先运行 villagectl score month")
+        if state == POSTED:
+            return PostResult(month, already=True)
+        results = ledger.frame(schema.MONTHLY.name)
+        months = results["月份"].map(clean_text)
+        earlier = sorted({m for m in months if m < month and period_state(ledger, m) != POSTED})
+        if earlier:
+            raise DataError(f"请先入账更早的月份：{'、'.join(earlier)}（积分按月份顺序入账）")
+        row = period_row(ledger, month)
+        end = clean_text(row["公示截止"]) if row is not None else ""
+        if not force:
+            if state != NOTICE or not end:
+                raise DataError(
+                    f"{month} 还没有公示；请先打印公示（villagectl notice month），公示期满后再入账，"
+                    "或用 --force --reason 说明原因后直接入账"
+                )
+            if today <= dt.date.fromisoformat(end):
+                raise DataError(
+                    f"{month} 的公示期到 {end} 才结束，{today.isoformat()} 还不能入账；"
+                    "如确需提前入账，请用 --force --reason 说明原因"
+                )
+        operator = operator or ledger.settings().get("经办人", "") or "村文书"
+        part = results[months == month]
+        entries: list[NewEntry] = []
+        households = 0
+        for _, r in part.iterrows():
+            points, bonus, total = _num(r.get("积分")), _num(r.get("奖励")), _num(r.get("总分"))
+            hid = clean_text(r["户号"])
+            if total is None:
+                continue  # not inspected this month
+            households += 1
+            ref = monthly_reference(month, hid)
+            if points:
+                entries.append(NewEntry(hid, schema.ENTRY_MONTHLY, points, f"{month} 月度检查 {fmt_number(total)} 分", ref))
+            if bonus:
+                entries.append(NewEntry(hid, schema.ENTRY_BONUS, bonus, f"{month} 连续奖励（连续最高档）", ref))
+        journal, ids = append_entries(ledger.frame(schema.JOURNAL.name), entries, today.isoformat(), operator)
+        ledger.replace(schema.JOURNAL.name, journal)
+        results = results.copy()
+        results.loc[months == month, "状态"] = POSTED
+        ledger.replace(schema.MONTHLY.name, results)
+        note = f"提前入账：{reason}" if force else ""
+        periods = with_period(ledger.frame(schema.PERIODS.name), month, 状态=POSTED, 入账日期=today.isoformat(),
+                              经办人=operator, **({"说明": note} if note else {}))
+        ledger.replace(schema.PERIODS.name, periods)
+        total_points = round(sum(e.points for e in entries), 4)
+        ledger.save("post month", arguments, result=f"{month} 入账 {len(entries)} 笔，共 {fmt_number(total_points)} 分")
+        return PostResult(month, False, len(entries), total_points, households, (ids[0], ids[-1]) if ids else None)
+
+
+def _num(value: object) -> float | None:
+    try:
+        return to_number(value)
+    except NotANumber:
+        return None
