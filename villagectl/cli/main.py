@@ -246,6 +246,31 @@ def inspect_import_cmd(
     guarded(as_json, body)
 
 
+@inspect_app.command("forms")
+def inspect_forms_cmd(
+    ledger: LedgerArg,
+    month: Annotated[str, typer.Option("--month", help="月份 YYYY-MM")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="把检查表写到这个文件夹")],
+    group: Annotated[Optional[str], typer.Option("--group", help="只生成这个组的表")] = None,
+    force: Annotated[bool, typer.Option("--force", help="覆盖已存在的表")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """为每个组生成本月的空白检查评分表（已填好户号、户主，打分格限定 0 到满分），发给网格员。"""
+
+    def body() -> None:
+        from villagectl.actions.inspect_forms import make_forms
+
+        paths = make_forms(ledger, parse_month(month), output, group, force)
+        if as_json:
+            emit_json({"ok": True, "files": [str(p) for p in paths]})
+            return
+        for p in paths:
+            console().print(f"已生成 {p}")
+        console().print(f"共 {len(paths)} 份。网格员填好交回后，用 villagectl inspect import 导入。")
+
+    guarded(as_json, body)
+
+
 def nullbar():
     from contextlib import nullcontext
 

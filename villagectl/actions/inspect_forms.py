@@ -1,0 +1,153 @@
+"""``inspect forms``: one pre-filled inspection workbook per group, for the grid workers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from villagectl.actions.inspect_import import inspection_rules
+from villagectl.errors import DataError, FileAccessError
+from villagectl.io.newbook import new_workbook, save_new
+from villagectl.ledger import schema
+from villagectl.ledger.workbook import Ledger
+from villagectl.values import clean_name, clean_text, fmt_number, group_key
+
+THIN = Side(style="thin", color="666666")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+HEAD_FILL = PatternFill("solid", fgColor="E2EFDA")
+CAT_FILL = PatternFill("solid", fgColor="C6E0B4")
+
+
+def month_title(month: str) -> str:
+    year, mon = month.split("-")
+    return f"{year}年{int(mon)}月"
+
+
+def _safe_file_name(text: str) -> str:
+    return "".join(ch for ch in text if ch not in '\\/:*?"<>|').strip() or "表"
+
+
+def make_forms(ledger_path: Path, month: str, out_dir: Path, group: str | None = None, force: bool = False) -> list[Path]:
+    ledger = Ledger.open(ledger_path)
+    ledger.require(schema.HOUSEHOLDS.name, schema.RULES.name)
+    rules = inspection_rules(ledger)
+    village = ledger.settings().get("村名", "")
+    households = ledger.frame(schema.HOUSEHOLDS.name)
+    active = households[households["状态"].map(clean_text).isin(["正常", ""])]
+    groups: dict[str, list] = {}
+    for _, row in active.iterrows():
+        groups.setdefault(clean_text(row["组别"]), []).append(row)
+    if group:
+        wanted = group_key(group)
+        groups = {g: rows for g, rows in groups.items() if group_key(g) == wanted}
+        if not groups:
+            raise DataError(f"户籍中没有组别“{group}”的在册农户")
+    if not groups:
+        raise DataError("户籍中没有在册农户，无法生成检查表")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for g in sorted(groups, key=lambda x: (group_key(x).zfill(4), x)):
+        target = out_dir / _safe_file_name(f"{village}{g}{month_title(month)}检查评分表.xlsx")
+        if target.exists() and not force:
+            raise FileAccessError(f"{target} 已存在；如要覆盖请加 --force")
+        wb = new_workbook()
+        _fill(wb.create_sheet(g[:31] or "检查表"), village, g, month, rules, groups[g])
+        save_new(wb, target)
+        written.append(target)
+    return written
+
+
+def _fill(ws, village: str, group: str, month: str, rules, rows) -> None:
+    cats: list[tuple[str, list]] = []
+    for r in rules:
+        if not cats or cats[-1][0] != r.category:
+            cats.append((r.category, []))
+        cats[-1][1].append(r)
+    first_item = 4  # 序号, 户号, 户主, items…, 合计, 备注
+    n_items = len(rules)
+    total_col = first_item + n_items
+    last_col = total_col + 1
+    ws.cell(1, 1, f"{village}{group}{month_title(month)}检查评分表").font = Font(bold=True, size=15)
+    ws.cell(1, 1).alignment = Alignment(horizontal="center", vertical="center")
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=last_col)
+    ws.row_dimensions[1].height = 28
+    # two-level header: categories over items; 序号/户号/户主/合计/备注 merged vertically
+    for c, label in ((1, "序号"), (2, "户号"), (3, "户主"), (total_col, "合计"), (last_col, "备注")):
+        ws.cell(2, c, label)
+        ws.merge_cells(start_row=2, start_column=c, end_row=3, end_column=c)
+    col = first_item
+    for cat, items in cats:
+        ws.cell(2, col, f"{cat}（{fmt_number(sum(i.points for i in items))}分）").fill = CAT_FILL
+        if len(items) > 1:
+            ws.merge_cells(start_row=2, start_column=col, end_row=2, end_column=col + len(items) - 1)
+        for item in items:
+            ws.cell(3, col, f"{item.item}\n({fmt_number(item.points)}分)")
+            col += 1
+    for r in (2, 3):
+        ws.row_dimensions[r].height = 20 if r == 2 else 34
+        for c in range(1, last_col + 1):
+            cell = ws.cell(r, c)
+            cell.font = Font(bold=True)
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+            cell.border = BORDER
+            if r == 3 or cell.fill is None or cell.fill.fgColor.rgb in (None, "00000000"):
+                cell.fill = HEAD_FILL
+    first_data = 4
+    for i, hh in enumerate(sorted(rows, key=lambda x: clean_text(x["户号"]))):
+        r = first_data + i
+        ws.cell(r, 1, i + 1)
+        ws.cell(r, 2, clean_text(hh["户号"])).number_format = "@"
+        ws.cell(r, 3, clean_name(hh["户主"]))
+        for k in range(n_items):
+            cell = ws.cell(r, first_item + k)
+            cell.protection = Protection(locked=False)
+            cell.number_format = "0.0"
+        start, end = get_column_letter(first_item), get_column_letter(first_item + n_items - 1)
+        ws.cell(r, total_col, f"=IF(COUNT({start}{r}:{end}{r})=0,\"\",SUM({start}{r}:{end}{r}))")
+        ws.cell(r, last_col).protection = Protection(locked=False)
+        for c in range(1, last_col + 1):
+            ws.cell(r, c).border = BORDER
+            ws.cell(r, c).alignment = Alignment(horizontal="center", vertical="center")
+    last_data = first_data + len(rows) - 1
+    for k, rule in enumerate(rules):
+        letter = get_column_letter(first_item + k)
+        ref = f"{letter}{first_data}"
+        step = rule.step or 1
+        formula = f"AND(ISNUMBER({ref}),{ref}>=0,{ref}<={fmt_number(rule.points)},MOD({ref}*{fmt_number(1 / step)},1)=0)"
+        dv = DataValidation(
+            type="custom",
+            formula1=formula,
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="得分不对",
+            error=f"{rule.item} 得分应在 0 到 {fmt_number(rule.points)} 之间，最小单位 {fmt_number(step)} 分",
+            showInputMessage=True,
+            promptTitle=rule.item,
+            prompt=f"满分 {fmt_number(rule.points)} 分；{rule.note}"[:250],
+        )
+        dv.add(f"{letter}{first_data}:{letter}{last_data}")
+        ws.add_data_validation(dv)
+    footer = last_data + 2
+    ws.cell(footer, 1, "检查人：____________    户主确认：____________    日期：______年____月____日")
+    ws.merge_cells(start_row=footer, start_column=1, end_row=footer, end_column=last_col)
+    ws.column_dimensions["A"].width = 5
+    ws.column_dimensions["B"].width = 9
+    ws.column_dimensions["C"].width = 9
+    for k in range(n_items):
+        ws.column_dimensions[get_column_letter(first_item + k)].width = 8.5
+    ws.column_dimensions[get_column_letter(total_col)].width = 7
+    ws.column_dimensions[get_column_letter(last_col)].width = 16
+    ws.freeze_panes = ws.cell(first_data, first_item)
+    ws.protection.sheet = True  # the header is locked; score cells are not (no password: the clerk may unlock)
+    ws.protection.formatColumns = False
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.print_title_rows = "1:3"
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    ws.oddFooter.left.text = "检查人签字："
