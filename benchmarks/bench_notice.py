@@ -37,7 +37,7 @@ def make_notice(households: int = 3000):
     from villagectl.render.notice import MonthNotice, NoticeRow
 
     rng = random.Random(20260726)
-    groups = [f"第{GROUP_NUMERALS[i // 10 - 1] if i >= 10 else ''}{'十' if i >= 10 else ''}{GROUP_NUMERALS[i % 10 - 1] if i % 10 else ''}组" for i in range(1, 31)]
+    groups = [f"第{_cn_numeral(i)}组" for i in range(1, 31)]
     rows = []
     for i in range(households):
         name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2, 2))))
@@ -68,6 +68,13 @@ def make_notice(households: int = 3000):
         order="group",
         mask_names=False,
     )
+
+
+def _cn_numeral(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 30 → 三十 (1–99)."""
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else GROUP_NUMERALS[tens - 1] + "十")
+    return head + (GROUP_NUMERALS[ones - 1] if ones else "")
 
 
 CHILD = """

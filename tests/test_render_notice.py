@@ -116,8 +116,8 @@ def test_notice_pages_and_footer(notice_pdf: Path):
         # the header row repeats on every page
         assert "组别" in page.extract_text() and "户主" in page.extract_text()
     # 30–35 households a page, not a crammed 60
-    first_page_rows = re.findall(r"^第.组 ", reader.pages[1].extract_text(), flags=re.M)
-    assert 28 <= len(first_page_rows) <= 40
+    second_page_rows = re.findall(r"^第.组 ", reader.pages[1].extract_text(), flags=re.M)
+    assert 28 <= len(second_page_rows) <= 40
 
 
 def test_cjk_font_is_embedded(notice_pdf: Path):

@@ -6,6 +6,7 @@ import datetime as dt
 import math
 import re
 import unicodedata
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 
 _SPACES = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
@@ -49,6 +50,13 @@ def clean_name(value: object) -> str:
 
 def header_key(value: object) -> str:
     """Header cell → comparable key: no spaces or line breaks, no '(15分)' suffix."""
+    if isinstance(value, str):
+        return _header_key_text(value)
+    return _header_key_text(clean_text(value))
+
+
+@lru_cache(maxsize=65536)
+def _header_key_text(value: str) -> str:
     text = clean_name(value)
     text = re.sub(r"[(（\[【][^)）\]】]*[)）\]】]$", "", text)
     return text.rstrip("*:：")

@@ -1,19 +1,28 @@
-"""``demo``: the main job on the bundled sample village, end to end, into one folder."""
+"""``demo``: the monthly cycle on the bundled sample village, end to end, into one folder."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Callable
 
 from villagectl.actions.balance import household_balances
 from villagectl.actions.check import find_problems
 from villagectl.actions.households_import import import_households
-from villagectl.errors import UsageError
+from villagectl.actions.inspect_forms import make_forms
+from villagectl.actions.inspect_import import import_inspections
+from villagectl.actions.notice_month import print_month_notice
+from villagectl.actions.post_month import post_month
+from villagectl.actions.score_month import score_months
+from villagectl.errors import DataError, UsageError
 from villagectl.ledger.workbook import Ledger
 from villagectl.samples import build_samples
 from villagectl.values import fmt_number
 
 Say = Callable[[str], None] | None
+MONTH = "2026-07"
+NOTICE_DAY = dt.date(2026, 7, 26)
+POST_DAY = dt.date(2026, 7, 29)
 
 
 def run_demo(output: Path, progress: Say = None) -> dict:
@@ -34,29 +43,59 @@ def run_demo(output: Path, progress: Say = None) -> dict:
     for c in report.changes[:10]:
         say(f"   {c.household_id} {c.field}：{c.old} → {c.new}")
 
-    say("③ 检查台账")
-    ledger = Ledger.open(ledger_path)
-    problems = [p for p in find_problems(ledger) if p.severity == "错误"]
-    say("   检查通过" if not problems else f"   发现 {len(problems)} 处错误")
-
-    say("④ 积分余额（前 10 户）")
-    balances = household_balances(ledger)
-    for row in balances[:10]:
-        say(f"   {row['household_id']} {row['name']:<4} 余额 {fmt_number(row['balance']):>4}  累计 {fmt_number(row['earned'])}")
-
-    say("⑤ 故意有错的花名册会被拒绝，并指出单元格：")
+    say("③ 故意有错的花名册会被整份拒绝，并指出单元格：")
     try:
         import_households(ledger_path, [Path(made["roster_with_errors"])], dry_run=True)
-    except Exception as exc:  # DataError: show what the clerk would see
-        for p in getattr(exc, "problems", [])[:6]:
+    except DataError as exc:
+        for p in exc.problems[:4]:
             say(f"   {p}")
 
-    say(f"完成。用 Excel/WPS 打开 {ledger_path} 查看结果；原始资料在 {output / '原始资料'}")
+    forms_dir = output / "8月空白检查表"
+    forms = make_forms(ledger_path, "2026-08", forms_dir, force=True)
+    say(f"④ 为下个月生成空白检查表 {len(forms)} 份 → {forms_dir}")
+
+    say(f"⑤ 导入网格员交回的 {MONTH} 检查表（xlsx、两级表头、xls、ods 各一份）")
+    inspections = import_inspections(ledger_path, [Path(p) for p in made["inspections"]], today=NOTICE_DAY,
+                                     arguments="demo")
+    for f in inspections.files:
+        say(f"   {f.file}：{f.status} {f.households} 户")
+
+    say(f"⑥ 计算 {MONTH} 的得分、名次和积分")
+    scored = score_months(ledger_path, MONTH, arguments="demo")
+    rows = scored.households()
+    done = [r for r in rows if not r["missing"]]
+    say(f"   计分 {len(done)} 户，积分合计 {fmt_number(sum(r['points'] for r in done))} 分，"
+        f"本月未检查 {len(rows) - len(done)} 户")
+    best = sorted(done, key=lambda r: r["rank"])[:3]
+    say("   前三名：" + "、".join(f"{r['name']}（{fmt_number(r['total'])} 分）" for r in best))
+
+    pdf = output / f"{MONTH}积分公示.pdf"
+    notice = print_month_notice(ledger_path, MONTH, pdf, NOTICE_DAY, arguments="demo")
+    say(f"⑦ 打印公示 → {pdf}（公示期 {notice.period_start} 至 {notice.period_end}）")
+
+    posted = post_month(ledger_path, MONTH, POST_DAY, arguments="demo")
+    say(f"⑧ {POST_DAY} 公示期满，入账：{posted.entries} 笔，共 {fmt_number(posted.points)} 分")
+
+    ledger = Ledger.open(ledger_path)
+    problems = [p for p in find_problems(ledger) if p.severity == "错误"]
+    say("⑨ 检查台账：" + ("通过" if not problems else f"发现 {len(problems)} 处错误"))
+    balances = household_balances(ledger)
+    top = sorted(balances, key=lambda r: -r["balance"])[:5]
+    say("   余额最多的 5 户：" + "、".join(f"{r['name']} {fmt_number(r['balance'])} 分" for r in top))
+
+    say("完成。生成的文件：")
+    say(f"   台账（用 Excel/WPS 打开）：{ledger_path}")
+    say(f"   公示：{pdf}")
+    say(f"   空白检查表：{forms_dir}")
+    say(f"   原始资料：{output / '原始资料'}")
     return {
         "output": str(output.resolve()),
         "ledger": str(ledger_path),
+        "notice": str(pdf),
+        "forms": [str(p) for p in forms],
         "households_added": report.added,
         "households_changed": changed,
+        "scored": len(done),
+        "posted_points": posted.points,
         "check_errors": len(problems),
-        "households": len(balances),
     }

@@ -386,6 +386,69 @@ def post_month_cmd(
     guarded(as_json, body)
 
 
+notice_app = typer.Typer(help="打印公示", no_args_is_help=True)
+app.add_typer(notice_app, name="notice")
+templates_app = typer.Typer(help="打印模板", no_args_is_help=True)
+app.add_typer(templates_app, name="templates")
+TemplatesOpt = Annotated[Optional[Path], typer.Option("--templates", help="用这个文件夹里的模板（templates export 导出后修改）")]
+FontOpt = Annotated[Optional[Path], typer.Option("--font", help="中文字体文件，如 C:/Windows/Fonts/msyh.ttc（默认用自带的思源黑体）")]
+
+
+@notice_app.command("month")
+def notice_month_cmd(
+    ledger: LedgerArg,
+    month: Annotated[str, typer.Option("--month", help="月份 YYYY-MM")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="公示 PDF 文件")],
+    order: Annotated[Optional[str], typer.Option("--order", help="排列：组别 或 名次（默认取参数“公示排序”）")] = None,
+    mask_names: Annotated[Optional[bool], typer.Option("--mask-names/--full-names", help="户主姓名打码（张*明）/ 显示全名（默认取参数“公示隐藏名字”）")] = None,
+    templates: TemplatesOpt = None,
+    font: FontOpt = None,
+    date: DateOpt = None,
+    wait: WaitOpt = 0.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """打印本月积分公示（A4 PDF），从 --date 起进入公示期（天数见参数“公示天数”）。"""
+
+    def body() -> None:
+        from villagectl.actions.notice_month import print_month_notice
+
+        r = print_month_notice(ledger, parse_month(month), output, parse_date(date), order, mask_names, templates, font,
+                               wait, _arguments())
+        if as_json:
+            emit_json({"ok": True, **r.as_dict()})
+            return
+        out = console()
+        out.print(f"已生成公示 {r.pdf}（{r.households} 户）")
+        if r.state_before == "入账":
+            out.print("本月已入账，这是补打，台账未改动。")
+        else:
+            out.print(f"公示期：{r.period_start.isoformat()} 至 {r.period_end.isoformat()}；期满后运行 "
+                      f"villagectl post month {ledger} --month {r.month}")
+
+    guarded(as_json, body)
+
+
+@templates_app.command("export")
+def templates_export_cmd(
+    folder: Annotated[Path, typer.Argument(help="把模板复制到这个文件夹", show_default=False)],
+    force: Annotated[bool, typer.Option("--force", help="覆盖文件夹里同名的文件")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """导出打印模板，供修改措辞或版式；修改后在参数“模板文件夹”填上这个文件夹，或打印时加 --templates。"""
+
+    def body() -> None:
+        from villagectl.render.typst_engine import export_templates
+
+        paths = export_templates(folder, force)
+        if as_json:
+            emit_json({"ok": True, "files": [str(p) for p in paths]})
+            return
+        for p in paths:
+            console().print(f"已导出 {p}")
+
+    guarded(as_json, body)
+
+
 def cell_text(value) -> str:
     import math
 

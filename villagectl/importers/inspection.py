@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -53,6 +54,11 @@ _MAX_IN_HEADER = re.compile(r"[(（\[【]?\s*(?:满分)?\s*(\d+(?:\.\d+)?)\s*分
 
 def item_key(text: object) -> str:
     """'庭院\\n(15分)', '庭院（满分15分）', '庭院15分' → '庭院'."""
+    return _item_key(text if isinstance(text, str) else clean_text(text))
+
+
+@lru_cache(maxsize=65536)
+def _item_key(text: str) -> str:
     raw = clean_name(text)
     stripped = _MAX_IN_HEADER.sub("", raw)
     return header_key(stripped or raw)
@@ -102,8 +108,11 @@ class Context:
 
     def __post_init__(self) -> None:
         self.item_keys: dict[str, str] = {}
+        # codes are matched exactly: item_key() strips a trailing number ("庭院15" → "庭院"),
+        # which would turn "RJ1"…"RJ5" into the same key
+        self.code_keys: dict[str, str] = {header_key(r.code): r.code for r in self.rules}
         for r in self.rules:
-            keys = [r.code, r.item, r.category + r.item] + [s for s in re.split(r"[、,，;；/]", r.synonyms) if s]
+            keys = [r.item, r.category + r.item] + [s for s in re.split(r"[、,，;；/]", r.synonyms) if s]
             for k in keys:
                 self.item_keys.setdefault(item_key(k), r.code)
         hh = self.households
@@ -126,12 +135,11 @@ class _Header:
     unmatched: dict[int, str]
 
 
+_ID_KEYS = {header_key(s): f.name for f in reversed(ID_FIELDS) for s in (f.name, *f.synonyms)}
+
+
 def _id_field(text: str) -> str | None:
-    key = header_key(text)
-    for f in ID_FIELDS:
-        if key == header_key(f.name) or key in {header_key(s) for s in f.synonyms}:
-            return f.name
-    return None
+    return _ID_KEYS.get(header_key(text))
 
 
 def _labels(sheet: SheetRows, top: int, bottom: int) -> dict[int, str]:
@@ -152,7 +160,7 @@ def _classify(labels: dict[int, str], ctx: Context) -> _Header:
     unmatched: dict[int, str] = {}
     for c, text in labels.items():
         field_name = _id_field(text)
-        code = ctx.item_keys.get(item_key(text)) if field_name is None else None
+        code = (ctx.code_keys.get(header_key(text)) or ctx.item_keys.get(item_key(text))) if field_name is None else None
         if field_name and field_name not in ids:
             ids[field_name] = c
         elif code and code not in items:
@@ -191,9 +199,12 @@ def _footer_text(sheet: SheetRows, start: int) -> str:
 
 def read_inspection_file(book: WorkbookRows, display_name: str, ctx: Context) -> FileResult:
     result = FileResult(display_name)
-    file_month_year = find_year(display_name) or ctx.today.year
+    # a month written without its year ("12月") takes the year written elsewhere in the file,
+    # else that of --month, else this year (December's sheets are often imported in January)
+    name_year = find_year(display_name)
+    file_month_year = name_year or (int(ctx.month[:4]) if ctx.month else None) or ctx.today.year
+    sheet_year: int | None = None
     months: dict[str, str] = {}  # month -> where it was found
-    name_month = find_month(_stem(display_name), file_month_year)
     seen: dict[str, tuple[str, int, str]] = {}
     any_table = False
     for sheet in book.sheets:
@@ -209,11 +220,14 @@ def read_inspection_file(book: WorkbookRows, display_name: str, ctx: Context) ->
             continue
         any_table = True
         title = _sheet_text(sheet, header.top)
-        year = find_year(title) or find_year(_footer_text(sheet, header.row + 1)) or file_month_year
+        found_year = find_year(title) or find_year(_footer_text(sheet, header.row + 1))
+        sheet_year = sheet_year or found_year
+        year = found_year or file_month_year
         title_month = find_month(title, year)
         if title_month:
             months.setdefault(title_month, f"{sheet.name} 的标题")
         _read_sheet(sheet, header, ctx, result, seen, title + " " + sheet.name, display_name)
+    name_month = find_month(_stem(display_name), name_year or sheet_year or file_month_year)
     if name_month:
         months.setdefault(name_month, "文件名")
     if not any_table:

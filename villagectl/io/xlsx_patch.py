@@ -47,9 +47,12 @@ class SheetUpdate:
 # --- cell and row XML -----------------------------------------------------
 
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NEEDS_WORK = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _xml_text(text: str) -> str:
+    if not _NEEDS_WORK.search(text):  # the common case, on the hot path of big sheets
+        return text
     return html.escape(_ILLEGAL_XML.sub("", text), quote=False)
 
 
@@ -65,6 +68,12 @@ def _number(value: float | int) -> str | None:
 
 def cell_xml(ref: str, value: Any, style: str | None, as_text: bool) -> str:
     s_attr = f' s="{style}"' if style else ""
+    kind = type(value)
+    if kind is str and value:
+        return f'<c r="{ref}"{s_attr} t="inlineStr"><is><t xml:space="preserve">{_xml_text(value)}</t></is></c>'
+    if kind is float and not as_text and value == value and abs(value) != math.inf:
+        num = str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+        return f'<c r="{ref}"{s_attr}><v>{num}</v></c>'
     if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
         return f'<c r="{ref}"{s_attr}/>' if style else ""
     if isinstance(value, bool):
@@ -189,13 +198,12 @@ def rewrite_sheet_xml(xml: str, update: SheetUpdate) -> tuple[str, bool]:
     )
     styles = [data_styles.get(c) or col_styles.get(c) for c in range(width)]
     text_cols = update.text_columns
+    letters = [col_letters(c + 1) for c in range(width)]
+    as_text = [c in text_cols for c in range(width)]
     for i, row in enumerate(update.rows):
-        r = hr + 1 + i
-        cells = [
-            cell_xml(f"{col_letters(c + 1)}{r}", value, styles[c], c in text_cols)
-            for c, value in enumerate(row)
-        ]
-        parts.append(_row_xml(prefix, r, cells))
+        r = str(hr + 1 + i)
+        cells = [cell_xml(letters[c] + r, value, styles[c], as_text[c]) for c, value in enumerate(row)]
+        parts.append(_row_xml(prefix, hr + 1 + i, cells))
     new_sheet_data = f"<{prefix}sheetData>" + "".join(parts) + f"</{prefix}sheetData>"
 
     last_row = hr + len(update.rows)

@@ -244,33 +244,49 @@ def _load_sheet(raw: SheetRows, spec: schema.SheetSpec) -> tuple[LoadedSheet, li
         positions.append(c)
     data: list[list] = []
     excel_rows: list[int] = []
+    converters = [_converter(spec, col) for col in columns]
     for i, row in enumerate(raw.rows[r + 1 :], start=r + 2):
         values = [row[c] if c < len(row) else "" for c in positions]
-        if not any(clean_text(v) for v in values):
+        if not any(v != "" and clean_text(v) for v in values):
             continue
-        data.append([_cell_value(spec, col, v) for col, v in zip(columns, values)])
+        data.append([conv(v) for conv, v in zip(converters, values)])
         excel_rows.append(i)
     frame = pd.DataFrame(data, columns=columns, dtype=object)
     lacking = [c for c in required if c not in columns]
     return LoadedSheet(frame, r + 1, excel_rows), lacking
 
 
-def _cell_value(spec: schema.SheetSpec, column: str, value: object) -> object:
+def _converter(spec: schema.SheetSpec, column: str):
+    """How a column's raw cells become values (chosen once per column: big sheets)."""
     col = spec.column(column)
     if column == spec.key or column == "户号":
-        return clean_text(value)
+        return clean_text
     if col is not None and col.kind == "month":
-        if isinstance(value, (dt.date, dt.datetime)):
-            return f"{value.year:04d}-{value.month:02d}"
-        return clean_text(value)
+        return _month_value
     if col is None or col.kind == "text":
-        return as_text(value)
+        return as_text
     if col.kind == "date":
-        if isinstance(value, (dt.date, dt.datetime)):
-            return (value.date() if isinstance(value, dt.datetime) else value).isoformat()
-        return clean_text(value)
-    if isinstance(value, str):
-        return clean_text(value)
-    if col.kind == "int" and isinstance(value, float) and value.is_integer():
+        return _date_value
+    return _int_value if col.kind == "int" else _number_value
+
+
+def _month_value(value: object) -> object:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return f"{value.year:04d}-{value.month:02d}"
+    return clean_text(value)
+
+
+def _date_value(value: object) -> object:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return (value.date() if isinstance(value, dt.datetime) else value).isoformat()
+    return clean_text(value)
+
+
+def _number_value(value: object) -> object:
+    return clean_text(value) if isinstance(value, str) else value
+
+
+def _int_value(value: object) -> object:
+    if isinstance(value, float) and value.is_integer():
         return int(value)
-    return value
+    return _number_value(value)

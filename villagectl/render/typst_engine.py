@@ -25,6 +25,7 @@ import datetime as dt
 import decimal
 import errno
 import math
+import numbers
 import os
 import re
 import shutil
@@ -87,25 +88,17 @@ def format_number(value: float | int | decimal.Decimal) -> str:
 
 def display_text(value: Any) -> str:
     """What a value looks like on paper (before it is made a typst literal)."""
-    if value is None:
+    if value is None or type(value).__name__ in ("NaTType", "NAType"):  # pandas' missing values
         return ""
     if isinstance(value, (bool, int, float, decimal.Decimal)):
         return format_number(value)
-    try:  # numpy / pandas scalars
-        import numbers
-
-        if isinstance(value, numbers.Real):
-            return format_number(float(value))
-    except Exception:  # pragma: no cover - defensive
-        pass
+    if isinstance(value, numbers.Real):  # numpy scalars
+        return format_number(float(value))
     if isinstance(value, dt.datetime):
         return cn_date(value.date())
     if isinstance(value, dt.date):
         return cn_date(value)
-    text = str(value)
-    if text in ("nan", "NaT", "<NA>") and type(value).__name__ in ("NaTType", "NAType", "float"):
-        return ""
-    return text
+    return str(value)
 
 
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}

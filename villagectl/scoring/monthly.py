@@ -153,27 +153,29 @@ def score_month(
     order = [h for h in by_id if h in inspected or h in active]
 
     frame = totals.set_index("户号") if len(totals) else pd.DataFrame(columns=[*cats, "总分"])
-    points = {h: band_points(float(frame.loc[h, "总分"]), bands, settings) for h in frame.index}
-    current = MonthHistory(month, {h: float(frame.loc[h, "总分"]) for h in frame.index}, points)
+    total_of = {h: float(t) for h, t in frame["总分"].items()}
+    cat_of = {cat: frame[cat].astype(float).to_dict() for cat in cats}
+    points = {h: band_points(t, bands, settings) for h, t in total_of.items()}
     run, last = streak_state(history, settings)
-    bonus_ids, shamed_ids = _advance(current, run, last, settings)
+    bonus_ids, shamed_ids = _advance(MonthHistory(month, dict(total_of), points), run, last, settings)
 
-    rank = competition_rank(frame["总分"].astype(float)) if len(frame) else pd.Series(dtype=int)
+    rank = competition_rank(frame["总分"].astype(float)).to_dict() if len(frame) else {}
     groups = {h: clean_text(by_id[h].get("组别", "")) for h in order}
     group_rank: dict[str, int] = {}
-    for g in set(groups.values()):
-        members = [h for h in frame.index if groups.get(h) == g]
-        if members:
-            group_rank.update(competition_rank(frame.loc[members, "总分"].astype(float)).to_dict())
+    members_of: dict[str, list[str]] = {}
+    for h in total_of:
+        members_of.setdefault(groups.get(h, ""), []).append(h)
+    for members in members_of.values():
+        group_rank.update(competition_rank(pd.Series({h: total_of[h] for h in members})).to_dict())
 
     rows: list[dict] = []
     for hid in sorted(order, key=lambda h: (group_key(groups[h]).zfill(4), h)):
         hh = by_id[hid]
         row: dict = {"月份": month, "户号": hid, "户主": clean_text(hh.get("户主", "")), "组别": groups[hid]}
-        if hid in frame.index:
-            total = float(frame.loc[hid, "总分"])
+        if hid in total_of:
+            total = total_of[hid]
             for cat in cats:
-                row[cat] = float(frame.loc[hid, cat])
+                row[cat] = cat_of[cat][hid]
             notes = []
             if total < settings.threshold - EPS:
                 notes.append(f"低于{_fmt(settings.threshold)}分，不积分")

@@ -1,0 +1,127 @@
+"""``notice month``: print the month's public notice and open the notice period."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from villagectl.errors import DataError, UsageError
+from villagectl.io.safe_write import ledger_lock
+from villagectl.ledger import schema
+from villagectl.ledger.periods import DRAFT, NOTICE, POSTED, period_state, with_period
+from villagectl.ledger.workbook import Ledger
+from villagectl.render.notice import MonthNotice, NoticeRow, render_month_notice
+from villagectl.values import NotANumber, clean_text, to_number
+
+ORDER_NAMES = {"组别": "group", "group": "group", "名次": "rank", "rank": "rank"}
+
+
+@dataclass
+class NoticeResult:
+    month: str
+    pdf: Path
+    period_start: dt.date
+    period_end: dt.date
+    households: int
+    state_before: str
+    reprint: bool
+
+    def as_dict(self) -> dict:
+        return {
+            "month": self.month,
+            "pdf": str(self.pdf),
+            "period_start": self.period_start.isoformat(),
+            "period_end": self.period_end.isoformat(),
+            "households": self.households,
+            "reprint": self.reprint,
+        }
+
+
+def _num(value: object) -> float | None:
+    try:
+        return to_number(value)
+    except NotANumber:
+        return None
+
+
+def build_notice(ledger: Ledger, month: str, start: dt.date, order: str | None, mask: bool | None) -> MonthNotice:
+    settings = ledger.settings()
+    results = ledger.frame(schema.MONTHLY.name)
+    part = results[results["月份"].map(clean_text) == month] if len(results) else results
+    if part.empty:
+        raise DataError(f"{month} 还没有计分；请先运行 villagectl score month")
+    cats = [c for c in part.columns if c not in schema.MONTHLY.column_names]
+    try:
+        days = int(to_number(settings.get("公示天数", "3")) or 3)
+    except NotANumber:
+        raise DataError("参数“公示天数”不是数字，请在“参数”表改正") from None
+    if days < 1:
+        raise DataError("参数“公示天数”至少为 1")
+    chosen = order or settings.get("公示排序", "组别") or "组别"
+    if chosen not in ORDER_NAMES:
+        raise UsageError(f"排序方式“{chosen}”不认识，只能是 组别 或 名次")
+    rows = []
+    for _, r in part.iterrows():
+        total = _num(r.get("总分"))
+        rows.append(NoticeRow(
+            group=clean_text(r["组别"]),
+            name=clean_text(r["户主"]),
+            scores=[_num(r.get(c)) for c in cats],
+            total=total,
+            points=_num(r.get("积分")),
+            bonus=_num(r.get("奖励")),
+            village_rank=int(_num(r.get("名次"))) if total is not None and _num(r.get("名次")) is not None else None,
+            blacklisted=clean_text(r.get("曝光台")) == "是",
+            missing=total is None,
+        ))
+    village = settings.get("村名", "")
+    return MonthNotice(
+        village=village,
+        month=month,
+        categories=cats,
+        rows=rows,
+        period_start=start,
+        period_end=start + dt.timedelta(days=days - 1),
+        objection_text=settings.get("异议受理", "") or "如对公示内容有异议，请在公示期内向村委会反映。",
+        committee=settings.get("公示落款", "") or f"{village}村民委员会",
+        issued=start,
+        order=ORDER_NAMES[chosen],
+        mask_names=mask if mask is not None else settings.get("公示隐藏名字", "否") == "是",
+    )
+
+
+def print_month_notice(
+    ledger_path: Path,
+    month: str,
+    out_pdf: Path,
+    start: dt.date,
+    order: str | None = None,
+    mask: bool | None = None,
+    templates_dir: Path | None = None,
+    font: Path | None = None,
+    wait_s: float = 0.0,
+    arguments: str = "",
+) -> NoticeResult:
+    if out_pdf.suffix.lower() != ".pdf":
+        raise UsageError(f"输出文件应以 .pdf 结尾：{out_pdf}")
+    with ledger_lock(ledger_path, wait_s):
+        ledger = Ledger.open(ledger_path)
+        state = period_state(ledger, month) or DRAFT
+        notice = build_notice(ledger, month, start, order, mask)
+        settings = ledger.settings()
+        templates_dir = templates_dir or (Path(settings["模板文件夹"]) if settings.get("模板文件夹") else None)
+        font = font or (Path(settings["字体"]) if settings.get("字体") else None)
+        render_month_notice(notice, out_pdf, templates_dir=templates_dir, font=font)
+        result = NoticeResult(month, out_pdf, notice.period_start, notice.period_end, len(notice.rows), state,
+                              reprint=state == NOTICE)
+        if state == POSTED:
+            return result  # a reprint of a posted month changes nothing
+        periods = with_period(ledger.frame(schema.PERIODS.name), month, 状态=NOTICE,
+                              公示开始=notice.period_start.isoformat(), 公示截止=notice.period_end.isoformat())
+        ledger.replace(schema.PERIODS.name, periods)
+        results = ledger.frame(schema.MONTHLY.name).copy()
+        results.loc[results["月份"].map(clean_text) == month, "状态"] = NOTICE
+        ledger.replace(schema.MONTHLY.name, results)
+        ledger.save("notice month", arguments, result=f"{month} 公示 {notice.period_start}～{notice.period_end}：{out_pdf.name}")
+        return result
