@@ -37,7 +37,7 @@ class MonthScore:
                 "household_id": row["户号"],
                 "name": row["户主"],
                 "group": row["组别"],
-                "categories": {c: (None if missing else row[c]) for c in cats},
+                "categories": {c: (None if missing else float(row[c])) for c in cats},
                 "total": None if missing else float(row["总分"]),
                 "rank": None if missing else int(row["名次"]),
                 "group_rank": None if missing else int(row["组内名次"]),

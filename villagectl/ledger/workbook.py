@@ -190,7 +190,7 @@ class Ledger:
         text_cols = set()
         for i, col in enumerate(header):
             column = spec.column(col) if spec else None
-            if column is None or column.kind in ("text", "date", "month"):
+            if column is not None and column.kind in ("text", "date", "month"):
                 text_cols.add(i)
         rows = frame.astype(object).where(frame.notna(), None).values.tolist()
         return SheetUpdate(name, header, rows, header_row=sheet.header_row, text_columns=text_cols)
@@ -263,7 +263,9 @@ def _converter(spec: schema.SheetSpec, column: str):
         return clean_text
     if col is not None and col.kind == "month":
         return _month_value
-    if col is None or col.kind == "text":
+    if col is None:
+        return _raw_value  # a column the clerk added (or a category column): keep its types
+    if col.kind == "text":
         return as_text
     if col.kind == "date":
         return _date_value
@@ -280,6 +282,14 @@ def _date_value(value: object) -> object:
     if isinstance(value, (dt.date, dt.datetime)):
         return (value.date() if isinstance(value, dt.datetime) else value).isoformat()
     return clean_text(value)
+
+
+def _raw_value(value: object) -> object:
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    return value
 
 
 def _number_value(value: object) -> object:
