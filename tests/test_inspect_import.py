@@ -32,7 +32,6 @@ ITEMS = [
 ]
 CODES = [code for code, *_ in ITEMS]
 COLUMN = {code: f"{code} {item}" for code, _, item, _ in ITEMS}  # 检查记录 column names
-MAXIMUM = {code: top for code, _, _, top in ITEMS}
 # every item 0.5 below its maximum: a valid, non-trivial sheet (total 93)
 DEFAULT_SCORES = {code: top - 0.5 for code, _, _, top in ITEMS}
 
@@ -40,7 +39,7 @@ TITLE = "中坪村第一组2026年7月人居环境检查评分表"
 FOOTER = "检查人：李四  日期：2026年7月22日"
 AUTO = object()  # "compute it": the 合计 a careful grid worker would type
 
-# first-level groups and the names that collide on purpose
+# three groups, and head names that collide on purpose
 HOUSEHOLDS = [
     household("ZP001", "张三", "第一组"),
     household("ZP002", "李明", "第一组"),
@@ -203,7 +202,7 @@ def ledger(ledger_path: Path) -> Path:
 
 
 def run(runner, ledger: Path, *args):
-    """``inspect import`` with --json: (exit code, data, problems as (cell, message) per file name)."""
+    """``inspect import`` with --json: (exit code, the JSON)."""
     result, data = invoke_json(runner, "inspect", "import", ledger, *args)
     return result.exit_code, data
 
@@ -290,6 +289,15 @@ def test_header_below_notes_blank_rows_numbered_empty_rows_and_footer(ledger: Pa
     assert records(ledger)["行号"].tolist() == [10, 12]
 
 
+@pytest.mark.parametrize("footer", [FOOTER, "组长签字：王五", "户主签名：", "制表人：王五 2026.7.22", "合计"])
+def test_a_footer_in_the_household_id_column_is_not_a_household(ledger: Path, tmp_path: Path, runner, footer) -> None:
+    path = save(tmp_path / "一组.xlsx", grid(seq=False, footer=footer))  # column A is 户号
+    code, data = run(runner, ledger, path)
+    assert code == 0, data
+    assert problems(data) == set()
+    assert records(ledger)["户号"].tolist() == ["ZP001", "ZP002"]
+
+
 @pytest.mark.parametrize("suffix", [".xlsx", ".xls", ".ods"])
 def test_several_sheets_in_one_file_and_empty_sheets_ignored(ledger: Path, tmp_path: Path, runner, suffix) -> None:
     first = grid([("ZP001", "张三"), ("ZP002", "李明")])
@@ -325,7 +333,7 @@ def test_item_headers_with_max_suffixes_line_breaks_spaces_and_synonyms(ledger: 
 
 
 def test_item_codes_as_headers(ledger: Path, tmp_path: Path, runner) -> None:
-    labels = {code: code for code in CODES} | {"RJ2": "RJ2（10分）", "XF2": " xf2 ".upper()}
+    labels = {code: code for code in CODES} | {"RJ2": "RJ2（10分）", "XF2": " XF2 "}
     path = save(tmp_path / "一组.xlsx", grid(labels=labels, two_level=True))
     code, data = run(runner, ledger, path)
     assert code == 0, data
@@ -341,7 +349,7 @@ def test_a_village_synonym_listed_in_the_rules_sheet(ledger: Path, tmp_path: Pat
     assert code == 1
     assert problems(data) == {
         ("一组.xlsx", "Sheet1", "D3",
-         "列“院坝卫生（15分）”对应不上规则中的检查项；如果它是某个检查项的别称，请在“规则”表该项的“同义词”里加上它"),
+         "列“院坝卫生(15分)”对应不上规则中的检查项；如果它是某个检查项的别称，请在“规则”表该项的“同义词”里加上它"),
         ("一组.xlsx", "Sheet1", "第3行（表头）", "缺少检查项“庭院”（RJ1）的列"),
         ("一组.xlsx", "Sheet1", "R4", "合计 93 与各项之和 78.5 不符，按 78.5 计算"),
         ("一组.xlsx", "Sheet1", "R6", "合计 93 与各项之和 78.5 不符，按 78.5 计算"),
@@ -452,8 +460,8 @@ def test_unknown_names_list_the_households_of_that_name(ledger: Path, tmp_path: 
     code, data = run(runner, ledger, path)
     assert code == 1
     assert problems(data) == {
-        ("a.xlsx", "Sheet1", "B5", "第1组中没有户主“刘洋”（其他组有同名户主：第二组 ZP012、第三组 ZP021）"),
-        ("a.xlsx", "Sheet1", "B6", "第1组中没有户主“钱七”"),
+        ("a.xlsx", "Sheet1", "B5", "第一组中没有户主“刘洋”（其他组有同名户主：第二组 ZP012、第三组 ZP021）"),
+        ("a.xlsx", "Sheet1", "B6", "第一组中没有户主“钱七”"),
     }
 
 
@@ -463,7 +471,7 @@ def test_the_same_name_twice_in_one_group_is_ambiguous(ledger: Path, tmp_path: P
     assert code == 1
     assert problems(data) == {(
         "a.xlsx", "Sheet1", "B6",
-        "户主“王芳”有 2 户同名：ZP003（第一组）、ZP004（第一组）；请在表中加一列户号，或用 --group 指明组别",
+        "户主“王芳”有 2 户同名：ZP003（第一组）、ZP004（第一组）；请在表中加一列户号",
     )}
     # with the 户号 the same sheet is fine
     path = save(tmp_path / "b.xlsx", grid([("ZP001", "张三"), ("ZP004", "王芳")]))
@@ -498,7 +506,7 @@ def test_formulas_without_stored_results_are_computed(ledger: Path, tmp_path: Pa
     assert code == 0, data
     assert problems(data) == set()
     assert scores_of(ledger, "ZP001") == DEFAULT_SCORES | {"RJ1": 9.5, "RJ2": 4.5, "RJ3": 3, "RJ4": 8}
-    assert records(ledger)["合计"].tolist() == [75.5]
+    assert records(ledger)["合计"].tolist() == [75.0]
 
 
 def test_a_formula_that_cannot_be_computed_is_an_error(ledger: Path, tmp_path: Path, runner) -> None:
@@ -573,7 +581,7 @@ def test_the_same_household_twice_in_a_file(ledger: Path, tmp_path: Path, runner
     assert code == 1
     assert problems(data) == {
         ("一组.xlsx", "甲", "B6", "张三（ZP001）在本文件中出现两次（另一处在 B4）"),
-        ("一组.xlsx", "乙", "C4", "李明（ZP002）在本文件中出现两次（另一处在 甲 / B5）"),
+        ("一组.xlsx", "乙", "B4", "李明（ZP002）在本文件中出现两次（另一处在 甲 / B5）"),
     }
     assert records(ledger).empty
 
@@ -623,8 +631,9 @@ def test_month_problems(ledger: Path, tmp_path: Path, runner, file_name, title, 
         ("一组九月.xlsx", "中坪村第一组检查评分表", ("--date", "2026-09-30"), "2026-09"),
         ("一组.xlsx", "中坪村第一组检查评分表", ("--month", "2026-10"), "2026-10"),
         ("一组.xlsx", "中坪村第一组10月检查评分表", ("--month", "2026-10"), "2026-10"),
+        ("一组２０２６年１１月.xlsx", None, (), "2026-11"),
     ],
-    ids=["title", "file-name", "file-name-chinese-month", "option", "option-and-title"],
+    ids=["title", "file-name", "file-name-chinese-month", "option", "option-and-title", "file-name-full-width"],
 )
 def test_month_from_title_file_name_or_option(ledger: Path, tmp_path: Path, runner, file_name, title, args,
                                               month) -> None:
@@ -759,6 +768,17 @@ def test_changed_scores_for_a_month_need_replace(ledger: Path, tmp_path: Path, r
     assert len(frame) == 2
     assert dict(zip(frame["户号"], frame["来源文件"])) == {"ZP001": "一组改.xlsx", "ZP002": "一组.xlsx"}
     assert dict(zip(frame["户号"], frame["合计"])) == {"ZP001": 90.5, "ZP002": 93.0}
+
+
+def test_replacing_a_scored_month_asks_to_score_it_again(ledger: Path, tmp_path: Path, runner) -> None:
+    assert run(runner, ledger, save(tmp_path / "一组.xlsx", grid()))[0] == 0
+    assert invoke(runner, "score", "month", ledger, "--month", "2026-07").exit_code == 0  # 草稿, not posted
+    changed = save(tmp_path / "一组改.xlsx", grid([Row("ZP002", "李明", {"RJ3": 6})]))
+    code, data = run(runner, ledger, changed, "--replace")
+    assert code == 0, data
+    assert data["months_to_rescore"] == ["2026-07"]
+    assert scores_of(ledger, "ZP002")["RJ3"] == 6
+    assert scores_of(ledger, "ZP001") == DEFAULT_SCORES
 
 
 def test_a_posted_month_refuses_imports(ledger: Path, tmp_path: Path, runner) -> None:

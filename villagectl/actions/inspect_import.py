@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -128,6 +129,8 @@ def import_inspections(
         out.files.append(FileOutcome(p.name, p, problems=[Problem(Location(p.name), "文件不存在")]))
     today = today or dt.date.today()
     with ledger_lock(ledger_path, wait_s):
+        # the child parses the sheets while this process reads the ledger
+        reading = ThreadPoolExecutor(max_workers=1).submit(read_untrusted_many, files, on_file=on_file)
         ledger = Ledger.open(ledger_path)
         ledger.require(schema.HOUSEHOLDS.name, schema.RULES.name)
         rules = inspection_rules(ledger)
@@ -135,7 +138,7 @@ def import_inspections(
         existing = ledger.frame(schema.INSPECTIONS.name)
         existing_scores = _existing_scores(existing, rules)
 
-        books = read_untrusted_many(files, on_file=on_file)
+        books = reading.result()
         batch_seen: dict[tuple[str, str], str] = {}
         accepted: list[tuple[FileOutcome, list[InspectionRow]]] = []
         for path in files:

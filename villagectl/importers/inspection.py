@@ -116,13 +116,21 @@ class Context:
             for k in keys:
                 self.item_keys.setdefault(item_key(k), r.code)
         hh = self.households
+        self._records = hh.to_dict("records")
         self.ids = {clean_text(h): i for i, h in enumerate(hh["户号"])} if len(hh) else {}
         self.by_name: dict[str, list[int]] = {}
         for i, name in enumerate(hh["户主"] if len(hh) else []):
             self.by_name.setdefault(clean_name(name), []).append(i)
 
-    def household(self, i: int) -> pd.Series:
-        return self.households.iloc[i]
+    def household(self, i: int) -> dict:
+        return self._records[i]
+
+    def group_name(self, key: str) -> str:
+        """The roster's own spelling of a group ('第一组' for key '1')."""
+        for record in self._records:
+            if group_key(record.get("组别", "")) == key:
+                return clean_text(record["组别"])
+        return f"第{key}组" if key.isdigit() else key
 
 
 @dataclass
@@ -231,7 +239,9 @@ def read_inspection_file(book: WorkbookRows, display_name: str, ctx: Context) ->
     if name_month:
         months.setdefault(name_month, "文件名")
     if not any_table:
+        # no table, nothing to date: a "请用 --month 指定" on top would send the clerk the wrong way
         result.problems.append(Problem(Location(display_name), "文件里没有找到检查表（表头要有“户号”或“户主”列和检查项列）"))
+        return result
     _settle_month(result, months, ctx)
     return result
 
@@ -424,13 +434,13 @@ def _locate_household(sheet, r, id_col, name_col, header, ctx: Context, sheet_gr
     if len(in_group) == 1:
         return in_group[0], loc
     if not in_group:
-        where = f"第{row_group}组" if row_group and row_group.isdigit() else (row_group or "户籍")
+        where = ctx.group_name(row_group) if row_group else "户籍"
         others = "、".join(f"{clean_text(ctx.household(i)['组别'])} {clean_text(ctx.household(i)['户号'])}" for i in candidates)
         hint = f"（其他组有同名户主：{others}）" if others else ""
         result.problems.append(Problem(loc, f"{where}中没有户主“{name}”{hint}"))
         return None
     listed = "、".join(f"{clean_text(ctx.household(i)['户号'])}（{clean_text(ctx.household(i)['组别'])}）" for i in in_group)
-    result.problems.append(
-        Problem(loc, f"户主“{name}”有 {len(in_group)} 户同名：{listed}；请在表中加一列户号，或用 --group 指明组别")
-    )
+    several_groups = len({group_key(ctx.household(i)["组别"]) for i in in_group}) > 1
+    hint = "请在表中加一列户号，或用 --group 指明组别" if several_groups else "请在表中加一列户号"
+    result.problems.append(Problem(loc, f"户主“{name}”有 {len(in_group)} 户同名：{listed}；{hint}"))
     return None

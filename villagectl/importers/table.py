@@ -16,7 +16,8 @@ from villagectl.values import clean_name, clean_text, header_key
 HEADER_SEARCH_ROWS = 10
 FOOTER_RE = re.compile(
     r"^(制表|填表|审核|审批|检查人|检查组|检查时间|评分人|打分人|负责人|网格员[:：]|统计|日期|时间[:：]|签字|签名|说明|注[:：]|注意|备注[:：]|"
-    r"合计|总计|小计|村委会|村民委员会|盖章|经办)"
+    r"合计|总计|小计|村委会|村民委员会|盖章|经办|"
+    r"[\u4e00-\u9fff]{1,6}(?:签字|签名|签章)[:：])"  # 组长签字：… / 户主签名：…
 )
 
 
