@@ -9,7 +9,7 @@ from villagectl.errors import DataError, Location, Problem
 from villagectl.importers.roster import find_duplicates, read_roster, roster_paths
 from villagectl.io.newbook import ColumnFormat, add_table_sheet, new_workbook, save_new
 from villagectl.io.safe_write import ledger_lock, sha256_file
-from villagectl.io.sandbox import read_untrusted
+from villagectl.io.sandbox import read_untrusted_many
 from villagectl.ledger import schema
 from villagectl.ledger.households import Change, HouseholdRecord, allowed_household_types, merge_households
 from villagectl.ledger.workbook import Ledger
@@ -60,24 +60,20 @@ def import_households(
 
         records: list[HouseholdRecord] = []
         invalid: set[tuple[str, str, int]] = set()
-        failed_files: set[str] = set()
+        existing = [p for p in files if p.exists()]
         for path in files:
             if not path.exists():
                 report.problems.append(Problem(Location(path.name), "文件不存在"))
-                failed_files.add(path.name)
-                continue
-            try:
-                book = read_untrusted(path)
-            except DataError as exc:
-                report.problems.extend(exc.problems or [Problem(Location(path.name), exc.message)])
-                failed_files.add(path.name)
+        books = read_untrusted_many(existing)
+        for path in existing:
+            book = books[path]
+            if isinstance(book, DataError):
+                report.problems.extend(book.problems or [Problem(Location(path.name), book.message)])
                 continue
             report.files.append((path.name, sha256_file(path)))
             read = read_roster(book, path.name, allowed)
             report.problems.extend(read.problems)
             invalid |= read.invalid_rows
-            if any(p.severity == "错误" and not p.location.sheet for p in read.problems):
-                failed_files.add(path.name)
             records.extend(read.records)
         for problem in find_duplicates(records):
             report.problems.append(problem)
