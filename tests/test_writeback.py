@@ -246,3 +246,24 @@ def test_libreoffice_resaved_ledger_reads_writes_back_and_checks(tmp_path: Path,
     assert invoke(runner, "check", ledger).exit_code == 0
     result = invoke(runner, "balance", ledger, "--json")
     assert '"balance": 10.0' in result.stdout
+
+
+def test_a_missing_tool_sheet_is_added_on_write(ledger_path: Path, tmp_path: Path, runner) -> None:
+    """Older ledgers (or a clerk who deleted a tool sheet): the next write adds it."""
+    wb = openpyxl.load_workbook(ledger_path)
+    del wb["期间"]
+    del wb["调整记录"]
+    old = tmp_path / "old.xlsx"
+    wb.save(old)
+    result = invoke(runner, "check", old)
+    assert result.exit_code == 0  # only warnings: the tool adds them itself
+    assert "下次写入时会自动添加" in result.stdout
+    ledger = Ledger.open(old)
+    assert ledger.frame("期间").empty
+    ledger.replace("期间", pd.DataFrame([{"期间": "2026-07", "状态": "草稿"}], dtype=object))
+    ledger.save("test")
+    reread = openpyxl.load_workbook(old)
+    assert "期间" in reread.sheetnames
+    assert reread["期间"]["A1"].value == "期间" and reread["期间"]["B2"].value == "草稿"
+    assert reread["期间"].freeze_panes == "A2"
+    assert Ledger.open(old).frame("期间")["状态"].tolist() == ["草稿"]

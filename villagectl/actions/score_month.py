@@ -15,7 +15,7 @@ from villagectl.ledger import schema
 from villagectl.ledger.periods import DRAFT, NOTICE, POSTED, period_state, with_period
 from villagectl.ledger.workbook import Ledger
 from villagectl.rules.catalogue import band_gaps_and_overlaps, parse_bands
-from villagectl.scoring.monthly import MonthlySettings, categories, history_from_results, score_month
+from villagectl.scoring.monthly import MonthlySettings, history_from_results, score_month
 from villagectl.values import NotANumber, clean_text, to_number
 
 

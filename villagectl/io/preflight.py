@@ -98,9 +98,8 @@ def _check_zip(path: Path, limits: Limits) -> None:
                 rows = int(match.group(4)) - int(match.group(2)) + 1
                 cols = col_number(match.group(3).decode()) - col_number(match.group(1).decode()) + 1
                 if rows * cols > limits.max_cells:
-                    ref = b"".join(g or b"" for g in match.groups()).decode()
+                    ref = "{}{}:{}{}".format(*(g.decode() for g in match.groups()))
                     raise _refuse(
                         path,
-                        f"工作表声明的范围过大（{match.group(1).decode()}{match.group(2).decode()}:"
-                        f"{match.group(3).decode()}{match.group(4).decode()}），请在 Excel 中删除多余的空行空列后另存再试",
+                        f"工作表声明的范围过大（{ref}），请在 Excel 中删除多余的空行空列后另存再试",
                     )

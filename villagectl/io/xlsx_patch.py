@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from villagectl.io.ooxml import CALCCHAIN_TYPE, PackageError, NS_REL, WORKSHEET_TYPE, Package as _Package, read_package as _read_package, resolve as _resolve
+from villagectl.io.ooxml import CALCCHAIN_TYPE, NS_MAIN, PackageError, NS_REL, WORKSHEET_TYPE, Package as _Package, read_package as _read_package, resolve as _resolve
 from villagectl.io.preflight import col_letters, col_number
 
 WORKSHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"

@@ -123,6 +123,13 @@ class Ledger:
     # --- changing ----------------------------------------------------------
 
     def replace(self, name: str, frame: pd.DataFrame) -> None:
+        spec = schema.SHEETS_BY_NAME.get(name)
+        if spec is not None:  # every column of the sheet is written, even when a caller left some out
+            lacking = [c for c in spec.column_names if c not in frame.columns]
+            if lacking:
+                frame = frame.copy()
+                for col in lacking:
+                    frame[col] = ""
         old = self.sheets.get(name)
         header_row = old.header_row if old else 1
         self.sheets[name] = LoadedSheet(frame.reset_index(drop=True), header_row, [])

@@ -1,0 +1,134 @@
+"""The typer application, its command groups, and what every command shares."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shlex
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from villagectl import __version__
+from villagectl.cli.console import (
+    console,
+    install_chinese,
+)
+from villagectl.errors import UsageError
+from villagectl.values import fmt_number
+
+install_chinese()
+
+app = typer.Typer(
+    help="乡村治理积分制工具：在村里的 Excel 台账上导入、计分、公示、入账、兑换。\n\n"
+    "每个命令都可加 --help 查看说明；加 --json 输出机器可读结果。",
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode="rich",
+)
+households_app = typer.Typer(help="户籍（农户名册）相关命令", no_args_is_help=True)
+app.add_typer(households_app, name="households")
+inspect_app = typer.Typer(help="网格员检查表：批量导入、生成空白表", no_args_is_help=True)
+app.add_typer(inspect_app, name="inspect")
+score_app = typer.Typer(help="计分：月度得分、公示期间的调整", no_args_is_help=True)
+app.add_typer(score_app, name="score")
+post_app = typer.Typer(help="入账：公示期满后把积分记入积分流水", no_args_is_help=True)
+app.add_typer(post_app, name="post")
+notice_app = typer.Typer(help="打印公示", no_args_is_help=True)
+app.add_typer(notice_app, name="notice")
+templates_app = typer.Typer(help="打印模板", no_args_is_help=True)
+app.add_typer(templates_app, name="templates")
+TemplatesOpt = Annotated[Optional[Path], typer.Option("--templates", help="用这个文件夹里的模板（templates export 导出后修改）")]
+FontOpt = Annotated[Optional[Path], typer.Option("--font", help="中文字体文件，如 C:/Windows/Fonts/msyh.ttc（默认用自带的思源黑体）")]
+
+
+
+LedgerArg = Annotated[Path, typer.Argument(help="台账文件（.xlsx）", show_default=False)]
+JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON（供脚本使用）")]
+DateOpt = Annotated[Optional[str], typer.Option("--date", help="业务日期 YYYY-MM-DD，默认今天")]
+WaitOpt = Annotated[float, typer.Option("--wait", help="台账被另一个运行占用时最多等待的秒数")]
+MonthOpt = Annotated[Optional[str], typer.Option("--month", help="月份 YYYY-MM，例如 2026-07")]
+
+
+def parse_date(text: str | None) -> dt.date:
+    if not text:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"日期“{text}”格式不对，应为 YYYY-MM-DD，例如 2026-07-25") from None
+
+
+def arguments_text() -> str:
+    return shlex.join(sys.argv[2:]) if len(sys.argv) > 2 else ""
+
+
+def _version(value: bool) -> None:
+    if value:
+        console().print(f"villagectl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="显示版本号")
+    ] = False,
+) -> None:
+    """乡村治理积分制工具。"""
+
+
+def parse_month(text: str | None) -> str | None:
+    if not text:
+        return None
+    from villagectl.values import parse_month_option
+
+    try:
+        return parse_month_option(text)
+    except ValueError:
+        raise UsageError(f"月份“{text}”格式不对，应为 YYYY-MM，例如 2026-07") from None
+
+
+def progress_over(total: int, label: str):
+    """A progress bar on the terminal (nothing when output is piped or --json)."""
+    from contextlib import nullcontext
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from villagectl.cli.console import err_console
+
+    if not err_console().is_terminal:
+        return nullcontext(lambda *_: None)
+
+    class _Bar:
+        def __enter__(self):
+            self.progress = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                     console=err_console(), transient=True)
+            self.progress.start()
+            self.task = self.progress.add_task(label, total=total)
+            return lambda *_: self.progress.advance(self.task)
+
+        def __exit__(self, *exc):
+            self.progress.stop()
+
+    return _Bar()
+
+
+def nullbar():
+    from contextlib import nullcontext
+
+    return nullcontext(lambda *_: None)
+
+
+def cell_text(value) -> str:
+    import math
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, (int, float)):
+        return fmt_number(value)
+    return str(value)
+
+

@@ -1,0 +1,289 @@
+"""The monthly cycle: inspect import/forms, score month/adjust, notice month, post month, templates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from villagectl.cli.app import (
+    DateOpt,
+    FontOpt,
+    JsonOpt,
+    LedgerArg,
+    MonthOpt,
+    TemplatesOpt,
+    WaitOpt,
+    arguments_text,
+    cell_text,
+    inspect_app,
+    notice_app,
+    nullbar,
+    parse_date,
+    parse_month,
+    post_app,
+    progress_over,
+    score_app,
+    templates_app,
+)
+from villagectl.cli.console import console, emit_json, guarded, print_problems
+from villagectl.values import fmt_number
+
+
+@inspect_app.command("import")
+def inspect_import_cmd(
+    ledger: LedgerArg,
+    paths: Annotated[list[Path], typer.Argument(help="检查表文件或文件夹（xlsx、xls、ods）", show_default=False)],
+    month: MonthOpt = None,
+    group: Annotated[Optional[str], typer.Option("--group", help="组别（表里和文件名里都没有组别时用）")] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="替换本月已导入、尚未入账的得分")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="只显示将会做什么，不写台账")] = False,
+    report: Annotated[Optional[Path], typer.Option("--report", help="把所有问题写到这个 xlsx，发回给网格员")] = None,
+    date: DateOpt = None,
+    wait: WaitOpt = 0.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """批量导入网格员的检查表：逐个文件检查，有问题的文件整份不导入，其余照常导入。"""
+
+    def body() -> int:
+        from villagectl.actions.inspect_import import IMPORTED, REFUSED, UNCHANGED, expand_paths, import_inspections
+
+        files, _ = expand_paths(paths)
+        bar = nullbar() if as_json else progress_over(len(files), "读取检查表")
+        with bar as advance:
+            result = import_inspections(
+                ledger, paths, parse_month(month), group, replace, dry_run, report, wait,
+                parse_date(date), on_file=advance, arguments=arguments_text(),
+            )
+        if as_json:
+            emit_json({"ok": not result.refused, **result.as_dict()})
+            return 1 if result.refused else 0
+        print_problems(result.problems)
+        table = Table(title="检查表导入结果")
+        for col in ("文件", "月份", "组别", "户数", "结果", "问题"):
+            table.add_column(col, overflow="fold")
+        for f in result.files:
+            errors = sum(1 for p in f.problems if p.severity == "错误")
+            warnings = len(f.problems) - errors
+            status = {IMPORTED: "[green]已导入[/]", UNCHANGED: "未变（已导入过）", REFUSED: "[red]未导入[/]"}[f.status]
+            if f.status == IMPORTED and dry_run:
+                status = "将导入"
+            if f.replaced:
+                status += f"（替换 {f.replaced} 户）"
+            table.add_row(f.file, f.month or "", "、".join(f.groups), str(f.households), status,
+                          (f"{errors} 错误 " if errors else "") + (f"{warnings} 提醒" if warnings else ""))
+        console().print(table)
+        if dry_run:
+            console().print("（试运行，台账未改动）")
+        elif result.written:
+            console().print("已写入台账“检查记录”。")
+            for m in result.months_to_rescore:
+                console().print(f"{m} 已计过分，请重新运行：villagectl score month {ledger} --month {m}")
+        elif not result.refused:
+            console().print("内容与已导入的相同，台账没有改动。")
+        if result.report_path:
+            console().print(f"问题清单已写入：{result.report_path}")
+        if result.refused:
+            console().print(f"[red]{len(result.refused)} 个文件未导入[/]，请按上面的问题改正后重新导入。")
+            return 1
+        return 0
+
+    guarded(as_json, body)
+
+
+@inspect_app.command("forms")
+def inspect_forms_cmd(
+    ledger: LedgerArg,
+    month: Annotated[str, typer.Option("--month", help="月份 YYYY-MM")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="把检查表写到这个文件夹")],
+    group: Annotated[Optional[str], typer.Option("--group", help="只生成这个组的表")] = None,
+    force: Annotated[bool, typer.Option("--force", help="覆盖已存在的表")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """为每个组生成本月的空白检查评分表（已填好户号、户主，打分格限定 0 到满分），发给网格员。"""
+
+    def body() -> None:
+        from villagectl.actions.inspect_forms import make_forms
+
+        paths = make_forms(ledger, parse_month(month), output, group, force)
+        if as_json:
+            emit_json({"ok": True, "files": [str(p) for p in paths]})
+            return
+        for p in paths:
+            console().print(f"已生成 {p}")
+        console().print(f"共 {len(paths)} 份。网格员填好交回后，用 villagectl inspect import 导入。")
+
+    guarded(as_json, body)
+
+
+@score_app.command("month")
+def score_month_cmd(
+    ledger: LedgerArg,
+    month: Annotated[str, typer.Option("--month", help="月份 YYYY-MM，例如 2026-07")],
+    wait: WaitOpt = 0.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """计算一个月的得分、名次、积分、连续奖励和曝光台，写入“月度得分”（状态：草稿）。"""
+
+    def body() -> None:
+        from villagectl.actions.score_month import score_months
+
+        outcome = score_months(ledger, parse_month(month), wait, arguments_text())
+        households = outcome.households()
+        if as_json:
+            emit_json(households)
+            return
+        print_month_table(outcome.results)
+        scored = [h for h in households if not h["missing"]]
+        missing = [h for h in households if h["missing"]]
+        out = console()
+        out.print(
+            f"{outcome.month}：计分 {len(scored)} 户，积分合计 {fmt_number(sum(h['points'] for h in scored))} 分，"
+            f"连续奖励 {sum(1 for h in scored if h['bonus'])} 户，曝光台 {sum(1 for h in scored if h['blacklisted'])} 户"
+        )
+        if missing:
+            names = "、".join(f"{h['name']}（{h['household_id']}）" for h in missing[:20])
+            out.print(f"[yellow]本月未检查 {len(missing)} 户：{names}{'……' if len(missing) > 20 else ''}[/]", overflow="fold")
+        if not outcome.changed:
+            out.print("结果与上次计分相同，台账没有改动。")
+        if outcome.rescored_later:
+            out.print(f"后面的月份 {'、'.join(outcome.rescored_later)} 已一并重算（连续奖励和曝光台按顺序计算）。")
+        if outcome.notice_invalidated:
+            out.print("[yellow]本月已打印过公示，计分结果有变化，请重新打印公示（公示期重新计算）。[/]")
+        out.print(f"下一步：villagectl notice month {ledger} --month {outcome.month} -o 公示.pdf")
+
+    guarded(as_json, body)
+
+
+@score_app.command("adjust")
+def score_adjust_cmd(
+    ledger: LedgerArg,
+    month: Annotated[str, typer.Option("--month", help="月份 YYYY-MM")],
+    household: Annotated[str, typer.Option("--household", help="户号")],
+    item: Annotated[str, typer.Option("--item", help="检查项编码（如 RJ1）或名称（如 庭院）")],
+    score: Annotated[float, typer.Option("--score", help="新的得分")],
+    reason: Annotated[str, typer.Option("--reason", help="调整原因，例如：村民异议，复查属实")],
+    operator: Annotated[Optional[str], typer.Option("--operator", help="经办人（默认取参数“经办人”）")] = None,
+    wait: WaitOpt = 0.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """公示期间处理异议：改一户某一项的得分（记录谁、何时、为什么），并重新计算本月。"""
+
+    def body() -> None:
+        from villagectl.actions.score_adjust import adjust_score
+
+        a = adjust_score(ledger, parse_month(month), household.strip(), item, score, reason, operator, wait, arguments_text())
+        if as_json:
+            emit_json({"ok": True, **a.as_dict()})
+            return
+        out = console()
+        out.print(f"已调整 {a.month} {a.household_id} 的 {a.item}：{fmt_number(a.old)} → {fmt_number(a.new)} 分")
+        if a.new_total is not None:
+            out.print(f"总分 {cell_text(a.old_total)} → {cell_text(a.new_total)}，积分 {cell_text(a.old_points)} → {cell_text(a.new_points)}")
+        if a.reprint_notice:
+            out.print("[yellow]本月公示的内容已变化，需要重新打印公示；公示期从重新张贴之日起计算。[/]")
+
+    guarded(as_json, body)
+
+
+@post_app.command("month")
+def post_month_cmd(
+    ledger: LedgerArg,
+    month: Annotated[str, typer.Option("--month", help="月份 YYYY-MM")],
+    force: Annotated[bool, typer.Option("--force", help="公示期未满或未公示也入账（须写 --reason）")] = False,
+    reason: Annotated[str, typer.Option("--reason", help="提前入账的原因")] = "",
+    operator: Annotated[Optional[str], typer.Option("--operator", help="经办人（默认取参数“经办人”）")] = None,
+    date: DateOpt = None,
+    wait: WaitOpt = 0.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """公示期满后入账：把本月积分和连续奖励记入积分流水，本月锁定。重复入账不会重复记。"""
+
+    def body() -> None:
+        from villagectl.actions.post_month import post_month
+
+        result = post_month(ledger, parse_month(month), parse_date(date), force, reason, operator, wait, arguments_text())
+        if as_json:
+            emit_json({"ok": True, **result.as_dict()})
+            return
+        if result.already:
+            console().print(f"{result.month} 已经入账过，没有重复记账。")
+            return
+        span = f"（流水号 {result.entry_ids[0]}–{result.entry_ids[1]}）" if result.entry_ids else ""
+        console().print(
+            f"{result.month} 已入账：{result.households} 户，{result.entries} 笔，共 {fmt_number(result.points)} 分{span}；本月已锁定。"
+        )
+
+    guarded(as_json, body)
+
+
+@notice_app.command("month")
+def notice_month_cmd(
+    ledger: LedgerArg,
+    month: Annotated[str, typer.Option("--month", help="月份 YYYY-MM")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="公示 PDF 文件")],
+    order: Annotated[Optional[str], typer.Option("--order", help="排列：组别 或 名次（默认取参数“公示排序”）")] = None,
+    mask_names: Annotated[Optional[bool], typer.Option("--mask-names/--full-names", help="户主姓名打码（张*明）/ 显示全名（默认取参数“公示隐藏名字”）")] = None,
+    templates: TemplatesOpt = None,
+    font: FontOpt = None,
+    date: DateOpt = None,
+    wait: WaitOpt = 0.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """打印本月积分公示（A4 PDF），从 --date 起进入公示期（天数见参数“公示天数”）。"""
+
+    def body() -> None:
+        from villagectl.actions.notice_month import print_month_notice
+
+        r = print_month_notice(ledger, parse_month(month), output, parse_date(date), order, mask_names, templates, font,
+                               wait, arguments_text())
+        if as_json:
+            emit_json({"ok": True, **r.as_dict()})
+            return
+        out = console()
+        out.print(f"已生成公示 {r.pdf}（{r.households} 户）")
+        if r.state_before == "入账":
+            out.print("本月已入账，这是补打，台账未改动。")
+        else:
+            out.print(f"公示期：{r.period_start.isoformat()} 至 {r.period_end.isoformat()}；期满后运行 "
+                      f"villagectl post month {ledger} --month {r.month}")
+
+    guarded(as_json, body)
+
+
+@templates_app.command("export")
+def templates_export_cmd(
+    folder: Annotated[Path, typer.Argument(help="把模板复制到这个文件夹", show_default=False)],
+    force: Annotated[bool, typer.Option("--force", help="覆盖文件夹里同名的文件")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """导出打印模板，供修改措辞或版式；修改后在参数“模板文件夹”填上这个文件夹，或打印时加 --templates。"""
+
+    def body() -> None:
+        from villagectl.render.typst_engine import export_templates
+
+        paths = export_templates(folder, force)
+        if as_json:
+            emit_json({"ok": True, "files": [str(p) for p in paths]})
+            return
+        for p in paths:
+            console().print(f"已导出 {p}")
+
+    guarded(as_json, body)
+
+
+def print_month_table(results) -> None:
+    from villagectl.ledger import schema
+
+    cats = [c for c in results.columns if c not in schema.MONTHLY.column_names]
+    shown = cats if console().width >= 150 else []  # category columns only where they fit
+    columns = ["组别", "户号", "户主", *shown, "总分", "名次", "积分", "奖励", "备注"]
+    numeric = set(shown) | {"总分", "名次", "积分", "奖励"}
+    table = Table(title="月度得分")
+    for col in columns:
+        table.add_column(col, overflow="fold", justify="right" if col in numeric else "left", no_wrap=col in numeric)
+    for _, row in results.iterrows():
+        table.add_row(*[cell_text(row[c]) for c in columns])
+    console().print(table)
