@@ -283,6 +283,36 @@ CADRE_RESULTS = SheetSpec(
     "每年每人的考核结果",
     extensible=True,
 )
+EVENT_STATES = ("申报", "初审", "公示", "审核", "入账", "驳回", "撤销")
+EVENTS = SheetSpec(
+    "积分事件",
+    TOOL,
+    (
+        C("事件号", width=10),
+        C("日期", "date", width=11),
+        C("户号", width=10),
+        C("户主", width=10),
+        C("成员", width=9, required=False),
+        C("编码", width=8),
+        C("项目", width=24),
+        C("类型", width=7),
+        C("次数", "number", width=6),
+        C("积分", "number", width=7),
+        C("说明", width=30),
+        C("状态", width=7, choices=EVENT_STATES),
+        C("申报人", width=9),
+        C("初审人", width=9),
+        C("初审时间", width=18),
+        C("公示开始", "date", width=11),
+        C("公示截止", "date", width=11),
+        C("审核人", width=9),
+        C("审核时间", width=18),
+        C("流水号", width=10),
+        C("来源", width=28, required=False),
+    ),
+    "加分、扣分、否决事件及其审核流程：申报 → 初审 → 公示 → 审核 → 入账",
+    key="事件号",
+)
 PERIODS = SheetSpec(
     "期间",
     TOOL,
@@ -342,6 +372,7 @@ ALL_SHEETS: tuple[SheetSpec, ...] = (
     REDEMPTIONS,
     ANNUAL,
     CADRE_RESULTS,
+    EVENTS,
     PERIODS,
     ADJUSTMENTS,
     OPLOG,
@@ -349,7 +380,7 @@ ALL_SHEETS: tuple[SheetSpec, ...] = (
 SHEETS_BY_NAME = {s.name: s for s in ALL_SHEETS}
 TOOL_SHEETS = tuple(s for s in ALL_SHEETS if s.owner == TOOL)
 # Tool-owned sheets whose 户号 must exist in 户籍.
-HOUSEHOLD_KEYED = (INSPECTIONS, MONTHLY, JOURNAL, REDEMPTIONS, ANNUAL, ADJUSTMENTS)
+HOUSEHOLD_KEYED = (INSPECTIONS, MONTHLY, JOURNAL, REDEMPTIONS, ANNUAL, ADJUSTMENTS, EVENTS)
 
 
 @dataclass
