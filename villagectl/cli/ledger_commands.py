@@ -131,18 +131,19 @@ def balance_cmd(
         if as_json:
             emit_json(
                 [
-                    {k: r[k] for k in ("household_id", "name", "balance", "earned", "spent")}
+                    {k: r[k] for k in ("household_id", "name", "balance", "earned", "spent", "family_average", "members")}
                     for r in rows
                 ]
             )
             return
         table = Table(title="积分余额")
         for col, justify in (("户号", "left"), ("户主", "left"), ("组别", "left"), ("余额", "right"),
-                             ("累计获得", "right"), ("已兑换", "right")):
+                             ("累计获得", "right"), ("已兑换", "right"), ("家庭平均", "right"), ("个人积分", "left")):
             table.add_column(col, justify=justify, overflow="fold")
         for r in rows:
+            people = "、".join(f"{m} {fmt_number(p)}" for m, p in r["members"].items())
             table.add_row(r["household_id"], r["name"], r["group"], fmt_number(r["balance"]),
-                          fmt_number(r["earned"]), fmt_number(r["spent"]))
+                          fmt_number(r["earned"]), fmt_number(r["spent"]), fmt_number(r["family_average"]), people)
         console().print(table)
         console().print(f"共 {len(rows)} 户，余额合计 {fmt_number(round(sum(r['balance'] for r in rows), 4))} 分")
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from villagectl.errors import Location, Problem
 from villagectl.importers.formula import Unsupported, evaluate
+from villagectl.importers.households_lookup import Roster
 from villagectl.importers.table import FieldSpec, data_rows, is_footer
 from villagectl.io.reader import SheetRows, WorkbookRows, cell_ref
 from villagectl.rules.presets import Rule
@@ -115,22 +116,10 @@ class Context:
             keys = [r.item, r.category + r.item] + [s for s in re.split(r"[、,，;；/]", r.synonyms) if s]
             for k in keys:
                 self.item_keys.setdefault(item_key(k), r.code)
-        hh = self.households
-        self._records = hh.to_dict("records")
-        self.ids = {clean_text(h): i for i, h in enumerate(hh["户号"])} if len(hh) else {}
-        self.by_name: dict[str, list[int]] = {}
-        for i, name in enumerate(hh["户主"] if len(hh) else []):
-            self.by_name.setdefault(clean_name(name), []).append(i)
+        self.roster = Roster(self.households)
 
     def household(self, i: int) -> dict:
-        return self._records[i]
-
-    def group_name(self, key: str) -> str:
-        """The roster's own spelling of a group ('第一组' for key '1')."""
-        for record in self._records:
-            if group_key(record.get("组别", "")) == key:
-                return clean_text(record["组别"])
-        return f"第{key}组" if key.isdigit() else key
+        return self.roster[i]
 
 
 @dataclass
@@ -305,7 +294,7 @@ def _read_sheet(
     name_col = header.ids.get("户主")
     # a column headed "编号" that holds row numbers, not 户号: fall back to names
     if id_col is not None and name_col is not None and rows and not any(
-        clean_text(sheet.cell(r, id_col)) in ctx.ids for r in rows
+        clean_text(sheet.cell(r, id_col)) in ctx.roster.ids for r in rows
     ):
         id_col = None
     for r in rows:
@@ -401,46 +390,18 @@ def _check_typed_total(sheet, r, c, scores, at, result) -> None:
 def _locate_household(sheet, r, id_col, name_col, header, ctx: Context, sheet_group, at, result):
     """(row index in 户籍, location of the identifying cell) or None after reporting."""
     name = clean_name(sheet.cell(r, name_col)) if name_col is not None else ""
-    if id_col is not None:
-        hid = clean_text(sheet.cell(r, id_col)).replace(" ", "")
-        loc = at(r, id_col)
-        if hid:
-            if hid not in ctx.ids:
-                result.problems.append(Problem(loc, f"户号 {hid} 不在户籍表中"))
-                return None
-            i = ctx.ids[hid]
-            hh = ctx.household(i)
-            if clean_text(hh.get("状态", "正常")) not in ("正常", ""):
-                result.problems.append(Problem(loc, f"户号 {hid}（{clean_text(hh['户主'])}）在户籍中的状态是“{clean_text(hh['状态'])}”，不能计分"))
-                return None
-            if name and clean_name(hh["户主"]) != name:
-                result.problems.append(
-                    Problem(at(r, name_col), f"户主“{name}”与户籍中户号 {hid} 的户主“{clean_text(hh['户主'])}”不一致，按户号计分", "警告")
-                )
-            return i, loc
-        if not name:
-            result.problems.append(Problem(loc, "缺少户号"))
-            return None
-    if name_col is None or not name:
-        result.problems.append(Problem(at(r, name_col if name_col is not None else 0), "缺少户主姓名"))
+    hid = clean_text(sheet.cell(r, id_col)) if id_col is not None else ""
+    group_col = header.ids.get("组别")
+    row_group = group_key(sheet.cell(r, group_col)) if group_col is not None and clean_text(sheet.cell(r, group_col)) else sheet_group
+    found = ctx.roster.find(hid, name, row_group)
+    id_loc = at(r, id_col) if id_col is not None else None
+    name_loc = at(r, name_col) if name_col is not None else at(r, 0)
+    for target, message, severity in found.problems:
+        loc = id_loc if target == "id" and id_loc is not None else name_loc
+        if message.startswith("缺少户号和户主姓名"):
+            message = "缺少户号" if id_col is not None else "缺少户主姓名"
+            loc = id_loc if id_col is not None else name_loc
+        result.problems.append(Problem(loc, message, severity))
+    if found.index is None:
         return None
-    loc = at(r, name_col)
-    row_group = group_key(sheet.cell(r, header.ids["组别"])) if "组别" in header.ids and clean_text(sheet.cell(r, header.ids["组别"])) else sheet_group
-    candidates = [i for i in ctx.by_name.get(name, []) if clean_text(ctx.household(i).get("状态", "正常")) in ("正常", "")]
-    if row_group:
-        in_group = [i for i in candidates if group_key(ctx.household(i)["组别"]) == row_group]
-    else:
-        in_group = candidates
-    if len(in_group) == 1:
-        return in_group[0], loc
-    if not in_group:
-        where = ctx.group_name(row_group) if row_group else "户籍"
-        others = "、".join(f"{clean_text(ctx.household(i)['组别'])} {clean_text(ctx.household(i)['户号'])}" for i in candidates)
-        hint = f"（其他组有同名户主：{others}）" if others else ""
-        result.problems.append(Problem(loc, f"{where}中没有户主“{name}”{hint}"))
-        return None
-    listed = "、".join(f"{clean_text(ctx.household(i)['户号'])}（{clean_text(ctx.household(i)['组别'])}）" for i in in_group)
-    several_groups = len({group_key(ctx.household(i)["组别"]) for i in in_group}) > 1
-    hint = "请在表中加一列户号，或用 --group 指明组别" if several_groups else "请在表中加一列户号"
-    result.problems.append(Problem(loc, f"户主“{name}”有 {len(in_group)} 户同名：{listed}；{hint}"))
-    return None
+    return found.index, (id_loc if hid and id_loc is not None else name_loc)

@@ -1,0 +1,441 @@
+"""``event …``: record awards, deductions and vetoes, move them along the review path, post them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from villagectl.errors import DataError, Location, Problem, UsageError
+from villagectl.importers.events import read_event_file
+from villagectl.io.safe_write import ledger_lock, sha256_file
+from villagectl.io.sandbox import read_untrusted_many
+from villagectl.ledger import schema
+from villagectl.ledger.events import (
+    APPROVED,
+    DECLARED,
+    FIRST_REVIEW,
+    NOTICE,
+    POSTED,
+    REJECTED,
+    REVOKED,
+    EventRefused,
+    NewEvent,
+    append_events,
+    cap_problem,
+    event_points,
+    ids_in_state,
+    move,
+    used_in_window,
+)
+from villagectl.ledger.journal import NewEntry, ReversalRefused, append_entries, reverse_entry
+from villagectl.ledger.workbook import Ledger
+from villagectl.rules.catalogue import parse_rules
+from villagectl.rules.presets import Rule
+from villagectl.values import NotANumber, clean_name, clean_text, fmt_number, to_number
+
+EVENT_TYPES = ("加分", "扣分", "否决")
+
+
+def event_rules(ledger: Ledger) -> dict[str, Rule]:
+    rules, issues = parse_rules(ledger.frame(schema.RULES.name))
+    if issues:
+        raise DataError("“规则”表有问题，请先运行 villagectl check 查看并修正")
+    return {r.code: r for r in rules if r.type in EVENT_TYPES}
+
+
+def find_rule(rules: dict[str, Rule], text: str) -> Rule | None:
+    key = clean_name(text).upper()
+    if key in rules:
+        return rules[key]
+    for r in rules.values():
+        if clean_name(r.item) == clean_name(text):
+            return r
+    return None
+
+
+def operator_of(ledger: Ledger, operator: str | None) -> str:
+    return (operator or ledger.settings().get("经办人", "") or "村文书").strip()
+
+
+def free_cap(ledger: Ledger) -> float:
+    try:
+        return to_number(ledger.settings().get("自由加分上限", "10")) or 10.0
+    except NotANumber:
+        return 10.0
+
+
+def household_row(ledger: Ledger, household_id: str) -> dict:
+    frame = ledger.frame(schema.HOUSEHOLDS.name)
+    hit = frame[frame["户号"].map(clean_text) == household_id]
+    if hit.empty:
+        raise DataError(f"户籍表中没有户号 {household_id}")
+    row = hit.iloc[0].to_dict()
+    if clean_text(row.get("状态")) not in ("正常", ""):
+        raise DataError(f"户号 {household_id}（{clean_text(row['户主'])}）的状态是“{clean_text(row['状态'])}”，不能记积分")
+    return row
+
+
+def build_event(
+    ledger: Ledger,
+    events: pd.DataFrame,
+    household_id: str,
+    rule_text: str | None,
+    count: float,
+    day: dt.date,
+    note: str,
+    member: str = "",
+    points: float | None = None,
+    source: str = "",
+) -> NewEvent:
+    """Validate one event against the rules, caps and the roster (EventRefused with the reason)."""
+    hh = household_row(ledger, household_id)
+    if count <= 0 or not float(count).is_integer():
+        raise EventRefused(f"次数 {fmt_number(count)} 应为正整数")
+    if rule_text:
+        rule = find_rule(event_rules(ledger), rule_text)
+        if rule is None:
+            codes = "、".join(f"{r.code} {r.item}" for r in event_rules(ledger).values())
+            raise EventRefused(f"规则中没有加分/扣分/否决项“{rule_text}”；可用的有：{codes}")
+        if points is not None:
+            raise EventRefused("按规则记分时不要再给 --points（分值取自规则）")
+        pts = event_points(rule, count)
+        problem = cap_problem(rule, pts, used_in_window(events, household_id, rule, day), day)
+        if problem:
+            raise EventRefused(problem)
+    else:
+        if points is None:
+            raise EventRefused("请用 --rule 指定规则编码，或用 --points 和 --note 记临时加扣分")
+        if not note.strip():
+            raise EventRefused("规则目录以外的临时加扣分必须写明原因（--note）")
+        cap = free_cap(ledger)
+        if points == 0 or abs(points) > cap + 1e-9:
+            raise EventRefused(f"临时加扣分每次最多 {fmt_number(cap)} 分（参数“自由加分上限”），现为 {fmt_number(points)} 分")
+        rule, pts = None, round(points, 4)
+    member = clean_name(member)
+    return NewEvent(household_id, clean_text(hh.get("户主")), day, rule, count, pts, note.strip(), member, source)
+
+
+@dataclass
+class EventsResult:
+    ids: list[str] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
+    entries: list[str] = field(default_factory=list)
+    pdf: Path | None = None
+    period: tuple[str, str] | None = None
+
+    def as_dict(self) -> dict:
+        return {"ids": self.ids, "events": self.events, "entries": self.entries,
+                "pdf": str(self.pdf) if self.pdf else None,
+                "period": list(self.period) if self.period else None}
+
+
+def _rows(frame: pd.DataFrame, ids: list[str]) -> list[dict]:
+    wanted = set(ids)
+    out = []
+    for _, row in frame.iterrows():
+        if clean_text(row["事件号"]) in wanted:
+            out.append({k: (None if (isinstance(v, float) and pd.isna(v)) else v) for k, v in row.to_dict().items()})
+    return out
+
+
+def add_event(
+    ledger_path: Path,
+    household_id: str,
+    rule: str | None,
+    count: float,
+    day: dt.date,
+    note: str,
+    member: str = "",
+    points: float | None = None,
+    operator: str | None = None,
+    wait_s: float = 0.0,
+    arguments: str = "",
+) -> EventsResult:
+    with ledger_lock(ledger_path, wait_s):
+        ledger = Ledger.open(ledger_path)
+        events = ledger.frame(schema.EVENTS.name)
+        try:
+            event = build_event(ledger, events, household_id, rule, count, day, note, member, points, "手工录入")
+        except EventRefused as exc:
+            raise DataError(str(exc)) from None
+        frame, ids = append_events(events, [event], operator_of(ledger, operator))
+        ledger.replace(schema.EVENTS.name, frame)
+        ledger.save("event add", arguments, result=f"{ids[0]} {event.name} {fmt_number(event.points)} 分（申报）")
+        return EventsResult(ids, _rows(frame, ids))
+
+
+def import_events(
+    ledger_path: Path,
+    paths: list[Path],
+    today: dt.date,
+    dry_run: bool = False,
+    operator: str | None = None,
+    wait_s: float = 0.0,
+    arguments: str = "",
+) -> tuple[EventsResult, list[Problem], list[str]]:
+    """(recorded events, problems, refused file names); each file is all-or-nothing."""
+    from villagectl.actions.inspect_import import expand_paths
+
+    files, missing = expand_paths(paths)
+    problems = [Problem(Location(p.name), "文件不存在") for p in missing]
+    refused = [p.name for p in missing]
+    if not files:
+        raise DataError("没有找到要导入的事件表（xlsx、xls、ods）", problems)
+    with ledger_lock(ledger_path, wait_s):
+        ledger = Ledger.open(ledger_path)
+        books = read_untrusted_many(files)
+        events = ledger.frame(schema.EVENTS.name)
+        recorded: list[str] = []
+        inputs = []
+        who = operator_of(ledger, operator)
+        for path in files:
+            book = books[path]
+            if isinstance(book, DataError):
+                problems.extend(book.problems)
+                refused.append(path.name)
+                continue
+            new, file_problems = read_event_file(book, path.name, ledger, events, today)
+            problems.extend(file_problems)
+            if any(p.severity == "错误" for p in file_problems):
+                refused.append(path.name)
+                continue
+            events, ids = append_events(events, new, who)
+            recorded += ids
+            inputs.append((path.name, sha256_file(path)))
+        result = EventsResult(recorded, _rows(events, recorded))
+        if recorded and not dry_run:
+            ledger.replace(schema.EVENTS.name, events)
+            ledger.save("event import", arguments, inputs, f"导入 {len(recorded)} 条事件（申报）")
+        return result, problems, refused
+
+
+def _select(events: pd.DataFrame, ids: list[str], all_in: str | None) -> list[str]:
+    if ids and all_in:
+        raise UsageError("请只用 --id 或 --all 中的一个")
+    if all_in:
+        chosen = ids_in_state(events, all_in)
+        if not chosen:
+            raise DataError(f"没有状态为“{all_in}”的事件")
+        return chosen
+    if not ids:
+        raise UsageError("请用 --id 指定事件号（可重复），或用 --all 处理全部")
+    return [clean_text(i).upper() for i in ids]
+
+
+def _advance(ledger_path, ids, use_all, to_state, fields_of, command, wait_s, arguments, check=None) -> EventsResult:
+    with ledger_lock(ledger_path, wait_s):
+        ledger = Ledger.open(ledger_path)
+        events = ledger.frame(schema.EVENTS.name)
+        from_state = {FIRST_REVIEW: DECLARED, NOTICE: FIRST_REVIEW, APPROVED: NOTICE}.get(to_state)
+        chosen = _select(events, ids, from_state if use_all else None)
+        if check:
+            check(ledger, events, chosen)
+        try:
+            frame = move(events, chosen, to_state, fields_of(ledger))
+        except EventRefused as exc:
+            raise DataError(str(exc)) from None
+        ledger.replace(schema.EVENTS.name, frame)
+        ledger.save(command, arguments, result=f"{len(chosen)} 条事件 → {to_state}")
+        return EventsResult(chosen, _rows(frame, chosen))
+
+
+def review_events(ledger_path: Path, ids: list[str], use_all: bool, reviewer: str, now: dt.datetime,
+                  wait_s: float = 0.0, arguments: str = "") -> EventsResult:
+    """初审 by the grid worker."""
+    if not reviewer.strip():
+        raise UsageError("请用 --by 写明初审人（网格员）")
+    stamp = now.isoformat(sep=" ", timespec="seconds")
+    return _advance(ledger_path, ids, use_all, FIRST_REVIEW, lambda _l: {"初审人": reviewer.strip(), "初审时间": stamp},
+                    "event review", wait_s, arguments)
+
+
+def approve_events(ledger_path: Path, ids: list[str], use_all: bool, approver: str, now: dt.datetime,
+                   force: bool = False, wait_s: float = 0.0, arguments: str = "") -> EventsResult:
+    """审核 by a cadre, after the notice period."""
+    if not approver.strip():
+        raise UsageError("请用 --by 写明审核人（村干部）")
+    today = now.date()
+
+    def after_notice(ledger, events, chosen):
+        if force:
+            return
+        for _, row in events.iterrows():
+            if clean_text(row["事件号"]) in chosen and clean_text(row["状态"]) == NOTICE:
+                end = clean_text(row.get("公示截止"))
+                if end and today <= dt.date.fromisoformat(end):
+                    raise DataError(f"{clean_text(row['事件号'])} 的公示期到 {end} 才结束，还不能审核；确需提前请加 --force")
+
+    stamp = now.isoformat(sep=" ", timespec="seconds")
+    return _advance(ledger_path, ids, use_all, APPROVED, lambda _l: {"审核人": approver.strip(), "审核时间": stamp},
+                    "event approve", wait_s, arguments, after_notice)
+
+
+def reject_events(ledger_path: Path, ids: list[str], reason: str, who: str, now: dt.datetime,
+                  wait_s: float = 0.0, arguments: str = "") -> EventsResult:
+    if not reason.strip():
+        raise UsageError("请用 --reason 写明驳回原因")
+    stamp = now.isoformat(sep=" ", timespec="seconds")
+
+    def fields(ledger):
+        return {"审核人": who.strip() or operator_of(ledger, None), "审核时间": stamp}
+
+    with ledger_lock(ledger_path, wait_s):
+        ledger = Ledger.open(ledger_path)
+        events = ledger.frame(schema.EVENTS.name)
+        chosen = _select(events, ids, None)
+        try:
+            frame = move(events, chosen, REJECTED, fields(ledger))
+        except EventRefused as exc:
+            raise DataError(str(exc)) from None
+        for i in frame.index[frame["事件号"].map(clean_text).isin(chosen)]:
+            frame.at[i, "说明"] = f"{clean_text(frame.at[i, '说明'])}（驳回：{reason.strip()}）".lstrip("（")
+        ledger.replace(schema.EVENTS.name, frame)
+        ledger.save("event reject", arguments, result=f"驳回 {len(chosen)} 条：{reason.strip()}")
+        return EventsResult(chosen, _rows(frame, chosen))
+
+
+def notice_events(ledger_path: Path, out_pdf: Path, start: dt.date, ids: list[str] | None = None,
+                  mask: bool | None = None, templates_dir: Path | None = None, font: Path | None = None,
+                  wait_s: float = 0.0, arguments: str = "") -> EventsResult:
+    """Print the events under public review (all 初审 ones, or the given ids) and open their notice period."""
+    from villagectl.render.events_notice import EventNotice, EventNoticeRow, render_events_notice
+
+    with ledger_lock(ledger_path, wait_s):
+        ledger = Ledger.open(ledger_path)
+        events = ledger.frame(schema.EVENTS.name)
+        chosen = [clean_text(i).upper() for i in ids] if ids else ids_in_state(events, FIRST_REVIEW)
+        if not chosen:
+            raise DataError("没有待公示的事件（状态为“初审”的事件）；请先运行 villagectl event review")
+        settings = ledger.settings()
+        try:
+            days = int(to_number(settings.get("公示天数", "3")) or 3)
+        except NotANumber:
+            raise DataError("参数“公示天数”不是数字，请在“参数”表改正") from None
+        end = start + dt.timedelta(days=max(days, 1) - 1)
+        try:
+            frame = move(events, chosen, NOTICE, {"公示开始": start.isoformat(), "公示截止": end.isoformat()})
+        except EventRefused as exc:
+            raise DataError(str(exc)) from None
+        households = ledger.frame(schema.HOUSEHOLDS.name)
+        group_of = {clean_text(h): clean_text(g) for h, g in zip(households["户号"], households["组别"])}
+        rows = [
+            EventNoticeRow(
+                event_id=clean_text(r["事件号"]), date=clean_text(r["日期"]), group=group_of.get(clean_text(r["户号"]), ""),
+                name=clean_text(r["户主"]), member=clean_text(r.get("成员")), item=clean_text(r["项目"]),
+                kind=clean_text(r["类型"]), count=to_number(r.get("次数")) or 1, points=to_number(r.get("积分")) or 0.0,
+                note=clean_text(r.get("说明")),
+            )
+            for r in _rows(frame, chosen)
+        ]
+        village = settings.get("村名", "")
+        notice = EventNotice(
+            village=village, rows=rows, period_start=start, period_end=end,
+            objection_text=settings.get("异议受理", "") or "如有异议，请在公示期内向村委会反映。",
+            committee=settings.get("公示落款", "") or f"{village}村民委员会", issued=start,
+            mask_names=mask if mask is not None else settings.get("公示隐藏名字", "否") == "是",
+        )
+        templates_dir = templates_dir or (Path(settings["模板文件夹"]) if settings.get("模板文件夹") else None)
+        font = font or (Path(settings["字体"]) if settings.get("字体") else None)
+        render_events_notice(notice, out_pdf, templates_dir=templates_dir, font=font)
+        ledger.replace(schema.EVENTS.name, frame)
+        ledger.save("event notice", arguments, result=f"公示 {len(chosen)} 条事件 {start}～{end}：{out_pdf.name}")
+        return EventsResult(chosen, _rows(frame, chosen), pdf=out_pdf, period=(start.isoformat(), end.isoformat()))
+
+
+def post_events(ledger_path: Path, ids: list[str], use_all: bool, today: dt.date, operator: str | None = None,
+                wait_s: float = 0.0, arguments: str = "") -> EventsResult:
+    """入账: one journal row per approved award or deduction (vetoes carry no points)."""
+    with ledger_lock(ledger_path, wait_s):
+        ledger = Ledger.open(ledger_path)
+        events = ledger.frame(schema.EVENTS.name)
+        chosen = _select(events, ids, APPROVED if use_all else None)
+        who = operator_of(ledger, operator)
+        try:
+            frame = move(events, chosen, POSTED, {})
+        except EventRefused as exc:
+            raise DataError(str(exc)) from None
+        entries: list[NewEntry] = []
+        order: list[int] = []
+        for i in frame.index[frame["事件号"].map(clean_text).isin(chosen)]:
+            row = frame.loc[i]
+            points = to_number(row.get("积分")) or 0.0
+            if clean_text(row["类型"]) == "否决" or not points:
+                continue
+            kind = schema.ENTRY_DEDUCTION if points < 0 else schema.ENTRY_AWARD
+            count = to_number(row.get("次数")) or 1
+            times = f"×{fmt_number(count)}" if count != 1 else ""
+            summary = f"{clean_text(row['项目'])}{times}（{clean_text(row['日期'])}）"
+            if clean_text(row.get("说明")):
+                summary += f"：{clean_text(row['说明'])}"
+            entries.append(NewEntry(clean_text(row["户号"]), kind, points, summary[:120], clean_text(row["事件号"]),
+                                    clean_text(row.get("成员"))))
+            order.append(i)
+        journal, entry_ids = append_entries(ledger.frame(schema.JOURNAL.name), entries, today.isoformat(), who)
+        for i, entry_id in zip(order, entry_ids):
+            frame.at[i, "流水号"] = entry_id
+        ledger.replace(schema.EVENTS.name, frame)
+        ledger.replace(schema.JOURNAL.name, journal)
+        ledger.save("event post", arguments, result=f"入账 {len(chosen)} 条事件，{len(entry_ids)} 笔流水")
+        return EventsResult(chosen, _rows(frame, chosen), entry_ids)
+
+
+def revoke_entry(ledger_path: Path, entry_id: str, reason: str, false_claim: bool, today: dt.date,
+                 operator: str | None = None, wait_s: float = 0.0, arguments: str = "") -> EventsResult:
+    """A reversal of a posted entry; a false claim is deducted twice its value (篇2)."""
+    if not reason.strip():
+        raise UsageError("请用 --reason 写明撤销原因")
+    with ledger_lock(ledger_path, wait_s):
+        ledger = Ledger.open(ledger_path)
+        journal = ledger.frame(schema.JOURNAL.name)
+        entry_id = clean_text(entry_id)
+        hit = journal[journal["流水号"].map(clean_text) == entry_id]
+        if hit.empty:
+            raise DataError(f"积分流水中没有流水号 {entry_id}")
+        kind = clean_text(hit.iloc[0]["类型"])
+        if kind == schema.ENTRY_REDEEM:
+            raise DataError(f"流水 {entry_id} 是兑换记录，请用 villagectl redeem cancel 作废兑换单")
+        if kind in (schema.ENTRY_TRANSFER_OUT, schema.ENTRY_TRANSFER_IN):
+            raise DataError(f"流水 {entry_id} 是积分转移，不能撤销")
+        if false_claim and kind != schema.ENTRY_AWARD:
+            raise DataError(f"流水 {entry_id} 不是加分记录，不适用“虚假申报加倍扣分”")
+        try:
+            factor = to_number(ledger.settings().get("虚假申报扣分倍数", "2")) or 2.0
+        except NotANumber:
+            factor = 2.0
+        label = f"虚假申报，按 {fmt_number(factor)} 倍扣回：{reason.strip()}" if false_claim else reason.strip()
+        try:
+            journal, new_id = reverse_entry(journal, entry_id, label, today.isoformat(), operator_of(ledger, operator),
+                                            factor=factor if false_claim else 1.0)
+        except ReversalRefused as exc:
+            raise DataError(str(exc)) from None
+        ledger.replace(schema.JOURNAL.name, journal)
+        events = ledger.frame(schema.EVENTS.name)
+        event_id = clean_text(hit.iloc[0]["关联"])
+        if len(events) and event_id in set(events["事件号"].map(clean_text)):
+            frame = events.copy()
+            i = frame.index[frame["事件号"].map(clean_text) == event_id][0]
+            frame.at[i, "状态"] = REVOKED
+            frame.at[i, "说明"] = f"{clean_text(frame.at[i, '说明'])}（撤销：{label}，冲正流水 {new_id}）"
+            ledger.replace(schema.EVENTS.name, frame)
+        ledger.save("event revoke", arguments, result=f"冲正流水 {entry_id} → {new_id}：{label}")
+        return EventsResult([event_id] if event_id else [], [], [new_id])
+
+
+def list_events(ledger_path: Path, state: str | None = None, household: str | None = None) -> list[dict]:
+    ledger = Ledger.open(ledger_path)
+    frame = ledger.frame(schema.EVENTS.name)
+    if state and state not in schema.EVENT_STATES:
+        raise UsageError(f"状态“{state}”无效，应为 {'/'.join(schema.EVENT_STATES)}")
+    rows = []
+    for _, row in frame.iterrows():
+        if state and clean_text(row["状态"]) != state:
+            continue
+        if household and clean_text(row["户号"]) != household:
+            continue
+        rows.append({k: clean_text(v) if not isinstance(v, (int, float)) else v for k, v in row.to_dict().items()})
+    return rows
+
+

@@ -1,0 +1,113 @@
+"""Batches of award/deduction/veto events from sheets (same tolerance as the inspection import)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from villagectl.errors import Location, Problem
+from villagectl.importers.households_lookup import Roster
+from villagectl.importers.table import FieldSpec, locate_table
+from villagectl.io.reader import WorkbookRows, cell_ref
+from villagectl.ledger import schema
+from villagectl.ledger.events import EventRefused, NewEvent
+from villagectl.values import NotANumber, clean_text, find_group, group_key, to_date, to_number
+
+EVENT_FIELDS = [
+    FieldSpec("户号", ("户编号", "编号", "户码")),
+    FieldSpec("户主", ("户主姓名", "姓名", "户主名", "申报户", "农户")),
+    FieldSpec("组别", ("组", "村民小组", "小组", "网格")),
+    FieldSpec("成员", ("家庭成员", "成员姓名", "当事人", "个人")),
+    FieldSpec("编码", ("规则编码", "项目编码", "代码")),
+    FieldSpec("项目", ("积分项目", "加分项目", "扣分项目", "事项", "积分事项", "事由", "行为")),
+    FieldSpec("次数", ("数量", "次", "件数")),
+    FieldSpec("日期", ("时间", "发生日期", "发生时间", "申报日期")),
+    FieldSpec("积分", ("分值", "分数", "加减分")),
+    FieldSpec("说明", ("备注", "情况说明", "事迹", "具体情况")),
+]
+
+
+def read_event_file(book: WorkbookRows, display_name: str, ledger, events: pd.DataFrame, today: dt.date
+                    ) -> tuple[list[NewEvent], list[Problem]]:
+    """Every event of a file, or the problems that refuse it (caps count earlier lines of the file too)."""
+    from villagectl.actions.events import build_event
+
+    roster = Roster(ledger.frame(schema.HOUSEHOLDS.name))
+    problems: list[Problem] = []
+    new: list[NewEvent] = []
+    pending = events.copy()
+    found = False
+    for sheet in book.sheets:
+        if not any(clean_text(v) for row in sheet.rows for v in row):
+            continue
+        table = locate_table(sheet, EVENT_FIELDS)
+        if table is None or not ({"户号", "户主"} & set(table.columns)) or not ({"编码", "项目", "积分"} & set(table.columns)):
+            problems.append(Problem(Location(display_name, sheet.name),
+                                    "前10行里找不到事件表的表头（要有“户号”或“户主”列，以及“编码”或“项目”列），这个工作表已跳过", "警告"))
+            continue
+        found = True
+        title = " ".join(clean_text(v) for row in sheet.rows[: table.header_row] for v in row if clean_text(v))
+        sheet_group = find_group(title) or find_group(display_name)
+        for r in table.data_rows:
+            def at(name: str) -> Location:
+                c = table.columns.get(name)
+                return Location(display_name, sheet.name, cell_ref(r, c) if c is not None else f"第{r + 1}行")
+
+            group_cell = clean_text(table.value(r, "组别"))
+            lookup = roster.find(clean_text(table.value(r, "户号")), clean_text(table.value(r, "户主")),
+                                 group_key(group_cell) if group_cell else sheet_group, purpose="记分")
+            for target, message, severity in lookup.problems:
+                problems.append(Problem(at("户号" if target == "id" and "户号" in table.columns else "户主"), message, severity))
+            if lookup.index is None:
+                continue
+            hid = clean_text(roster[lookup.index]["户号"])
+            try:
+                count = to_number(table.value(r, "次数"))
+                count = 1.0 if count is None else count
+            except NotANumber:
+                problems.append(Problem(at("次数"), f"次数“{clean_text(table.value(r, '次数'))}”不是数字"))
+                continue
+            try:
+                day = to_date(table.value(r, "日期")) or today
+            except ValueError:
+                problems.append(Problem(at("日期"), f"日期“{clean_text(table.value(r, '日期'))}”看不懂，请写成 2026-07-15 或 2026年7月15日"))
+                continue
+            rule_text = clean_text(table.value(r, "编码")) or clean_text(table.value(r, "项目"))
+            try:
+                points = to_number(table.value(r, "积分"))
+            except NotANumber:
+                problems.append(Problem(at("积分"), f"积分“{clean_text(table.value(r, '积分'))}”不是数字"))
+                continue
+            code_given = bool(clean_text(table.value(r, "编码")))
+            note = clean_text(table.value(r, "说明"))
+            try:
+                if code_given or not points:
+                    event = build_event(ledger, pending, hid, rule_text, count, day, note,
+                                        clean_text(table.value(r, "成员")), None,
+                                        f"{display_name} / {sheet.name} / 第{r + 1}行")
+                else:  # a typed score with no code: a free-form award/deduction, the 项目 text is its reason
+                    event = build_event(ledger, pending, hid, None, count, day, note or rule_text,
+                                        clean_text(table.value(r, "成员")), points,
+                                        f"{display_name} / {sheet.name} / 第{r + 1}行")
+            except EventRefused as exc:
+                column = "编码" if "编码" in table.columns else "项目"
+                message = str(exc)
+                if "次数" in message:
+                    column = "次数"
+                elif "临时加扣分" in message or "原因" in message:
+                    column = "积分"
+                problems.append(Problem(at(column), message))
+                continue
+            new.append(event)
+            pending = _with(pending, event)
+    if not found:
+        problems.append(Problem(Location(display_name), "文件里没有找到事件表（表头要有“户号”或“户主”列和“编码”或“项目”列）"))
+    return new, problems
+
+
+def _with(events: pd.DataFrame, event: NewEvent) -> pd.DataFrame:
+    """Events plus one pending row, so caps count earlier lines of the same file."""
+    row = {"日期": event.date.isoformat(), "户号": event.household_id, "编码": event.rule.code if event.rule else "自由",
+           "积分": event.points, "状态": "申报"}
+    return pd.concat([events, pd.DataFrame([row], dtype=object)], ignore_index=True)

@@ -1,0 +1,192 @@
+"""Award, deduction and veto events (积分事件) and their review path. Pure functions.
+
+Path (seed 001 篇2, seed 002): 申报 → 初审 (grid worker) → 公示 → 审核 (cadre) → 入账.
+Any state before 入账 may go to 驳回; a posted event is undone by a journal
+reversal and marked 撤销. Only 入账 touches the journal.
+
+Caps (规则 上限) are counted per household over the rule's window: a month
+for 周期 月, a quarter for 季, a calendar year for 年 and 次 (per occurrence).
+Events that were rejected or revoked do not count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from villagectl.ledger import schema
+from villagectl.rules.presets import Rule
+from villagectl.values import NotANumber, clean_text, fmt_number, to_number
+
+DECLARED, FIRST_REVIEW, NOTICE, APPROVED, POSTED, REJECTED, REVOKED = schema.EVENT_STATES
+PATH = (DECLARED, FIRST_REVIEW, NOTICE, APPROVED, POSTED)
+LIVE = frozenset(PATH)  # states that count towards caps
+FREE_CODE = "自由"
+ID_PREFIX = "E"
+
+
+class EventRefused(ValueError):
+    """A Chinese message saying why an event cannot be recorded or moved."""
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    household_id: str
+    name: str
+    date: dt.date
+    rule: Rule | None  # None for a free-form award/deduction
+    count: float
+    points: float  # signed total for the event
+    note: str
+    member: str = ""
+    source: str = ""
+
+
+def event_points(rule: Rule, count: float) -> float:
+    sign = -1 if rule.type == "扣分" else 1
+    return 0.0 if rule.type == "否决" else round(sign * rule.points * count, 4)
+
+
+def window(period: str, day: dt.date) -> tuple[dt.date, dt.date]:
+    """The cap window of a rule's 周期 containing ``day``."""
+    if period == "月":
+        start = day.replace(day=1)
+        end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    elif period == "季":
+        first_month = 3 * ((day.month - 1) // 3) + 1
+        start = dt.date(day.year, first_month, 1)
+        end = (dt.date(day.year + (first_month == 10), (first_month + 3 - 1) % 12 + 1, 1)) - dt.timedelta(days=1)
+    else:
+        start, end = dt.date(day.year, 1, 1), dt.date(day.year, 12, 31)
+    return start, end
+
+
+def window_label(period: str, day: dt.date) -> str:
+    if period == "月":
+        return f"{day.year}年{day.month}月"
+    if period == "季":
+        return f"{day.year}年第{(day.month - 1) // 3 + 1}季度"
+    return f"{day.year}年"
+
+
+def used_in_window(events: pd.DataFrame, household_id: str, rule: Rule, day: dt.date) -> float:
+    """Points (absolute) the household already has from ``rule`` in the window of ``day``."""
+    if events.empty:
+        return 0.0
+    start, end = window(rule.period, day)
+    total = 0.0
+    for _, row in events.iterrows():
+        if clean_text(row.get("户号")) != household_id or clean_text(row.get("编码")) != rule.code:
+            continue
+        if clean_text(row.get("状态")) not in LIVE:
+            continue
+        try:
+            when = dt.date.fromisoformat(clean_text(row.get("日期")))
+        except ValueError:
+            continue
+        if start <= when <= end:
+            total += abs(_num(row.get("积分")) or 0.0)
+    return round(total, 4)
+
+
+def cap_problem(rule: Rule, points: float, already: float, day: dt.date) -> str | None:
+    if rule.cap is None or rule.type == "否决":
+        return None
+    if already + abs(points) > rule.cap + 1e-9:
+        left = max(rule.cap - already, 0)
+        return (
+            f"“{rule.item}”{window_label(rule.period, day)}上限 {fmt_number(rule.cap)} 分，已记 {fmt_number(already)} 分，"
+            f"本次 {fmt_number(abs(points))} 分会超过上限（最多还能记 {fmt_number(left)} 分）"
+        )
+    return None
+
+
+def next_event_ids(events: pd.DataFrame, n: int) -> list[str]:
+    best = 0
+    for value in events.get("事件号", []):
+        text = clean_text(value)
+        if text.startswith(ID_PREFIX) and text[1:].isdigit():
+            best = max(best, int(text[1:]))
+    return [f"{ID_PREFIX}{best + i:06d}" for i in range(1, n + 1)]
+
+
+def append_events(events: pd.DataFrame, new: list[NewEvent], declared_by: str) -> tuple[pd.DataFrame, list[str]]:
+    ids = next_event_ids(events, len(new))
+    rows = []
+    for event_id, e in zip(ids, new):
+        rule = e.rule
+        rows.append({
+            "事件号": event_id,
+            "日期": e.date.isoformat(),
+            "户号": e.household_id,
+            "户主": e.name,
+            "成员": e.member,
+            "编码": rule.code if rule else FREE_CODE,
+            "项目": rule.item if rule else (e.note[:40] or "临时加扣分"),
+            "类型": rule.type if rule else ("加分" if e.points >= 0 else "扣分"),
+            "次数": e.count,
+            "积分": e.points,
+            "说明": e.note,
+            "状态": DECLARED,
+            "申报人": declared_by,
+            "来源": e.source,
+        })
+    added = pd.DataFrame(rows, columns=schema.EVENTS.column_names, dtype=object)
+    frame = pd.concat([events.reindex(columns=list(dict.fromkeys(list(events.columns) + schema.EVENTS.column_names))), added],
+                      ignore_index=True) if len(events) else added
+    return frame.astype(object).where(frame.notna(), ""), ids
+
+
+def _num(value: object) -> float | None:
+    try:
+        return to_number(value)
+    except NotANumber:
+        return None
+
+
+def move(events: pd.DataFrame, ids: list[str], to_state: str, fields: dict[str, object]) -> pd.DataFrame:
+    """Move events one step along the path (or to 驳回); EventRefused names any that cannot move."""
+    frame = events.copy()
+    index_of = {clean_text(v): i for i, v in zip(frame.index, frame["事件号"])}
+    problems = []
+    for event_id in ids:
+        if event_id not in index_of:
+            problems.append(f"没有事件号 {event_id}")
+            continue
+        state = clean_text(frame.at[index_of[event_id], "状态"])
+        if to_state == REJECTED:
+            if state not in (DECLARED, FIRST_REVIEW, NOTICE, APPROVED):
+                problems.append(f"{event_id} 当前状态为“{state}”，不能驳回")
+            continue
+        wanted = PATH[PATH.index(to_state) - 1]
+        if state != wanted:
+            problems.append(f"{event_id} 当前状态为“{state}”，要先“{wanted}”才能“{to_state}”")
+    if problems:
+        raise EventRefused("；".join(problems))
+    for event_id in ids:
+        i = index_of[event_id]
+        frame.at[i, "状态"] = to_state
+        for key, value in fields.items():
+            frame.at[i, key] = value
+    return frame
+
+
+def ids_in_state(events: pd.DataFrame, state: str) -> list[str]:
+    if events.empty:
+        return []
+    return [clean_text(v) for v, s in zip(events["事件号"], events["状态"]) if clean_text(s) == state]
+
+
+def vetoed(events: pd.DataFrame, year: int) -> dict[str, list[str]]:
+    """Households with a posted veto in ``year`` → the vetoed items (for the clerk, not the board)."""
+    out: dict[str, list[str]] = {}
+    if events.empty:
+        return out
+    for _, row in events.iterrows():
+        if clean_text(row.get("类型")) != "否决" or clean_text(row.get("状态")) != POSTED:
+            continue
+        if clean_text(row.get("日期"))[:4] == str(year):
+            out.setdefault(clean_text(row["户号"]), []).append(clean_text(row.get("项目")))
+    return out

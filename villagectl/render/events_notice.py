@@ -1,0 +1,73 @@
+"""The notice of award/deduction events under public review (A4 PDF)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from villagectl.render.notice import mask_name
+from villagectl.render.typst_engine import render_pdf
+
+TEMPLATE = "notice_events.typ.j2"
+
+
+@dataclass
+class EventNoticeRow:
+    event_id: str
+    date: str
+    group: str
+    name: str
+    member: str
+    item: str
+    kind: str  # 加分 / 扣分 / 否决
+    count: float
+    points: float
+    note: str
+
+
+@dataclass
+class EventNotice:
+    village: str
+    rows: list[EventNoticeRow]
+    period_start: dt.date
+    period_end: dt.date
+    objection_text: str
+    committee: str
+    issued: dt.date
+    mask_names: bool = False
+
+
+def events_context(notice: EventNotice) -> dict:
+    rows = []
+    for r in sorted(notice.rows, key=lambda x: (x.group, x.event_id)):
+        rows.append({
+            "event_id": r.event_id,
+            "date": r.date,
+            "group": r.group,
+            "name": mask_name(r.name) if notice.mask_names else r.name,
+            "member": (mask_name(r.member) if notice.mask_names else r.member) if r.member else "",
+            "item": r.item,
+            "kind": r.kind,
+            "count": r.count,
+            "points": ("+" if r.points > 0 else "") + (f"{r.points:g}" if r.points else "—"),
+            "note": r.note,
+        })
+    return {
+        "title": f"{notice.village}积分事项公示",
+        "village": notice.village,
+        "rows": rows,
+        "award_count": sum(1 for r in notice.rows if r.kind == "加分"),
+        "deduction_count": sum(1 for r in notice.rows if r.kind == "扣分"),
+        "veto_count": sum(1 for r in notice.rows if r.kind == "否决"),
+        "period_start": notice.period_start,
+        "period_end": notice.period_end,
+        "objection_text": notice.objection_text,
+        "committee": notice.committee,
+        "issued": notice.issued,
+    }
+
+
+def render_events_notice(notice: EventNotice, out_pdf: Path, templates_dir: Path | None = None,
+                         font: Path | None = None) -> Path:
+    return render_pdf(TEMPLATE, events_context(notice), Path(out_pdf), templates_dir=templates_dir, font=font)
