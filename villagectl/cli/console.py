@@ -37,14 +37,14 @@ def setup_streams() -> None:
 def console() -> Console:
     global _console
     if _console is None:
-        _console = Console(highlight=False, soft_wrap=False)
+        _console = Console(highlight=False, soft_wrap=True)  # messages are not cut into lines; tables still fit
     return _console
 
 
 def err_console() -> Console:
     global _err_console
     if _err_console is None:
-        _err_console = Console(stderr=True, highlight=False)
+        _err_console = Console(stderr=True, highlight=False, soft_wrap=True)
     return _err_console
 
 
@@ -75,7 +75,7 @@ def print_problems(problems: list[Problem], limit: int = 200) -> None:
     out = err_console()
     for p in problems[:limit]:
         mark = "警告" if p.severity != "错误" else "错误"
-        out.print(f"[{'yellow' if mark == '警告' else 'red'}]{mark}[/] {p}", markup=True, overflow="fold")
+        out.print(f"[{'yellow' if mark == '警告' else 'red'}]{mark}[/] {p}", markup=True)
     if len(problems) > limit:
         out.print(f"……另有 {len(problems) - limit} 处问题未显示（用 --json 查看全部）")
 
@@ -92,9 +92,9 @@ def show_error(exc: VillageError, as_json: bool) -> None:
         )
         return
     print_problems(exc.problems)
-    err_console().print(f"[bold red]未完成：[/]{exc.message}", overflow="fold")
+    err_console().print(f"[bold red]未完成：[/]{exc.message}")
     if exc.hint:
-        err_console().print(exc.hint, overflow="fold")
+        err_console().print(exc.hint)
 
 
 def _crash_log(exc: BaseException) -> Path | None:
@@ -130,7 +130,7 @@ def guarded(as_json: bool, body: Callable[[], int | None]) -> None:
         if as_json:
             emit_json({"ok": False, "exit_code": int(ExitCode.INTERNAL), "error": msg})
         else:
-            err_console().print(f"[bold red]{msg}[/]", overflow="fold")
+            err_console().print(f"[bold red]{msg}[/]")
         raise typer.Exit(int(ExitCode.INTERNAL)) from None
     raise typer.Exit(code)
 

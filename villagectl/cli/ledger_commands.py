@@ -78,7 +78,7 @@ def households_import_cmd(
             out.print(table)
         if report.added:
             shown = "、".join(report.added[:30]) + ("……" if len(report.added) > 30 else "")
-            out.print(f"新增农户：{shown}", overflow="fold")
+            out.print(f"新增农户：{shown}")
         changed = len({c.household_id for c in report.changes})
         verb = "将" if report.dry_run else "已"
         out.print(

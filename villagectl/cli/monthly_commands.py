@@ -145,7 +145,7 @@ def score_month_cmd(
         )
         if missing:
             names = "、".join(f"{h['name']}（{h['household_id']}）" for h in missing[:20])
-            out.print(f"[yellow]本月未检查 {len(missing)} 户：{names}{'……' if len(missing) > 20 else ''}[/]", overflow="fold")
+            out.print(f"[yellow]本月未检查 {len(missing)} 户：{names}{'……' if len(missing) > 20 else ''}[/]")
         if not outcome.changed:
             out.print("结果与上次计分相同，台账没有改动。")
         if outcome.rescored_later:

@@ -1,0 +1,534 @@
+"""``passbook``: a household's points and the reasons for them (seed 002), on screen and as a printed 存折.
+
+The first half of this module is pure (DataFrames in, rows out, no I/O) so
+that other commands can reuse it — ``transfer out`` puts the same plain-word
+reasons into the transfer file:
+
+- ``inspection_details``: per (month, household) the month's total and the
+  inspection items that cost points (from 检查记录, maxima from 规则);
+- ``entry_reason``: one journal row's reason in plain words;
+- ``statement_rows``: every journal row of every household with its reason,
+  running balance and whether it counts as earned or spent — one pass over
+  the journal, so 3,000 passbooks come from one ledger read;
+- ``build_passbook``: one household's passbook (optionally one year) from
+  its statement rows and its 户籍 row.
+
+The second half reads the ledger and prints (``passbook_for``,
+``print_passbook``, ``print_all_passbooks``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import pandas as pd
+
+from villagectl.errors import DataError, UsageError
+from villagectl.ledger import schema
+from villagectl.ledger.workbook import Ledger
+from villagectl.render.passbook import Passbook, PassbookLine, PassbookPrinter, PassbookStyle, paper_name
+from villagectl.rules.catalogue import parse_rules
+from villagectl.values import NotANumber, clean_name, clean_text, fmt_number, to_int, to_number
+
+EPS = 1e-9
+CLOSED_STATES = ("迁出", "注销")
+
+STATEMENT_COLUMNS = ["户号", "流水号", "日期", "年度", "类型", "成员", "积分", "余额", "说明", "关联", "计入获得", "计入兑换"]
+
+_MONTHLY_REF = re.compile(r"月度得分\s+(\d{4}-\d{2})\s+(\S+)")
+_MONTH_IN_TEXT = re.compile(r"(?<!\d)(\d{4})-(\d{2})(?!\d)")
+
+
+# --------------------------------------------------------------------------
+# Pure: reasons in plain words
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthDetail:
+    """A household's inspection in one month: the total and the items that cost points."""
+
+    total: float | None
+    lost: tuple[tuple[str, float], ...]  # (item name, points below the item's maximum), in catalogue order
+
+
+def _number(value: object) -> float | None:
+    try:
+        number = to_number(value)
+    except NotANumber:
+        return None
+    if number is None or math.isnan(number):
+        return None
+    return number
+
+
+def item_maxima(rules: pd.DataFrame) -> dict[str, float]:
+    """Inspection-item code → its maximum (分值), from the 规则 sheet. A broken row is skipped, not fatal."""
+    parsed, _issues = parse_rules(rules)
+    return {r.code: r.points for r in parsed if r.type == "检查项"}
+
+
+def inspection_details(
+    inspections: pd.DataFrame,
+    maxima: dict[str, float],
+    totals: dict[tuple[str, str], float] | None = None,
+    wanted: set[tuple[str, str]] | None = None,
+) -> dict[tuple[str, str], MonthDetail]:
+    """(month, household) → MonthDetail, for the rows of 检查记录 (only ``wanted`` keys when given).
+
+    Item columns are named "编码 项目" (RJ1 庭院); the name printed is the one
+    in the column (as it was when the sheet was imported), the maximum is the
+    rule's 分值. ``totals`` (from 月度得分 总分, which includes adjustments)
+    wins over the sum of the items.
+    """
+    if inspections is None or inspections.empty or "月份" not in inspections.columns:
+        return {}
+    items: list[tuple[str, str, float]] = []  # (column, item name, maximum)
+    for col in inspections.columns:
+        text = clean_text(col)
+        if col in schema.INSPECTIONS.column_names or " " not in text:
+            continue
+        code, name = text.split(" ", 1)
+        if code in maxima:
+            items.append((col, name, maxima[code]))
+    months = inspections["月份"].map(clean_text).tolist()
+    hids = inspections["户号"].map(clean_text).tolist()
+    columns = [inspections[c].tolist() for c, _, _ in items]
+    out: dict[tuple[str, str], MonthDetail] = {}
+    for pos, key in enumerate(zip(months, hids)):
+        if wanted is not None and key not in wanted:
+            continue
+        lost: list[tuple[str, float]] = []
+        total = 0.0
+        scored = False
+        for (_, name, maximum), values in zip(items, columns):
+            score = _number(values[pos])
+            if score is None:
+                continue
+            scored = True
+            total += score
+            if maximum - score > EPS:
+                lost.append((name, round(maximum - score, 4)))
+        known = (totals or {}).get(key)
+        out[key] = MonthDetail(known if known is not None else (round(total, 4) if scored else None), tuple(lost))
+    return out
+
+
+def monthly_totals(monthly: pd.DataFrame) -> dict[tuple[str, str], float]:
+    """(month, household) → 总分 from 月度得分."""
+    if monthly is None or monthly.empty or "总分" not in monthly.columns:
+        return {}
+    out: dict[tuple[str, str], float] = {}
+    for month, hid, total in zip(monthly["月份"].map(clean_text), monthly["户号"].map(clean_text), monthly["总分"]):
+        value = _number(total)
+        if value is not None:
+            out[(month, hid)] = value
+    return out
+
+
+def cn_month_text(text: str) -> str:
+    """'2026-07 连续奖励' → '2026年7月 连续奖励' (every YYYY-MM in the text)."""
+    return _MONTH_IN_TEXT.sub(lambda m: f"{int(m.group(1))}年{int(m.group(2))}月" if 1 <= int(m.group(2)) <= 12 else m.group(0), text)
+
+
+def lost_text(lost: Iterable[tuple[str, float]]) -> str:
+    """(('庭院', 2), ('厨房', 1)) → '庭院扣2分、厨房扣1分'."""
+    return "、".join(f"{name}扣{fmt_number(points)}分" for name, points in lost)
+
+
+def entry_reason(
+    kind: str,
+    summary: str,
+    reference: str,
+    household_id: str = "",
+    details: dict[tuple[str, str], MonthDetail] | None = None,
+) -> str:
+    """One journal row's reason in words a villager understands."""
+    summary = clean_text(summary)
+    reference = clean_text(reference)
+    if kind == schema.ENTRY_MONTHLY:
+        m = _MONTHLY_REF.search(reference)
+        detail = (details or {}).get((m.group(1), m.group(2) or household_id)) if m else None
+        if m and detail is not None and detail.total is not None:
+            month = cn_month_text(m.group(1))
+            head = f"{month}检查 {fmt_number(detail.total)} 分"
+            return f"{head}：{lost_text(detail.lost)}" if detail.lost else f"{head}：各项满分"
+        return cn_month_text(summary) or "月度检查积分"
+    if kind == schema.ENTRY_BONUS:
+        return cn_month_text(summary) or "连续奖励"
+    if kind == schema.ENTRY_REDEEM:
+        text = summary if summary.startswith("兑换") else f"兑换：{summary}" if summary else "兑换"
+        return f"{text}（兑换单 {reference}）" if reference and reference not in text else text
+    if kind == schema.ENTRY_REVERSAL:
+        rest = re.sub(r"^冲正[:：]\s*", "", summary)
+        head = f"冲正第 {reference} 号流水" if reference else "冲正"
+        return f"{head}：{rest}" if rest else head
+    if kind == schema.ENTRY_OPENING:
+        return f"期初余额：{summary}" if summary and "期初" not in summary else summary or "期初余额"
+    if kind == schema.ENTRY_TRANSFER_OUT:
+        text = summary or "转出"
+        return f"{text}（转移单 {reference}）" if reference and reference not in text else text
+    return summary or kind
+
+
+# --------------------------------------------------------------------------
+# Pure: statement rows for every household
+# --------------------------------------------------------------------------
+
+
+def statement_rows(
+    journal: pd.DataFrame,
+    details: dict[tuple[str, str], MonthDetail] | None = None,
+) -> pd.DataFrame:
+    """Every journal row with its reason, the household's running balance and what it counts as.
+
+    One pass over the journal, in its order (流水号). The running balance is
+    recomputed (not copied from 余额), so it is what ``journal.summarize``
+    gives. A 冲正 counts as what the row it reverses counts as (earned or
+    spent), as in ``summarize``. Rows whose 积分 is not a number are left out,
+    as ``summarize`` leaves them out.
+    """
+    if journal is None or journal.empty:
+        return pd.DataFrame(columns=STATEMENT_COLUMNS)
+    get = lambda col: journal[col].tolist() if col in journal.columns else [""] * len(journal)  # noqa: E731
+    ids = [clean_text(v) for v in get("流水号")]
+    kinds = [clean_text(v) for v in get("类型")]
+    kind_of = dict(zip(ids, kinds))
+    balances: dict[str, float] = {}
+    rows: list[list] = []
+    for entry_id, date, hid, member, kind, points, summary, ref in zip(
+        ids, get("日期"), get("户号"), get("成员"), kinds, get("积分"), get("摘要"), get("关联")
+    ):
+        value = _number(points)
+        if value is None:
+            try:
+                to_number(points)
+            except NotANumber:
+                continue  # summarize skips these too
+            value = 0.0
+        hid = clean_text(hid)
+        balance = round(balances.get(hid, 0.0) + value, 4)
+        balances[hid] = balance
+        date = clean_text(date)
+        ref = clean_text(ref)
+        effective = kind_of.get(ref, kind) if kind == schema.ENTRY_REVERSAL else kind
+        rows.append([
+            hid,
+            entry_id,
+            date,
+            int(date[:4]) if date[:4].isdigit() else None,
+            kind,
+            clean_text(member),
+            value,
+            balance,
+            entry_reason(kind, summary, ref, hid, details),
+            ref,
+            effective in schema.EARNING_TYPES,
+            effective in schema.SPENDING_TYPES,
+        ])
+    return pd.DataFrame(rows, columns=STATEMENT_COLUMNS)
+
+
+def statement_for_ledger(ledger: Ledger) -> pd.DataFrame:
+    """``statement_rows`` for a whole ledger, with the monthly reasons looked up in 检查记录 / 月度得分 / 规则."""
+    journal = ledger.frame(schema.JOURNAL.name)
+    monthly_refs = {
+        (m.group(1), m.group(2))
+        for ref in journal.get("关联", pd.Series(dtype=object)).map(clean_text)
+        if (m := _MONTHLY_REF.search(ref))
+    }
+    details: dict[tuple[str, str], MonthDetail] = {}
+    if monthly_refs:
+        maxima = item_maxima(ledger.frame_or_empty(schema.RULES.name)) if ledger.has(schema.RULES.name) else {}
+        totals = monthly_totals(ledger.frame_or_empty(schema.MONTHLY.name))
+        details = inspection_details(ledger.frame_or_empty(schema.INSPECTIONS.name), maxima, totals, monthly_refs)
+        for key in monthly_refs - set(details):  # posted months whose inspection rows are gone: the total at least
+            if key in totals:
+                details[key] = MonthDetail(totals[key], ())
+    return statement_rows(journal, details)
+
+
+@dataclass
+class HouseholdInfo:
+    household_id: str
+    name: str
+    group: str
+    people: int | None
+    members: int | None  # 参评人数
+    state: str
+
+    @classmethod
+    def from_row(cls, row: pd.Series | dict) -> "HouseholdInfo":
+        def count(key: str) -> int | None:
+            try:
+                return to_int(row.get(key, ""))
+            except NotANumber:
+                return None
+
+        return cls(
+            household_id=clean_text(row.get("户号", "")),
+            name=clean_name(row.get("户主", "")),
+            group=clean_text(row.get("组别", "")),
+            people=count("人口"),
+            members=count("参评人数"),
+            state=clean_text(row.get("状态", "")) or "正常",
+        )
+
+
+def _lines(part: pd.DataFrame) -> list[PassbookLine]:
+    return [
+        PassbookLine(entry_id, date, kind, float(points), float(balance), reason, member, ref, bool(earned))
+        for entry_id, date, kind, points, balance, reason, member, ref, earned in zip(
+            part["流水号"], part["日期"], part["类型"], part["积分"], part["余额"], part["说明"], part["成员"],
+            part["关联"], part["计入获得"],
+        )
+    ]
+
+
+def build_passbook(
+    rows: pd.DataFrame,
+    info: HouseholdInfo,
+    village: str,
+    year: int | None = None,
+    printed: dt.date | None = None,
+) -> Passbook:
+    """One household's passbook from its statement rows (``statement_rows`` filtered to it).
+
+    Whole history: earned / spent / balance since the account opened.
+    ``year``: the year's rows after a brought-forward line (上年结转); earned
+    and spent in the year; balance at the year's end.
+    The family total is the earned points of the period (what ratings use;
+    redemptions do not lower it); the family average is that ÷ 参评人数
+    (seed 001 篇5). 参评人数 blank → 人口; 0 → no average.
+    """
+    opening = None
+    before = rows
+    if year is not None:
+        years = rows["年度"]
+        earlier = rows[years.notna() & (years < year)]
+        opening = round(float(earlier["积分"].sum()), 4) if len(earlier) else 0.0
+        part = rows[years == year]
+        before = rows[years.notna() & (years <= year)]
+    else:
+        part = rows
+    points = part["积分"].astype(float)
+    earned = round(float(points[part["计入获得"].astype(bool)].sum()), 4) if len(part) else 0.0
+    spent = round(-float(points[part["计入兑换"].astype(bool)].sum()), 4) if len(part) else 0.0
+    balance = round((opening or 0.0) + float(points.sum()), 4) if len(part) else (opening or 0.0)
+    earned_total = round(float(before["积分"][before["计入获得"].astype(bool)].sum()), 4) if len(before) else 0.0
+    divisor = info.members if info.members is not None else info.people
+    average = round(earned / divisor, 4) if divisor else None
+    member_totals: list[tuple[str, float]] = []
+    if len(part) and (part["成员"] != "").any():
+        earning = part[part["计入获得"].astype(bool)]
+        for member, total in earning.groupby(earning["成员"].replace("", "（全户）"), sort=False)["积分"].sum().items():
+            member_totals.append((member, round(float(total), 4)))
+    return Passbook(
+        village=village,
+        household_id=info.household_id,
+        name=info.name,
+        group=info.group,
+        people=info.people,
+        members=info.members if info.members is not None else info.people,
+        year=year,
+        lines=_lines(part),
+        opening=opening,
+        earned=earned + 0.0,
+        spent=spent + 0.0,
+        balance=balance + 0.0,
+        earned_total=earned_total + 0.0,
+        family_total=earned + 0.0,
+        family_average=average,
+        member_totals=member_totals,
+        state=info.state,
+        printed=printed or dt.date.today(),
+    )
+
+
+# --------------------------------------------------------------------------
+# Reading the ledger, printing
+# --------------------------------------------------------------------------
+
+
+def style_from_settings(settings: dict[str, str], paper: str | None = None) -> PassbookStyle:
+    """参数: 存折标题, 存折纸张 (A5/A4), 每分折合元, 公示落款, 经办人."""
+    village = settings.get("村名", "")
+    try:
+        yuan = to_number(settings.get("每分折合元", "")) or 1.0
+    except NotANumber:
+        yuan = 1.0
+    return PassbookStyle(
+        title=settings.get("存折标题", "") or f"{village}积分存折",
+        paper=paper_name(paper or settings.get("存折纸张", "") or "A5"),
+        yuan_per_point=yuan,
+        committee=settings.get("公示落款", "") or f"{village}村民委员会",
+        operator="",
+    )
+
+
+@dataclass
+class LedgerPassbooks:
+    """Everything needed to build any household's passbook, from one ledger read."""
+
+    village: str
+    settings: dict[str, str]
+    households: pd.DataFrame
+    statement: pd.DataFrame
+    _groups: dict[str, pd.DataFrame] | None = field(default=None, repr=False)
+
+    @classmethod
+    def load(cls, ledger: Ledger) -> "LedgerPassbooks":
+        ledger.require(schema.HOUSEHOLDS.name, schema.JOURNAL.name)
+        settings = ledger.settings()
+        return cls(settings.get("村名", ""), settings, ledger.frame(schema.HOUSEHOLDS.name), statement_for_ledger(ledger))
+
+    def info(self, household_id: str) -> HouseholdInfo:
+        ids = self.households["户号"].map(clean_text)
+        hits = self.households[ids == household_id]
+        if hits.empty:
+            raise DataError(f"户籍表中没有户号 {household_id}；请核对户号（可用 villagectl balance 查看全部户号）")
+        return HouseholdInfo.from_row(hits.iloc[0])
+
+    def rows_of(self, household_id: str) -> pd.DataFrame:
+        if self._groups is None:
+            self._groups = {hid: part for hid, part in self.statement.groupby("户号", sort=False)}
+        part = self._groups.get(household_id)
+        return part if part is not None else self.statement.iloc[0:0]
+
+    def passbook(self, household_id: str, year: int | None = None, printed: dt.date | None = None) -> Passbook:
+        return build_passbook(self.rows_of(household_id), self.info(household_id), self.village, year, printed)
+
+    def open_households(self) -> list[HouseholdInfo]:
+        """Households in 户籍 order whose account is open (状态 not 迁出 / 注销)."""
+        out = []
+        for _, row in self.households.iterrows():
+            info = HouseholdInfo.from_row(row)
+            if info.household_id and info.state not in CLOSED_STATES:
+                out.append(info)
+        return out
+
+
+def _check_year(year: int | None) -> None:
+    if year is not None and not 1900 <= year <= 2999:
+        raise UsageError(f"年度“{year}”不对，应写成 2026 这样的四位年份")
+
+
+def passbook_for(ledger_path: Path, household: str, year: int | None = None, printed: dt.date | None = None) -> Passbook:
+    """One household's passbook (for the terminal or --json)."""
+    _check_year(year)
+    data = LedgerPassbooks.load(Ledger.open(ledger_path))
+    return data.passbook(clean_text(household), year, printed)
+
+
+def _printing_options(settings: dict[str, str], templates_dir: Path | None, font: Path | None):
+    templates_dir = templates_dir or (Path(settings["模板文件夹"]) if settings.get("模板文件夹") else None)
+    font = font or (Path(settings["字体"]) if settings.get("字体") else None)
+    return templates_dir, font
+
+
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
+def passbook_file_name(book: Passbook) -> str:
+    """'ZP001_何文华_积分存折.pdf' (with the year: 'ZP001_何文华_2026年积分存折.pdf'); safe on Windows."""
+    year = f"{book.year}年" if book.year else ""
+    name = _UNSAFE.sub("_", f"{book.household_id}_{book.name}_{year}积分存折.pdf")
+    return name.strip(". ") or "积分存折.pdf"
+
+
+@dataclass
+class PrintResult:
+    files: list[Path]
+    households: int
+    skipped_closed: int = 0
+    passbook: Passbook | None = None  # the one passbook (single household)
+
+    def as_dict(self) -> dict:
+        out = {"files": [str(p) for p in self.files], "households": self.households,
+               "skipped_closed": self.skipped_closed}
+        if self.passbook is not None:
+            out["passbook"] = self.passbook.as_dict()
+        return out
+
+
+def print_passbook(
+    ledger_path: Path,
+    household: str,
+    out: Path,
+    year: int | None = None,
+    paper: str | None = None,
+    templates_dir: Path | None = None,
+    font: Path | None = None,
+    printed: dt.date | None = None,
+) -> PrintResult:
+    """Print one household's passbook. ``out`` is a .pdf file, or a folder to put it in."""
+    _check_year(year)
+    out = Path(out)
+    if out.suffix.lower() != ".pdf" and not out.is_dir():
+        raise UsageError(f"输出应为 .pdf 文件或已存在的文件夹：{out}")
+    data = LedgerPassbooks.load(Ledger.open(ledger_path))
+    book = data.passbook(clean_text(household), year, printed)
+    templates_dir, font = _printing_options(data.settings, templates_dir, font)
+    target = out / passbook_file_name(book) if out.is_dir() else out
+    with PassbookPrinter(style_from_settings(data.settings, paper), templates_dir, font) as printer:
+        printer.print(book, target)
+    return PrintResult([target], 1, passbook=book)
+
+
+def print_all_passbooks(
+    ledger_path: Path,
+    folder: Path,
+    year: int | None = None,
+    paper: str | None = None,
+    templates_dir: Path | None = None,
+    font: Path | None = None,
+    printed: dt.date | None = None,
+    on_each: Callable[[Path], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
+) -> PrintResult:
+    """One PDF per open household into ``folder`` (created when missing), from one ledger read.
+
+    Households that moved out or were deregistered (状态 迁出 / 注销) are
+    skipped; print theirs one by one with --household.
+    """
+    _check_year(year)
+    folder = Path(folder)
+    if folder.suffix.lower() == ".pdf":
+        raise UsageError(f"--all 时 -o 应为文件夹（每户一个 PDF），不是 {folder.name}")
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder} 已存在且不是文件夹")
+    data = LedgerPassbooks.load(Ledger.open(ledger_path))
+    households = data.open_households()
+    skipped = sum(1 for _, r in data.households.iterrows()
+                  if clean_text(r.get("户号", "")) and clean_text(r.get("状态", "")) in CLOSED_STATES)
+    if not households:
+        raise DataError("户籍表中没有在册的农户，没有可打印的存折")
+    templates_dir, font = _printing_options(data.settings, templates_dir, font)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        from villagectl.errors import FileAccessError
+
+        raise FileAccessError(f"无法建立文件夹 {folder}：{exc.strerror or exc}") from None
+    if on_start:
+        on_start(len(households))
+    files: list[Path] = []
+    used: set[str] = set()
+    printed = printed or dt.date.today()
+    with PassbookPrinter(style_from_settings(data.settings, paper), templates_dir, font) as printer:
+        for info in households:
+            book = build_passbook(data.rows_of(info.household_id), info, data.village, year, printed)
+            name = passbook_file_name(book)
+            if name in used:  # the same 户号 twice in 户籍: keep both files
+                name = name.replace(".pdf", f"_{len(files) + 1}.pdf")
+            used.add(name)
+            path = printer.print(book, folder / name)
+            files.append(path)
+            if on_each:
+                on_each(path)
+    return PrintResult(files, len(files), skipped)

@@ -1,0 +1,605 @@
+"""``transfer out`` / ``transfer in``: a household's points move with it within the town (seed 001 篇2).
+
+Transfer out closes the account in the village the household leaves: one 转出
+row for minus the whole balance, 户籍 状态 set to 迁出, and a signed transfer
+file (JSON, UTF-8) holding the household (户号, 户主, 组别, 人口, 参评人数 —
+never ID-card or phone numbers), the balance, and the earned history: per
+year the earned points and every earning journal row (date, type, points,
+摘要 and the reason in plain words, as the passbook shows it).
+
+The villages of a town share a key, 参数 键 "镇转移密钥", given by the town
+office. The file is signed with HMAC-SHA256 over a canonical JSON
+serialisation of everything but the signature (keys sorted, no spaces, UTF-8,
+whole numbers written without ".0").
+
+Transfer in verifies the signature, that the file is addressed to this
+village (参数 村名) and not already received, adds the household to 户籍,
+and writes the history into 积分流水 as 转入 rows, all with 关联 = the
+transfer id:
+
+- one 转入 row per earning row of the history, dated on its original date,
+  摘要 "<转出村>：<reason>" — so the earned total includes the history, a
+  year's earned points (for the year-end ratings, which sum the earning rows
+  dated in the year) include that year's history, and the passbook shows
+  every reason;
+- one 兑换 row for what the household had already spent (the balance minus
+  the earned history; it lowers the balance, not the earned total), when
+  that is not zero;
+- a final 转入 row of 0 points, dated the day of receipt, that names the
+  transfer: its 余额 is the balance received.
+
+The transfer ids received are the 关联 of the 转入 rows; a file whose id is
+already there is refused. Both sides also write the id into 操作日志.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import math
+import os
+import re
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from villagectl.actions.passbook import statement_for_ledger
+from villagectl.errors import DataError, FileAccessError, UsageError
+from villagectl.io.safe_write import ledger_lock, sha256_file
+from villagectl.ledger import schema
+from villagectl.ledger.journal import GENESIS, NewEntry, append_entries, check_value
+from villagectl.ledger.workbook import Ledger
+from villagectl.values import NotANumber, clean_name, clean_text, fmt_number, to_int, to_number
+
+FORMAT = "villagectl-积分转移单-1"
+ALGORITHM = "HMAC-SHA256"
+KEY_SETTING = "镇转移密钥"
+MIN_KEY_LENGTH = 8
+MAX_FILE_BYTES = 20 * 1024 * 1024
+CLOSED_STATES = ("迁出", "注销")
+PENDING_EVENT_STATES = ("申报", "初审", "公示", "审核")
+HOUSEHOLD_FIELDS = ("户号", "户主", "组别", "人口", "参评人数")
+
+KEY_HINT = (
+    f"在台账“参数”表加一行：键 填“{KEY_SETTING}”，值 填镇里（镇积分制办公室）发给各村的转移密钥；"
+    "同一个镇的各村必须填同一个密钥，请勿外传"
+)
+
+
+# --------------------------------------------------------------------------
+# Signing (pure)
+# --------------------------------------------------------------------------
+
+
+def _canonical_value(value):
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("not a finite number")
+        rounded = round(value, 4)
+        return int(rounded) if rounded == int(rounded) else rounded
+    if isinstance(value, dict):
+        return {str(k): _canonical_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_canonical_value(v) for v in value]
+    raise TypeError(f"cannot sign a {type(value).__name__}")
+
+
+def canonical_bytes(document: dict) -> bytes:
+    """What is signed: the document without "signature", keys sorted, compact, UTF-8; 3.0 written as 3."""
+    body = {k: v for k, v in document.items() if k != "signature"}
+    return json.dumps(_canonical_value(body), ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                      allow_nan=False).encode("utf-8")
+
+
+def sign(document: dict, key: str) -> str:
+    return hmac.new(key.encode("utf-8"), canonical_bytes(document), hashlib.sha256).hexdigest()
+
+
+def signature_ok(document: dict, key: str) -> bool:
+    given = document.get("signature")
+    if not isinstance(given, str):
+        return False
+    try:
+        expected = sign(document, key)
+    except (TypeError, ValueError):
+        return False
+    return hmac.compare_digest(given.strip().lower(), expected)
+
+
+def town_key(settings: dict[str, str]) -> str:
+    key = settings.get(KEY_SETTING, "")
+    if not key:
+        raise DataError(f"台账“参数”表里没有“{KEY_SETTING}”，无法签发或核验积分转移单", hint=KEY_HINT)
+    if len(key) < MIN_KEY_LENGTH:
+        raise DataError(f"参数“{KEY_SETTING}”太短（至少 {MIN_KEY_LENGTH} 个字符），容易被猜出；请向镇里核对", hint=KEY_HINT)
+    return key
+
+
+# --------------------------------------------------------------------------
+# Building the transfer document (pure over DataFrames)
+# --------------------------------------------------------------------------
+
+
+def _count(value: object) -> int | None:
+    try:
+        return to_int(value)
+    except NotANumber:
+        return None
+
+
+def household_row(households: pd.DataFrame, household_id: str) -> tuple[int, pd.Series]:
+    ids = households["户号"].map(clean_text)
+    hits = households.index[ids == household_id]
+    if len(hits) == 0:
+        raise DataError(f"户籍表中没有户号 {household_id}；请核对户号（可用 villagectl balance 查看全部户号）")
+    return hits[0], households.loc[hits[0]]
+
+
+def transfer_document(
+    statement: pd.DataFrame,
+    household: pd.Series | dict,
+    from_village: str,
+    to_village: str,
+    date: dt.date,
+    transfer_id: str,
+) -> dict:
+    """The unsigned transfer document of one household (its rows of ``statement_rows``)."""
+    rows = statement[statement["户号"] == clean_text(household.get("户号", ""))]
+    points = rows["积分"].astype(float)
+    earned_mask = rows["计入获得"].astype(bool)
+    spent_mask = rows["计入兑换"].astype(bool)
+    years: dict[int, dict] = {}
+    for _, r in rows[earned_mask].iterrows():
+        year = int(r["年度"]) if r["年度"] is not None and not pd.isna(r["年度"]) else date.year
+        entry = years.setdefault(year, {"year": year, "earned": 0.0, "entries": []})
+        entry["earned"] = round(entry["earned"] + float(r["积分"]), 4)
+        entry["entries"].append({
+            "entry_id": r["流水号"],
+            "date": r["日期"],
+            "type": r["类型"],
+            "points": float(r["积分"]),
+            "summary": r["说明"],
+            "member": r["成员"],
+        })
+    return {
+        "format": FORMAT,
+        "transfer_id": transfer_id,
+        "from_village": from_village,
+        "to_village": to_village,
+        "date": date.isoformat(),
+        "household": {
+            "household_id": clean_text(household.get("户号", "")),
+            "name": clean_name(household.get("户主", "")),
+            "group": clean_text(household.get("组别", "")),
+            "people": _count(household.get("人口", "")),
+            "members": _count(household.get("参评人数", "")),
+        },
+        "balance": round(float(points.sum()), 4) if len(rows) else 0.0,
+        "earned": round(float(points[earned_mask].sum()), 4) if len(rows) else 0.0,
+        "spent": round(-float(points[spent_mask].sum()), 4) if len(rows) else 0.0,
+        "history": [years[y] for y in sorted(years)],
+        "signature_algorithm": ALGORITHM,
+        "note": f"{from_village}积分转移单：请交{to_village}用 villagectl transfer in 转入。文件内容有签名，改动任何一处都会被拒收。",
+    }
+
+
+def new_transfer_id(date: dt.date, household_id: str) -> str:
+    return f"ZY{date:%Y%m%d}-{re.sub(r'[^0-9A-Za-z]', '', household_id)[:12] or 'H'}-{uuid.uuid4().hex[:8]}"
+
+
+def transfer_file_name(from_village: str, household_id: str, date: dt.date) -> str:
+    text = f"转移_{from_village}_{household_id}_{date.isoformat()}.json"
+    return re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", text)
+
+
+# --------------------------------------------------------------------------
+# transfer out
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class TransferOutResult:
+    transfer_id: str
+    household_id: str
+    name: str
+    to_village: str
+    balance: float
+    earned: float
+    file: Path
+    entry_id: str
+
+    def as_dict(self) -> dict:
+        return {
+            "transfer_id": self.transfer_id,
+            "household_id": self.household_id,
+            "name": self.name,
+            "to_village": self.to_village,
+            "balance": self.balance,
+            "earned": self.earned,
+            "file": str(self.file),
+            "entry_id": self.entry_id,
+        }
+
+
+def _unposted(ledger: Ledger, household_id: str) -> list[str]:
+    """Points of the household that are on their way but not in the journal yet."""
+    out: list[str] = []
+    monthly = ledger.frame_or_empty(schema.MONTHLY.name)
+    if len(monthly):
+        part = monthly[(monthly["户号"].map(clean_text) == household_id) & (monthly["状态"].map(clean_text) != "入账")]
+        for _, r in part.iterrows():
+            amount = sum(v for v in (_num(r.get("积分")), _num(r.get("奖励"))) if v)
+            if amount:
+                out.append(f"{clean_text(r['月份'])} 月度积分 {fmt_number(amount)} 分（状态：{clean_text(r['状态']) or '草稿'}）")
+    events = ledger.frame_or_empty(schema.EVENTS.name)
+    if len(events) and "状态" in events.columns:
+        part = events[(events["户号"].map(clean_text) == household_id)
+                      & events["状态"].map(clean_text).isin(PENDING_EVENT_STATES)]
+        for _, r in part.iterrows():
+            out.append(f"积分事件 {clean_text(r.get('事件号'))} {clean_text(r.get('项目'))}（状态：{clean_text(r.get('状态'))}）")
+    return out
+
+
+def _num(value: object) -> float | None:
+    try:
+        return to_number(value)
+    except NotANumber:
+        return None
+
+
+def _output_path(output: Path | None, ledger_path: Path, name: str) -> Path:
+    if output is None:
+        return ledger_path.parent / name
+    output = Path(output)
+    if output.is_dir():
+        return output / name
+    if output.suffix.lower() != ".json":
+        raise UsageError(f"转移单应保存为 .json 文件（或给一个已存在的文件夹）：{output}")
+    if not output.parent.is_dir():
+        raise FileAccessError(f"文件夹 {output.parent} 不存在，无法保存转移单")
+    return output
+
+
+def transfer_out(
+    ledger_path: Path,
+    household: str,
+    to_village: str,
+    today: dt.date,
+    output: Path | None = None,
+    operator: str | None = None,
+    wait_s: float = 0.0,
+    arguments: str = "",
+) -> TransferOutResult:
+    """Close a household's account and write the signed transfer file."""
+    household = clean_text(household)
+    to_village = clean_name(to_village)
+    if not household:
+        raise UsageError("请用 --household 给出要转出的户号")
+    if not to_village:
+        raise UsageError("请用 --to-village 给出转入的村名（与对方台账“参数”表的村名一致）")
+    with ledger_lock(ledger_path, wait_s):
+        ledger = Ledger.open(ledger_path)
+        ledger.require(schema.HOUSEHOLDS.name, schema.JOURNAL.name)
+        settings = ledger.settings()
+        village = clean_name(settings.get("村名", ""))
+        if not village:
+            raise DataError("参数“村名”是空的，请先在“参数”表填上本村村名")
+        if to_village == village:
+            raise UsageError(f"转入村“{to_village}”就是本村；本村内换户号或换组请直接改户籍表")
+        key = town_key(settings)
+        households = ledger.frame(schema.HOUSEHOLDS.name).copy()
+        index, row = household_row(households, household)
+        state = clean_text(row.get("状态", ""))
+        if state in CLOSED_STATES:
+            raise DataError(f"户号 {household}（{clean_name(row.get('户主', ''))}）的状态是“{state}”，账户已关闭，不能再转出")
+        pending = _unposted(ledger, household)
+        if pending:
+            raise DataError(
+                f"户号 {household} 还有没入账的积分：{'；'.join(pending)}。转出后这些积分就无法再记到这一户",
+                hint="请先入账（villagectl post month；公示未满可用 --force --reason 说明原因），或处理完这些事件，再转出",
+            )
+        statement = statement_for_ledger(ledger)
+        date = today
+        transfer_id = new_transfer_id(date, household)
+        document = transfer_document(statement, row, village, to_village, date, transfer_id)
+        document["signature"] = sign(document, key)
+        target = _output_path(output, ledger_path, transfer_file_name(village, household, date))
+        if target.exists():
+            raise FileAccessError(f"{target} 已存在；为免覆盖别的转移单，请换一个文件名（-o）或先把它移走")
+
+        operator = operator or settings.get("经办人", "") or "村文书"
+        balance = float(document["balance"])
+        journal, ids = append_entries(
+            ledger.frame(schema.JOURNAL.name),
+            [NewEntry(household, schema.ENTRY_TRANSFER_OUT, -balance + 0.0, f"转出至{to_village}", transfer_id)],
+            date.isoformat(),
+            operator,
+        )
+        ledger.replace(schema.JOURNAL.name, journal)
+        households.loc[index, "状态"] = "迁出"
+        ledger.replace(schema.HOUSEHOLDS.name, households)
+
+        # The file is written beside its final name first; it takes that name only after the
+        # ledger is saved, so a refused save never leaves a transfer file behind.
+        data = (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        tmp = target.with_name(f".villagectl-tmp-{os.getpid()}-{target.name}")
+        try:
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise FileAccessError(f"无法写入转移单 {target}：{exc.strerror or exc}；台账未改动") from None
+        try:
+            ledger.save(
+                "transfer out",
+                arguments,
+                result=f"{household} 转出至{to_village}，余额 {fmt_number(balance)} 分，转移单 {transfer_id}：{target.name}"
+                f"（sha256 {hashlib.sha256(data).hexdigest()[:16]}）",
+            )
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        try:
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise FileAccessError(
+                f"台账已记转出，但转移单没能改名为 {target.name}：{exc.strerror or exc}；"
+                f"转移单内容在 {tmp}，请把它改名为 {target.name} 交给{to_village}"
+            ) from None
+        return TransferOutResult(transfer_id, household, document["household"]["name"], to_village, balance,
+                                 float(document["earned"]), target, ids[0])
+
+
+# --------------------------------------------------------------------------
+# transfer in
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class TransferInResult:
+    transfer_id: str
+    from_village: str
+    household_id: str
+    original_id: str
+    name: str
+    group: str
+    balance: float
+    earned: float
+    entries: int
+    dry_run: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "transfer_id": self.transfer_id,
+            "from_village": self.from_village,
+            "household_id": self.household_id,
+            "original_household_id": self.original_id,
+            "name": self.name,
+            "group": self.group,
+            "balance": self.balance,
+            "earned": self.earned,
+            "entries": self.entries,
+            "dry_run": self.dry_run,
+            "notes": self.notes,
+        }
+
+
+def read_transfer_file(path: Path) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise FileAccessError(f"找不到转移单 {path}")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise DataError(f"{path.name} 太大（超过 20 MB），不是 villagectl 的积分转移单")
+    raw = path.read_bytes()
+    try:
+        document = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise DataError(f"{path.name} 不是有效的积分转移单（不是 UTF-8 的 JSON 文件，可能已损坏或被改动）") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise DataError(f"{path.name} 不是 villagectl 的积分转移单（格式应为 {FORMAT}）")
+    return document
+
+
+def _text(document: dict, *keys: str) -> str:
+    value = document
+    for k in keys:
+        value = value.get(k) if isinstance(value, dict) else None
+    return clean_text(value) if isinstance(value, (str, int, float)) else ""
+
+
+def _history_entries(document: dict, name: str) -> list[dict]:
+    """The earning rows of the file, checked for shape (the signature vouches for the values)."""
+    history = document.get("history")
+    if not isinstance(history, list):
+        raise DataError(f"{name} 缺少获得积分明细（history）")
+    out: list[dict] = []
+    for year_block in history:
+        if not isinstance(year_block, dict) or not isinstance(year_block.get("entries"), list):
+            raise DataError(f"{name} 的获得积分明细格式不对")
+        total = 0.0
+        for e in year_block["entries"]:
+            if not isinstance(e, dict):
+                raise DataError(f"{name} 的获得积分明细格式不对")
+            points = _num(e.get("points"))
+            date = clean_text(e.get("date"))
+            if points is None or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
+                raise DataError(f"{name} 的获得积分明细中有一行的日期或积分无效：{e}")
+            total += points
+            out.append(e)
+        if abs(total - (_num(year_block.get("earned")) or 0.0)) > 1e-6:
+            raise DataError(f"{name} 中 {year_block.get('year')} 年的获得积分与明细合计不符")
+    return out
+
+
+def append_dated(journal: pd.DataFrame, dated: list[tuple[str, NewEntry]], operator: str) -> pd.DataFrame:
+    """``append_entries`` where each entry keeps its own date (the history keeps its original dates).
+
+    The rows are appended in one go, then each new row gets its date and its
+    校验 value is chained again from the row before it.
+    """
+    if not dated:
+        return journal
+    start = len(journal)
+    journal, _ids = append_entries(journal, [e for _, e in dated], dated[-1][0], operator)
+    journal = journal.copy()
+    previous = clean_text(journal["校验"].iloc[start - 1]) if start else GENESIS
+    for offset, (date, _) in enumerate(dated):
+        pos = journal.index[start + offset]
+        journal.at[pos, "日期"] = date
+        journal.at[pos, "校验"] = check_value(previous, journal.loc[pos])
+        previous = journal.at[pos, "校验"]
+    return journal
+
+
+def received_transfer_ids(journal: pd.DataFrame) -> set[str]:
+    """Transfer ids this village has received: the 关联 of its 转入 rows."""
+    if journal.empty:
+        return set()
+    kinds = journal["类型"].map(clean_text)
+    return {clean_text(v) for v in journal.loc[kinds == schema.ENTRY_TRANSFER_IN, "关联"] if clean_text(v)}
+
+
+def transfer_in(
+    ledger_path: Path,
+    file: Path,
+    today: dt.date,
+    household_id: str | None = None,
+    group: str | None = None,
+    operator: str | None = None,
+    dry_run: bool = False,
+    wait_s: float = 0.0,
+    arguments: str = "",
+) -> TransferInResult:
+    """Verify a transfer file and open the household's account in this village."""
+    file = Path(file)
+    document = read_transfer_file(file)
+    with ledger_lock(ledger_path, wait_s):
+        ledger = Ledger.open(ledger_path)
+        ledger.require(schema.HOUSEHOLDS.name, schema.JOURNAL.name)
+        settings = ledger.settings()
+        key = town_key(settings)
+        if not signature_ok(document, key):
+            raise DataError(
+                f"转移单 {file.name} 的签名核验失败：文件内容（余额、获得积分明细、农户信息等）在转出村签发后被改动过，"
+                f"或本村的“{KEY_SETTING}”与转出村的不同。不能转入",
+                hint="请向转出村索取原始转移单；如果文件没动过，请与镇里核对两村填的镇转移密钥是否一致",
+            )
+        village = clean_name(settings.get("村名", ""))
+        to_village = clean_name(document.get("to_village", ""))
+        from_village = clean_name(document.get("from_village", ""))
+        transfer_id = _text(document, "transfer_id")
+        if not transfer_id:
+            raise DataError(f"转移单 {file.name} 没有转移编号")
+        if to_village != village:
+            raise DataError(f"转移单 {file.name} 是{from_village}转给“{to_village}”的，本村是“{village}”，不能转入",
+                            hint="请把它交给转入村；如果是本村村名写法不同，请转出村重新开具")
+        journal = ledger.frame(schema.JOURNAL.name)
+        if transfer_id in received_transfer_ids(journal):
+            kinds = journal["类型"].map(clean_text)
+            hit = journal[(kinds == schema.ENTRY_TRANSFER_IN) & (journal["关联"].map(clean_text) == transfer_id)].iloc[-1]
+            raise DataError(f"转移单 {transfer_id} 已经转入过（户号 {clean_text(hit['户号'])}，{clean_text(hit['日期'])}），不能重复转入")
+        try:
+            sent = dt.date.fromisoformat(_text(document, "date"))
+        except ValueError:
+            raise DataError(f"转移单 {file.name} 的转出日期无效") from None
+        if today < sent:
+            raise UsageError(f"转入日期 {today.isoformat()} 早于转出日期 {sent.isoformat()}，请用 --date 给出正确的日期")
+        entries = _history_entries(document, file.name)
+        balance = _num(document.get("balance"))
+        if balance is None:
+            raise DataError(f"转移单 {file.name} 没有余额")
+
+        person = document.get("household") if isinstance(document.get("household"), dict) else {}
+        original = clean_text(person.get("household_id"))
+        name = clean_name(person.get("name"))
+        households = ledger.frame(schema.HOUSEHOLDS.name)
+        taken = set(households["户号"].map(clean_text)) | set(journal["户号"].map(clean_text))
+        notes: list[str] = []
+        if household_id is not None and clean_text(household_id):
+            new_id = clean_text(household_id).replace(" ", "")
+            if new_id in taken:
+                raise DataError(f"户号 {new_id} 本村已经有了（户籍或积分流水中），请换一个 --household-id")
+        else:
+            new_id = original
+            if not new_id:
+                raise DataError(f"转移单 {file.name} 没有原户号，请用 --household-id 给出本村的新户号")
+            if new_id in taken:
+                raise DataError(f"原户号 {new_id} 在本村已被占用，请用 --household-id 给这一户一个本村的新户号")
+        groups = [g for g in dict.fromkeys(households["组别"].map(clean_text)) if g]
+        if group is not None and clean_text(group):
+            new_group = clean_text(group)
+            if groups and new_group not in groups:
+                notes.append(f"组别“{new_group}”是本村户籍中还没有的组别")
+        else:
+            old_group = clean_text(person.get("group"))
+            if groups and old_group not in groups:
+                raise DataError(
+                    f"这一户在{from_village}属于“{old_group or '（空）'}”，本村没有这个组别；请用 --group 指定本村的组别"
+                    f"（本村组别：{'、'.join(groups)}）")
+            new_group = old_group
+            notes.append(f"组别沿用原村的“{old_group}”；如不对，请在户籍表改正")
+
+        earned = round(sum(_num(e.get("points")) or 0.0 for e in entries), 4)
+        spent_diff = round(balance - earned, 4)
+        new_entries: list[tuple[str, NewEntry]] = []
+        for e in entries:
+            summary = clean_text(e.get("summary")) or clean_text(e.get("type")) or "获得积分"
+            if not summary.startswith(f"{from_village}："):
+                summary = f"{from_village}：{summary}"
+            new_entries.append((clean_text(e.get("date")),
+                                NewEntry(new_id, schema.ENTRY_TRANSFER_IN, _num(e.get("points")) or 0.0, summary,
+                                         transfer_id, clean_name(e.get("member")))))
+        if abs(spent_diff) > 1e-9:
+            if spent_diff < 0:
+                new_entries.append((today.isoformat(), NewEntry(
+                    new_id, schema.ENTRY_REDEEM, spent_diff, f"{from_village}：转入前已兑换积分合计", transfer_id)))
+            else:  # more balance than earned history (should not happen): keep the balance right
+                new_entries.append((today.isoformat(), NewEntry(
+                    new_id, schema.ENTRY_TRANSFER_IN, spent_diff, f"{from_village}：转入余额调整", transfer_id)))
+        closing = (f"由{from_village}转入（原户号 {original}，转移单 {transfer_id}），"
+                   f"转入余额 {fmt_number(balance)} 分、累计获得 {fmt_number(earned)} 分")
+        new_entries.append((today.isoformat(), NewEntry(new_id, schema.ENTRY_TRANSFER_IN, 0.0, closing, transfer_id)))
+
+        result = TransferInResult(transfer_id, from_village, new_id, original, name, new_group, balance, earned,
+                                  len(new_entries), dry_run, notes)
+        notes.append("请在户籍表补填联系电话、身份证号、户类型（转移单里没有这些信息）")
+        if dry_run:
+            return result
+
+        operator = operator or settings.get("经办人", "") or "村文书"
+        journal = append_dated(journal, new_entries, operator)
+        ledger.replace(schema.JOURNAL.name, journal)
+        row = {col: "" for col in households.columns}
+        row.update({
+            "户号": new_id,
+            "户主": name,
+            "组别": new_group,
+            "人口": _count(person.get("people")) if _count(person.get("people")) is not None else "",
+            "参评人数": _count(person.get("members")) if _count(person.get("members")) is not None else "",
+            "户类型": "普通户",
+            "状态": "正常",
+        })
+        if "备注" in row:
+            row["备注"] = f"{today.isoformat()} 由{from_village}转入，原户号 {original}，转移单 {transfer_id}"
+        households = pd.concat([households, pd.DataFrame([row], columns=households.columns, dtype=object)],
+                               ignore_index=True)
+        ledger.replace(schema.HOUSEHOLDS.name, households)
+        ledger.save(
+            "transfer in",
+            arguments,
+            inputs=[(file.name, sha256_file(file))],
+            result=f"转移单 {transfer_id}：{from_village} {original} {name} 转入为 {new_id}，"
+            f"余额 {fmt_number(balance)} 分，累计获得 {fmt_number(earned)} 分",
+        )
+        return result

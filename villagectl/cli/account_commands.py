@@ -1,0 +1,221 @@
+"""Household accounts: transfer out / transfer in (within the town), passbook (存折)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from villagectl.cli.app import (
+    DateOpt,
+    FontOpt,
+    JsonOpt,
+    LedgerArg,
+    TemplatesOpt,
+    WaitOpt,
+    app,
+    arguments_text,
+    parse_date,
+    progress_over,
+)
+from villagectl.cli.console import console, emit_json, guarded
+from villagectl.errors import UsageError
+from villagectl.values import fmt_number
+
+transfer_app = typer.Typer(help="积分转移：农户在本镇范围内迁出、迁入时，积分随户转移和接续", no_args_is_help=True)
+app.add_typer(transfer_app, name="transfer")
+
+OperatorOpt = Annotated[Optional[str], typer.Option("--operator", help="经办人（默认取参数“经办人”）")]
+
+
+@transfer_app.command("out")
+def transfer_out_cmd(
+    ledger: LedgerArg,
+    household: Annotated[str, typer.Option("--household", help="要转出的户号")],
+    to_village: Annotated[str, typer.Option("--to-village", help="转入的村（与对方台账参数“村名”一致）")],
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="转移单保存为这个 .json 文件或保存到这个文件夹（默认台账旁边）")] = None,
+    operator: OperatorOpt = None,
+    date: DateOpt = None,
+    wait: WaitOpt = 0.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """转出：结清这一户的积分账户（记一笔“转出”、户籍状态改为迁出），并开具带签名的积分转移单交给转入村。"""
+
+    def body() -> None:
+        from villagectl.actions.transfer import transfer_out
+
+        r = transfer_out(ledger, household, to_village, parse_date(date), output, operator, wait, arguments_text())
+        if as_json:
+            emit_json({"ok": True, **r.as_dict()})
+            return
+        out = console()
+        out.print(f"已转出 {r.household_id} {r.name} 至{r.to_village}：余额 {fmt_number(r.balance)} 分，"
+                  f"累计获得 {fmt_number(r.earned)} 分（流水号 {r.entry_id}），户籍状态已改为“迁出”。", overflow="fold")
+        out.print(f"转移单：{r.file}（编号 {r.transfer_id}）", overflow="fold")
+        out.print(f"请把转移单交给{r.to_village}，由对方运行：villagectl transfer in 台账.xlsx {r.file.name}", overflow="fold")
+
+    guarded(as_json, body)
+
+
+@transfer_app.command("in")
+def transfer_in_cmd(
+    ledger: LedgerArg,
+    file: Annotated[Path, typer.Argument(help="转出村开具的积分转移单（.json）", show_default=False)],
+    household_id: Annotated[Optional[str], typer.Option("--household-id", help="这一户在本村的户号（默认沿用原户号，被占用时必须给）")] = None,
+    group: Annotated[Optional[str], typer.Option("--group", help="这一户在本村的组别（默认沿用原组别，本村没有该组时必须给）")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="只核验转移单、显示将会做什么，不写台账")] = False,
+    operator: OperatorOpt = None,
+    date: DateOpt = None,
+    wait: WaitOpt = 0.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """转入：核验转移单的签名，把这一户加入户籍，并接续其余额和历年获得积分（计入评比）。"""
+
+    def body() -> None:
+        from villagectl.actions.transfer import transfer_in
+
+        r = transfer_in(ledger, file, parse_date(date), household_id, group, operator, dry_run, wait, arguments_text())
+        if as_json:
+            emit_json({"ok": True, **r.as_dict()})
+            return
+        out = console()
+        verb = "将转入" if r.dry_run else "已转入"
+        out.print(f"转移单 {r.transfer_id} 签名核验通过。", overflow="fold")
+        out.print(f"{verb} {r.from_village} {r.original_id} {r.name} → 本村户号 {r.household_id}（{r.group}）："
+                  f"余额 {fmt_number(r.balance)} 分，累计获得 {fmt_number(r.earned)} 分，记流水 {r.entries} 笔。", overflow="fold")
+        for note in r.notes:
+            out.print(f"[yellow]提醒[/] {note}", overflow="fold")
+        if r.dry_run:
+            out.print("（试运行，台账未改动）")
+
+    guarded(as_json, body)
+
+
+@app.command("passbook")
+def passbook_cmd(
+    ledger: LedgerArg,
+    household: Annotated[Optional[str], typer.Option("--household", help="户号")] = None,
+    all_households: Annotated[bool, typer.Option("--all", help="每户打印一本存折（须用 -o 指定文件夹）")] = False,
+    year: Annotated[Optional[int], typer.Option("--year", help="只列这一年的流水（带上年结转），例如 2026")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="存折 PDF 文件；--all 时为文件夹")] = None,
+    paper: Annotated[Optional[str], typer.Option("--paper", help="纸张 A5 或 A4（默认取参数“存折纸张”，未设为 A5）")] = None,
+    templates: TemplatesOpt = None,
+    font: FontOpt = None,
+    date: Annotated[Optional[str], typer.Option("--date", help="打印日期 YYYY-MM-DD，默认今天")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """积分存折：一户的每一笔积分、来由（扣分项、兑换单号、冲正的原流水号）和余额；加 -o 打印 PDF 存折。"""
+
+    def body() -> None:
+        from villagectl.actions.passbook import passbook_for, print_all_passbooks, print_passbook
+
+        printed = parse_date(date)
+        if all_households:
+            if household:
+                raise UsageError("--all 和 --household 只能用一个")
+            if output is None:
+                raise UsageError("--all 时请用 -o 指定存放存折的文件夹，例如 -o 存折")
+            bar = nullbar() if as_json else _LazyBar()
+            with bar as b:
+                result = print_all_passbooks(ledger, output, year, paper, templates, font, printed,
+                                             on_each=b.advance, on_start=b.start)
+            if as_json:
+                emit_json({"ok": True, **result.as_dict()})
+                return
+            console().print(f"已为 {result.households} 户打印存折，保存在 {output}", overflow="fold")
+            if result.skipped_closed:
+                console().print(f"另有 {result.skipped_closed} 户已迁出或注销，未打印（需要时用 --household 单独打印）。")
+            return
+        if not household:
+            raise UsageError("请用 --household 给出户号，或用 --all -o 文件夹 为每户打印存折")
+        if output is not None:
+            result = print_passbook(ledger, household, output, year, paper, templates, font, printed)
+            book = result.passbook
+        else:
+            result, book = None, passbook_for(ledger, household, year, printed)
+        if as_json:
+            emit_json({"ok": True, **book.as_dict(), "files": [str(p) for p in result.files] if result else []})
+            return
+        _print_book(book)
+        if result:
+            console().print(f"已生成存折 {result.files[0]}", overflow="fold")
+
+    guarded(as_json, body)
+
+
+class _LazyBar:
+    """A progress bar whose total is known only once the ledger is read."""
+
+    def __init__(self) -> None:
+        self._ctx = None
+        self._advance = lambda *_: None
+
+    def __enter__(self) -> "_LazyBar":
+        return self
+
+    def start(self, total: int) -> None:
+        self._ctx = progress_over(total, "打印存折")
+        self._advance = self._ctx.__enter__()
+
+    def advance(self, *_args) -> None:
+        self._advance()
+
+    def __exit__(self, *exc) -> None:
+        if self._ctx is not None:
+            self._ctx.__exit__(*exc)
+
+
+
+class _NoBar:
+    def start(self, total: int) -> None:
+        pass
+
+    def advance(self, *_args) -> None:
+        pass
+
+
+def nullbar():
+    """No bar (--json): start() and advance() do nothing."""
+    from contextlib import nullcontext
+
+    return nullcontext(_NoBar())
+
+
+def _print_book(book) -> None:
+    out = console()
+    period = f"{book.year}年" if book.year else "全部记录"
+    members = "" if book.members is None else f"，参评 {book.members} 人"
+    out.print(f"[bold]{book.village}积分存折[/]　户号 {book.household_id}　户主 {book.name}　{book.group}"
+              f"{members}　{period}" + (f"　[red]（{book.state}）[/]" if book.state in ("迁出", "注销") else ""),
+              overflow="fold")
+    show_members = any(line.member for line in book.lines)
+    table = Table()
+    table.add_column("流水号", overflow="fold", no_wrap=True)
+    table.add_column("日期", overflow="fold", no_wrap=True)
+    if show_members:
+        table.add_column("成员", overflow="fold")
+    table.add_column("摘要（积分来由）", overflow="fold")
+    table.add_column("积分", justify="right", no_wrap=True)
+    table.add_column("余额", justify="right", no_wrap=True)
+    if book.opening is not None:
+        table.add_row("", f"{book.year}-01-01", *([""] if show_members else []), "上年结转", "", fmt_number(book.opening))
+    for line in book.lines:
+        points = fmt_number(line.points)
+        points = points if points.startswith("-") or points == "0" else "+" + points
+        table.add_row(line.entry_id, line.date, *([line.member] if show_members else []), line.reason,
+                      f"[red]{points}[/]" if points.startswith("-") else points, fmt_number(line.balance))
+    out.print(table)
+    if not book.lines:
+        out.print("暂无积分记录。")
+    if book.year:
+        out.print(f"本年获得 {fmt_number(book.earned)} 分，本年兑换 {fmt_number(book.spent)} 分，年末余额 {fmt_number(book.balance)} 分"
+                  f"（累计获得 {fmt_number(book.earned_total)} 分）")
+    else:
+        out.print(f"累计获得 {fmt_number(book.earned)} 分，已兑换 {fmt_number(book.spent)} 分，可用余额 {fmt_number(book.balance)} 分")
+    average = "—（参评人数为 0 或未填）" if book.family_average is None else fmt_number(round(book.family_average, 2))
+    out.print(f"家庭总积分 {fmt_number(book.family_total)} 分，家庭平均积分 {average}"
+              + (f"（÷ 参评人数 {book.members}）" if book.family_average is not None else ""), overflow="fold")
+    if book.member_totals:
+        out.print("个人积分：" + "；".join(f"{m} {fmt_number(p)} 分" for m, p in book.member_totals), overflow="fold")
