@@ -41,6 +41,9 @@ def find_problems(ledger: Ledger) -> list[Problem]:
             problems.append(Problem(Location(name, spec.name), "缺少这个工作表（villagectl 下次写入时会自动添加）", "警告"))
         elif not ledger.has(spec.name):
             problems.append(Problem(Location(name, spec.name), "缺少这个工作表"))
+        elif ledger.upgraded.get(spec.name):
+            cols = "、".join(ledger.upgraded[spec.name])
+            problems.append(Problem(Location(name, spec.name), f"缺少新版本的列：{cols}（villagectl 下次写入时会自动添加）", "警告"))
         elif ledger.missing_headers.get(spec.name):
             cols = "、".join(ledger.missing_headers[spec.name])
             problems.append(Problem(Location(name, spec.name), f"缺少列：{cols}"))

@@ -33,7 +33,7 @@ from villagectl.ledger import schema
 from villagectl.ledger.workbook import Ledger
 from villagectl.render.passbook import Passbook, PassbookLine, PassbookPrinter, PassbookStyle, paper_name
 from villagectl.rules.catalogue import parse_rules
-from villagectl.values import NotANumber, clean_name, clean_text, fmt_number, to_int, to_number
+from villagectl.values import NotANumber, as_text, clean_name, clean_text, fmt_number, to_int, to_number
 
 EPS = 1e-9
 CLOSED_STATES = ("迁出", "注销")
@@ -149,7 +149,7 @@ def entry_reason(
     details: dict[tuple[str, str], MonthDetail] | None = None,
 ) -> str:
     """One journal row's reason in words a villager understands."""
-    summary = clean_text(summary)
+    summary = as_text(summary)  # not clean_text: NFKC would turn "：（）" into ":()"
     reference = clean_text(reference)
     if kind == schema.ENTRY_MONTHLY:
         m = _MONTHLY_REF.search(reference)
@@ -165,7 +165,7 @@ def entry_reason(
         text = summary if summary.startswith("兑换") else f"兑换：{summary}" if summary else "兑换"
         return f"{text}（兑换单 {reference}）" if reference and reference not in text else text
     if kind == schema.ENTRY_REVERSAL:
-        rest = re.sub(r"^冲正[:：]\s*", "", summary)
+        rest = cn_month_text(re.sub(r"^冲正[:：]\s*", "", summary))
         head = f"冲正第 {reference} 号流水" if reference else "冲正"
         return f"{head}：{rest}" if rest else head
     if kind == schema.ENTRY_OPENING:

@@ -53,7 +53,7 @@ from villagectl.io.safe_write import ledger_lock, sha256_file
 from villagectl.ledger import schema
 from villagectl.ledger.journal import GENESIS, NewEntry, append_entries, check_value
 from villagectl.ledger.workbook import Ledger
-from villagectl.values import NotANumber, clean_name, clean_text, fmt_number, to_int, to_number
+from villagectl.values import NotANumber, as_text, clean_name, clean_text, fmt_number, to_int, to_number
 
 FORMAT = "villagectl-积分转移单-1"
 ALGORITHM = "HMAC-SHA256"
@@ -554,7 +554,7 @@ def transfer_in(
         spent_diff = round(balance - earned, 4)
         new_entries: list[tuple[str, NewEntry]] = []
         for e in entries:
-            summary = clean_text(e.get("summary")) or clean_text(e.get("type")) or "获得积分"
+            summary = as_text(e.get("summary") or "") or clean_text(e.get("type")) or "获得积分"
             if not summary.startswith(f"{from_village}："):
                 summary = f"{from_village}：{summary}"
             new_entries.append((clean_text(e.get("date")),

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from villagectl.cli.app import (
@@ -52,9 +53,9 @@ def transfer_out_cmd(
             return
         out = console()
         out.print(f"已转出 {r.household_id} {r.name} 至{r.to_village}：余额 {fmt_number(r.balance)} 分，"
-                  f"累计获得 {fmt_number(r.earned)} 分（流水号 {r.entry_id}），户籍状态已改为“迁出”。", overflow="fold")
-        out.print(f"转移单：{r.file}（编号 {r.transfer_id}）", overflow="fold")
-        out.print(f"请把转移单交给{r.to_village}，由对方运行：villagectl transfer in 台账.xlsx {r.file.name}", overflow="fold")
+                  f"累计获得 {fmt_number(r.earned)} 分（流水号 {r.entry_id}），户籍状态已改为“迁出”。", markup=False)
+        out.print(f"转移单：{r.file}（编号 {r.transfer_id}）", markup=False)
+        out.print(f"请把转移单交给{r.to_village}，由对方运行：villagectl transfer in 台账.xlsx {r.file.name}", markup=False)
 
     guarded(as_json, body)
 
@@ -82,11 +83,11 @@ def transfer_in_cmd(
             return
         out = console()
         verb = "将转入" if r.dry_run else "已转入"
-        out.print(f"转移单 {r.transfer_id} 签名核验通过。", overflow="fold")
+        out.print(f"转移单 {r.transfer_id} 签名核验通过。", markup=False)
         out.print(f"{verb} {r.from_village} {r.original_id} {r.name} → 本村户号 {r.household_id}（{r.group}）："
-                  f"余额 {fmt_number(r.balance)} 分，累计获得 {fmt_number(r.earned)} 分，记流水 {r.entries} 笔。", overflow="fold")
+                  f"余额 {fmt_number(r.balance)} 分，累计获得 {fmt_number(r.earned)} 分，记流水 {r.entries} 笔。", markup=False)
         for note in r.notes:
-            out.print(f"[yellow]提醒[/] {note}", overflow="fold")
+            out.print(f"[yellow]提醒[/] {escape(note)}")
         if r.dry_run:
             out.print("（试运行，台账未改动）")
 
@@ -124,7 +125,7 @@ def passbook_cmd(
             if as_json:
                 emit_json({"ok": True, **result.as_dict()})
                 return
-            console().print(f"已为 {result.households} 户打印存折，保存在 {output}", overflow="fold")
+            console().print(f"已为 {result.households} 户打印存折，保存在 {output}", markup=False)
             if result.skipped_closed:
                 console().print(f"另有 {result.skipped_closed} 户已迁出或注销，未打印（需要时用 --household 单独打印）。")
             return
@@ -140,7 +141,7 @@ def passbook_cmd(
             return
         _print_book(book)
         if result:
-            console().print(f"已生成存折 {result.files[0]}", overflow="fold")
+            console().print(f"已生成存折 {result.files[0]}", markup=False)
 
     guarded(as_json, body)
 
@@ -187,16 +188,16 @@ def _print_book(book) -> None:
     out = console()
     period = f"{book.year}年" if book.year else "全部记录"
     members = "" if book.members is None else f"，参评 {book.members} 人"
-    out.print(f"[bold]{book.village}积分存折[/]　户号 {book.household_id}　户主 {book.name}　{book.group}"
-              f"{members}　{period}" + (f"　[red]（{book.state}）[/]" if book.state in ("迁出", "注销") else ""),
-              overflow="fold")
+    out.print(f"[bold]{escape(book.village)}积分存折[/]　户号 {escape(book.household_id)}　户主 {escape(book.name)}"
+              f"　{escape(book.group)}{members}　{period}"
+              + (f"　[red]（{book.state}）[/]" if book.state in ("迁出", "注销") else ""))
     show_members = any(line.member for line in book.lines)
     table = Table()
     table.add_column("流水号", overflow="fold", no_wrap=True)
     table.add_column("日期", overflow="fold", no_wrap=True)
     if show_members:
-        table.add_column("成员", overflow="fold")
-    table.add_column("摘要（积分来由）", overflow="fold")
+        table.add_column("成员")
+    table.add_column("摘要（积分来由）")
     table.add_column("积分", justify="right", no_wrap=True)
     table.add_column("余额", justify="right", no_wrap=True)
     if book.opening is not None:
@@ -204,9 +205,10 @@ def _print_book(book) -> None:
     for line in book.lines:
         points = fmt_number(line.points)
         points = points if points.startswith("-") or points == "0" else "+" + points
-        table.add_row(line.entry_id, line.date, *([line.member] if show_members else []), line.reason,
+        table.add_row(escape(line.entry_id), escape(line.date), *([escape(line.member)] if show_members else []),
+                      escape(line.reason),
                       f"[red]{points}[/]" if points.startswith("-") else points, fmt_number(line.balance))
-    out.print(table)
+    out.print(table, soft_wrap=False)  # let the reason column fold (the console soft-wraps messages)
     if not book.lines:
         out.print("暂无积分记录。")
     if book.year:
@@ -216,6 +218,6 @@ def _print_book(book) -> None:
         out.print(f"累计获得 {fmt_number(book.earned)} 分，已兑换 {fmt_number(book.spent)} 分，可用余额 {fmt_number(book.balance)} 分")
     average = "—（参评人数为 0 或未填）" if book.family_average is None else fmt_number(round(book.family_average, 2))
     out.print(f"家庭总积分 {fmt_number(book.family_total)} 分，家庭平均积分 {average}"
-              + (f"（÷ 参评人数 {book.members}）" if book.family_average is not None else ""), overflow="fold")
+              + (f"（÷ 参评人数 {book.members}）" if book.family_average is not None else ""))
     if book.member_totals:
-        out.print("个人积分：" + "；".join(f"{m} {fmt_number(p)} 分" for m, p in book.member_totals), overflow="fold")
+        out.print("个人积分：" + "；".join(f"{escape(m)} {fmt_number(p)} 分" for m, p in book.member_totals))

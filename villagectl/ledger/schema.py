@@ -266,12 +266,32 @@ ANNUAL = SheetSpec(
         C("组别", width=8),
         C("年度积分", "number", width=9),
         C("名次", "int", width=6),
+        C("组内名次", "int", width=8),
         C("星级", width=12),
         C("牌级", width=8),
         C("榜单", width=8),
+        C("曝光台", "int", width=7),
+        C("否决", width=6),
+        C("享受村级福利", width=12, choices=YES_NO),
+        C("投票数", "int", width=7),
+        C("不合格票", "int", width=8),
         C("状态", width=7, choices=PERIOD_STATES),
+        C("备注", width=36, required=False),
     ),
-    "每年每户的年度积分、名次、星级、牌级、红黑榜",
+    "每年每户的年度积分、名次、星级、牌级、红黑榜（备注里的否决原因只给文书看，不上公示）",
+)
+VOTES = SheetSpec(
+    "互评",
+    TOOL,
+    (
+        C("年度", "int", width=7),
+        C("户号", width=10),
+        C("户主", width=10),
+        C("投票数", "int", width=8),
+        C("不合格票", "int", width=9),
+        C("来源", width=36),
+    ),
+    "年终村民互评的计票结果（种子004：不合格票占1/3以上列入黑榜）",
 )
 CADRE_RESULTS = SheetSpec(
     "干部考核",
@@ -383,6 +403,7 @@ ALL_SHEETS: tuple[SheetSpec, ...] = (
     SHOP,
     REDEMPTIONS,
     ANNUAL,
+    VOTES,
     CADRE_RESULTS,
     EVENTS,
     PERIODS,
@@ -392,7 +413,7 @@ ALL_SHEETS: tuple[SheetSpec, ...] = (
 SHEETS_BY_NAME = {s.name: s for s in ALL_SHEETS}
 TOOL_SHEETS = tuple(s for s in ALL_SHEETS if s.owner == TOOL)
 # Tool-owned sheets whose 户号 must exist in 户籍.
-HOUSEHOLD_KEYED = (INSPECTIONS, MONTHLY, JOURNAL, REDEMPTIONS, ANNUAL, ADJUSTMENTS, EVENTS)
+HOUSEHOLD_KEYED = (INSPECTIONS, MONTHLY, JOURNAL, REDEMPTIONS, ANNUAL, ADJUSTMENTS, EVENTS, VOTES)
 
 
 @dataclass

@@ -36,6 +36,7 @@ class Ledger:
     workbook_sheet_names: list[str]
     missing_headers: dict[str, list[str]] = field(default_factory=dict)
     dirty: set[str] = field(default_factory=set)
+    upgraded: dict[str, list[str]] = field(default_factory=dict)  # tool sheets missing newer columns
 
     # --- reading -----------------------------------------------------------
 
@@ -59,15 +60,23 @@ class Ledger:
         book = read_workbook(path)
         sheets: dict[str, LoadedSheet] = {}
         missing: dict[str, list[str]] = {}
+        upgraded: dict[str, list[str]] = {}
         for spec in schema.ALL_SHEETS:
             raw = book.sheet(spec.name)
             if raw is None:
                 continue
             loaded, lacking = _load_sheet(raw, spec)
             sheets[spec.name] = loaded
-            if lacking:
+            if lacking and spec.owner == schema.TOOL and len(lacking) < len(spec.column_names):
+                # a tool sheet from an older version: the columns are added on the next write
+                for col in lacking:
+                    loaded.frame[col] = ""
+                upgraded[spec.name] = lacking
+            elif lacking:
                 missing[spec.name] = lacking
-        return cls(path, fp, sheets, book.sheet_names, missing)
+        ledger = cls(path, fp, sheets, book.sheet_names, missing)
+        ledger.upgraded = upgraded
+        return ledger
 
     def has(self, name: str) -> bool:
         return name in self.sheets

@@ -1,0 +1,154 @@
+"""Year-end results and ratings: percentile cuts with ties, the 140 base, vetoes, the one-third rule."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pandas as pd
+import pytest
+
+from villagectl.ledger.journal import NewEntry, append_entries, empty_journal
+from villagectl.rules.presets import BASE140
+from villagectl.scoring.annual import (
+    RatingSettings,
+    base_item_scores,
+    base_results,
+    black_listed,
+    competition_ranks,
+    rate_year,
+    tiered,
+    year_earnings,
+)
+
+
+def households(n: int) -> pd.DataFrame:
+    return pd.DataFrame([{"户号": f"{i:03d}", "户主": f"户{i}", "组别": "第一组" if i % 2 else "第二组", "状态": "正常"}
+                         for i in range(1, n + 1)], dtype=object)
+
+
+def test_competition_ranks_share_ties() -> None:
+    assert competition_ranks({"a": 9, "b": 7, "c": 9, "d": 5}) == {"a": 1, "c": 1, "b": 3, "d": 4}
+
+
+STAR = ("五星", "四星", "三星")
+
+
+def test_ten_households_give_one_two_three_stars_per_tier() -> None:
+    results = {f"{i:03d}": 100 - i for i in range(1, 11)}  # distinct results
+    got = tiered(results, set(results), (10, 20, 30), STAR, whole_tie_in=True)
+    assert got == {"001": "五星", "002": "四星", "003": "三星"}
+
+
+@pytest.mark.parametrize("whole_tie_in, expected", [
+    # the tie is taken into the 10% tier whole
+    (True, {"001": "五星", "002": "五星", "003": "三星"}),
+    # the tie is left out of the 10% tier whole, and lands in the next tier it fits in entirely
+    (False, {"001": "四星", "002": "四星", "003": "三星"}),
+])
+def test_a_tie_straddling_the_cut_goes_in_or_out_whole(whole_tie_in, expected) -> None:
+    # 10 households, cuts at positions 1 (10%), 2 (20%), 3 (30%);
+    # 001/002 tie at positions 1–2, straddling the 10% cut; 003 is position 3
+    results = {"001": 95, "002": 95, "003": 90, "004": 85, "005": 84, "006": 80, "007": 79, "008": 78, "009": 77, "010": 76}
+    assert tiered(results, set(results), (10, 20, 30), STAR, whole_tie_in) == expected
+
+
+@pytest.mark.parametrize("whole_tie_in, thirty_percent", [(True, {"003", "004"}), (False, set())])
+def test_a_tie_across_the_thirty_percent_cut(whole_tie_in, thirty_percent) -> None:
+    # 003/004 tie at positions 3–4 across the 30% cut (position 3)
+    results = {"001": 99, "002": 95, "003": 90, "004": 90, "005": 84, "006": 80, "007": 79, "008": 78, "009": 77, "010": 76}
+    got = tiered(results, set(results), (10, 20, 30), STAR, whole_tie_in)
+    assert {h for h, v in got.items() if v == "三星"} == thirty_percent
+    assert (got["001"], got["002"]) == ("五星", "四星")
+
+
+def test_cut_exactly_at_the_end_of_a_tie_needs_no_rule() -> None:
+    results = {f"{i:03d}": (90 if i <= 2 else 80 - i) for i in range(1, 21)}  # 20 households, tie of 2 at the top
+    for whole in (True, False):
+        assert tiered(results, set(results), (10,), ("五星",), whole) == {"001": "五星", "002": "五星"}
+
+
+def test_below_base_gets_no_star_even_at_the_top() -> None:
+    hh = households(10)
+    results = {f"{i:03d}": 139 - i for i in range(1, 11)}  # everyone below 140
+    results["010"] = 150
+    frame = rate_year(2026, hh, results, RatingSettings(ratings="星级", stars_need_base=True, base=140), {}, {}, {})
+    stars = dict(zip(frame["户号"], frame["星级"]))
+    assert stars["010"] == "五星级文明户"
+    assert stars["001"] == ""  # rank 2 (top 20%) but 138 < 140
+    assert stars["002"] == ""
+
+
+def test_a_veto_removes_the_rating_but_keeps_the_rank() -> None:
+    hh = households(10)
+    results = {f"{i:03d}": 100 - i for i in range(1, 11)}
+    frame = rate_year(2026, hh, results, RatingSettings(ratings="星级和牌级"), {"001": ["违法犯罪受到刑事处罚"]}, {}, {})
+    row = frame.set_index("户号").loc["001"]
+    assert (row["名次"], row["星级"], row["牌级"], row["否决"]) == (1, "", "", "是")
+    assert "一票否决，不参加评定：违法犯罪受到刑事处罚" in row["备注"]
+    # the others are rated among themselves: 9 eligible, 10% of 9 → position 0.9: nobody; 20% → 1.8: the best
+    stars = dict(zip(frame["户号"], frame["星级"]))
+    assert stars["002"] == "四星级文明户"
+
+
+@pytest.mark.parametrize("cast, unfit, black", [(30, 10, True), (30, 9, False), (31, 10, False), (3, 1, True), (0, 0, False)])
+def test_one_third_unfit_votes_is_the_black_list_boundary(cast, unfit, black) -> None:
+    assert (("001" in black_listed({"001": (cast, unfit)}, Fraction(1, 3))) is black)
+
+
+def test_black_list_loses_village_benefits_and_cannot_be_on_the_red_list() -> None:
+    hh = households(10)
+    results = {f"{i:03d}": 100 - i for i in range(1, 11)}
+    frame = rate_year(2026, hh, results, RatingSettings(red_share=20), {}, {"001": (30, 10), "002": (30, 9)}, {"007": 3})
+    rows = frame.set_index("户号")
+    assert (rows.loc["001", "榜单"], rows.loc["001", "享受村级福利"]) == ("黑榜", "否")
+    assert (rows.loc["002", "榜单"], rows.loc["002", "享受村级福利"]) == ("红榜", "是")
+    assert rows.loc["003", "榜单"] == ""  # red list: 20% of the 9 not black-listed → positions ≤ 1.8
+    assert rows.loc["007", "曝光台"] == 3 and "全年上曝光台 3 个月" in rows.loc["007", "备注"]
+
+
+def test_medals_by_fixed_lines() -> None:
+    hh = households(4)
+    results = {"001": 60, "002": 45, "003": 30, "004": 10}
+    s = RatingSettings(ratings="牌级", medal_mode="分数线", medal_lines=(50, 40, 30))
+    frame = rate_year(2026, hh, results, s, {}, {}, {})
+    assert dict(zip(frame["户号"], frame["牌级"])) == {"001": "金牌户", "002": "银牌户", "003": "铜牌户", "004": ""}
+
+
+def test_year_earnings_count_the_months_year_and_ignore_redemptions_and_openings() -> None:
+    journal, _ = append_entries(empty_journal(), [
+        NewEntry("001", "期初", 30, "结转"),
+        NewEntry("001", "月度积分", 5, "2025-12 月度检查", "月度得分 2025-12 001"),  # posted in Jan 2026
+        NewEntry("001", "月度积分", 3, "2026-01 月度检查", "月度得分 2026-01 001"),
+        NewEntry("001", "连续奖励", 5, "2026-01 连续奖励", "月度得分 2026-01 001"),
+        NewEntry("001", "兑换", -20, "兑换 食用油"),
+        NewEntry("001", "加分", 10, "见义勇为", "E000001"),
+    ], "2026-01-05", "村文书")
+    events = pd.DataFrame([{"事件号": "E000001", "日期": "2025-12-30"}])
+    assert year_earnings(journal, events, 2026) == {"001": 8.0}
+    assert year_earnings(journal, events, 2025) == {"001": 15.0}
+
+
+def test_a_reversal_counts_against_the_year_of_what_it_reverses() -> None:
+    journal, _ = append_entries(empty_journal(), [NewEntry("001", "月度积分", 5, "x", "月度得分 2026-11 001")],
+                                "2026-11-30", "村文书")
+    journal, _ = append_entries(journal, [NewEntry("001", "冲正", -5, "冲正", "000001")], "2027-01-10", "村文书")
+    assert year_earnings(journal, pd.DataFrame(), 2026) == {"001": 0.0}  # +5 and its reversal, both 2026
+    assert year_earnings(journal, pd.DataFrame(), 2027) == {}
+
+
+def test_a_worked_140_base_example() -> None:
+    rules = [r for r in BASE140.rules]
+    inspections = pd.DataFrame([
+        # quarterly items scored in four quarters; annual items once
+        {"月份": "2026-03", "户号": "001", "HJ 环境整治": 36, "WM 文明新风": 40, "DJ 党的建设": None, "MS 民生保障": None, "ZF 遵纪守法": None},
+        {"月份": "2026-06", "户号": "001", "HJ 环境整治": 38, "WM 文明新风": 38, "DJ 党的建设": None, "MS 民生保障": None, "ZF 遵纪守法": None},
+        {"月份": "2026-09", "户号": "001", "HJ 环境整治": 40, "WM 文明新风": 40, "DJ 党的建设": None, "MS 民生保障": None, "ZF 遵纪守法": None},
+        {"月份": "2026-12", "户号": "001", "HJ 环境整治": 34, "WM 文明新风": 38, "DJ 党的建设": 20, "MS 民生保障": 18, "ZF 遵纪守法": 20},
+    ])
+    avg = base_item_scores(inspections, rules, 2026, "平均")
+    assert avg["001"] == {"HJ": 37.0, "WM": 39.0, "DJ": 20.0, "MS": 18.0, "ZF": 20.0}
+    # 37 + 39 + 20 + 18 + 20 = 134; +10 见义勇为, −5 违规搭建 → 139; household 002 never inspected: 140 + 3
+    results = base_results(["001", "002"], rules, avg, {"001": 5.0, "002": 3.0})
+    assert results == {"001": 139.0, "002": 143.0}
+    latest = base_item_scores(inspections, rules, 2026, "最新")
+    assert latest["001"]["HJ"] == 34.0 and latest["001"]["WM"] == 38.0

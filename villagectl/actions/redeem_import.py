@@ -1,0 +1,319 @@
+"""``redeem import``: the shop's day sheet (兑换登记表) → redemptions, all or nothing.
+
+The sheet is taken as shops keep it: a merged title ("中坪村爱心超市8月1日兑换登记"),
+the header on any of the first 10 rows, their own header wording, blank rows,
+a 序号 column, a signature/合计 footer; household cells merged over the rows
+of one visit. Columns (any order; other wordings in ``DAY_FIELDS``):
+
+    日期 · 户号 or 户主 (+ 组别) · 物品 · 数量 · 积分 (optional) · 备注
+
+Lines of the same household on the same date make one redemption (one slip).
+Every line is checked as ``redeem`` checks one, counting the earlier lines of
+the file (balance, stock, the year's budget); any error refuses the whole
+file, each error named by its cell. Importing the same file again is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from villagectl.errors import DataError, FileAccessError, Location, Problem, UsageError
+from villagectl.importers.table import FieldSpec, locate_table
+from villagectl.io.reader import SheetRows, WorkbookRows, cell_ref
+from villagectl.io.safe_write import ledger_lock, sha256_file
+from villagectl.io.sandbox import read_untrusted_many
+from villagectl.ledger import schema
+from villagectl.ledger.workbook import Ledger
+from villagectl.values import clean_name, clean_text, fmt_number, to_date
+
+from villagectl.actions.redeem import (
+    LineRequest,
+    PlannedRedemption,
+    RedeemResult,
+    RedemptionRequest,
+    ShopState,
+    apply_plans,
+    commit,
+    ensure_secret,
+    finish_plans,
+    operator_of,
+    prepare_output,
+)
+from villagectl.actions.slips import STATE_VOID, check_pdf_name
+
+COMMAND = "redeem import"
+
+DAY_FIELDS = [
+    FieldSpec("日期", ("兑换日期", "兑换时间", "日期时间", "时间")),
+    FieldSpec("户号", ("户编号", "编号", "户码", "户代码")),
+    FieldSpec("户主", ("户主姓名", "姓名", "户名", "兑换人", "兑换户", "村民", "村民姓名", "户主名")),
+    FieldSpec("组别", ("组", "村民小组", "小组", "所在组", "所属组", "网格", "村组")),
+    FieldSpec("物品", ("商品", "商品名称", "物品名称", "兑换物品", "兑换商品", "品名", "名称"), required=True),
+    FieldSpec("数量", ("件数", "兑换数量", "个数", "数目")),
+    FieldSpec("积分", ("兑换积分", "所用积分", "使用积分", "扣减积分", "消耗积分", "积分数", "扣除积分", "合计积分")),
+    FieldSpec("备注", ("说明", "原因")),
+]
+
+_DATE_IN_TEXT = re.compile(r"(20\d{2})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?")
+
+
+def date_in_text(text: str) -> dt.date | None:
+    m = _DATE_IN_TEXT.search(clean_name(text))
+    if not m:
+        return None
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+
+
+@dataclass
+class DayLine:
+    sheet: str
+    row: int  # 0-based
+    values: dict[str, object]
+    cells: dict[str, str]
+
+
+@dataclass
+class DaySheet:
+    lines: list[DayLine] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    title_date: dt.date | None = None
+
+
+def _merged_value(sheet: SheetRows, r: int, c: int) -> object:
+    """A cell's value, or the value of the merged range it lies in (stored in the top-left cell)."""
+    value = sheet.cell(r, c)
+    if clean_text(value):
+        return value
+    for (r1, c1), (r2, c2) in sheet.merged:
+        if r1 <= r <= r2 and c1 <= c <= c2 and (r, c) != (r1, c1):
+            return sheet.cell(r1, c1)
+    return value
+
+
+def read_day_sheet(book: WorkbookRows, display_name: str) -> DaySheet:
+    out = DaySheet()
+    found = False
+    for sheet in book.sheets:
+        if not any(clean_text(v) for row in sheet.rows for v in row):
+            continue
+        table = locate_table(sheet, DAY_FIELDS)
+        if table is None or not ({"户号", "户主"} & set(table.columns)):
+            out.problems.append(Problem(Location(display_name, sheet.name),
+                                        "前10行里找不到表头（要有“物品”列和“户号”或“户主”列），这个工作表已跳过", "警告"))
+            continue
+        found = True
+        for r in range(table.header_row):
+            for value in sheet.rows[r]:
+                if out.title_date is None and isinstance(value, str):
+                    out.title_date = date_in_text(value)
+        # blank rows were dropped by locate_table; rows whose only content is merged-in are kept
+        for r in table.data_rows:
+            values = {name: _merged_value(sheet, r, c) for name, c in table.columns.items()}
+            if not clean_text(sheet.cell(r, table.columns["物品"])) and not clean_text(values.get("积分", "")):
+                # a row with no item: a stray note, or a household cell merged over an empty row
+                if any(clean_text(sheet.cell(r, c)) for c in table.columns.values()):
+                    out.problems.append(Problem(Location(display_name, sheet.name, cell_ref(r, table.columns["物品"])),
+                                                "这一行没有填物品"))
+                continue
+            cells = {name: cell_ref(r, c) for name, c in table.columns.items()}
+            out.lines.append(DayLine(sheet.name, r, values, cells))
+    if not found:
+        out.problems.append(Problem(Location(display_name), "没有找到兑换登记表格：前10行要有“物品”和“户号”（或“户主”）等列标题"))
+    return out
+
+
+def _parse_cell_date(value: object) -> dt.date | None:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return to_date(value)
+    text = clean_text(value)
+    date = date_in_text(text)
+    if date is not None:
+        return date
+    return to_date(text)  # ValueError when it is not a date
+
+
+def _already_imported(ledger: Ledger, digest: str) -> str | None:
+    log = ledger.frame_or_empty(schema.OPLOG.name)
+    for _, row in log.iterrows():
+        if clean_text(row.get("命令")) != COMMAND:
+            continue
+        try:
+            files = json.loads(clean_text(row.get("输入文件")) or "[]")
+        except ValueError:
+            continue
+        if any(isinstance(f, dict) and f.get("sha256") == digest for f in files):
+            return clean_text(row.get("时间"))
+    return None
+
+
+def import_redemptions(
+    ledger_path: Path,
+    path: Path,
+    day: dt.date | None = None,
+    reason: str = "",
+    over_budget: bool = False,
+    operator: str | None = None,
+    out_pdf: Path | None = None,
+    print_slips: bool = True,
+    dry_run: bool = False,
+    templates_dir: Path | None = None,
+    font: Path | None = None,
+    wait_s: float = 0.0,
+    arguments: str = "",
+    on_slip=None,
+    on_start=None,
+    today: dt.date | None = None,
+) -> RedeemResult:
+    """Import one day sheet: every line is checked; one error refuses the whole file."""
+    path = Path(path)
+    if over_budget and not clean_text(reason):
+        raise UsageError("使用 --over-budget 时必须用 --reason 写明超出经费的原因")
+    if not path.exists():
+        raise FileAccessError(f"找不到兑换登记表 {path}")
+    if path.is_dir():
+        raise UsageError(f"{path} 是文件夹；redeem import 一次导入一个兑换登记表文件")
+    if out_pdf is not None:
+        check_pdf_name(Path(out_pdf))
+    name = path.name
+    with ledger_lock(ledger_path, wait_s):
+        book = read_untrusted_many([path])[path]
+        if isinstance(book, DataError):
+            raise DataError(f"{name} 无法读取，没有导入", book.problems or [Problem(Location(name), book.message)])
+        digest = sha256_file(path)
+        ledger = Ledger.open(ledger_path)
+        state = ShopState(ledger)
+        when = _already_imported(ledger, digest)
+        if when:
+            raise DataError(f"{name} 已于 {when} 导入过（文件内容相同），没有重复导入",
+                            [Problem(Location(name), "这个文件已经导入过")])
+        sheet = read_day_sheet(book, name)
+        problems = [p for p in sheet.problems]
+        fallback = day or sheet.title_date or date_in_text(path.stem) or today or dt.date.today()
+
+        # lines → requests, grouped by (date, household) in order of first appearance
+        groups: dict[tuple[dt.date, str], RedemptionRequest] = {}
+        for line in sheet.lines:
+            loc = lambda field_name: Location(name, line.sheet, line.cells.get(field_name, f"第{line.row + 1}行"))  # noqa: E731
+            bad = False
+            date = fallback
+            if "日期" in line.cells and clean_text(line.values.get("日期")):
+                try:
+                    date = _parse_cell_date(line.values["日期"])
+                except ValueError:
+                    problems.append(Problem(loc("日期"), f"日期“{clean_text(line.values['日期'])}”看不懂，请写成 2026-08-01 或 2026年8月1日"))
+                    bad = True
+            hid_text = clean_text(line.values.get("户号", ""))
+            head = clean_text(line.values.get("户主", ""))
+            where = loc("户号") if hid_text or "户主" not in line.cells else loc("户主")
+            if hid_text:
+                hid = hid_text
+                if hid not in state.households:
+                    problems.append(Problem(where, f"户号 {hid} 不在户籍中"))
+                    bad = True
+                elif head and clean_name(head) != clean_name(state.households[hid]["name"]):
+                    problems.append(Problem(loc("户主"), f"户号 {hid} 的户主是“{state.households[hid]['name']}”，"
+                                                        f"表里写的是“{head}”，请核对", "警告"))
+            elif head:
+                hid, problem = state.find_household(head, clean_text(line.values.get("组别", "")))
+                if problem:
+                    problems.append(Problem(where, problem))
+                    bad = True
+            else:
+                problems.append(Problem(where, "没有填户号（或户主）"))
+                bad = True
+            if bad:
+                continue
+            request_line = LineRequest(
+                item=clean_text(line.values.get("物品", "")),
+                qty=line.values.get("数量") if "数量" in line.cells else None,
+                total_points=line.values.get("积分") if "积分" in line.cells else None,
+                reason=clean_text(line.values.get("备注", "")) or clean_text(reason),
+                where={f: loc(f) for f in ("物品", "数量", "积分") if f in line.cells},
+                source=f"{name} / {line.sheet} / 第{line.row + 1}行",
+            )
+            key = (date, hid)
+            if key not in groups:
+                groups[key] = RedemptionRequest(hid, date, [], where, name)
+            groups[key].lines.append(request_line)
+
+        errors = [p for p in problems if p.severity == "错误"]
+        if not groups and not errors:
+            raise DataError(f"{name} 里没有兑换记录（表格是空的）", problems)
+
+        # the same redemptions imported before (another copy of the file, re-saved)
+        existing = _existing_signatures(state)
+        for (date, hid), req in groups.items():
+            sig = _signature(name, date, hid, [(l.item, l.qty) for l in req.lines])
+            if sig in existing:
+                problems.append(Problem(req.where, f"{state.households[hid]['name']}（{hid}）{date.isoformat()} 的这些兑换"
+                                                   f"已从 {name} 导入过（单号 {existing[sig]}）"))
+
+        plans: list[PlannedRedemption] = []
+        for req in groups.values():
+            plan = state.plan(req, problems, over_budget, clean_text(reason))
+            if plan is not None:
+                plans.append(plan)
+        errors = [p for p in problems if p.severity == "错误"]
+        if errors:
+            raise DataError(f"{name} 有 {len(errors)} 处错误，整个文件没有导入，台账未改动；请改正后重新导入", problems)
+
+        secret, secret_warning = ensure_secret(state)
+        finish_plans(state, plans, secret)
+        operator = operator_of(ledger, operator)
+        budgets = [state.budget_status(y) for y in sorted(state.touched_years)]
+        notes = [str(p) for p in problems if p.severity != "错误"]
+        result = RedeemResult(plans, budgets, None, dry_run,
+                              [w for w in [secret_warning, *notes, *(b.warning for b in budgets)] if w])
+        if dry_run:
+            return result
+        apply_plans(state, plans, operator)
+        target = None
+        if print_slips:
+            first, last = plans[0].number, plans[-1].number
+            target = prepare_output(ledger_path, out_pdf, f"{first}至{last}.pdf" if len(plans) > 1 else f"{first}.pdf")
+        points = round(sum(p.points for p in plans), 4)
+        log = (f"{name}：{len(plans)} 张兑换单 {plans[0].number}–{plans[-1].number}，共 {fmt_number(points)} 分")
+        if any(p.over_budget for p in plans):
+            log += f"；超出年度经费，原因：{clean_text(reason)}"
+        result.pdf = commit(state, plans, target,
+                            lambda: ledger.save(COMMAND, arguments, [(name, digest)], log[:500]),
+                            templates_dir, font, on_slip, operator, on_start)
+        return result
+
+
+def _signature(file: str, date: dt.date, hid: str, lines: list[tuple[str, object]]) -> tuple:
+    from villagectl.actions.redeem import parse_qty
+
+    totals: dict[str, float] = {}
+    for item, qty in lines:
+        totals[clean_name(item)] = round(totals.get(clean_name(item), 0.0) + parse_qty(qty)[0], 4)
+    return (file, date.isoformat(), hid, tuple(sorted(totals.items())))
+
+
+def _existing_signatures(state: ShopState) -> dict[tuple, str]:
+    """(来源 file, date, household, items) → 单号 of the imported redemptions not cancelled."""
+    frame = state.redemptions
+    grouped: dict[str, dict] = {}
+    for _, row in frame.iterrows():
+        source = clean_text(row.get("来源"))
+        if not source or clean_text(row.get("状态")) == STATE_VOID:
+            continue
+        number = clean_text(row.get("单号"))
+        g = grouped.setdefault(number, {"file": source.split(" / ")[0], "date": clean_text(row.get("日期")),
+                                        "hid": clean_text(row.get("户号")), "items": []})
+        g["items"].append((clean_text(row.get("物品")), row.get("数量")))
+    out: dict[tuple, str] = {}
+    for number, g in grouped.items():
+        try:
+            date = dt.date.fromisoformat(g["date"])
+        except ValueError:
+            continue
+        out[_signature(g["file"], date, g["hid"], g["items"])] = number
+    return out

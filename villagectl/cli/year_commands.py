@@ -1,0 +1,97 @@
+"""Year end: score year, post year, vote import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from villagectl.cli.app import JsonOpt, LedgerArg, WaitOpt, app, arguments_text, cell_text, post_app, score_app
+from villagectl.cli.console import console, emit_json, guarded, print_problems
+
+
+vote_app = typer.Typer(help="年终村民互评（红黑榜）", no_args_is_help=True)
+app.add_typer(vote_app, name="vote")
+YearOpt = Annotated[int, typer.Option("--year", help="年度，例如 2026")]
+
+
+@score_app.command("year")
+def score_year_cmd(
+    ledger: LedgerArg,
+    year: YearOpt,
+    export: Annotated[Optional[Path], typer.Option("--export", help="把年度结果导出成一张 Excel 表")] = None,
+    wait: WaitOpt = 0.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """年度评定：年度积分、名次、星级/牌级、红黑榜，写入“年度评定”（锁定前可重算）。"""
+
+    def body() -> None:
+        from villagectl.actions.score_year import score_year
+
+        r = score_year(ledger, year, export, wait, arguments_text())
+        rows = r.households()
+        if as_json:
+            emit_json(rows)
+            return
+        table = Table(title=f"{year} 年度评定")
+        cols = ("名次", "组别", "户号", "户主", "年度积分", "星级", "牌级", "榜单", "备注")
+        for c in cols:
+            table.add_column(c, overflow="fold", justify="right" if c in ("名次", "年度积分") else "left")
+        for _, row in r.frame.iterrows():
+            table.add_row(*[cell_text(row[c]) for c in cols])
+        console().print(table)
+        stars = sum(1 for x in rows if x["star"])
+        medals = sum(1 for x in rows if x["medal"])
+        red = sum(1 for x in rows if x["list"] == "红榜")
+        black = sum(1 for x in rows if x["list"] == "黑榜")
+        console().print(f"{year} 年：{len(rows)} 户，星级 {stars} 户，牌级 {medals} 户，红榜 {red} 户，黑榜 {black} 户，"
+                        f"一票否决不参评 {len(r.vetoed)} 户")
+        if not r.changed:
+            console().print("结果与台账中已有的相同，台账没有改动。")
+        if r.export:
+            console().print(f"已导出 {r.export}")
+
+    guarded(as_json, body)
+
+
+@post_app.command("year")
+def post_year_cmd(ledger: LedgerArg, year: YearOpt, wait: WaitOpt = 0.0, as_json: JsonOpt = False) -> None:
+    """锁定年度评定（公示期满后）；锁定后不能重算、不能再导入互评结果。"""
+
+    def body() -> None:
+        from villagectl.actions.score_year import post_year
+
+        n = post_year(ledger, year, wait, arguments_text())
+        if as_json:
+            emit_json({"ok": True, "year": year, "locked": n})
+        else:
+            console().print(f"{year} 年度评定已锁定（{n} 户）。" if n else f"{year} 年度评定早已锁定，没有改动。")
+
+    guarded(as_json, body)
+
+
+@vote_app.command("import")
+def vote_import_cmd(
+    ledger: LedgerArg,
+    paths: Annotated[list[Path], typer.Argument(help="计票表文件或文件夹", show_default=False)],
+    year: YearOpt,
+    wait: WaitOpt = 0.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """导入年终互评计票结果（每户：投票数、不合格票）；不合格票达到 1/3 的户列入黑榜。"""
+
+    def body() -> None:
+        from villagectl.actions.score_year import import_votes
+
+        n, problems = import_votes(ledger, paths, year, wait, arguments_text())
+        if as_json:
+            emit_json({"ok": True, "year": year, "households": n, "problems": [p.as_dict() for p in problems]})
+            return
+        print_problems(problems)
+        console().print(f"已导入 {year} 年互评结果 {n} 户。请运行 villagectl score year {ledger} --year {year} 更新红黑榜。")
+
+    guarded(as_json, body)
+
+

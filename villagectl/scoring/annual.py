@@ -1,0 +1,310 @@
+"""Year-end results and ratings. Pure functions over DataFrames.
+
+Annual result per scheme (参数 计分方式):
+- 月度换算: the year's earned points: monthly points and streak bonuses of the
+  year's months, and posted award/deduction events dated in the year; reversals
+  count against the year of what they reverse; redemptions never lower it;
+  opening balances (期初) are not a year's earnings.
+- 基础分 (seed 001 篇4): every 基础分 item starts at its base value; an item
+  inspected during the year takes its score instead (quarterly items combined
+  as 季度合并方式 says: 平均 or 最新; annual items: the latest), then the year's
+  posted additions and deductions are added.
+- 事件: the year's posted events.
+
+Only active households without a veto that year and with a positive result
+are rated (stars, medals, red list); everyone is ranked.
+
+Ranking: equal results share a rank (1, 2, 2, 4). A percentile cut at p% of N
+households takes positions 1 … p·N; a tie that straddles the cut is taken in
+whole (并列处理 整体计入) or left out whole (整体不计入).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import pandas as pd
+
+from villagectl.ledger import schema
+from villagectl.rules.presets import Rule
+from villagectl.values import NotANumber, clean_text, to_number
+
+EPS = 1e-9
+STARS = ("五星级文明户", "四星级文明户", "三星级文明户")
+MEDALS = ("金牌户", "银牌户", "铜牌户")
+
+
+def _num(value: object) -> float | None:
+    try:
+        return to_number(value)
+    except NotANumber:
+        return None
+
+
+# --- annual points from the journal ---------------------------------------------
+
+
+def entry_years(journal: pd.DataFrame, events: pd.DataFrame) -> dict[str, int | None]:
+    """The year each journal row's points belong to (None: not a year's earnings)."""
+    event_dates = {}
+    if len(events):
+        event_dates = {clean_text(i): clean_text(d) for i, d in zip(events["事件号"], events["日期"])}
+    years: dict[str, int | None] = {}
+    kinds: dict[str, str] = {}
+    for _, row in journal.iterrows():
+        entry_id = clean_text(row["流水号"])
+        kind = clean_text(row["类型"])
+        ref = clean_text(row.get("关联"))
+        date = clean_text(row.get("日期"))
+        year: int | None = int(date[:4]) if date[:4].isdigit() else None
+        if kind in (schema.ENTRY_MONTHLY, schema.ENTRY_BONUS) and ref.startswith("月度得分 "):
+            month = ref.split(" ")[1] if len(ref.split(" ")) > 1 else ""
+            year = int(month[:4]) if month[:4].isdigit() else year
+        elif kind in (schema.ENTRY_AWARD, schema.ENTRY_DEDUCTION) and ref in event_dates:
+            d = event_dates[ref]
+            year = int(d[:4]) if d[:4].isdigit() else year
+        elif kind == schema.ENTRY_REVERSAL:
+            kind = kinds.get(ref, kind)
+            year = years.get(ref, year)
+        if kind not in schema.EARNING_TYPES or kind == schema.ENTRY_OPENING:
+            year = None
+        years[entry_id] = year
+        kinds[entry_id] = kind
+    return years
+
+
+def year_earnings(journal: pd.DataFrame, events: pd.DataFrame, year: int,
+                  kinds: frozenset[str] | None = None) -> dict[str, float]:
+    """Per household, the points earned in ``year`` (optionally only of some entry kinds)."""
+    years = entry_years(journal, events)
+    original = {clean_text(i): clean_text(k) for i, k in zip(journal["流水号"], journal["类型"])} if len(journal) else {}
+    out: dict[str, float] = {}
+    for _, row in journal.iterrows():
+        entry_id = clean_text(row["流水号"])
+        if years.get(entry_id) != year:
+            continue
+        kind = clean_text(row["类型"])
+        if kind == schema.ENTRY_REVERSAL:
+            kind = original.get(clean_text(row.get("关联")), kind)
+        if kinds is not None and kind not in kinds:
+            continue
+        hid = clean_text(row["户号"])
+        out[hid] = round(out.get(hid, 0.0) + (_num(row.get("积分")) or 0.0), 4)
+    return out
+
+
+# --- base-and-adjust (篇4) ------------------------------------------------------
+
+
+def base_item_scores(inspections: pd.DataFrame, rules: list[Rule], year: int, combine: str) -> dict[str, dict[str, float]]:
+    """Per household, per 基础分 rule code, the year's item score (only items that were inspected)."""
+    out: dict[str, dict[str, float]] = {}
+    if inspections.empty:
+        return out
+    columns = {}
+    for col in inspections.columns:
+        code = clean_text(col).split(" ", 1)[0]
+        if any(r.code == code for r in rules):
+            columns[code] = col
+    part = inspections[inspections["月份"].map(lambda m: clean_text(m)[:4] == str(year))]
+    part = part.iloc[part["月份"].map(clean_text).argsort(kind="stable")]
+    for rule in rules:
+        col = columns.get(rule.code)
+        if col is None:
+            continue
+        for hid, group in part.groupby(part["户号"].map(clean_text)):
+            values = [v for v in (_num(x) for x in group[col]) if v is not None]
+            if not values:
+                continue
+            if rule.period == "季" and combine == "平均":
+                score = sum(values) / len(values)
+            else:
+                score = values[-1]  # 最新, and annual items: the latest
+            out.setdefault(hid, {})[rule.code] = round(score, 4)
+    return out
+
+
+def base_results(household_ids: list[str], rules: list[Rule], item_scores: dict[str, dict[str, float]],
+                 adjustments: dict[str, float]) -> dict[str, float]:
+    base_rules = [r for r in rules if r.type == "基础分"]
+    out = {}
+    for hid in household_ids:
+        scored = item_scores.get(hid, {})
+        total = sum(scored.get(r.code, r.points) for r in base_rules)
+        out[hid] = round(total + adjustments.get(hid, 0.0), 4)
+    return out
+
+
+# --- ranking and cuts ------------------------------------------------------------
+
+
+def competition_ranks(results: dict[str, float]) -> dict[str, int]:
+    ordered = sorted(results.values(), reverse=True)
+    first = {}
+    for i, v in enumerate(ordered, start=1):
+        first.setdefault(round(v, 6), i)
+    return {h: first[round(v, 6)] for h, v in results.items()}
+
+
+def within_cut(rank: int, tie_size: int, cut: float, whole_tie_in: bool) -> bool:
+    """Positions rank … rank+tie_size-1 against the cut position ``cut`` (p% of N)."""
+    if whole_tie_in:
+        return rank <= cut + EPS
+    return rank + tie_size - 1 <= cut + EPS
+
+
+@dataclass(frozen=True)
+class RatingSettings:
+    ratings: str = "牌级"  # 星级 / 牌级 / 星级和牌级 / 无
+    star_cuts: tuple[float, float, float] = (10, 20, 30)
+    stars_need_base: bool = False
+    base: float | None = None
+    medal_mode: str = "比例"  # 比例 / 分数线
+    medal_cuts: tuple[float, float, float] = (10, 20, 30)
+    medal_lines: tuple[float | None, float | None, float | None] = (None, None, None)
+    whole_tie_in: bool = True
+    red_share: float = 10
+    black_share: Fraction = Fraction(1, 3)
+
+    @classmethod
+    def from_settings(cls, s: dict[str, str]) -> "RatingSettings":
+        def num(key: str, default: float | None) -> float | None:
+            try:
+                value = to_number(s.get(key, ""))
+            except NotANumber:
+                value = None
+            return default if value is None else value
+
+        scheme = s.get("计分方式", "")
+        ratings = s.get("年度评定方式", "") or ("星级" if scheme == "基础分" else "牌级")
+        return cls(
+            ratings=ratings,
+            star_cuts=(num("五星比例", 10), num("四星比例", 20), num("三星比例", 30)),
+            stars_need_base=s.get("星级须不低于基础分", "否") == "是",
+            base=num("基础分", None),
+            medal_mode=s.get("牌级方式", "比例") or "比例",
+            medal_cuts=(num("金牌比例", 10), num("银牌比例", 20), num("铜牌比例", 30)),
+            medal_lines=(num("金牌分数线", None), num("银牌分数线", None), num("铜牌分数线", None)),
+            whole_tie_in=(s.get("并列处理", "整体计入") or "整体计入") != "整体不计入",
+            red_share=num("红榜比例", 10),
+            black_share=parse_fraction(s.get("黑榜不合格票比例", "1/3") or "1/3"),
+        )
+
+
+def parse_fraction(text: str) -> Fraction:
+    text = clean_text(text).rstrip("%")
+    try:
+        if "/" in text:
+            a, b = text.split("/", 1)
+            return Fraction(int(a), int(b))
+        value = Fraction(text)
+        return value / 100 if value > 1 else value
+    except (ValueError, ZeroDivisionError):
+        return Fraction(1, 3)
+
+
+def tiered(results: dict[str, float], eligible: set[str], cuts: tuple[float, ...], labels: tuple[str, ...],
+           whole_tie_in: bool, floor: float | None = None) -> dict[str, str]:
+    """Labels by percentile tiers among the eligible households (tie rule applied at each cut)."""
+    pool = {h: v for h, v in results.items() if h in eligible}
+    n = len(pool)
+    if not n:
+        return {}
+    ranks = competition_ranks(pool)
+    sizes: dict[int, int] = {}
+    for r in ranks.values():
+        sizes[r] = sizes.get(r, 0) + 1
+    out = {}
+    for hid, rank in ranks.items():
+        if floor is not None and pool[hid] < floor - EPS:
+            continue
+        for cut, label in zip(cuts, labels):
+            if within_cut(rank, sizes[rank], n * cut / 100, whole_tie_in):
+                out[hid] = label
+                break
+    return out
+
+
+def by_lines(results: dict[str, float], eligible: set[str], lines, labels) -> dict[str, str]:
+    out = {}
+    for hid, value in results.items():
+        if hid not in eligible:
+            continue
+        for line, label in zip(lines, labels):
+            if line is not None and value >= line - EPS:
+                out[hid] = label
+                break
+    return out
+
+
+def black_listed(votes: dict[str, tuple[int, int]], share: Fraction) -> set[str]:
+    """Seed 004: 不合格票占 1/3 以上 → black list; "以上" includes the share itself."""
+    return {h for h, (cast, unfit) in votes.items() if cast > 0 and Fraction(unfit, cast) >= share}
+
+
+def rate_year(
+    year: int,
+    households: pd.DataFrame,
+    results: dict[str, float],
+    settings: RatingSettings,
+    vetoes: dict[str, list[str]],
+    votes: dict[str, tuple[int, int]],
+    shamed_months: dict[str, int],
+) -> pd.DataFrame:
+    """年度评定 rows for every household with a result (and every active one)."""
+    ids = [clean_text(h) for h in households["户号"]]
+    records = {clean_text(r["户号"]): r for r in households.to_dict("records")}
+    active = {h for h in ids if clean_text(records[h].get("状态")) in ("正常", "")}
+    pool = {h: results.get(h, 0.0) for h in ids if h in active or h in results}
+    black = black_listed({h: v for h, v in votes.items() if h in pool}, settings.black_share)
+    # rated: active, no veto this year, and something earned (nobody is a 金牌户 for 0 points)
+    eligible = {h for h in pool if h not in vetoes and h in active and pool[h] > EPS}
+    ranks = competition_ranks(pool)
+    group_ranks: dict[str, int] = {}
+    by_group: dict[str, dict[str, float]] = {}
+    for h, v in pool.items():
+        by_group.setdefault(clean_text(records[h].get("组别")), {})[h] = v
+    for members in by_group.values():
+        group_ranks.update(competition_ranks(members))
+    stars = medals = {}
+    if "星级" in settings.ratings:
+        floor = settings.base if settings.stars_need_base else None
+        stars = tiered(pool, eligible, settings.star_cuts, STARS, settings.whole_tie_in, floor)
+    if "牌级" in settings.ratings:
+        if settings.medal_mode == "分数线":
+            medals = by_lines(pool, eligible, settings.medal_lines, MEDALS)
+        else:
+            medals = tiered(pool, eligible, settings.medal_cuts, MEDALS, settings.whole_tie_in)
+    red = tiered(pool, eligible - black, (settings.red_share,), ("红榜",), settings.whole_tie_in)
+    rows = []
+    for hid in sorted(pool, key=lambda h: (ranks[h], h)):
+        r = records[hid]
+        cast, unfit = votes.get(hid, (None, None))
+        notes = []
+        if hid in vetoes:
+            notes.append("一票否决，不参加评定：" + "、".join(vetoes[hid]))
+        if hid in black:
+            notes.append(f"互评不合格票 {unfit}/{cast}，列入黑榜")
+        if shamed_months.get(hid):
+            notes.append(f"全年上曝光台 {shamed_months[hid]} 个月")
+        rows.append({
+            "年度": year,
+            "户号": hid,
+            "户主": clean_text(r.get("户主")),
+            "组别": clean_text(r.get("组别")),
+            "年度积分": pool[hid],
+            "名次": ranks[hid],
+            "组内名次": group_ranks[hid],
+            "星级": stars.get(hid, ""),
+            "牌级": medals.get(hid, ""),
+            "榜单": "黑榜" if hid in black else red.get(hid, ""),
+            "曝光台": shamed_months.get(hid, 0) or "",
+            "否决": "是" if hid in vetoes else "",
+            "享受村级福利": "否" if hid in black else "是",
+            "投票数": cast if cast is not None else "",
+            "不合格票": unfit if unfit is not None else "",
+            "状态": "草稿",
+            "备注": "；".join(notes),
+        })
+    return pd.DataFrame(rows)
