@@ -41,6 +41,7 @@ CLOSED_STATES = ("迁出", "注销")
 STATEMENT_COLUMNS = ["户号", "流水号", "日期", "年度", "类型", "成员", "积分", "余额", "说明", "关联", "计入获得", "计入兑换"]
 
 _MONTHLY_REF = re.compile(r"月度得分\s+(\d{4}-\d{2})\s+(\S+)")
+TRANSFER_ID = re.compile(r"ZY\d{8}-[0-9A-Za-z]+-[0-9a-f]{8}")  # transfer ids (actions.transfer.new_transfer_id)
 _MONTH_IN_TEXT = re.compile(r"(?<!\d)(\d{4})-(\d{2})(?!\d)")
 
 
@@ -162,6 +163,8 @@ def entry_reason(
     if kind == schema.ENTRY_BONUS:
         return cn_month_text(summary) or "连续奖励"
     if kind == schema.ENTRY_REDEEM:
+        if TRANSFER_ID.fullmatch(reference):  # what a received household had spent before it moved
+            return f"{summary or '转入前已兑换积分'}（转移单 {reference}）"
         text = summary if summary.startswith("兑换") else f"兑换：{summary}" if summary else "兑换"
         return f"{text}（兑换单 {reference}）" if reference and reference not in text else text
     if kind == schema.ENTRY_REVERSAL:
@@ -328,6 +331,7 @@ def build_passbook(
         earning = part[part["计入获得"].astype(bool)]
         for member, total in earning.groupby(earning["成员"].replace("", "（全户）"), sort=False)["积分"].sum().items():
             member_totals.append((member, round(float(total), 4)))
+        member_totals.sort(key=lambda m: m[0] != "（全户）")  # the household's own points first
     return Passbook(
         village=village,
         household_id=info.household_id,

@@ -139,7 +139,8 @@ def _parse_cell_date(value: object) -> dt.date | None:
     return to_date(text)  # ValueError when it is not a date
 
 
-def _already_imported(ledger: Ledger, digest: str) -> str | None:
+def _already_imported(ledger: Ledger, digest: str) -> tuple[str, str] | None:
+    """(when, file name) of an earlier import of a file with the same content."""
     log = ledger.frame_or_empty(schema.OPLOG.name)
     for _, row in log.iterrows():
         if clean_text(row.get("命令")) != COMMAND:
@@ -148,8 +149,9 @@ def _already_imported(ledger: Ledger, digest: str) -> str | None:
             files = json.loads(clean_text(row.get("输入文件")) or "[]")
         except ValueError:
             continue
-        if any(isinstance(f, dict) and f.get("sha256") == digest for f in files):
-            return clean_text(row.get("时间"))
+        for f in files:
+            if isinstance(f, dict) and f.get("sha256") == digest:
+                return clean_text(row.get("时间")), str(f.get("文件", ""))
     return None
 
 
@@ -189,9 +191,11 @@ def import_redemptions(
         digest = sha256_file(path)
         ledger = Ledger.open(ledger_path)
         state = ShopState(ledger)
-        when = _already_imported(ledger, digest)
-        if when:
-            raise DataError(f"{name} 已于 {when} 导入过（文件内容相同），没有重复导入",
+        earlier = _already_imported(ledger, digest)
+        if earlier:
+            when, first = earlier
+            same = "" if first == name else f"（与 {first} 内容相同）"
+            raise DataError(f"{name}{same}已于 {when} 导入过，没有重复导入；台账未改动",
                             [Problem(Location(name), "这个文件已经导入过")])
         sheet = read_day_sheet(book, name)
         problems = [p for p in sheet.problems]

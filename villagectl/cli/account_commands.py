@@ -196,8 +196,8 @@ def _print_book(book) -> None:
     table.add_column("流水号", overflow="fold", no_wrap=True)
     table.add_column("日期", overflow="fold", no_wrap=True)
     if show_members:
-        table.add_column("成员")
-    table.add_column("摘要（积分来由）")
+        table.add_column("成员", overflow="fold")
+    table.add_column("摘要（积分来由）", overflow="fold")
     table.add_column("积分", justify="right", no_wrap=True)
     table.add_column("余额", justify="right", no_wrap=True)
     if book.opening is not None:
@@ -208,7 +208,7 @@ def _print_book(book) -> None:
         table.add_row(escape(line.entry_id), escape(line.date), *([escape(line.member)] if show_members else []),
                       escape(line.reason),
                       f"[red]{points}[/]" if points.startswith("-") else points, fmt_number(line.balance))
-    out.print(table, soft_wrap=False)  # let the reason column fold (the console soft-wraps messages)
+    out.print(table)
     if not book.lines:
         out.print("暂无积分记录。")
     if book.year:
