@@ -80,7 +80,10 @@ def test_whole_cycle_posts_points_to_the_journal(runner, village, tmp_path: Path
     result = invoke(runner, "post", "month", ledger, "--month", MONTH, "--date", "2026-07-30")
     assert result.exit_code == 0 and "已经入账过" in result.stdout
     assert ledger.read_bytes() == size
-    assert "已入账，不能重新计分" in invoke(runner, "score", "month", ledger, "--month", MONTH).stderr
+    result, shown = invoke_json(runner, "score", "month", ledger, "--month", MONTH)  # read-only once posted
+    assert result.exit_code == 0 and [h["points"] for h in shown] == [h["points"] for h in households]
+    assert ledger.read_bytes() == size
+    assert "已入账，以上是入账时的结果" in invoke(runner, "score", "month", ledger, "--month", MONTH).stdout
     result = invoke(runner, "inspect", "import", ledger, *village["sheets"], "--replace")
     assert result.exit_code == 1 and "已入账" in result.stderr + result.stdout
     result = invoke(runner, "score", "adjust", ledger, "--month", MONTH, "--household", some["household_id"],

@@ -7,7 +7,9 @@ of one visit. Columns (any order; other wordings in ``DAY_FIELDS``):
 
     日期 · 户号 or 户主 (+ 组别) · 物品 · 数量 · 积分 (optional) · 备注
 
-Lines of the same household on the same date make one redemption (one slip).
+Consecutive lines of the same household and date make one redemption (one
+slip: one visit to the shop); the same household later in the sheet gets
+another slip.
 Every line is checked as ``redeem`` checks one, counting the earlier lines of
 the file (balance, stock, the year's budget); any error refuses the whole
 file, each error named by its cell. Importing the same file again is refused.
@@ -201,8 +203,8 @@ def import_redemptions(
         problems = [p for p in sheet.problems]
         fallback = day or sheet.title_date or date_in_text(path.stem) or today or dt.date.today()
 
-        # lines → requests, grouped by (date, household) in order of first appearance
-        groups: dict[tuple[dt.date, str], RedemptionRequest] = {}
+        # lines → requests: consecutive lines of the same household and date make one redemption
+        groups: list[tuple[tuple[dt.date, str], RedemptionRequest]] = []
         for line in sheet.lines:
             loc = lambda field_name: Location(name, line.sheet, line.cells.get(field_name, f"第{line.row + 1}行"))  # noqa: E731
             bad = False
@@ -243,9 +245,9 @@ def import_redemptions(
                 source=f"{name} / {line.sheet} / 第{line.row + 1}行",
             )
             key = (date, hid)
-            if key not in groups:
-                groups[key] = RedemptionRequest(hid, date, [], where, name)
-            groups[key].lines.append(request_line)
+            if not groups or groups[-1][0] != key:  # consecutive lines of one household and day: one visit, one slip
+                groups.append((key, RedemptionRequest(hid, date, [], where, name)))
+            groups[-1][1].lines.append(request_line)
 
         errors = [p for p in problems if p.severity == "错误"]
         if not groups and not errors:
@@ -253,14 +255,14 @@ def import_redemptions(
 
         # the same redemptions imported before (another copy of the file, re-saved)
         existing = _existing_signatures(state)
-        for (date, hid), req in groups.items():
+        for (date, hid), req in groups:
             sig = _signature(name, date, hid, [(l.item, l.qty) for l in req.lines])
             if sig in existing:
                 problems.append(Problem(req.where, f"{state.households[hid]['name']}（{hid}）{date.isoformat()} 的这些兑换"
                                                    f"已从 {name} 导入过（单号 {existing[sig]}）"))
 
         plans: list[PlannedRedemption] = []
-        for req in groups.values():
+        for _, req in groups:
             plan = state.plan(req, problems, over_budget, clean_text(reason))
             if plan is not None:
                 plans.append(plan)

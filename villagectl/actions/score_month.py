@@ -26,6 +26,7 @@ class MonthScore:
     changed: bool = True
     notice_invalidated: bool = False
     rescored_later: list[str] = field(default_factory=list)
+    posted: bool = False  # a posted month is shown as it was posted, never re-scored
 
     def households(self) -> list[dict]:
         """One dict per household for --json."""
@@ -114,6 +115,13 @@ def score_months(
     with ledger_lock(ledger_path, wait_s):
         ledger = Ledger.open(ledger_path)
         ledger.require(schema.HOUSEHOLDS.name, schema.RULES.name, schema.BANDS.name)
+        if period_state(ledger, month) == POSTED:
+            results = ledger.frame(schema.MONTHLY.name)
+            stored = results[results["月份"].map(clean_text) == month].reset_index(drop=True)
+            stored = stored.astype(object).where(stored.notna(), None)
+            for col in ("总分", "积分", "奖励", "名次", "组内名次"):
+                stored[col] = [None if clean_text(v) == "" else v for v in stored[col]]
+            return MonthScore(month, stored, changed=False, posted=True)
         outcome = rescore(ledger, month, now)
         if outcome.changed:
             ledger.save("score month", arguments, result=f"{month} 计分：{len(outcome.results)} 户", now=now)

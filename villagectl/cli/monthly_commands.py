@@ -146,13 +146,16 @@ def score_month_cmd(
         if missing:
             names = "、".join(f"{h['name']}（{h['household_id']}）" for h in missing[:20])
             out.print(f"[yellow]本月未检查 {len(missing)} 户：{names}{'……' if len(missing) > 20 else ''}[/]")
-        if not outcome.changed:
+        if outcome.posted:
+            out.print(f"{outcome.month} 已入账，以上是入账时的结果，不能重新计分；如有错误请用 villagectl event revoke 冲正。")
+        elif not outcome.changed:
             out.print("结果与上次计分相同，台账没有改动。")
         if outcome.rescored_later:
             out.print(f"后面的月份 {'、'.join(outcome.rescored_later)} 已一并重算（连续奖励和曝光台按顺序计算）。")
         if outcome.notice_invalidated:
             out.print("[yellow]本月已打印过公示，计分结果有变化，请重新打印公示（公示期重新计算）。[/]")
-        out.print(f"下一步：villagectl notice month {ledger} --month {outcome.month} -o 公示.pdf")
+        if not outcome.posted:
+            out.print(f"下一步：villagectl notice month {ledger} --month {outcome.month} -o 公示.pdf")
 
     guarded(as_json, body)
 
