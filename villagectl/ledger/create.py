@@ -99,7 +99,7 @@ def create_ledger(path: Path, village: str, preset_name: str, force: bool = Fals
         wb,
         schema.INDICATORS.name,
         _formats(schema.INDICATORS),
-        [(i.code, i.subject, i.name, i.points, i.type, i.note) for i in preset.indicators],
+        [(i.code, i.subject, i.name, i.points, i.type, i.note, "") for i in preset.indicators],
         tab_color="70AD47",
     )
     for spec in schema.TOOL_SHEETS:
@@ -111,9 +111,10 @@ def create_ledger(path: Path, village: str, preset_name: str, force: bool = Fals
             cols = _formats(spec)
         add_table_sheet(wb, spec.name, cols, tab_color="A5A5A5")
     add_table_sheet(wb, schema.SHOP.name, _formats(schema.SHOP), tab_color="4472C4")
+    add_table_sheet(wb, schema.COMMITMENTS.name, _formats(schema.COMMITMENTS), tab_color="4472C4")
     # Clerk-owned sheets first, in the order a clerk fills them.
-    order = [s.name for s in (schema.SETTINGS, schema.HOUSEHOLDS, schema.CADRES, schema.SHOP, schema.RULES,
-                              schema.BANDS, schema.INDICATORS)] + [s.name for s in schema.TOOL_SHEETS]
+    order = [s.name for s in (schema.SETTINGS, schema.HOUSEHOLDS, schema.CADRES, schema.COMMITMENTS, schema.SHOP,
+                              schema.RULES, schema.BANDS, schema.INDICATORS)] + [s.name for s in schema.TOOL_SHEETS]
     wb._sheets.sort(key=lambda ws: order.index(ws.title))
     log = wb[schema.OPLOG.name]
     log.append([dt.datetime.now().isoformat(sep=" ", timespec="seconds"), "init",

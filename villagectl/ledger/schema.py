@@ -156,8 +156,9 @@ INDICATORS = SheetSpec(
         C("满分", "number", width=8),
         C("类型", width=10, choices=INDICATOR_TYPES),
         C("说明", width=50, required=False),
+        C("年度", "int", width=7, required=False),
     ),
-    "村干部、村民代表考核指标和负面行为清单（每年可调整）",
+    "村干部、村民代表考核指标和负面行为清单（每年可调整：“年度”空着的行每年适用；填了年度的行只用于那一年，并取代空着的行）",
     key="编码",
 )
 INSPECTIONS = SheetSpec(
@@ -293,6 +294,84 @@ VOTES = SheetSpec(
     ),
     "年终村民互评的计票结果（种子004：不合格票占1/3以上列入黑榜）",
 )
+CADRE_PERIODS = ("全年", "上半年", "下半年")
+COMMITMENTS = SheetSpec(
+    "履职承诺",
+    CLERK,
+    (
+        C("年度", "int", width=7),
+        C("编号", width=8),
+        C("姓名", width=10),
+        C("类型", width=7, choices=("共性", "个性")),
+        C("承诺内容", width=50),
+        C("完成情况", width=20, required=False),
+    ),
+    "村干部、村民代表每年年初的共性和个性履职承诺（种子000），用于公示",
+)
+CADRE_SCORES = SheetSpec(
+    "考核评分",
+    TOOL,
+    (
+        C("年度", "int", width=7),
+        C("期间", width=7, choices=CADRE_PERIODS),
+        C("编号", width=8),
+        C("姓名", width=10),
+        C("考核人", width=10),
+        C("编码", width=8),
+        C("指标", width=20),
+        C("得分", "number", width=7),
+        C("来源", width=36),
+    ),
+    "考核人对每人每项指标的打分（导入）",
+)
+CADRE_VOTES = SheetSpec(
+    "民主评议",
+    TOOL,
+    (
+        C("年度", "int", width=7),
+        C("期间", width=7, choices=CADRE_PERIODS),
+        C("编号", width=8),
+        C("姓名", width=10),
+        C("优秀", "int", width=6),
+        C("称职", "int", width=6),
+        C("基本称职", "int", width=8),
+        C("不称职", "int", width=7),
+        C("来源", width=36),
+    ),
+    "民主评议计票：每人得到的优秀、称职、基本称职、不称职票数（导入）",
+)
+CADRE_NEGATIVES = SheetSpec(
+    "负面记录",
+    TOOL,
+    (
+        C("年度", "int", width=7),
+        C("期间", width=7, choices=CADRE_PERIODS),
+        C("日期", "date", width=11),
+        C("编号", width=8),
+        C("姓名", width=10),
+        C("编码", width=8),
+        C("事项", width=24),
+        C("次数", "number", width=6),
+        C("说明", width=30),
+        C("来源", width=36),
+    ),
+    "负面行为清单的记录（导入）",
+)
+DUTY_RECORDS = SheetSpec(
+    "代表履职",
+    TOOL,
+    (
+        C("年度", "int", width=7),
+        C("日期", "date", width=11),
+        C("编号", width=8),
+        C("姓名", width=10),
+        C("事项", width=24),
+        C("次数", "number", width=6),
+        C("说明", width=30),
+        C("来源", width=36),
+    ),
+    "村民代表日常履职记录：参加会议、走访群众、办理事项（导入）",
+)
 CADRE_RESULTS = SheetSpec(
     "干部考核",
     TOOL,
@@ -307,12 +386,16 @@ CADRE_RESULTS = SheetSpec(
         C("负面扣分", "number", width=9),
         C("民主评议", "number", width=9),
         C("综合得分", "number", width=9),
+        C("名次", "int", width=6),
         C("等次", width=9),
         C("标记", width=16),
         C("考核报酬", "number", width=9),
+        C("投票数", "int", width=7),
+        C("不称职票", "int", width=8),
         C("状态", width=7, choices=PERIOD_STATES),
+        C("备注", width=36, required=False),
     ),
-    "每年每人的考核结果",
+    "每年（或半年）每人的考核结果：指标得分 × 70% + 民主评议 × 30%，等次、标记、考核报酬",
     extensible=True,
 )
 EVENT_STATES = ("申报", "初审", "公示", "审核", "入账", "驳回", "撤销")
@@ -404,6 +487,11 @@ ALL_SHEETS: tuple[SheetSpec, ...] = (
     REDEMPTIONS,
     ANNUAL,
     VOTES,
+    COMMITMENTS,
+    CADRE_SCORES,
+    CADRE_VOTES,
+    CADRE_NEGATIVES,
+    DUTY_RECORDS,
     CADRE_RESULTS,
     EVENTS,
     PERIODS,

@@ -1,0 +1,254 @@
+"""``cadre import`` / ``cadre score``: cadres' and representatives' assessment."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from villagectl.errors import DataError, Location, Problem, UsageError
+from villagectl.importers.cadre import DUTIES, NEGATIVES, SCORES, VOTES, read_cadre_file
+from villagectl.io.newbook import ColumnFormat, add_table_sheet, new_workbook, save_new
+from villagectl.io.safe_write import ledger_lock, sha256_file
+from villagectl.io.sandbox import read_untrusted_many
+from villagectl.ledger import schema
+from villagectl.ledger.workbook import Ledger
+from villagectl.scoring.cadre import GRADES, Assessed, CadreSettings, democratic_score, grade_all, scorecard
+from villagectl.values import NotANumber, clean_text, to_int, to_number
+
+PERIOD_OPTIONS = {None: "全年", "H1": "上半年", "H2": "下半年", "上半年": "上半年", "下半年": "下半年", "全年": "全年"}
+SHEET_OF = {SCORES: schema.CADRE_SCORES, VOTES: schema.CADRE_VOTES, NEGATIVES: schema.CADRE_NEGATIVES,
+            DUTIES: schema.DUTY_RECORDS}
+# rows of a new import replace earlier rows with the same key
+KEYS = {SCORES: ("年度", "期间", "编号", "考核人", "编码"), VOTES: ("年度", "期间", "编号")}
+
+
+def period_name(option: str | None) -> str:
+    if option not in PERIOD_OPTIONS:
+        raise UsageError(f"期间“{option}”无效，应为 H1（上半年）或 H2（下半年），不写为全年")
+    return PERIOD_OPTIONS[option]
+
+
+def indicators_for(ledger: Ledger, year: int) -> pd.DataFrame:
+    """The 考核指标 rows of ``year``: rows marked with that year replace the unmarked ones."""
+    frame = ledger.frame(schema.INDICATORS.name)
+    years = frame["年度"].map(clean_text) if "年度" in frame.columns else pd.Series([""] * len(frame))
+    marked = frame[years == str(year)]
+    return marked if len(marked) else frame[years == ""]
+
+
+@dataclass
+class CadreImport:
+    counts: dict[str, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+
+def import_cadre_files(ledger_path: Path, paths: list[Path], year: int, period: str | None, today: dt.date,
+                       wait_s: float = 0.0, arguments: str = "") -> CadreImport:
+    from villagectl.actions.inspect_import import expand_paths
+
+    files, missing = expand_paths(paths)
+    out = CadreImport(problems=[Problem(Location(p.name), "文件不存在") for p in missing], refused=[p.name for p in missing])
+    if not files:
+        raise DataError("没有找到考核表文件（xlsx、xls、ods）", out.problems)
+    chosen_period = period_name(period) if period else None
+    with ledger_lock(ledger_path, wait_s):
+        ledger = Ledger.open(ledger_path)
+        ledger.require(schema.CADRES.name, schema.INDICATORS.name)
+        cadres, indicators = ledger.frame(schema.CADRES.name), indicators_for(ledger, year)
+        books = read_untrusted_many(files)
+        new: dict[str, list[dict]] = {k: [] for k in SHEET_OF}
+        inputs = []
+        for path in files:
+            book = books[path]
+            if isinstance(book, DataError):
+                out.problems.extend(book.problems)
+                out.refused.append(path.name)
+                continue
+            parts, problems = read_cadre_file(book, path.name, cadres, indicators, year, chosen_period, today)
+            out.problems.extend(problems)
+            if any(p.severity == "错误" for p in problems):
+                out.refused.append(path.name)
+                continue
+            for part in parts:
+                new[part.kind].extend(part.rows)
+            inputs.append((path.name, sha256_file(path)))
+        changed = False
+        for kind, rows in new.items():
+            if not rows:
+                continue
+            spec = SHEET_OF[kind]
+            frame = ledger.frame(spec.name)
+            merged = _merge(frame, rows, KEYS.get(kind))
+            out.counts[kind] = len(rows)
+            if len(merged) != len(frame) or not merged.astype(str).equals(frame.astype(str)):
+                ledger.replace(spec.name, merged)
+                changed = True
+        if changed:
+            summary = "，".join(f"{k} {n} 行" for k, n in out.counts.items())
+            ledger.save("cadre import", arguments, inputs, summary)
+        return out
+
+
+def _merge(frame: pd.DataFrame, rows: list[dict], key: tuple[str, ...] | None) -> pd.DataFrame:
+    added = pd.DataFrame(rows, dtype=object)
+    if frame.empty:
+        return added
+    if key:
+        new_keys = {tuple(str(r[k]) for k in key) for r in rows}
+        frame = frame[[tuple(clean_text(v) for v in vals) not in new_keys for vals in zip(*(frame[k] for k in key))]]
+    else:  # records: skip exact repeats (the same file imported again)
+        seen = {tuple(clean_text(v) for v in r) for r in frame[added.columns].itertuples(index=False)}
+        added = added[[tuple(clean_text(v) for v in r) not in seen for r in added.itertuples(index=False)]]
+    return pd.concat([frame, added], ignore_index=True)
+
+
+@dataclass
+class CadreResult:
+    year: int
+    period: str
+    frame: pd.DataFrame
+    changed: bool = True
+    pay_sheet: Path | None = None
+
+    def people(self) -> list[dict]:
+        out = []
+        for _, r in self.frame.iterrows():
+            out.append({
+                "id": r["编号"], "name": r["姓名"], "post": r["职务"], "kind": r["类别"],
+                "scorecard": r["指标得分"], "deductions": r["负面扣分"], "democratic": r["民主评议"],
+                "score": r["综合得分"], "rank": r["名次"], "grade": r["等次"],
+                "flags": [f for f in clean_text(r["标记"]).split("、") if f], "pay": r["考核报酬"] if r["考核报酬"] != "" else None,
+                "votes_cast": r["投票数"], "unfit_votes": r["不称职票"], "note": r["备注"],
+            })
+        return out
+
+
+def _in_period(frame: pd.DataFrame, year: int, period: str) -> pd.DataFrame:
+    if frame.empty:
+        return frame
+    mask = frame["年度"].map(clean_text) == str(year)
+    if "期间" in frame.columns:
+        mask &= frame["期间"].map(lambda p: clean_text(p) or "全年") == period
+    return frame[mask]
+
+
+def compute_cadres(ledger: Ledger, year: int, period: str) -> tuple[pd.DataFrame, list[Problem]]:
+    settings = CadreSettings.from_settings(ledger.settings())
+    cadres = ledger.frame(schema.CADRES.name)
+    indicators = indicators_for(ledger, year)
+    scores = _in_period(ledger.frame(schema.CADRE_SCORES.name), year, period)
+    votes = _in_period(ledger.frame(schema.CADRE_VOTES.name), year, period)
+    negatives = _in_period(ledger.frame(schema.CADRE_NEGATIVES.name), year, period)
+    problems: list[Problem] = []
+    people: list[Assessed] = []
+    for _, c in cadres.iterrows():
+        pid = clean_text(c["编号"])
+        if clean_text(c.get("状态")) not in ("在职", ""):
+            continue
+        kind = clean_text(c["类别"])
+        mine = indicators[(indicators["对象"].map(clean_text) == kind) & (indicators["类型"].map(clean_text) == "指标")]
+        maxima = {clean_text(r["编码"]): (to_number(r["满分"]) or 0.0) for _, r in mine.iterrows()}
+        marks: dict[str, list[float]] = {}
+        for _, s in scores[scores["编号"].map(clean_text) == pid].iterrows():
+            marks.setdefault(clean_text(s["编码"]), []).append(to_number(s["得分"]) or 0.0)
+        lacking = [clean_text(r["指标"]) for _, r in mine.iterrows() if clean_text(r["编码"]) not in marks]
+        tally_rows = votes[votes["编号"].map(clean_text) == pid]
+        tally = {g: sum(to_int(v) or 0 for v in tally_rows[g]) for g in GRADES} if len(tally_rows) else {}
+        if lacking:
+            problems.append(Problem(Location(sheet=schema.CADRE_SCORES.name), f"{clean_text(c['姓名'])}（{pid}）缺少考核评分：{'、'.join(lacking)}"))
+        democratic = democratic_score(tally, settings.vote_values) if tally else None
+        if democratic is None:
+            problems.append(Problem(Location(sheet=schema.CADRE_VOTES.name), f"{clean_text(c['姓名'])}（{pid}）缺少民主评议票数"))
+        if lacking or democratic is None:
+            continue
+        deductions, vetoes = 0.0, []
+        for _, n in negatives[negatives["编号"].map(clean_text) == pid].iterrows():
+            item = indicators[indicators["编码"].map(clean_text) == clean_text(n["编码"])]
+            if item.empty:
+                continue
+            count = _num(n.get("次数")) or 1.0
+            if clean_text(item.iloc[0]["类型"]) == "负面否决":
+                vetoes.append(clean_text(n["事项"]))
+            else:
+                deductions += (_num(item.iloc[0]["满分"]) or 0.0) * count
+        people.append(Assessed(pid, clean_text(c["姓名"]), clean_text(c["职务"]), kind,
+                               scorecard(marks, maxima, settings.drop_extremes), round(deductions, 4), democratic, tally, vetoes))
+    if problems:
+        return pd.DataFrame(), problems
+    rows = []
+    for o in grade_all(people, settings):
+        p = o.person
+        rows.append({
+            "年度": year, "期间": period, "编号": p.person_id, "姓名": p.name, "职务": p.post, "类别": p.kind,
+            "指标得分": p.card, "负面扣分": p.deductions, "民主评议": p.democratic, "综合得分": o.score,
+            "名次": o.rank, "等次": o.grade, "标记": "、".join(o.flags), "考核报酬": "" if o.pay is None else o.pay,
+            "投票数": sum(p.votes.get(g, 0) for g in GRADES), "不称职票": p.votes.get("不称职", 0),
+            "状态": "草稿", "备注": "；".join(o.notes),
+        })
+    return pd.DataFrame(rows), []
+
+
+def _num(value: object) -> float | None:
+    try:
+        return to_number(value)
+    except NotANumber:
+        return None
+
+
+def score_cadres(ledger_path: Path, year: int, period: str | None = None, pay_sheet: Path | None = None,
+                 wait_s: float = 0.0, arguments: str = "") -> CadreResult:
+    name = period_name(period)
+    with ledger_lock(ledger_path, wait_s):
+        ledger = Ledger.open(ledger_path)
+        ledger.require(schema.CADRES.name, schema.INDICATORS.name)
+        existing = ledger.frame(schema.CADRE_RESULTS.name)
+        mine = ((existing["年度"].map(clean_text) == str(year)) & (existing["期间"].map(clean_text) == name)) if len(existing) else pd.Series(dtype=bool)
+        if len(existing) and (existing.loc[mine, "状态"].map(clean_text) == "入账").any():
+            result = CadreResult(year, name, existing[mine].reset_index(drop=True), changed=False)
+        else:
+            frame, problems = compute_cadres(ledger, year, name)
+            if problems:
+                raise DataError(f"{year}年{name}的考核数据不全，请先用 villagectl cadre import 导入", problems)
+            if frame.empty:
+                raise DataError("“干部”表中没有在职的村干部或村民代表")
+            result = CadreResult(year, name, frame)
+            old = existing[mine] if len(existing) else existing
+            if len(old) == len(frame) and old[["编号", "综合得分", "等次", "标记"]].astype(str).reset_index(drop=True).equals(
+                    frame[["编号", "综合得分", "等次", "标记"]].astype(str)):
+                result.changed = False
+            else:
+                keep = existing[~mine] if len(existing) else existing
+                ledger.replace(schema.CADRE_RESULTS.name, pd.concat([keep, frame], ignore_index=True))
+                ledger.save("cadre score", arguments, result=f"{year}年{name}考核 {len(frame)} 人")
+        if pay_sheet:
+            result.pay_sheet = write_pay_sheet(result, pay_sheet, ledger.settings().get("村名", ""))
+        return result
+
+
+def write_pay_sheet(result: CadreResult, path: Path, village: str) -> Path:
+    """考核报酬 for the town office: cadres only, with grade and coefficient."""
+    rows = []
+    for _, r in result.frame.iterrows():
+        if clean_text(r["类别"]) != "村干部":
+            continue
+        rows.append([r["编号"], r["姓名"], r["职务"], r["综合得分"], r["等次"], r["考核报酬"], r["标记"]])
+    total = round(sum(float(r[5] or 0) for r in rows), 2)
+    rows.append(["合计", "", "", "", "", total, ""])
+    cols = [ColumnFormat("编号", 8, (), "@"), ColumnFormat("姓名", 10, (), "@"), ColumnFormat("职务", 12, (), "@"),
+            ColumnFormat("综合得分", 10, (), "0.00"), ColumnFormat("等次", 10, (), "@"), ColumnFormat("考核报酬（元）", 14, (), "#,##0.00"),
+            ColumnFormat("标记", 16, (), "@")]
+    wb = new_workbook()
+    add_table_sheet(wb, "考核报酬", cols, rows, title_line=f"{village}{result.year}年{'' if result.period == '全年' else result.period}村干部考核报酬表")
+    save_new(wb, path)
+    return path
+
+
+def grades_summary(result: CadreResult) -> str:
+    counts = {g: int((result.frame["等次"] == g).sum()) for g in GRADES}
+    return "，".join(f"{g} {n} 人" for g, n in counts.items())
+
+
