@@ -12,7 +12,8 @@ class ExitCode(IntEnum):
     USAGE = 2  # wrong command-line arguments
     LOCKED = 3  # ledger open in Excel/WPS, held by another run, or changed underneath
     IO = 4  # a file could not be read or written (disk full, permission)
-    NOTHING_TO_DO = 5  # reserved for cron mode: nothing new to import
+    NOTHING_TO_DO = 5  # cron mode: nothing new in the inbox
+    PARTIAL = 6  # cron mode: done, but some files were refused (moved to refused/)
     INTERNAL = 70  # a bug: please report it
 
 

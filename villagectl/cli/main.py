@@ -5,7 +5,14 @@ Commands live in one module per area; importing them registers them on ``app``.
 
 from __future__ import annotations
 
-from villagectl.cli import cadre_commands, event_commands, ledger_commands, monthly_commands, year_commands  # noqa: F401  (registers)
+from villagectl.cli import (  # noqa: F401  (importing a module registers its commands)
+    cadre_commands,
+    event_commands,
+    ledger_commands,
+    monthly_commands,
+    run_commands,
+    year_commands,
+)
 from villagectl.cli.app import app
 from villagectl.cli.console import setup_streams
 

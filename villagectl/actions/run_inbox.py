@@ -1,0 +1,131 @@
+"""``run``: the unattended monthly job for cron — inbox → import → archive → score → notice.
+
+Files are moved out of the inbox only after the ledger holding their data has
+been written (a crash before that leaves them in the inbox; the next run finds
+their content already imported, says 未变, and moves them then).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from villagectl.actions.inspect_import import IMPORTED, REFUSED, expand_paths, import_inspections
+from villagectl.actions.notice_month import print_month_notice
+from villagectl.actions.score_month import score_months
+from villagectl.errors import DataError, ExitCode
+from villagectl.io.newbook import ColumnFormat, add_table_sheet, new_workbook, save_new
+from villagectl.ledger.periods import POSTED, period_state
+from villagectl.ledger.workbook import Ledger
+
+log = logging.getLogger("villagectl.run")
+REFUSED_DIR = "refused"
+
+
+@dataclass
+class RunResult:
+    imported: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    moved: dict[str, str] = field(default_factory=dict)  # file -> where it went
+    months: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    exit_code: int = int(ExitCode.OK)
+
+    def as_dict(self) -> dict:
+        return {**self.__dict__}
+
+
+def _unique_target(folder: Path, name: str) -> Path:
+    target = folder / name
+    n = 1
+    while target.exists():
+        stem, _, suffix = name.rpartition(".")
+        target = folder / f"{stem}.{n}.{suffix}" if stem else folder / f"{name}.{n}"
+        n += 1
+    return target
+
+
+def _move(path: Path, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = _unique_target(folder, path.name)
+    shutil.move(str(path), str(target))
+    return target
+
+
+def _problem_report(path: Path, problems, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    wb = new_workbook()
+    add_table_sheet(
+        wb, "问题清单",
+        [ColumnFormat("工作表", 12), ColumnFormat("单元格", 14), ColumnFormat("问题", 70), ColumnFormat("类别", 6)],
+        [[p.location.sheet, p.location.cell, p.message, p.severity] for p in problems],
+        title_line=f"{path.name} 未导入的原因（改正后请重新放进收件箱）",
+    )
+    target = _unique_target(folder, f"{path.name}.问题.xlsx")
+    save_new(wb, target)
+    return target
+
+
+def run_inbox(
+    ledger_path: Path,
+    inbox: Path,
+    archive: Path | None = None,
+    month: str | None = None,
+    today: dt.date | None = None,
+    notice_dir: Path | None = None,
+    wait_s: float = 0.0,
+) -> RunResult:
+    today = today or dt.date.today()
+    result = RunResult()
+    if not inbox.is_dir():
+        raise DataError(f"收件箱文件夹不存在：{inbox}")
+    archive = archive or inbox / "已导入"
+    refused_dir = inbox / REFUSED_DIR
+    files = [p for p in expand_paths([inbox])[0]
+             if refused_dir not in p.parents and archive not in p.parents]
+    if not files:
+        log.info("收件箱 %s 没有新文件", inbox)
+        result.exit_code = int(ExitCode.NOTHING_TO_DO)
+        return result
+    log.info("收件箱 %s：%d 个文件", inbox, len(files))
+    report = import_inspections(ledger_path, files, month=month, wait_s=wait_s, today=today, arguments="run")
+    for outcome in report.files:
+        if outcome.status == REFUSED:
+            result.refused.append(outcome.file)
+            if outcome.path.exists():
+                problems_file = _problem_report(outcome.path, outcome.problems, refused_dir)
+                result.moved[outcome.file] = str(_move(outcome.path, refused_dir))
+                log.warning("未导入 %s（%d 处问题，见 %s）", outcome.file, len(outcome.problems), problems_file.name)
+            continue
+        (result.imported if outcome.status == IMPORTED else result.unchanged).append(outcome.file)
+        result.moved[outcome.file] = str(_move(outcome.path, archive))
+        log.info("%s %s：%s %d 户", "已导入" if outcome.status == IMPORTED else "未变", outcome.file,
+                 outcome.month, outcome.households)
+        if outcome.month and outcome.month not in result.months:
+            result.months.append(outcome.month)
+    ledger = Ledger.open(ledger_path) if result.months else None
+    for m in sorted(result.months):
+        state = period_state(ledger, m)
+        if state == POSTED:
+            continue
+        month_files = [o for o in report.files if o.month == m and o.status == IMPORTED]
+        if not month_files and state is not None:
+            continue  # nothing new for a month already scored (a rerun after an interrupted one scores it once)
+        score_months(ledger_path, m, wait_s, arguments="run")
+        folder = notice_dir or ledger_path.parent / "公示"
+        folder.mkdir(parents=True, exist_ok=True)
+        pdf = folder / f"{m}积分公示.pdf"
+        print_month_notice(ledger_path, m, pdf, today, wait_s=wait_s, arguments="run")
+        result.notices.append(str(pdf))
+        log.info("%s 已计分并打印公示 %s", m, pdf)
+    if result.refused:
+        result.exit_code = int(ExitCode.PARTIAL)
+    elif not result.imported and not result.notices:
+        result.exit_code = int(ExitCode.NOTHING_TO_DO)
+    return result
+
+
