@@ -24,7 +24,8 @@ from villagectl.io.preflight import DEFAULT_LIMITS, Limits, check_file
 from villagectl.io.reader import WorkbookRows, read_workbook
 
 DEFAULT_TIMEOUT_S = 20.0  # per file
-DEFAULT_MEMORY_BYTES = 1536 * 1024 * 1024
+DEFAULT_MEMORY_BYTES = 512 * 1024 * 1024  # address space of the child: ample for any real sheet
+MAX_ROWS = 200_000  # rows in one file; a village's roster or a month's sheets are far smaller
 _HEADER = struct.Struct("<Q")
 
 
@@ -132,7 +133,12 @@ def _child_main(argv: list[str]) -> int:  # pragma: no cover - runs in the child
     for arg in argv:
         path = Path(arg)
         try:
-            result: tuple = ("ok", read_workbook(path, with_formulas=True))
+            book = read_workbook(path, with_formulas=True)
+            rows = sum(len(sheet.rows) for sheet in book.sheets)
+            if rows > MAX_ROWS:
+                result: tuple = ("error", f"表格太大（共 {rows} 行，上限 {MAX_ROWS} 行），不像检查表或名册；请只发需要的表")
+            else:
+                result = ("ok", book)
         except DataError as exc:
             result = ("error", exc.message)
         data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
