@@ -77,11 +77,20 @@ def test_vote_import_black_list_boundary_and_lock(village: Path, runner, tmp_pat
     assert by_id["ZP003"]["list"] != "黑榜"  # 10/31 < 1/3
     frame = Ledger.open(village).frame("年度评定")
     assert frame.set_index("户号").loc["ZP001", "享受村级福利"] == "否"
-    # locking
+    # locking: only after the year's notice period
     result = invoke(runner, "post", "year", village, "--year", "2026")
+    assert result.exit_code == 1 and "还没有公示" in result.stderr
+    import villagectl.cli.year_doc_commands  # noqa: F401
+    assert invoke(runner, "notice", "year", village, "--year", "2026", "-o", tmp_path / "年度公示.pdf",
+                  "--date", "2027-01-05").exit_code == 0
+    result = invoke(runner, "post", "year", village, "--year", "2026", "--date", "2027-01-07")
+    assert result.exit_code == 1 and "公示期到 2027-01-07 才结束" in result.stderr
+    result = invoke(runner, "post", "year", village, "--year", "2026", "--date", "2027-01-08")
     assert result.exit_code == 0 and "已锁定" in result.stdout
+    period = Ledger.open(village).frame("期间").set_index("期间").loc["2026年度"]
+    assert (period["状态"], period["入账日期"]) == ("入账", "2027-01-08")
     before = village.read_bytes()
-    assert "早已锁定" in invoke(runner, "post", "year", village, "--year", "2026").stdout
+    assert "早已锁定" in invoke(runner, "post", "year", village, "--year", "2026", "--date", "2027-01-09").stdout
     result = invoke(runner, "vote", "import", village, sheet, "--year", "2026")
     assert result.exit_code == 1 and "已锁定" in result.stderr
     assert invoke(runner, "score", "year", village, "--year", "2026").exit_code == 0

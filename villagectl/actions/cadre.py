@@ -14,6 +14,7 @@ from villagectl.io.newbook import ColumnFormat, add_table_sheet, new_workbook, s
 from villagectl.io.safe_write import ledger_lock, sha256_file
 from villagectl.io.sandbox import read_untrusted_many
 from villagectl.ledger import schema
+from villagectl.ledger.periods import cadre_period, period_row, with_period
 from villagectl.ledger.workbook import Ledger
 from villagectl.scoring.cadre import GRADES, Assessed, CadreSettings, democratic_score, grade_all, scorecard
 from villagectl.values import NotANumber, clean_text, to_int, to_number
@@ -113,6 +114,7 @@ class CadreResult:
     frame: pd.DataFrame
     changed: bool = True
     pay_sheet: Path | None = None
+    notice_invalidated: bool = False
 
     def people(self) -> list[dict]:
         out = []
@@ -223,6 +225,12 @@ def score_cadres(ledger_path: Path, year: int, period: str | None = None, pay_sh
             else:
                 keep = existing[~mine] if len(existing) else existing
                 ledger.replace(schema.CADRE_RESULTS.name, pd.concat([keep, frame], ignore_index=True))
+                row = period_row(ledger, cadre_period(year, name))
+                if row is not None and clean_text(row["状态"]) == "公示":  # the printed notice no longer holds
+                    result.notice_invalidated = True
+                    ledger.replace(schema.PERIODS.name, with_period(ledger.frame(schema.PERIODS.name),
+                                                                    cadre_period(year, name), 状态="草稿",
+                                                                    公示开始="", 公示截止=""))
                 ledger.save("cadre score", arguments, result=f"{year}年{name}考核 {len(frame)} 人")
         if pay_sheet:
             result.pay_sheet = write_pay_sheet(result, pay_sheet, ledger.settings().get("村名", ""))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from villagectl.errors import DataError, Location, Problem
+from villagectl.errors import DataError, Location, Problem, UsageError
 from villagectl.importers.households_lookup import Roster
 from villagectl.importers.table import FieldSpec, locate_table
 from villagectl.io.newbook import ColumnFormat, add_table_sheet, new_workbook, save_new
@@ -16,6 +17,7 @@ from villagectl.io.safe_write import ledger_lock, sha256_file
 from villagectl.io.sandbox import read_untrusted_many
 from villagectl.ledger import schema
 from villagectl.ledger.events import vetoed
+from villagectl.ledger.periods import period_row, with_period
 from villagectl.ledger.workbook import Ledger
 from villagectl.rules.catalogue import parse_rules
 from villagectl.scoring.annual import (
@@ -37,6 +39,7 @@ class YearResult:
     changed: bool = True
     vetoed: dict[str, list[str]] = field(default_factory=dict)
     export: Path | None = None
+    notice_invalidated: bool = False
 
     def households(self) -> list[dict]:
         out = []
@@ -132,6 +135,11 @@ def score_year(ledger_path: Path, year: int, export: Path | None = None, wait_s:
         else:
             keep = existing[~mine] if len(existing) else existing
             ledger.replace(schema.ANNUAL.name, pd.concat([keep, frame], ignore_index=True))
+            row = period_row(ledger, year_period(year))
+            if row is not None and clean_text(row["状态"]) == "公示":  # the printed notice no longer holds
+                result.notice_invalidated = True
+                ledger.replace(schema.PERIODS.name, with_period(ledger.frame(schema.PERIODS.name), year_period(year),
+                                                                状态="草稿", 公示开始="", 公示截止=""))
             ledger.save("score year", arguments, result=f"{year} 年度评定 {len(frame)} 户")
         if export:
             result.export = export_year(result, export, ledger.settings().get("村名", ""))
@@ -147,8 +155,21 @@ def _same(old: pd.DataFrame, new: pd.DataFrame) -> bool:
     return a.equals(b)
 
 
-def post_year(ledger_path: Path, year: int, wait_s: float = 0.0, arguments: str = "") -> int:
-    """Lock the year's 年度评定 rows (returns how many); posting twice changes nothing."""
+def year_period(year: int) -> str:
+    """The 期间 row of a year's notice (months are 'YYYY-MM')."""
+    return f"{year}年度"
+
+
+def post_year(ledger_path: Path, year: int, today: dt.date | None = None, force: bool = False, reason: str = "",
+              wait_s: float = 0.0, arguments: str = "") -> int:
+    """Lock the year's 年度评定 rows (returns how many); posting twice changes nothing.
+
+    Like a month, a year is locked only after its notice period (notice year) is over,
+    unless forced with a reason.
+    """
+    today = today or dt.date.today()
+    if force and not reason.strip():
+        raise UsageError("使用 --force 时必须用 --reason 写明原因")
     with ledger_lock(ledger_path, wait_s):
         ledger = Ledger.open(ledger_path)
         state = year_state(ledger, year)
@@ -156,10 +177,21 @@ def post_year(ledger_path: Path, year: int, wait_s: float = 0.0, arguments: str 
             raise DataError(f"{year} 年还没有评定；请先运行 villagectl score year --year {year}")
         if state == POSTED:
             return 0
+        row = period_row(ledger, year_period(year))
+        end = clean_text(row["公示截止"]) if row is not None and clean_text(row["状态"]) == "公示" else ""
+        if not force:
+            if not end:
+                raise DataError(f"{year} 年度评定还没有公示；请先打印公示（villagectl notice year），期满后再锁定，"
+                                "或用 --force --reason 说明原因")
+            if today <= dt.date.fromisoformat(end):
+                raise DataError(f"{year} 年度评定的公示期到 {end} 才结束，{today.isoformat()} 还不能锁定；确需提前请用 --force --reason")
         frame = ledger.frame(schema.ANNUAL.name).copy()
         mine = frame["年度"].map(clean_text) == str(year)
         frame.loc[mine, "状态"] = POSTED
         ledger.replace(schema.ANNUAL.name, frame)
+        extra = {"说明": f"提前锁定：{reason.strip()}"} if force else {}
+        ledger.replace(schema.PERIODS.name, with_period(ledger.frame(schema.PERIODS.name), year_period(year),
+                                                        状态=POSTED, 入账日期=today.isoformat(), **extra))
         ledger.save("post year", arguments, result=f"{year} 年度评定锁定 {int(mine.sum())} 户")
         return int(mine.sum())
 

@@ -105,6 +105,7 @@ def passbook_cmd(
     templates: TemplatesOpt = None,
     font: FontOpt = None,
     date: Annotated[Optional[str], typer.Option("--date", help="打印日期 YYYY-MM-DD，默认今天")] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", help="--all 时同时排版的进程数（默认按 CPU 数，最多 4）", min=1)] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """积分存折：一户的每一笔积分、来由（扣分项、兑换单号、冲正的原流水号）和余额；加 -o 打印 PDF 存折。"""
@@ -121,7 +122,7 @@ def passbook_cmd(
             bar = nullbar() if as_json else _LazyBar()
             with bar as b:
                 result = print_all_passbooks(ledger, output, year, paper, templates, font, printed,
-                                             on_each=b.advance, on_start=b.start)
+                                             on_each=b.advance, on_start=b.start, workers=jobs)
             if as_json:
                 emit_json({"ok": True, **result.as_dict()})
                 return

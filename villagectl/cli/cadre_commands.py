@@ -76,6 +76,8 @@ def cadre_score_cmd(
         console().print(grades_summary(r))
         if not r.changed:
             console().print("结果与台账中已有的相同，台账没有改动。")
+        if r.notice_invalidated:
+            console().print("[yellow]考核结果有变化，已打印的考核公示作废，请重新打印（villagectl notice cadre）。[/]")
         if r.pay_sheet:
             console().print(f"考核报酬表：{r.pay_sheet}")
 

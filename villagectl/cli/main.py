@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from villagectl.cli import (  # noqa: F401  (importing a module registers its commands)
     cadre_commands,
+    cadre_doc_commands,
     event_commands,
     ledger_commands,
     monthly_commands,
     run_commands,
     year_commands,
+    year_doc_commands,
 )
 from villagectl.cli.app import app
 from villagectl.cli.console import setup_streams

@@ -29,7 +29,7 @@ from villagectl.cli.app import (
     parse_date,
     progress_over,
 )
-from villagectl.cli.console import console, emit_json, err_console, guarded, print_problems
+from villagectl.cli.console import console, emit_json, err_console, guarded
 from villagectl.errors import UsageError
 from villagectl.values import fmt_number
 
@@ -370,11 +370,11 @@ def slip_verify_cmd(
             items = "、".join(f"{l['item']}×{fmt_number(l['qty'])}{l['unit']}" for l in rec.lines)
             out.print(f"物品 {items}  积分 {fmt_number(rec.points)}（{rec.yuan:.2f} 元）", overflow="fold")
             if rec.void:
-                out.print(f"[red]状态：已作废[/]" + (f"（冲正流水 {r.reversal_entry}）" if r.reversal_entry else "") + "，不能领取物品")
+                out.print("[red]状态：已作废[/]" + (f"（冲正流水 {r.reversal_entry}）" if r.reversal_entry else "") + "，不能领取物品")
             elif rec.state == "已领取":
-                out.print(f"[yellow]状态：已领取[/]" + (f"（{rec.collected}）" if rec.collected else "") + "，不能再领")
+                out.print("[yellow]状态：已领取[/]" + (f"（{rec.collected}）" if rec.collected else "") + "，不能再领")
             else:
-                out.print(f"状态：未领取" + (f"；交物品时请登记：villagectl slip use {ledger} {rec.code}" if r.genuine else ""))
+                out.print("状态：未领取" + (f"；交物品时请登记：villagectl slip use {ledger} {rec.code}" if r.genuine else ""))
         return 0 if r.genuine else 1
 
     guarded(as_json, body)

@@ -8,7 +8,18 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from villagectl.cli.app import JsonOpt, LedgerArg, WaitOpt, app, arguments_text, cell_text, post_app, score_app
+from villagectl.cli.app import (
+    DateOpt,
+    JsonOpt,
+    LedgerArg,
+    WaitOpt,
+    app,
+    arguments_text,
+    cell_text,
+    parse_date,
+    post_app,
+    score_app,
+)
 from villagectl.cli.console import console, emit_json, guarded, print_problems
 
 
@@ -50,6 +61,8 @@ def score_year_cmd(
                         f"一票否决不参评 {len(r.vetoed)} 户")
         if not r.changed:
             console().print("结果与台账中已有的相同，台账没有改动。")
+        if r.notice_invalidated:
+            console().print("[yellow]年度评定结果有变化，已打印的年度公示作废，请重新打印（villagectl notice year）。[/]")
         if r.export:
             console().print(f"已导出 {r.export}")
 
@@ -57,13 +70,21 @@ def score_year_cmd(
 
 
 @post_app.command("year")
-def post_year_cmd(ledger: LedgerArg, year: YearOpt, wait: WaitOpt = 0.0, as_json: JsonOpt = False) -> None:
-    """锁定年度评定（公示期满后）；锁定后不能重算、不能再导入互评结果。"""
+def post_year_cmd(
+    ledger: LedgerArg,
+    year: YearOpt,
+    force: Annotated[bool, typer.Option("--force", help="公示期未满或未公示也锁定（须写 --reason）")] = False,
+    reason: Annotated[str, typer.Option("--reason", help="提前锁定的原因")] = "",
+    date: DateOpt = None,
+    wait: WaitOpt = 0.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """公示期满后锁定年度评定；锁定后不能重算、不能再导入互评结果。"""
 
     def body() -> None:
         from villagectl.actions.score_year import post_year
 
-        n = post_year(ledger, year, wait, arguments_text())
+        n = post_year(ledger, year, parse_date(date), force, reason, wait, arguments_text())
         if as_json:
             emit_json({"ok": True, "year": year, "locked": n})
         else:

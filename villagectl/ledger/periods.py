@@ -10,6 +10,12 @@ from villagectl.values import clean_text
 DRAFT, NOTICE, POSTED = schema.PERIOD_STATES
 
 
+def cadre_period(year: int, period: str) -> str:
+    """The 期间 row of a cadre assessment notice: '2026年度干部考核', '2026年上半年干部考核'."""
+    label = f"{year}年度" if period in ("", "全年") else f"{year}年{period}"
+    return f"{label}干部考核"
+
+
 def period_row(ledger, period: str) -> pd.Series | None:
     frame = ledger.frame(schema.PERIODS.name)
     if frame.empty:

@@ -27,6 +27,7 @@ class SheetSpec:
     key: str = ""  # the column that identifies a row
     extensible: bool = False  # the tool may add columns (e.g. one per category)
     tab_color: str = ""
+    optional: bool = False  # a clerk sheet a ledger may lack (added in a later version); reads as empty
 
     @property
     def column_names(self) -> list[str]:
@@ -307,6 +308,7 @@ COMMITMENTS = SheetSpec(
         C("完成情况", width=20, required=False),
     ),
     "村干部、村民代表每年年初的共性和个性履职承诺（种子000），用于公示",
+    optional=True,
 )
 CADRE_SCORES = SheetSpec(
     "考核评分",

@@ -101,7 +101,7 @@ class Ledger:
         problems = []
         for name in names:
             spec = schema.SHEETS_BY_NAME.get(name)
-            if name not in self.sheets and spec is not None and spec.owner == schema.TOOL:
+            if name not in self.sheets and spec is not None and (spec.owner == schema.TOOL or spec.optional):
                 continue
             if name not in self.sheets:
                 problems.append(Problem(Location(self.path.name, name), "缺少这个工作表"))
@@ -126,7 +126,7 @@ class Ledger:
         for _, row in df.iterrows():
             key = clean_text(row.get("键", ""))
             if key:
-                out[key] = clean_text(row.get("值", ""))
+                out[key] = as_text(row.get("值", ""))  # as the clerk typed it (printed on notices)
         return out
 
     # --- changing ----------------------------------------------------------
