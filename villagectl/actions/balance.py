@@ -19,7 +19,7 @@ def household_balances(ledger: Ledger, household: str | None = None) -> list[dic
     totals = summarize(journal).set_index("household_id")
     members = member_points(journal)
     rows: list[dict] = []
-    for _, row in households.iterrows():
+    for row in households.to_dict("records"):
         hid = clean_text(row.get("户号", ""))
         if not hid or (household and hid != household):
             continue
@@ -64,7 +64,7 @@ def member_points(journal) -> dict[str, dict[str, float]]:
     if journal.empty or "成员" not in journal.columns:
         return out
     kinds = {clean_text(i): clean_text(k) for i, k in zip(journal["流水号"], journal["类型"])}
-    for _, row in journal.iterrows():
+    for row in journal.to_dict("records"):
         member = clean_text(row.get("成员"))
         if not member:
             continue

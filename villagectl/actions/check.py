@@ -39,6 +39,8 @@ def find_problems(ledger: Ledger) -> list[Problem]:
     for spec in schema.ALL_SHEETS:
         if not ledger.has(spec.name) and spec.owner == schema.TOOL:
             problems.append(Problem(Location(name, spec.name), "缺少这个工作表（villagectl 下次写入时会自动添加）", "警告"))
+        elif not ledger.has(spec.name) and spec.optional:
+            problems.append(Problem(Location(name, spec.name), "缺少这个工作表（需要时从 villagectl init 新建的台账复制过来）", "警告"))
         elif not ledger.has(spec.name):
             problems.append(Problem(Location(name, spec.name), "缺少这个工作表"))
         elif ledger.upgraded.get(spec.name):
@@ -48,7 +50,7 @@ def find_problems(ledger: Ledger) -> list[Problem]:
             cols = "、".join(ledger.missing_headers[spec.name])
             problems.append(Problem(Location(name, spec.name), f"缺少列：{cols}"))
     broken = {s for s in ledger.missing_headers if ledger.missing_headers[s]} | {
-        s.name for s in schema.ALL_SHEETS if not ledger.has(s.name) and s.owner == schema.CLERK
+        s.name for s in schema.ALL_SHEETS if not ledger.has(s.name) and s.owner == schema.CLERK and not s.optional
     }
 
     settings = ledger.settings()
@@ -86,7 +88,7 @@ def find_problems(ledger: Ledger) -> list[Problem]:
         households = ledger.frame(schema.HOUSEHOLDS.name)
         allowed = allowed_household_types(settings)
         first_row: dict[str, int] = {}
-        for pos, (_, row) in enumerate(households.iterrows()):
+        for pos, row in enumerate(households.to_dict("records")):
             values = {c: row[c] for c in households.columns if c in schema.HOUSEHOLDS.column_names}
             for column, message in validate_record(values, allowed):
                 problems.append(Problem(at(schema.HOUSEHOLDS.name, pos, column), message))
@@ -167,7 +169,7 @@ def _check_indicators(ledger: Ledger, at) -> list[Problem]:
     problems: list[Problem] = []
     frame = ledger.frame(schema.INDICATORS.name)
     totals: dict[str, float] = {}
-    for pos, (_, row) in enumerate(frame.iterrows()):
+    for pos, row in enumerate(frame.to_dict("records")):
         subject = clean_text(row.get("对象", ""))
         kind = clean_text(row.get("类型", ""))
         if subject not in schema.CADRE_KINDS:

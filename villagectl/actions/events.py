@@ -135,9 +135,9 @@ class EventsResult:
 def _rows(frame: pd.DataFrame, ids: list[str]) -> list[dict]:
     wanted = set(ids)
     out = []
-    for _, row in frame.iterrows():
+    for row in frame.to_dict("records"):
         if clean_text(row["事件号"]) in wanted:
-            out.append({k: (None if (isinstance(v, float) and pd.isna(v)) else v) for k, v in row.to_dict().items()})
+            out.append({k: (None if (isinstance(v, float) and pd.isna(v)) else v) for k, v in row.items()})
     return out
 
 
@@ -262,7 +262,7 @@ def approve_events(ledger_path: Path, ids: list[str], use_all: bool, approver: s
     def after_notice(ledger, events, chosen):
         if force:
             return
-        for _, row in events.iterrows():
+        for row in events.to_dict("records"):
             if clean_text(row["事件号"]) in chosen and clean_text(row["状态"]) == NOTICE:
                 end = clean_text(row.get("公示截止"))
                 if end and today <= dt.date.fromisoformat(end):
@@ -430,12 +430,12 @@ def list_events(ledger_path: Path, state: str | None = None, household: str | No
     if state and state not in schema.EVENT_STATES:
         raise UsageError(f"状态“{state}”无效，应为 {'/'.join(schema.EVENT_STATES)}")
     rows = []
-    for _, row in frame.iterrows():
+    for row in frame.to_dict("records"):
         if state and clean_text(row["状态"]) != state:
             continue
         if household and clean_text(row["户号"]) != household:
             continue
-        rows.append({k: clean_text(v) if not isinstance(v, (int, float)) else v for k, v in row.to_dict().items()})
+        rows.append({k: clean_text(v) if not isinstance(v, (int, float)) else v for k, v in row.items()})
     return rows
 
 

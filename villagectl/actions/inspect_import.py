@@ -230,7 +230,7 @@ def item_columns_of(frame: pd.DataFrame, rules) -> dict[str, str]:
 def _existing_scores(frame: pd.DataFrame, rules) -> dict[tuple[str, str], tuple[dict[str, float], str]]:
     cols = item_columns_of(frame, rules)
     out: dict[tuple[str, str], tuple[dict[str, float], str]] = {}
-    for _, row in frame.iterrows():
+    for row in frame.to_dict("records"):
         scores: dict[str, float] = {}
         for code, col in cols.items():
             try:

@@ -62,7 +62,7 @@ def build_notice(ledger: Ledger, month: str, start: dt.date, order: str | None, 
     if chosen not in ORDER_NAMES:
         raise UsageError(f"排序方式“{chosen}”不认识，只能是 组别 或 名次")
     rows = []
-    for _, r in part.iterrows():
+    for r in part.to_dict("records"):
         total = _num(r.get("总分"))
         rows.append(NoticeRow(
             group=clean_text(r["组别"]),

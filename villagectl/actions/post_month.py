@@ -83,7 +83,7 @@ def post_month(
         part = results[months == month]
         entries: list[NewEntry] = []
         households = 0
-        for _, r in part.iterrows():
+        for r in part.to_dict("records"):
             points, bonus, total = _num(r.get("积分")), _num(r.get("奖励")), _num(r.get("总分"))
             hid = clean_text(r["户号"])
             if total is None:

@@ -32,7 +32,7 @@ class MonthScore:
         """One dict per household for --json."""
         out = []
         cats = [c for c in self.results.columns if c not in schema.MONTHLY.column_names]
-        for _, row in self.results.iterrows():
+        for row in self.results.to_dict("records"):
             missing = row["总分"] is None or pd.isna(row["总分"])
             out.append({
                 "household_id": row["户号"],

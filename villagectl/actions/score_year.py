@@ -43,7 +43,7 @@ class YearResult:
 
     def households(self) -> list[dict]:
         out = []
-        for _, r in self.frame.iterrows():
+        for r in self.frame.to_dict("records"):
             out.append({
                 "household_id": r["户号"], "name": r["户主"], "group": r["组别"],
                 "result": float(r["年度积分"]), "rank": int(r["名次"]), "group_rank": int(r["组内名次"]),
@@ -91,7 +91,7 @@ def compute_year(ledger: Ledger, year: int) -> tuple[pd.DataFrame, dict[str, lis
 def year_votes(ledger: Ledger, year: int) -> dict[str, tuple[int, int]]:
     frame = ledger.frame(schema.VOTES.name)
     out: dict[str, tuple[int, int]] = {}
-    for _, r in frame.iterrows():
+    for r in frame.to_dict("records"):
         if clean_text(r.get("年度")) != str(year):
             continue
         try:
@@ -105,7 +105,7 @@ def exposure_months(monthly: pd.DataFrame, year: int) -> dict[str, int]:
     out: dict[str, int] = {}
     if monthly.empty:
         return out
-    for _, r in monthly.iterrows():
+    for r in monthly.to_dict("records"):
         if clean_text(r.get("月份"))[:4] == str(year) and clean_text(r.get("曝光台")) == "是":
             hid = clean_text(r["户号"])
             out[hid] = out.get(hid, 0) + 1

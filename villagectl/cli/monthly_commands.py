@@ -287,6 +287,6 @@ def print_month_table(results) -> None:
     table = Table(title="月度得分")
     for col in columns:
         table.add_column(col, overflow="fold", justify="right" if col in numeric else "left", no_wrap=col in numeric)
-    for _, row in results.iterrows():
+    for row in results.to_dict("records"):
         table.add_row(*[cell_text(row[c]) for c in columns])
     console().print(table)

@@ -50,7 +50,7 @@ def score_year_cmd(
         cols = ("名次", "组别", "户号", "户主", "年度积分", "星级", "牌级", "榜单", "备注")
         for c in cols:
             table.add_column(c, overflow="fold", justify="right" if c in ("名次", "年度积分") else "left")
-        for _, row in r.frame.iterrows():
+        for row in r.frame.to_dict("records"):
             table.add_row(*[cell_text(row[c]) for c in cols])
         console().print(table)
         stars = sum(1 for x in rows if x["star"])

@@ -77,7 +77,7 @@ def used_in_window(events: pd.DataFrame, household_id: str, rule: Rule, day: dt.
         return 0.0
     start, end = window(rule.period, day)
     total = 0.0
-    for _, row in events.iterrows():
+    for row in events.to_dict("records"):
         if clean_text(row.get("户号")) != household_id or clean_text(row.get("编码")) != rule.code:
             continue
         if clean_text(row.get("状态")) not in LIVE:
@@ -184,7 +184,7 @@ def vetoed(events: pd.DataFrame, year: int) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     if events.empty:
         return out
-    for _, row in events.iterrows():
+    for row in events.to_dict("records"):
         if clean_text(row.get("类型")) != "否决" or clean_text(row.get("状态")) != POSTED:
             continue
         if clean_text(row.get("日期"))[:4] == str(year):

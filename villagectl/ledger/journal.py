@@ -81,7 +81,7 @@ def _next_id(journal: pd.DataFrame) -> int:
 
 def current_balances(journal: pd.DataFrame) -> dict[str, float]:
     balances: dict[str, float] = {}
-    for _, row in journal.iterrows():
+    for row in journal.to_dict("records"):
         hid = clean_text(row.get("户号", ""))
         try:
             balances[hid] = round(balances.get(hid, 0.0) + (to_number(row.get("积分")) or 0.0), 4)
@@ -172,9 +172,9 @@ def _effective_kind(row: pd.Series, kinds_by_id: dict[str, str]) -> str:
 
 def summarize(journal: pd.DataFrame) -> pd.DataFrame:
     """Per household: balance (spendable), earned (for ratings), spent (redemptions)."""
-    kinds_by_id = {clean_text(r["流水号"]): clean_text(r["类型"]) for _, r in journal.iterrows()}
+    kinds_by_id = {clean_text(i): clean_text(k) for i, k in zip(journal["流水号"], journal["类型"])} if len(journal) else {}
     totals: dict[str, dict[str, float]] = {}
-    for _, row in journal.iterrows():
+    for row in journal.to_dict("records"):
         hid = clean_text(row.get("户号", ""))
         try:
             points = to_number(row.get("积分")) or 0.0
@@ -202,7 +202,7 @@ def verify_journal(journal: pd.DataFrame) -> list[JournalIssue]:
     seen_ids: set[str] = set()
     last_id = 0
     reversed_ids: set[str] = set()
-    for pos, (_, row) in enumerate(journal.iterrows()):
+    for pos, row in enumerate(journal.to_dict("records")):
         entry_id = clean_text(row.get("流水号", ""))
         if not entry_id.isdigit():
             issues.append(JournalIssue(pos, "流水号", f"流水号“{entry_id}”无效"))

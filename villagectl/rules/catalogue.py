@@ -25,7 +25,7 @@ def parse_rules(frame: pd.DataFrame) -> tuple[list[Rule], list[RuleIssue]]:
     rules: list[Rule] = []
     issues: list[RuleIssue] = []
     seen: set[str] = set()
-    for pos, (_, row) in enumerate(frame.iterrows()):
+    for pos, row in enumerate(frame.to_dict("records")):
         code = clean_text(row.get("编码", ""))
         if not code:
             issues.append(RuleIssue("规则", pos, "编码", "缺少编码"))
@@ -79,7 +79,7 @@ def parse_rules(frame: pd.DataFrame) -> tuple[list[Rule], list[RuleIssue]]:
 def parse_bands(frame: pd.DataFrame) -> tuple[list[Band], list[RuleIssue]]:
     bands: list[Band] = []
     issues: list[RuleIssue] = []
-    for pos, (_, row) in enumerate(frame.iterrows()):
+    for pos, row in enumerate(frame.to_dict("records")):
         values: dict[str, float | None] = {}
         bad = False
         for col in ("下限", "上限", "积分"):

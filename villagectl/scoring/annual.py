@@ -52,7 +52,7 @@ def entry_years(journal: pd.DataFrame, events: pd.DataFrame) -> dict[str, int | 
         event_dates = {clean_text(i): clean_text(d) for i, d in zip(events["事件号"], events["日期"])}
     years: dict[str, int | None] = {}
     kinds: dict[str, str] = {}
-    for _, row in journal.iterrows():
+    for row in journal.to_dict("records"):
         entry_id = clean_text(row["流水号"])
         kind = clean_text(row["类型"])
         ref = clean_text(row.get("关联"))
@@ -80,7 +80,7 @@ def year_earnings(journal: pd.DataFrame, events: pd.DataFrame, year: int,
     years = entry_years(journal, events)
     original = {clean_text(i): clean_text(k) for i, k in zip(journal["流水号"], journal["类型"])} if len(journal) else {}
     out: dict[str, float] = {}
-    for _, row in journal.iterrows():
+    for row in journal.to_dict("records"):
         entry_id = clean_text(row["流水号"])
         if years.get(entry_id) != year:
             continue

@@ -213,7 +213,7 @@ def history_from_results(results: pd.DataFrame, before: str) -> list[MonthHistor
         part = results[results["月份"].map(clean_text) == m]
         totals: dict[str, float | None] = {}
         points: dict[str, float | None] = {}
-        for _, row in part.iterrows():
+        for row in part.to_dict("records"):
             hid = clean_text(row["户号"])
             totals[hid] = _num(row.get("总分"))
             points[hid] = _num(row.get("积分"))
