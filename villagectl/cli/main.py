@@ -11,6 +11,7 @@ from villagectl.cli import (  # noqa: F401  (importing a module registers its co
     event_commands,
     ledger_commands,
     monthly_commands,
+    rollup_commands,
     run_commands,
     year_commands,
     year_doc_commands,

@@ -11,7 +11,7 @@ from rich.cells import cell_len
 from rich.markup import escape
 from rich.table import Table
 
-from villagectl.cli.app import FontOpt, JsonOpt, TemplatesOpt, app, nullbar, progress_over
+from villagectl.cli.app import FontOpt, JsonOpt, TemplatesOpt, app, progress_over
 from villagectl.cli.console import console, emit_json, err_console, guarded
 from villagectl.errors import ExitCode
 
