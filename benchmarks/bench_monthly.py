@@ -36,6 +36,8 @@ CN = "零一二三四五六七八九"
 
 
 def group_name(g: int) -> str:
+    if g >= 100:
+        return f"第{g}组"
     if g <= 10:
         return f"第{'十' if g == 10 else CN[g]}组"
     tens, ones = divmod(g, 10)
