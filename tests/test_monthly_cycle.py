@@ -180,3 +180,14 @@ def test_templates_export_and_custom_template(runner, village, tmp_path: Path) -
     assert invoke(runner, "notice", "month", ledger, "--month", MONTH, "-o", pdf, "--templates", folder).exit_code == 0
     assert "文明积分榜" in _text(pdf)
     assert invoke(runner, "templates", "export", folder).exit_code == 4  # refuses to overwrite
+
+
+def test_one_groups_notice(runner, village, tmp_path: Path) -> None:
+    ledger = _scored(runner, village)
+    pdf = tmp_path / "三组.pdf"
+    result, data = invoke_json(runner, "notice", "month", ledger, "--month", MONTH, "-o", pdf, "--group", "三组")
+    assert result.exit_code == 0 and data["households"] == 15  # 16 in the group, one moved out
+    text = _text(pdf)
+    assert "中坪村第三组2026年7月农户积分公示" in text
+    assert "第一组" not in text
+    assert invoke(runner, "notice", "month", ledger, "--month", MONTH, "-o", pdf, "--group", "九组").exit_code == 1

@@ -12,7 +12,7 @@ from villagectl.ledger import schema
 from villagectl.ledger.periods import DRAFT, NOTICE, POSTED, period_state, with_period
 from villagectl.ledger.workbook import Ledger
 from villagectl.render.notice import MonthNotice, NoticeRow, render_month_notice
-from villagectl.values import NotANumber, clean_text, to_number
+from villagectl.values import NotANumber, clean_text, group_key, to_number
 
 ORDER_NAMES = {"组别": "group", "group": "group", "名次": "rank", "rank": "rank"}
 
@@ -45,12 +45,17 @@ def _num(value: object) -> float | None:
         return None
 
 
-def build_notice(ledger: Ledger, month: str, start: dt.date, order: str | None, mask: bool | None) -> MonthNotice:
+def build_notice(ledger: Ledger, month: str, start: dt.date, order: str | None, mask: bool | None,
+                 group: str | None = None) -> MonthNotice:
     settings = ledger.settings()
     results = ledger.frame(schema.MONTHLY.name)
     part = results[results["月份"].map(clean_text) == month] if len(results) else results
     if part.empty:
         raise DataError(f"{month} 还没有计分；请先运行 villagectl score month")
+    if group:  # one group's notice, for the group's own board
+        part = part[part["组别"].map(group_key) == group_key(group)]
+        if part.empty:
+            raise DataError(f"{month} 的计分结果里没有组别“{group}”")
     cats = [c for c in part.columns if c not in schema.MONTHLY.column_names]
     try:
         days = int(to_number(settings.get("公示天数", "3")) or 3)
@@ -77,7 +82,7 @@ def build_notice(ledger: Ledger, month: str, start: dt.date, order: str | None, 
         ))
     village = settings.get("村名", "")
     return MonthNotice(
-        village=village,
+        village=village + (clean_text(part.iloc[0]["组别"]) if group else ""),
         month=month,
         categories=cats,
         rows=rows,
@@ -102,13 +107,14 @@ def print_month_notice(
     font: Path | None = None,
     wait_s: float = 0.0,
     arguments: str = "",
+    group: str | None = None,
 ) -> NoticeResult:
     if out_pdf.suffix.lower() != ".pdf":
         raise UsageError(f"输出文件应以 .pdf 结尾：{out_pdf}")
     with ledger_lock(ledger_path, wait_s):
         ledger = Ledger.open(ledger_path)
         state = period_state(ledger, month) or DRAFT
-        notice = build_notice(ledger, month, start, order, mask)
+        notice = build_notice(ledger, month, start, order, mask, group)
         settings = ledger.settings()
         templates_dir = templates_dir or (Path(settings["模板文件夹"]) if settings.get("模板文件夹") else None)
         font = font or (Path(settings["字体"]) if settings.get("字体") else None)

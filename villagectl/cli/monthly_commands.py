@@ -229,6 +229,7 @@ def notice_month_cmd(
     output: Annotated[Path, typer.Option("--output", "-o", help="公示 PDF 文件")],
     order: Annotated[Optional[str], typer.Option("--order", help="排列：组别 或 名次（默认取参数“公示排序”）")] = None,
     mask_names: Annotated[Optional[bool], typer.Option("--mask-names/--full-names", help="户主姓名打码（张*明）/ 显示全名（默认取参数“公示隐藏名字”）")] = None,
+    group: Annotated[Optional[str], typer.Option("--group", help="只打印这个组（贴在组里的公示栏）")] = None,
     templates: TemplatesOpt = None,
     font: FontOpt = None,
     date: DateOpt = None,
@@ -241,7 +242,7 @@ def notice_month_cmd(
         from villagectl.actions.notice_month import print_month_notice
 
         r = print_month_notice(ledger, parse_month(month), output, parse_date(date), order, mask_names, templates, font,
-                               wait, arguments_text())
+                               wait, arguments_text(), group)
         if as_json:
             emit_json({"ok": True, **r.as_dict()})
             return
