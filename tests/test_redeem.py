@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-import json
-import math
 import shutil
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import invoke, invoke_json
 from pypdf import PdfReader
 
 import villagectl.cli.shop_commands  # noqa: F401  (registers the commands until cli/main.py imports it)
-from conftest import invoke, invoke_json
 from villagectl.actions.redeem import LineRequest, parse_qty, redeem
 from villagectl.cli.shop_commands import pair_lines
 from villagectl.errors import DataError, UsageError
-from villagectl.ledger import schema
-from villagectl.ledger.journal import NewEntry, append_entries, summarize, verify_journal
+from villagectl.ledger.journal import (
+    NewEntry,
+    append_entries,
+    summarize,
+    verify_journal,
+)
 from villagectl.ledger.workbook import Ledger
 from villagectl.samples import build_samples
 from villagectl.values import clean_text
@@ -184,7 +186,7 @@ def test_out_of_stock_and_quantity_above_stock(runner, ledger: Path) -> None:
                     "--item", "食用油", "--qty", "6", "--date", DAY)
     assert result.exit_code == 1 and "库存只剩 5桶（本次前面已兑换 15桶）" in result.stderr
     assert ledger.read_bytes() == size
-    result, data = invoke_json(runner, "redeem", ledger, "--household", "ZP001", "--item", "食用油", "--qty", "20",
+    result, _ = invoke_json(runner, "redeem", ledger, "--household", "ZP001", "--item", "食用油", "--qty", "20",
                                "--date", DAY, "--no-print")
     assert result.exit_code == 0 and stock(ledger)["食用油"] == 0
     assert invoke(runner, "redeem", ledger, "--household", "ZP001", "--item", "食用油", "--date", DAY).exit_code == 1

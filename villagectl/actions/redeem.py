@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -32,15 +33,6 @@ from pathlib import Path
 from typing import Callable
 
 import pandas as pd
-
-from villagectl.errors import DataError, FileAccessError, Location, Problem, UsageError
-from villagectl.io.preflight import col_letters
-from villagectl.io.safe_write import ledger_lock
-from villagectl.ledger import schema
-from villagectl.ledger.journal import NewEntry, ReversalRefused, append_entries, reverse_entry
-from villagectl.ledger.workbook import Ledger
-from villagectl.render.slips import MAX_LINES, Slip, SlipLine, SlipSheet, items_summary, render_slips
-from villagectl.values import NotANumber, clean_name, clean_text, fmt_number, to_number
 
 from villagectl.actions.slips import (
     FREE_ITEM_MARK,
@@ -62,6 +54,26 @@ from villagectl.actions.slips import (
     shop_name,
     slip_records,
 )
+from villagectl.errors import DataError, FileAccessError, Location, Problem, UsageError
+from villagectl.io.preflight import col_letters
+from villagectl.io.safe_write import ledger_lock
+from villagectl.ledger import schema
+from villagectl.ledger.journal import (
+    NewEntry,
+    ReversalRefused,
+    append_entries,
+    reverse_entry,
+)
+from villagectl.ledger.workbook import Ledger
+from villagectl.render.slips import (
+    MAX_LINES,
+    Slip,
+    SlipLine,
+    SlipSheet,
+    items_summary,
+    render_slips,
+)
+from villagectl.values import NotANumber, clean_name, clean_text, fmt_number, to_number
 
 NUMBER_PREFIX = "DH"
 NUMBER_DIGITS = 6
@@ -557,7 +569,7 @@ def merge_lines(lines: list[PlannedLine]) -> list[PlannedLine]:
 
 def parse_qty(value: object) -> tuple[float, str | None]:
     """(quantity, problem). Blank → 1; '2', '２', '2桶' → 2."""
-    if value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, float) and value != value):
+    if value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, float) and math.isnan(value)):
         return 1.0, None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         number = float(value)

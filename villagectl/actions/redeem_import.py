@@ -20,17 +20,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from villagectl.errors import DataError, FileAccessError, Location, Problem, UsageError
-from villagectl.importers.table import FieldSpec, locate_table
-from villagectl.io.reader import SheetRows, WorkbookRows, cell_ref
-from villagectl.io.safe_write import ledger_lock, sha256_file
-from villagectl.io.sandbox import read_untrusted_many
-from villagectl.ledger import schema
-from villagectl.ledger.workbook import Ledger
-from villagectl.values import clean_name, clean_text, fmt_number, to_date
 
 from villagectl.actions.redeem import (
     LineRequest,
@@ -46,6 +38,14 @@ from villagectl.actions.redeem import (
     prepare_output,
 )
 from villagectl.actions.slips import STATE_VOID, check_pdf_name
+from villagectl.errors import DataError, FileAccessError, Location, Problem, UsageError
+from villagectl.importers.table import FieldSpec, locate_table
+from villagectl.io.reader import SheetRows, WorkbookRows, cell_ref
+from villagectl.io.safe_write import ledger_lock, sha256_file
+from villagectl.io.sandbox import read_untrusted_many
+from villagectl.ledger import schema
+from villagectl.ledger.workbook import Ledger
+from villagectl.values import clean_name, clean_text, fmt_number, to_date
 
 COMMAND = "redeem import"
 
@@ -187,12 +187,15 @@ def import_redemptions(
         check_pdf_name(Path(out_pdf))
     name = path.name
     with ledger_lock(ledger_path, wait_s):
-        book = read_untrusted_many([path])[path]
+        # the sandboxed child parses the sheet while this process reads the ledger
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            reading = pool.submit(read_untrusted_many, [path])
+            ledger = Ledger.open(ledger_path)
+            state = ShopState(ledger)
+            book = reading.result()[path]
         if isinstance(book, DataError):
             raise DataError(f"{name} 无法读取，没有导入", book.problems or [Problem(Location(name), book.message)])
         digest = sha256_file(path)
-        ledger = Ledger.open(ledger_path)
-        state = ShopState(ledger)
         earlier = _already_imported(ledger, digest)
         if earlier:
             when, first = earlier
@@ -206,7 +209,7 @@ def import_redemptions(
         # lines → requests: consecutive lines of the same household and date make one redemption
         groups: list[tuple[tuple[dt.date, str], RedemptionRequest]] = []
         for line in sheet.lines:
-            loc = lambda field_name: Location(name, line.sheet, line.cells.get(field_name, f"第{line.row + 1}行"))  # noqa: E731
+            loc = _locator(name, line)
             bad = False
             date = fallback
             if "日期" in line.cells and clean_text(line.values.get("日期")):
@@ -292,6 +295,13 @@ def import_redemptions(
                             lambda: ledger.save(COMMAND, arguments, [(name, digest)], log[:500]),
                             templates_dir, font, on_slip, operator, on_start)
         return result
+
+
+def _locator(file: str, line: DayLine):
+    def loc(field_name: str) -> Location:
+        return Location(file, line.sheet, line.cells.get(field_name, f"第{line.row + 1}行"))
+
+    return loc
 
 
 def _signature(file: str, date: dt.date, hid: str, lines: list[tuple[str, object]]) -> tuple:

@@ -97,6 +97,11 @@ def make_code(secret: str, content: str) -> str:
     return f"{code[:5]}-{code[5:]}"
 
 
+def same_code(a: str, b: str) -> bool:
+    """Constant-time comparison (also for a cell someone typed anything into)."""
+    return hmac.compare_digest(clean_text(a).encode("utf-8"), clean_text(b).encode("utf-8"))
+
+
 def normalize_code(text: str) -> str | None:
     """'7kq2m xw9cd' / '7KQ2M-XW9CD' → '7KQ2M-XW9CD'; None when it cannot be a code."""
     raw = re.sub(r"[\s\-_—.·]", "", clean_text(text).upper())
@@ -409,7 +414,7 @@ def verify_in(ledger: Ledger, text: str, claim: Claim | None = None) -> VerifyRe
     if record.inconsistent:
         cols = "、".join(record.inconsistent)
         return VerifyResult(TAMPERED, [f"兑换单 {record.number} 的几行记录“{cols}”不一致，兑换记录被手工改过"], record, reversal, kind)
-    if not hmac.compare_digest(make_code(secret, record.canonical()), record.code):
+    if not same_code(make_code(secret, record.canonical()), record.code):
         return VerifyResult(TAMPERED, [f"兑换单 {record.number} 在“兑换记录”中的内容与核验码不符：记录被手工改过"],
                             record, reversal, kind)
     # what the QR code or the paper says must be what was signed
@@ -417,7 +422,7 @@ def verify_in(ledger: Ledger, text: str, claim: Claim | None = None) -> VerifyRe
     if payload is not None:
         signed = canonical_content(payload.number, payload.date, payload.household_id,
                                    [(line["item"], line["qty"], line["points"]) for line in record.lines], payload.points)
-        if not hmac.compare_digest(make_code(secret, signed), code):
+        if not same_code(make_code(secret, signed), code):
             reasons.append("二维码里的单号、日期、户号或积分与核验码不符（被改动过）")
     actual = {"单号": record.number, "日期": record.date, "户号": record.household_id, "积分": fmt_number(record.points)}
     for label, from_payload, from_claim in claims:
@@ -566,7 +571,7 @@ def reprint_slips(
     if problems:
         raise DataError("没有补打", problems)
     for rec in chosen:
-        if not hmac.compare_digest(make_code(secret, rec.canonical()), rec.code):
+        if not same_code(make_code(secret, rec.canonical()), rec.code):
             raise DataError(f"兑换单 {rec.number} 在“兑换记录”中的内容与核验码不符（记录被手工改过），不能补打")
     settings = ledger.settings()
     if out_pdf is None:

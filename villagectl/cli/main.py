@@ -13,6 +13,7 @@ from villagectl.cli import (  # noqa: F401  (importing a module registers its co
     monthly_commands,
     rollup_commands,
     run_commands,
+    shop_commands,
     year_commands,
     year_doc_commands,
 )

@@ -92,6 +92,19 @@ def items_summary(lines: list[SlipLine]) -> str:
     return "、".join(f"{line.item}×{format_number(line.qty)}" for line in lines)
 
 
+def stub_summary(lines: list[SlipLine], limit: int = 40) -> str:
+    """The items for the narrow stub: all of them when short, else the first ones and "等N种"."""
+    full = items_summary(lines)
+    if len(full) <= limit:
+        return full
+    shown: list[SlipLine] = []
+    for line in lines:
+        if len(items_summary(shown + [line])) > limit - 5:
+            break
+        shown.append(line)
+    return f"{items_summary(shown or lines[:1])} 等{len(lines)}种"
+
+
 def slip_context(sheet: SlipSheet, on_slip: Callable[[Slip], None] | None = None) -> dict:
     """The variables the template gets (see templates/README.md)."""
     if not sheet.slips:
@@ -121,6 +134,7 @@ def slip_context(sheet: SlipSheet, on_slip: Callable[[Slip], None] | None = None
                     for line in slip.lines
                 ],
                 "summary": items_summary(slip.lines),
+                "stub_summary": stub_summary(slip.lines),
                 "points": format_number(slip.points),
                 "yuan": money(slip.yuan),
                 "balance_before": format_number(slip.balance_before),
