@@ -13,6 +13,7 @@ from villagectl.actions.inspect_forms import make_forms
 from villagectl.actions.inspect_import import import_inspections
 from villagectl.actions.notice_month import print_month_notice
 from villagectl.actions.post_month import post_month
+from villagectl.actions.redeem import LineRequest, redeem
 from villagectl.actions.score_month import score_months
 from villagectl.errors import DataError, UsageError
 from villagectl.ledger.workbook import Ledger
@@ -77,8 +78,16 @@ def run_demo(output: Path, progress: Say = None) -> dict:
     say(f"⑧ {POST_DAY} 公示期满，入账：{posted.entries} 笔，共 {fmt_number(posted.points)} 分")
 
     ledger = Ledger.open(ledger_path)
+    richest = max(household_balances(ledger), key=lambda r: r["balance"])
+    slip_pdf = output / "兑换单示例.pdf"
+    shop = redeem(ledger_path, richest["household_id"], [LineRequest("食用油", 1), LineRequest("毛巾", 2)],
+                  dt.date(2026, 8, 3), out_pdf=slip_pdf, arguments="demo")
+    plan = shop.plans[0]
+    say(f"⑨ {richest['name']} 在爱心超市兑换食用油 1 桶、毛巾 2 条，共 {fmt_number(shop.points)} 分 → 兑换单 {slip_pdf}")
+
+    ledger = Ledger.open(ledger_path)
     problems = [p for p in find_problems(ledger) if p.severity == "错误"]
-    say("⑨ 检查台账：" + ("通过" if not problems else f"发现 {len(problems)} 处错误"))
+    say("⑩ 检查台账：" + ("通过" if not problems else f"发现 {len(problems)} 处错误"))
     balances = household_balances(ledger)
     top = sorted(balances, key=lambda r: -r["balance"])[:5]
     say("   余额最多的 5 户：" + "、".join(f"{r['name']} {fmt_number(r['balance'])} 分" for r in top))
@@ -86,6 +95,7 @@ def run_demo(output: Path, progress: Say = None) -> dict:
     say("完成。生成的文件：")
     say(f"   台账（用 Excel/WPS 打开）：{ledger_path}")
     say(f"   公示：{pdf}")
+    say(f"   兑换单（核验：villagectl slip verify {ledger_path.name} {plan.as_dict().get('code', '')}）：{slip_pdf}")
     say(f"   空白检查表：{forms_dir}")
     say(f"   原始资料：{output / '原始资料'}")
     return {
@@ -97,5 +107,6 @@ def run_demo(output: Path, progress: Say = None) -> dict:
         "households_changed": changed,
         "scored": len(done),
         "posted_points": posted.points,
+        "slip": str(slip_pdf),
         "check_errors": len(problems),
     }
