@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import invoke, invoke_json
 from pypdf import PdfReader
 
 import villagectl.cli.account_commands  # noqa: F401  (registers passbook until main.py imports it)
-from conftest import invoke, invoke_json
 from villagectl.actions.passbook import (
     LedgerPassbooks,
     build_passbook,
@@ -122,7 +122,7 @@ def test_reasons_for_redemption_reversal_opening_and_events(ledger) -> None:
     add_entries(ledger, [NewEntry("ZP002", "兑换", -3.0, "兑换：毛巾 1 条", "DH000007")], "2026-08-03")
     add_entries(ledger, [NewEntry("ZP002", "加分", 2.0, "参加义务劳动（清理河道）")], "2026-08-05")
     book = Ledger.open(ledger)
-    journal, rev = reverse_entry(book.frame("积分流水"), monthly["流水号"], "复查发现庭院未清扫", "2026-08-06", "村文书")
+    journal, _rev = reverse_entry(book.frame("积分流水"), monthly["流水号"], "复查发现庭院未清扫", "2026-08-06", "村文书")
     book.replace("积分流水", journal)
     book.save("test-setup")
 
@@ -163,7 +163,7 @@ def test_family_average_is_total_over_participating_members(runner, ledger) -> N
     row = next(r for _, r in households.iterrows()
                if r["户号"] in sums.index and sums.loc[r["户号"], "earned"] > 0 and int(r["参评人数"]) != int(r["人口"]))
     hid, members = row["户号"], int(row["参评人数"])
-    result, book = invoke_json(runner, "passbook", ledger, "--household", hid)
+    _result, book = invoke_json(runner, "passbook", ledger, "--household", hid)
     assert book["members"] == members and book["family_total"] == sums.loc[hid, "earned"]
     assert book["family_average"] == round(sums.loc[hid, "earned"] / members, 4)
     assert book["family_average"] != pytest.approx(sums.loc[hid, "earned"] / int(row["人口"]))
@@ -276,3 +276,37 @@ def test_household_without_entries(ledger) -> None:
     assert pb.lines == [] and (pb.balance, pb.earned, pb.family_average) == (0.0, 0.0, 0.0)
     year = build_passbook(data.rows_of(hid), data.info(hid), data.village, 2026)
     assert year.opening == 0.0 and year.balance == 0.0
+
+
+def test_all_with_worker_processes(runner, ledger, tmp_path: Path) -> None:
+    serial, parallel = tmp_path / "一", tmp_path / "二"
+    result, one = invoke_json(runner, "passbook", ledger, "--all", "-o", serial, "--jobs", "1", "--date", "2026-08-01")
+    assert result.exit_code == 0 and one["households"] == 63
+    result, two = invoke_json(runner, "passbook", ledger, "--all", "-o", parallel, "--jobs", "2", "--date", "2026-08-01")
+    assert result.exit_code == 0 and two["households"] == 63
+    names = sorted(p.name for p in serial.glob("*.pdf"))
+    assert len(names) == 63 and names == sorted(p.name for p in parallel.glob("*.pdf"))
+    for name in names[:5]:
+        assert _pdf_text(serial / name) == _pdf_text(parallel / name)
+
+
+def test_a_worker_error_reaches_the_clerk(runner, ledger, tmp_path: Path) -> None:
+    book = Ledger.open(ledger)
+    households = book.frame("户籍").copy()
+    households.loc[households["户号"] == "ZP040", "户主"] = "王\ue000"  # a character no font has
+    book.replace("户籍", households)
+    book.save("test-setup")
+    result = invoke(runner, "passbook", ledger, "--all", "-o", tmp_path / "存折", "--jobs", "2")
+    assert result.exit_code == 1
+    assert "U+E000" in result.stderr and "方框" in result.stderr
+
+
+def test_monthly_reason_without_inspection_rows_gives_the_total_only(ledger) -> None:
+    book = Ledger.open(ledger)
+    rec = book.frame("检查记录")
+    book.replace("检查记录", rec[rec["户号"] != "ZP001"])
+    book.save("test-setup")
+    line = next(x for x in LedgerPassbooks.load(Ledger.open(ledger)).passbook("ZP001").lines if x.kind == "月度积分")
+    scores = Ledger.open(ledger).frame("月度得分")
+    total = scores[(scores["户号"] == "ZP001") & (scores["月份"] == MONTH)].iloc[0]["总分"]
+    assert line.reason == f"2026年7月检查 {fmt_number(float(total))} 分"

@@ -9,15 +9,21 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import invoke, invoke_json
 
 import villagectl.cli.account_commands  # noqa: F401  (registers transfer / passbook until main.py imports it)
-from conftest import invoke, invoke_json
 from villagectl.actions.transfer import canonical_bytes, sign, signature_ok
-from villagectl.ledger import schema
 from villagectl.ledger.households import normalize_phone
-from villagectl.ledger.journal import NewEntry, append_entries, empty_journal, summarize, verify_journal
+from villagectl.ledger.journal import (
+    NewEntry,
+    append_entries,
+    empty_journal,
+    summarize,
+    verify_journal,
+)
 from villagectl.ledger.workbook import Ledger
 from villagectl.samples import build_samples
+from villagectl.scoring.annual import year_earnings
 from villagectl.values import clean_text
 
 KEY = "town-key-镇积分办-2026"
@@ -85,15 +91,11 @@ def totals(path: Path, hid: str) -> dict:
     return frame.loc[hid].to_dict() if hid in frame.index else {"balance": 0.0, "earned": 0.0, "spent": 0.0}
 
 
-def earned_by_year(path: Path, hid: str) -> dict[int, float]:
-    journal = Ledger.open(path).frame("积分流水")
-    rows = journal[journal["户号"].map(clean_text) == hid]
-    out: dict[int, float] = {}
-    for _, r in rows.iterrows():
-        if clean_text(r["类型"]) in schema.EARNING_TYPES:
-            year = int(clean_text(r["日期"])[:4])
-            out[year] = round(out.get(year, 0.0) + float(r["积分"]), 4)
-    return out
+def rated_by_year(path: Path, hid: str, years=(2025, 2026)) -> dict[int, float]:
+    """What the year-end ratings count for the household (scoring.annual.year_earnings)."""
+    book = Ledger.open(path)
+    journal, events = book.frame("积分流水"), book.frame_or_empty("积分事件")
+    return {y: year_earnings(journal, events, y).get(hid, 0.0) for y in years}
 
 
 def transfer_out(runner, town, hid: str = MOVER, to: str = "东坪村", *extra: str) -> dict:
@@ -138,9 +140,9 @@ def test_transfer_out_closes_the_account_and_writes_a_signed_file(runner, town) 
                                 "people": int(old["人口"]), "members": int(old["参评人数"])}
     assert (doc["balance"], doc["earned"], doc["spent"]) == (23.0, 33.0, 10.0)
     years = {y["year"]: y for y in doc["history"]}
-    assert {y: v["earned"] for y, v in years.items()} == {2025: 5.0, 2026: 28.0}
-    assert [(e["date"], e["type"], e["points"]) for e in years[2026]["entries"]] == [
-        ("2026-05-31", "期初", 23.0), ("2026-07-29", "月度积分", 5.0)]
+    assert {y: (v["earned"], v["rated"]) for y, v in years.items()} == {2025: (5.0, 5.0), 2026: (28.0, 5.0)}
+    assert [(e["date"], e["type"], e["points"], e["rated"]) for e in years[2026]["entries"]] == [
+        ("2026-05-31", "期初", 23.0, False), ("2026-07-29", "月度积分", 5.0, True)]
     monthly = years[2026]["entries"][1]
     assert monthly["summary"].startswith("2026年7月检查 92 分：") and "庭院扣" in monthly["summary"]
     assert years[2025]["entries"][0]["member"] == "徐小明"
@@ -162,6 +164,8 @@ def test_transfer_file_never_holds_id_or_phone_numbers(runner, town) -> None:
 
 
 def test_transfer_in_carries_on_balance_and_earned_history(runner, town) -> None:
+    rated_before = rated_by_year(town["a"], MOVER)
+    assert rated_before == {2025: 5.0, 2026: 5.0}  # 期初 counts in no year's rating
     data = transfer_out(runner, town)
     b_before = Ledger.open(town["b"]).frame("户籍")
     # 东坪村 was generated like 中坪村: ZP063 is taken there, so a new number is needed
@@ -173,16 +177,16 @@ def test_transfer_in_carries_on_balance_and_earned_history(runner, town) -> None
     assert result.exit_code == 0, got
     assert (got["household_id"], got["original_household_id"], got["balance"], got["earned"]) == ("DP101", MOVER, 23.0, 33.0)
     assert totals(town["b"], "DP101") == {"balance": 23.0, "earned": 33.0, "spent": 10.0}
-    assert earned_by_year(town["b"], "DP101") == {2025: 5.0, 2026: 28.0}  # what the year-end ratings read
+    assert rated_by_year(town["b"], "DP101") == rated_before  # what the year-end ratings read
 
     ledger = Ledger.open(town["b"])
     journal = ledger.frame("积分流水")
     rows = journal[journal["户号"] == "DP101"]
     assert set(rows["关联"]) == {data["transfer_id"]}  # where the received transfer ids are kept
-    assert set(rows["类型"]) == {"转入", "兑换"}
+    assert sorted(set(rows["类型"])) == ["兑换", "期初", "转入"]  # 期初 stays 期初: earned, in no year's rating
     assert rows.iloc[-1]["类型"] == "转入" and float(rows.iloc[-1]["余额"]) == 23.0
     assert rows.iloc[-1]["日期"] == "2026-08-20"
-    assert sorted(rows["日期"])[0] == "2025-12-15"  # history keeps its original dates
+    assert min(rows["日期"]) == "2025-12-15"  # history keeps its original dates
     assert any("中坪村：2026年7月检查 92 分：" in s for s in rows["摘要"])
     assert verify_journal(journal) == []
     households = ledger.frame("户籍")
@@ -391,3 +395,25 @@ def test_received_history_shows_in_the_new_passbook(runner, town) -> None:
     result, year = invoke_json(runner, "passbook", town["b"], "--household", "DP101", "--year", "2025")
     assert year["earned"] == 5.0 and [r["member"] for r in year["rows"]] == ["徐小明"]
     assert dt.date.fromisoformat(year["rows"][0]["date"]).year == 2025
+
+
+def test_points_keep_the_year_they_count_for(runner, town) -> None:
+    """December's points posted in January count for December's year, in both villages."""
+    add_entries(town["a"], [NewEntry(MOVER, "月度积分", 3.0, "2025-12 月度检查 88 分", f"月度得分 2025-12 {MOVER}")],
+                "2026-01-29")
+    before = rated_by_year(town["a"], MOVER)
+    assert before == {2025: 8.0, 2026: 5.0}
+    data = transfer_out(runner, town)
+    doc = json.loads(Path(data["file"]).read_text(encoding="utf-8"))
+    december = next(e for y in doc["history"] for e in y["entries"] if e["date"] == "2026-01-29")
+    assert december["rated"] and next(y["year"] for y in doc["history"] if december in y["entries"]) == 2025
+    assert invoke(runner, "transfer", "in", town["b"], data["file"], "--household-id", "DP101").exit_code == 0
+    assert rated_by_year(town["b"], "DP101") == before
+    journal = Ledger.open(town["b"]).frame("积分流水")
+    row = journal[(journal["户号"] == "DP101") & journal["摘要"].str.contains("2025年12月")].iloc[0]
+    assert (row["类型"], row["日期"], float(row["积分"])) == ("转入", "2025-12-31", 3.0)
+    assert totals(town["b"], "DP101") == totals_before_transfer(doc)
+
+
+def totals_before_transfer(doc: dict) -> dict:
+    return {"balance": doc["balance"], "earned": doc["earned"], "spent": doc["spent"]}

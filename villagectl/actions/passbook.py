@@ -22,18 +22,33 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 import pandas as pd
 
-from villagectl.errors import DataError, UsageError
+from villagectl.errors import DataError, FileAccessError, UsageError
 from villagectl.ledger import schema
 from villagectl.ledger.workbook import Ledger
-from villagectl.render.passbook import Passbook, PassbookLine, PassbookPrinter, PassbookStyle, paper_name
+from villagectl.render.passbook import (
+    Passbook,
+    PassbookLine,
+    PassbookPrinter,
+    PassbookStyle,
+    paper_name,
+    print_many,
+)
 from villagectl.rules.catalogue import parse_rules
-from villagectl.values import NotANumber, as_text, clean_name, clean_text, fmt_number, to_int, to_number
+from villagectl.values import (
+    NotANumber,
+    as_text,
+    clean_name,
+    clean_text,
+    fmt_number,
+    to_int,
+    to_number,
+)
 
 EPS = 1e-9
 CLOSED_STATES = ("迁出", "注销")
@@ -56,6 +71,7 @@ class MonthDetail:
 
     total: float | None
     lost: tuple[tuple[str, float], ...]  # (item name, points below the item's maximum), in catalogue order
+    items_known: bool = True  # False: only the total is known (the inspection rows are gone)
 
 
 def _number(value: object) -> float | None:
@@ -158,6 +174,8 @@ def entry_reason(
         if m and detail is not None and detail.total is not None:
             month = cn_month_text(m.group(1))
             head = f"{month}检查 {fmt_number(detail.total)} 分"
+            if not detail.items_known:
+                return head
             return f"{head}：{lost_text(detail.lost)}" if detail.lost else f"{head}：各项满分"
         return cn_month_text(summary) or "月度检查积分"
     if kind == schema.ENTRY_BONUS:
@@ -198,7 +216,7 @@ def statement_rows(
     """
     if journal is None or journal.empty:
         return pd.DataFrame(columns=STATEMENT_COLUMNS)
-    get = lambda col: journal[col].tolist() if col in journal.columns else [""] * len(journal)  # noqa: E731
+    get = lambda col: journal[col].tolist() if col in journal.columns else [""] * len(journal)
     ids = [clean_text(v) for v in get("流水号")]
     kinds = [clean_text(v) for v in get("类型")]
     kind_of = dict(zip(ids, kinds))
@@ -252,7 +270,7 @@ def statement_for_ledger(ledger: Ledger) -> pd.DataFrame:
         details = inspection_details(ledger.frame_or_empty(schema.INSPECTIONS.name), maxima, totals, monthly_refs)
         for key in monthly_refs - set(details):  # posted months whose inspection rows are gone: the total at least
             if key in totals:
-                details[key] = MonthDetail(totals[key], ())
+                details[key] = MonthDetail(totals[key], (), items_known=False)
     return statement_rows(journal, details)
 
 
@@ -266,7 +284,7 @@ class HouseholdInfo:
     state: str
 
     @classmethod
-    def from_row(cls, row: pd.Series | dict) -> "HouseholdInfo":
+    def from_row(cls, row: pd.Series | dict) -> HouseholdInfo:
         def count(key: str) -> int | None:
             try:
                 return to_int(row.get(key, ""))
@@ -281,16 +299,6 @@ class HouseholdInfo:
             members=count("参评人数"),
             state=clean_text(row.get("状态", "")) or "正常",
         )
-
-
-def _lines(part: pd.DataFrame) -> list[PassbookLine]:
-    return [
-        PassbookLine(entry_id, date, kind, float(points), float(balance), reason, member, ref, bool(earned))
-        for entry_id, date, kind, points, balance, reason, member, ref, earned in zip(
-            part["流水号"], part["日期"], part["类型"], part["积分"], part["余额"], part["说明"], part["成员"],
-            part["关联"], part["计入获得"],
-        )
-    ]
 
 
 def build_passbook(
@@ -309,29 +317,41 @@ def build_passbook(
     redemptions do not lower it); the family average is that ÷ 参评人数
     (seed 001 篇5). 参评人数 blank → 人口; 0 → no average.
     """
+    # Plain lists: this runs once per household (3,000 times for ``--all``).
+    records = list(zip(
+        rows["流水号"].tolist(), rows["日期"].tolist(), rows["类型"].tolist(), rows["积分"].tolist(),
+        rows["余额"].tolist(), rows["说明"].tolist(), rows["成员"].tolist(), rows["关联"].tolist(),
+        rows["计入获得"].tolist(), rows["计入兑换"].tolist(), rows["年度"].tolist(),
+    ))
+
+    def year_of(value) -> int | None:
+        return None if value is None or (isinstance(value, float) and math.isnan(value)) else int(value)
+
     opening = None
-    before = rows
     if year is not None:
-        years = rows["年度"]
-        earlier = rows[years.notna() & (years < year)]
-        opening = round(float(earlier["积分"].sum()), 4) if len(earlier) else 0.0
-        part = rows[years == year]
-        before = rows[years.notna() & (years <= year)]
+        opening = round(sum(r[3] for r in records if (y := year_of(r[10])) is not None and y < year), 4) + 0.0
+        before = [r for r in records if (y := year_of(r[10])) is not None and y <= year]
+        part = [r for r in records if year_of(r[10]) == year]
     else:
-        part = rows
-    points = part["积分"].astype(float)
-    earned = round(float(points[part["计入获得"].astype(bool)].sum()), 4) if len(part) else 0.0
-    spent = round(-float(points[part["计入兑换"].astype(bool)].sum()), 4) if len(part) else 0.0
-    balance = round((opening or 0.0) + float(points.sum()), 4) if len(part) else (opening or 0.0)
-    earned_total = round(float(before["积分"][before["计入获得"].astype(bool)].sum()), 4) if len(before) else 0.0
+        before = part = records
+    earned = round(sum(r[3] for r in part if r[8]), 4) + 0.0
+    spent = round(-sum(r[3] for r in part if r[9]), 4) + 0.0
+    balance = round((opening or 0.0) + sum(r[3] for r in part), 4) + 0.0
+    earned_total = round(sum(r[3] for r in before if r[8]), 4) + 0.0
     divisor = info.members if info.members is not None else info.people
     average = round(earned / divisor, 4) if divisor else None
     member_totals: list[tuple[str, float]] = []
-    if len(part) and (part["成员"] != "").any():
-        earning = part[part["计入获得"].astype(bool)]
-        for member, total in earning.groupby(earning["成员"].replace("", "（全户）"), sort=False)["积分"].sum().items():
-            member_totals.append((member, round(float(total), 4)))
-        member_totals.sort(key=lambda m: m[0] != "（全户）")  # the household's own points first
+    if any(r[6] for r in part):
+        sums: dict[str, float] = {}
+        for r in part:
+            if r[8]:
+                key = r[6] or "（全户）"
+                sums[key] = sums.get(key, 0.0) + r[3]
+        member_totals = sorted(((m, round(v, 4) + 0.0) for m, v in sums.items()), key=lambda m: m[0] != "（全户）")
+    lines = [
+        PassbookLine(entry_id, date, kind, float(points), float(bal), reason, member, ref, bool(is_earned))
+        for entry_id, date, kind, points, bal, reason, member, ref, is_earned, _spent, _year in part
+    ]
     return Passbook(
         village=village,
         household_id=info.household_id,
@@ -340,13 +360,13 @@ def build_passbook(
         people=info.people,
         members=info.members if info.members is not None else info.people,
         year=year,
-        lines=_lines(part),
+        lines=lines,
         opening=opening,
-        earned=earned + 0.0,
-        spent=spent + 0.0,
-        balance=balance + 0.0,
-        earned_total=earned_total + 0.0,
-        family_total=earned + 0.0,
+        earned=earned,
+        spent=spent,
+        balance=balance,
+        earned_total=earned_total,
+        family_total=earned,
         family_average=average,
         member_totals=member_totals,
         state=info.state,
@@ -383,10 +403,10 @@ class LedgerPassbooks:
     settings: dict[str, str]
     households: pd.DataFrame
     statement: pd.DataFrame
-    _groups: dict[str, pd.DataFrame] | None = field(default=None, repr=False)
+    _groups: dict | None = field(default=None, repr=False)  # 户号 → row positions in statement
 
     @classmethod
-    def load(cls, ledger: Ledger) -> "LedgerPassbooks":
+    def load(cls, ledger: Ledger) -> LedgerPassbooks:
         ledger.require(schema.HOUSEHOLDS.name, schema.JOURNAL.name)
         settings = ledger.settings()
         return cls(settings.get("村名", ""), settings, ledger.frame(schema.HOUSEHOLDS.name), statement_for_ledger(ledger))
@@ -400,9 +420,9 @@ class LedgerPassbooks:
 
     def rows_of(self, household_id: str) -> pd.DataFrame:
         if self._groups is None:
-            self._groups = {hid: part for hid, part in self.statement.groupby("户号", sort=False)}
-        part = self._groups.get(household_id)
-        return part if part is not None else self.statement.iloc[0:0]
+            self._groups = self.statement.groupby("户号", sort=False).indices if len(self.statement) else {}
+        positions = self._groups.get(household_id)
+        return self.statement.iloc[positions] if positions is not None else self.statement.iloc[0:0]
 
     def passbook(self, household_id: str, year: int | None = None, printed: dt.date | None = None) -> Passbook:
         return build_passbook(self.rows_of(household_id), self.info(household_id), self.village, year, printed)
@@ -494,11 +514,14 @@ def print_all_passbooks(
     printed: dt.date | None = None,
     on_each: Callable[[Path], None] | None = None,
     on_start: Callable[[int], None] | None = None,
+    workers: int | None = None,
 ) -> PrintResult:
     """One PDF per open household into ``folder`` (created when missing), from one ledger read.
 
     Households that moved out or were deregistered (状态 迁出 / 注销) are
-    skipped; print theirs one by one with --household.
+    skipped; print theirs one by one with --household. ``workers``: how many
+    processes lay the PDFs out (default: one per CPU, at most 4, one for small
+    villages).
     """
     _check_year(year)
     folder = Path(folder)
@@ -516,23 +539,19 @@ def print_all_passbooks(
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        from villagectl.errors import FileAccessError
-
         raise FileAccessError(f"无法建立文件夹 {folder}：{exc.strerror or exc}") from None
     if on_start:
         on_start(len(households))
-    files: list[Path] = []
-    used: set[str] = set()
     printed = printed or dt.date.today()
-    with PassbookPrinter(style_from_settings(data.settings, paper), templates_dir, font) as printer:
-        for info in households:
-            book = build_passbook(data.rows_of(info.household_id), info, data.village, year, printed)
-            name = passbook_file_name(book)
-            if name in used:  # the same 户号 twice in 户籍: keep both files
-                name = name.replace(".pdf", f"_{len(files) + 1}.pdf")
-            used.add(name)
-            path = printer.print(book, folder / name)
-            files.append(path)
-            if on_each:
-                on_each(path)
+    jobs: list[tuple[Passbook, Path]] = []
+    used: set[str] = set()
+    for info in households:
+        book = build_passbook(data.rows_of(info.household_id), info, data.village, year, printed)
+        name = passbook_file_name(book)
+        if name in used:  # the same 户号 twice in 户籍: keep both files
+            name = name.replace(".pdf", f"_{len(jobs) + 1}.pdf")
+        used.add(name)
+        jobs.append((book, folder / name))
+    print_many(jobs, style_from_settings(data.settings, paper), templates_dir, font, workers, on_each)
+    files = [path for _, path in jobs]
     return PrintResult(files, len(files), skipped)

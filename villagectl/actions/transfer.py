@@ -3,9 +3,12 @@
 Transfer out closes the account in the village the household leaves: one 转出
 row for minus the whole balance, 户籍 状态 set to 迁出, and a signed transfer
 file (JSON, UTF-8) holding the household (户号, 户主, 组别, 人口, 参评人数 —
-never ID-card or phone numbers), the balance, and the earned history: per
-year the earned points and every earning journal row (date, type, points,
-摘要 and the reason in plain words, as the passbook shows it).
+never ID-card or phone numbers), the balance, and the earned history: every
+earning journal row (date, type, points, the reason in plain words as the
+passbook shows it, member), grouped by the year whose year-end rating it
+counts for (``scoring.annual.entry_years``: a month's points count for the
+month's year, an event's for the event's date, 期初 for no year), with per
+year the earned points and the rated points.
 
 The villages of a town share a key, 参数 键 "镇转移密钥", given by the town
 office. The file is signed with HMAC-SHA256 over a canonical JSON
@@ -14,22 +17,24 @@ whole numbers written without ".0").
 
 Transfer in verifies the signature, that the file is addressed to this
 village (参数 村名) and not already received, adds the household to 户籍,
-and writes the history into 积分流水 as 转入 rows, all with 关联 = the
-transfer id:
+and writes the history into 积分流水, every row with 关联 = the transfer id:
 
-- one 转入 row per earning row of the history, dated on its original date,
-  摘要 "<转出村>：<reason>" — so the earned total includes the history, a
-  year's earned points (for the year-end ratings, which sum the earning rows
-  dated in the year) include that year's history, and the passbook shows
-  every reason;
+- each rated history row as a 转入 row in the year it counts for (on its
+  own date, or on 12-31 of that year when it was posted in the next year),
+  摘要 "<转出村>：<reason>" — so the earned total includes the history, the
+  year-end rating of each year counts what it counted in the old village,
+  and the passbook shows every reason;
+- each history row that counts for no year (期初) as a 期初 row on its date:
+  earned, in no year's rating, as it was;
 - one 兑换 row for what the household had already spent (the balance minus
   the earned history; it lowers the balance, not the earned total), when
   that is not zero;
 - a final 转入 row of 0 points, dated the day of receipt, that names the
   transfer: its 余额 is the balance received.
 
-The transfer ids received are the 关联 of the 转入 rows; a file whose id is
-already there is refused. Both sides also write the id into 操作日志.
+The transfer ids received are the 关联 of the 转入 rows (the final row is
+always there); a file whose id is already there is refused. Both sides also
+write the id into 操作日志.
 """
 
 from __future__ import annotations
@@ -53,7 +58,16 @@ from villagectl.io.safe_write import ledger_lock, sha256_file
 from villagectl.ledger import schema
 from villagectl.ledger.journal import GENESIS, NewEntry, append_entries, check_value
 from villagectl.ledger.workbook import Ledger
-from villagectl.values import NotANumber, as_text, clean_name, clean_text, fmt_number, to_int, to_number
+from villagectl.scoring.annual import entry_years
+from villagectl.values import (
+    NotANumber,
+    as_text,
+    clean_name,
+    clean_text,
+    fmt_number,
+    to_int,
+    to_number,
+)
 
 FORMAT = "villagectl-积分转移单-1"
 ALGORITHM = "HMAC-SHA256"
@@ -150,24 +164,40 @@ def transfer_document(
     to_village: str,
     date: dt.date,
     transfer_id: str,
+    rating_years: dict[str, int | None] | None = None,
 ) -> dict:
-    """The unsigned transfer document of one household (its rows of ``statement_rows``)."""
+    """The unsigned transfer document of one household (its rows of ``statement_rows``).
+
+    ``rating_years``: 流水号 → the year whose year-end rating the row's points
+    count for, None for points no year counts (期初) — ``scoring.annual.entry_years``.
+    Without it, the year of the row's date. The history is grouped by that
+    year; each block has the earned points (all its rows: the earned total)
+    and the rated points (what the year's rating counts).
+    """
     rows = statement[statement["户号"] == clean_text(household.get("户号", ""))]
     points = rows["积分"].astype(float)
     earned_mask = rows["计入获得"].astype(bool)
     spent_mask = rows["计入兑换"].astype(bool)
     years: dict[int, dict] = {}
     for _, r in rows[earned_mask].iterrows():
-        year = int(r["年度"]) if r["年度"] is not None and not pd.isna(r["年度"]) else date.year
-        entry = years.setdefault(year, {"year": year, "earned": 0.0, "entries": []})
-        entry["earned"] = round(entry["earned"] + float(r["积分"]), 4)
-        entry["entries"].append({
+        date_year = int(r["年度"]) if r["年度"] is not None and not pd.isna(r["年度"]) else date.year
+        if rating_years is not None:
+            rating_year = rating_years.get(r["流水号"])
+        else:
+            rating_year = None if r["类型"] == schema.ENTRY_OPENING else date_year
+        year = rating_year if rating_year is not None else date_year
+        block = years.setdefault(year, {"year": year, "earned": 0.0, "rated": 0.0, "entries": []})
+        block["earned"] = round(block["earned"] + float(r["积分"]), 4)
+        if rating_year is not None:
+            block["rated"] = round(block["rated"] + float(r["积分"]), 4)
+        block["entries"].append({
             "entry_id": r["流水号"],
             "date": r["日期"],
             "type": r["类型"],
             "points": float(r["积分"]),
             "summary": r["说明"],
             "member": r["成员"],
+            "rated": rating_year is not None,
         })
     return {
         "format": FORMAT,
@@ -307,9 +337,10 @@ def transfer_out(
                 hint="请先入账（villagectl post month；公示未满可用 --force --reason 说明原因），或处理完这些事件，再转出",
             )
         statement = statement_for_ledger(ledger)
+        rating_years = entry_years(ledger.frame(schema.JOURNAL.name), ledger.frame_or_empty(schema.EVENTS.name))
         date = today
         transfer_id = new_transfer_id(date, household)
-        document = transfer_document(statement, row, village, to_village, date, transfer_id)
+        document = transfer_document(statement, row, village, to_village, date, transfer_id, rating_years)
         document["signature"] = sign(document, key)
         target = _output_path(output, ledger_path, transfer_file_name(village, household, date))
         if target.exists():
@@ -427,6 +458,9 @@ def _history_entries(document: dict, name: str) -> list[dict]:
     for year_block in history:
         if not isinstance(year_block, dict) or not isinstance(year_block.get("entries"), list):
             raise DataError(f"{name} 的获得积分明细格式不对")
+        year = to_int_or_none(year_block.get("year"))
+        if year is None:
+            raise DataError(f"{name} 的获得积分明细里有一年的年度无效")
         total = 0.0
         for e in year_block["entries"]:
             if not isinstance(e, dict):
@@ -436,10 +470,39 @@ def _history_entries(document: dict, name: str) -> list[dict]:
             if points is None or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
                 raise DataError(f"{name} 的获得积分明细中有一行的日期或积分无效：{e}")
             total += points
-            out.append(e)
+            out.append({**e, "year": year})
         if abs(total - (_num(year_block.get("earned")) or 0.0)) > 1e-6:
             raise DataError(f"{name} 中 {year_block.get('year')} 年的获得积分与明细合计不符")
     return out
+
+
+def to_int_or_none(value: object) -> int | None:
+    try:
+        return to_int(value)
+    except NotANumber:
+        return None
+
+
+def received_row(entry: dict, from_village: str, household_id: str, transfer_id: str) -> tuple[str, NewEntry]:
+    """One history row of a transfer file as a (date, journal entry) of the receiving village.
+
+    Rated points become a 转入 row in the year whose rating they count for: on
+    their own date, or on 12-31 of that year when the date is in another year
+    (December's points posted in January). Points no year counts (期初) stay 期初,
+    on their own date: in the earned total, in no year's rating.
+    """
+    summary = as_text(entry.get("summary") or "") or clean_text(entry.get("type")) or "获得积分"
+    if not summary.startswith(f"{from_village}："):
+        summary = f"{from_village}：{summary}"
+    points = _num(entry.get("points")) or 0.0
+    member = clean_name(entry.get("member"))
+    date = clean_text(entry.get("date"))
+    if entry.get("rated") is False:
+        return date, NewEntry(household_id, schema.ENTRY_OPENING, points, summary, transfer_id, member)
+    year = entry["year"]
+    if date[:4] != str(year):
+        date = f"{year}-12-31"
+    return date, NewEntry(household_id, schema.ENTRY_TRANSFER_IN, points, summary, transfer_id, member)
 
 
 def append_dated(journal: pd.DataFrame, dated: list[tuple[str, NewEntry]], operator: str) -> pd.DataFrame:
@@ -552,14 +615,7 @@ def transfer_in(
 
         earned = round(sum(_num(e.get("points")) or 0.0 for e in entries), 4)
         spent_diff = round(balance - earned, 4)
-        new_entries: list[tuple[str, NewEntry]] = []
-        for e in entries:
-            summary = as_text(e.get("summary") or "") or clean_text(e.get("type")) or "获得积分"
-            if not summary.startswith(f"{from_village}："):
-                summary = f"{from_village}：{summary}"
-            new_entries.append((clean_text(e.get("date")),
-                                NewEntry(new_id, schema.ENTRY_TRANSFER_IN, _num(e.get("points")) or 0.0, summary,
-                                         transfer_id, clean_name(e.get("member")))))
+        new_entries = [received_row(e, from_village, new_id, transfer_id) for e in entries]
         if abs(spent_diff) > 1e-9:
             if spent_diff < 0:
                 new_entries.append((today.isoformat(), NewEntry(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from villagectl.cli.app import (
+    LazyProgress,
     DateOpt,
     FontOpt,
     JsonOpt,
@@ -19,7 +20,6 @@ from villagectl.cli.app import (
     app,
     arguments_text,
     parse_date,
-    progress_over,
 )
 from villagectl.cli.console import console, emit_json, guarded
 from villagectl.errors import UsageError
@@ -28,7 +28,7 @@ from villagectl.values import fmt_number
 transfer_app = typer.Typer(help="积分转移：农户在本镇范围内迁出、迁入时，积分随户转移和接续", no_args_is_help=True)
 app.add_typer(transfer_app, name="transfer")
 
-OperatorOpt = Annotated[Optional[str], typer.Option("--operator", help="经办人（默认取参数“经办人”）")]
+OperatorOpt = Annotated[str | None, typer.Option("--operator", help="经办人（默认取参数“经办人”）")]
 
 
 @transfer_app.command("out")
@@ -36,7 +36,7 @@ def transfer_out_cmd(
     ledger: LedgerArg,
     household: Annotated[str, typer.Option("--household", help="要转出的户号")],
     to_village: Annotated[str, typer.Option("--to-village", help="转入的村（与对方台账参数“村名”一致）")],
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="转移单保存为这个 .json 文件或保存到这个文件夹（默认台账旁边）")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="转移单保存为这个 .json 文件或保存到这个文件夹（默认台账旁边）")] = None,
     operator: OperatorOpt = None,
     date: DateOpt = None,
     wait: WaitOpt = 0.0,
@@ -64,8 +64,8 @@ def transfer_out_cmd(
 def transfer_in_cmd(
     ledger: LedgerArg,
     file: Annotated[Path, typer.Argument(help="转出村开具的积分转移单（.json）", show_default=False)],
-    household_id: Annotated[Optional[str], typer.Option("--household-id", help="这一户在本村的户号（默认沿用原户号，被占用时必须给）")] = None,
-    group: Annotated[Optional[str], typer.Option("--group", help="这一户在本村的组别（默认沿用原组别，本村没有该组时必须给）")] = None,
+    household_id: Annotated[str | None, typer.Option("--household-id", help="这一户在本村的户号（默认沿用原户号，被占用时必须给）")] = None,
+    group: Annotated[str | None, typer.Option("--group", help="这一户在本村的组别（默认沿用原组别，本村没有该组时必须给）")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="只核验转移单、显示将会做什么，不写台账")] = False,
     operator: OperatorOpt = None,
     date: DateOpt = None,
@@ -97,21 +97,25 @@ def transfer_in_cmd(
 @app.command("passbook")
 def passbook_cmd(
     ledger: LedgerArg,
-    household: Annotated[Optional[str], typer.Option("--household", help="户号")] = None,
+    household: Annotated[str | None, typer.Option("--household", help="户号")] = None,
     all_households: Annotated[bool, typer.Option("--all", help="每户打印一本存折（须用 -o 指定文件夹）")] = False,
-    year: Annotated[Optional[int], typer.Option("--year", help="只列这一年的流水（带上年结转），例如 2026")] = None,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="存折 PDF 文件；--all 时为文件夹")] = None,
-    paper: Annotated[Optional[str], typer.Option("--paper", help="纸张 A5 或 A4（默认取参数“存折纸张”，未设为 A5）")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="只列这一年的流水（带上年结转），例如 2026")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="存折 PDF 文件；--all 时为文件夹")] = None,
+    paper: Annotated[str | None, typer.Option("--paper", help="纸张 A5 或 A4（默认取参数“存折纸张”，未设为 A5）")] = None,
     templates: TemplatesOpt = None,
     font: FontOpt = None,
-    date: Annotated[Optional[str], typer.Option("--date", help="打印日期 YYYY-MM-DD，默认今天")] = None,
-    jobs: Annotated[Optional[int], typer.Option("--jobs", help="--all 时同时排版的进程数（默认按 CPU 数，最多 4）", min=1)] = None,
+    date: Annotated[str | None, typer.Option("--date", help="打印日期 YYYY-MM-DD，默认今天")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", help="--all 时同时排版的进程数（默认按 CPU 数，最多 4）", min=1)] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """积分存折：一户的每一笔积分、来由（扣分项、兑换单号、冲正的原流水号）和余额；加 -o 打印 PDF 存折。"""
 
     def body() -> None:
-        from villagectl.actions.passbook import passbook_for, print_all_passbooks, print_passbook
+        from villagectl.actions.passbook import (
+            passbook_for,
+            print_all_passbooks,
+            print_passbook,
+        )
 
         printed = parse_date(date)
         if all_households:
@@ -119,7 +123,7 @@ def passbook_cmd(
                 raise UsageError("--all 和 --household 只能用一个")
             if output is None:
                 raise UsageError("--all 时请用 -o 指定存放存折的文件夹，例如 -o 存折")
-            bar = nullbar() if as_json else _LazyBar()
+            bar = LazyProgress("打印存折", quiet=as_json)
             with bar as b:
                 result = print_all_passbooks(ledger, output, year, paper, templates, font, printed,
                                              on_each=b.advance, on_start=b.start, workers=jobs)
@@ -145,44 +149,6 @@ def passbook_cmd(
             console().print(f"已生成存折 {result.files[0]}", markup=False)
 
     guarded(as_json, body)
-
-
-class _LazyBar:
-    """A progress bar whose total is known only once the ledger is read."""
-
-    def __init__(self) -> None:
-        self._ctx = None
-        self._advance = lambda *_: None
-
-    def __enter__(self) -> "_LazyBar":
-        return self
-
-    def start(self, total: int) -> None:
-        self._ctx = progress_over(total, "打印存折")
-        self._advance = self._ctx.__enter__()
-
-    def advance(self, *_args) -> None:
-        self._advance()
-
-    def __exit__(self, *exc) -> None:
-        if self._ctx is not None:
-            self._ctx.__exit__(*exc)
-
-
-
-class _NoBar:
-    def start(self, total: int) -> None:
-        pass
-
-    def advance(self, *_args) -> None:
-        pass
-
-
-def nullbar():
-    """No bar (--json): start() and advance() do nothing."""
-    from contextlib import nullcontext
-
-    return nullcontext(_NoBar())
 
 
 def _print_book(book) -> None:

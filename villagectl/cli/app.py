@@ -116,6 +116,33 @@ def progress_over(total: int, label: str):
     return _Bar()
 
 
+class LazyProgress:
+    """A progress bar whose total is known only once the work is counted (silent when ``quiet``)."""
+
+    def __init__(self, label: str, quiet: bool = False) -> None:
+        self.label, self.quiet = label, quiet
+        self._ctx = None
+        self._advance = None
+
+    def __enter__(self) -> "LazyProgress":
+        return self
+
+    def start(self, total: int) -> None:
+        if self.quiet or self._ctx is not None:
+            return
+        self._ctx = progress_over(total, self.label)
+        self._advance = self._ctx.__enter__()
+
+    def advance(self, *_args) -> None:
+        if self._advance is not None:
+            self._advance()
+
+    def __exit__(self, *exc) -> None:
+        if self._ctx is not None:
+            self._ctx.__exit__(*exc)
+            self._ctx = self._advance = None
+
+
 def nullbar():
     from contextlib import nullcontext
 

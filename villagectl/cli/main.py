@@ -6,6 +6,7 @@ Commands live in one module per area; importing them registers them on ``app``.
 from __future__ import annotations
 
 from villagectl.cli import (  # noqa: F401  (importing a module registers its commands)
+    account_commands,
     cadre_commands,
     cadre_doc_commands,
     event_commands,

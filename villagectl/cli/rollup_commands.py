@@ -11,46 +11,9 @@ from rich.cells import cell_len
 from rich.markup import escape
 from rich.table import Table
 
-from villagectl.cli.app import FontOpt, JsonOpt, TemplatesOpt, app, progress_over
+from villagectl.cli.app import FontOpt, JsonOpt, LazyProgress, TemplatesOpt, app
 from villagectl.cli.console import console, emit_json, err_console, guarded
 from villagectl.errors import ExitCode
-
-
-class _LazyBar:
-    """A progress bar over the ledgers, started once they are counted."""
-
-    def __init__(self) -> None:
-        self._ctx = None
-        self._advance = lambda *_: None
-
-    def __enter__(self) -> "_LazyBar":
-        return self
-
-    def start(self, total: int) -> None:
-        self._ctx = progress_over(total, "读取台账")
-        self._advance = self._ctx.__enter__()
-
-    def advance(self, *_args) -> None:
-        self._advance()
-
-    def __exit__(self, *exc) -> None:
-        if self._ctx is not None:
-            self._ctx.__exit__(*exc)
-            self._ctx = None
-
-
-class _NoBar:
-    def __enter__(self) -> "_NoBar":
-        return self
-
-    def start(self, total: int) -> None:
-        pass
-
-    def advance(self, *_args) -> None:
-        pass
-
-    def __exit__(self, *exc) -> None:
-        pass
 
 
 @app.command("rollup")
@@ -75,7 +38,7 @@ def rollup_cmd(
     def body() -> int:
         from villagectl.actions.rollup import rollup
 
-        bar = _NoBar() if as_json else _LazyBar()
+        bar = LazyProgress("读取台账", quiet=as_json)
         with bar as b:
             result = rollup(paths, output, year, pdf, workers, on_file=b.advance, on_start=b.start,
                             font=font, templates_dir=templates, title=title or "")

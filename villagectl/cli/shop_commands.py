@@ -17,6 +17,7 @@ from rich.table import Table
 from typer.core import TyperCommand, TyperGroup
 
 from villagectl.cli.app import (
+    LazyProgress,
     DateOpt,
     FontOpt,
     JsonOpt,
@@ -194,7 +195,7 @@ def redeem_cmd(
         out.print(f"合计 {fmt_number(plan.points)} 分（{plan.yuan:.2f} 元）；余额 {fmt_number(plan.balance_before)} → "
                   f"{fmt_number(plan.balance_after)} 分；核验码 {plan.code}")
         for w in result.warnings:
-            err_console().print(f"[yellow]提醒[/] {w}", overflow="fold")
+            err_console().print(f"[yellow]提醒[/] {w}")
         if dry_run:
             out.print("（试运行，台账未改动，没有打印）")
         elif result.pdf:
@@ -244,12 +245,9 @@ def redeem_import_cmd(
         from villagectl.actions.redeem_import import import_redemptions
 
         day = parse_date(date) if date else None
-        bar = _LazyBar("准备兑换单", as_json)
-        try:
+        with LazyProgress("准备兑换单", quiet=as_json) as bar:
             result = import_redemptions(ledger, file, day, reason, over_budget, operator, output, not no_print, dry_run,
-                                        templates, font, wait, arguments_text(), on_slip=bar.step, on_start=bar.start)
-        finally:
-            bar.close()
+                                        templates, font, wait, arguments_text(), on_slip=bar.advance, on_start=bar.start)
         if as_json:
             emit_json({"ok": True, "file": str(file), **result.as_dict()})
             return
@@ -267,37 +265,13 @@ def redeem_import_cmd(
             out.print(f"……另有 {len(result.plans) - len(shown)} 张（用 --json 查看全部）")
         out.print(f"共 {len(result.plans)} 张，{fmt_number(result.points)} 分（{result.yuan:.2f} 元）")
         for w in result.warnings:
-            err_console().print(f"[yellow]提醒[/] {w}", overflow="fold")
+            err_console().print(f"[yellow]提醒[/] {w}")
         if dry_run:
             out.print("（试运行，台账未改动，没有打印）")
         elif result.pdf:
             out.print(f"兑换单：{result.pdf}（{-(-len(result.plans) // 4)} 页，每页 4 张）")
 
     guarded(as_json, body)
-
-
-class _LazyBar:
-    """A progress bar whose total is known only once the file's slips are counted."""
-
-    def __init__(self, label: str, quiet: bool):
-        self.label, self.quiet = label, quiet
-        self.ctx = None
-        self.advance = None
-
-    def start(self, total: int) -> None:
-        if self.quiet or self.ctx is not None:
-            return
-        self.ctx = progress_over(total, self.label)
-        self.advance = self.ctx.__enter__()
-
-    def step(self, *_) -> None:
-        if self.advance is not None:
-            self.advance()
-
-    def close(self) -> None:
-        if self.ctx is not None:
-            self.ctx.__exit__(None, None, None)
-            self.ctx = self.advance = None
 
 
 @redeem_app.command("cancel")
@@ -326,7 +300,7 @@ def redeem_cancel_cmd(
         if r.restored:
             out.print("库存已加回：" + "、".join(f"{i} {fmt_number(q)}{u}" for i, q, u in r.restored))
         for w in r.warnings:
-            err_console().print(f"[yellow]提醒[/] {w}", overflow="fold")
+            err_console().print(f"[yellow]提醒[/] {w}")
 
     guarded(as_json, body)
 
@@ -363,12 +337,12 @@ def slip_verify_cmd(
         color = "green" if r.genuine else "red"
         out.print(f"核验结果：[bold {color}]{VERDICT_TEXT[r.verdict]}[/]")
         for reason in r.reasons:
-            out.print(f"  · {reason}", overflow="fold")
+            out.print(f"  · {reason}")
         rec = r.record
         if rec is not None:
             out.print(f"单号 {rec.number}  日期 {rec.date}  户号 {rec.household_id}  户主 {rec.name}")
             items = "、".join(f"{l['item']}×{fmt_number(l['qty'])}{l['unit']}" for l in rec.lines)
-            out.print(f"物品 {items}  积分 {fmt_number(rec.points)}（{rec.yuan:.2f} 元）", overflow="fold")
+            out.print(f"物品 {items}  积分 {fmt_number(rec.points)}（{rec.yuan:.2f} 元）")
             if rec.void:
                 out.print("[red]状态：已作废[/]" + (f"（冲正流水 {r.reversal_entry}）" if r.reversal_entry else "") + "，不能领取物品")
             elif rec.state == "已领取":
@@ -400,7 +374,7 @@ def slip_use_cmd(
             return
         rec = r.record
         items = "、".join(f"{l['item']}×{fmt_number(l['qty'])}{l['unit']}" for l in rec.lines)
-        console().print(f"已登记领取：{rec.number}（{rec.name}，{rec.household_id}）{items}，请把物品交给村民并收回兑换单", overflow="fold")
+        console().print(f"已登记领取：{rec.number}（{rec.name}，{rec.household_id}）{items}，请把物品交给村民并收回兑换单")
 
     guarded(as_json, body)
 
