@@ -10,11 +10,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from villagectl.cli.app import (
-    LazyProgress,
     DateOpt,
     FontOpt,
     JsonOpt,
+    LazyProgress,
     LedgerArg,
+    OperatorOpt,
     TemplatesOpt,
     WaitOpt,
     app,
@@ -28,7 +29,6 @@ from villagectl.values import fmt_number
 transfer_app = typer.Typer(help="积分转移：农户在本镇范围内迁出、迁入时，积分随户转移和接续", no_args_is_help=True)
 app.add_typer(transfer_app, name="transfer")
 
-OperatorOpt = Annotated[str | None, typer.Option("--operator", help="经办人（默认取参数“经办人”）")]
 
 
 @transfer_app.command("out")

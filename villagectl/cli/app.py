@@ -50,6 +50,9 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON（供脚本�
 DateOpt = Annotated[Optional[str], typer.Option("--date", help="业务日期 YYYY-MM-DD，默认今天")]
 WaitOpt = Annotated[float, typer.Option("--wait", help="台账被另一个运行占用时最多等待的秒数")]
 MonthOpt = Annotated[Optional[str], typer.Option("--month", help="月份 YYYY-MM，例如 2026-07")]
+YearOpt = Annotated[int, typer.Option("--year", help="年度，例如 2026")]
+PeriodOpt = Annotated[Optional[str], typer.Option("--period", help="H1（上半年）或 H2（下半年）；不写为全年")]
+OperatorOpt = Annotated[Optional[str], typer.Option("--operator", help="经办人（默认取参数“经办人”）")]
 
 
 def parse_date(text: str | None) -> dt.date:
@@ -95,7 +98,13 @@ def progress_over(total: int, label: str):
     """A progress bar on the terminal (nothing when output is piped or --json)."""
     from contextlib import nullcontext
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     from villagectl.cli.console import err_console
 

@@ -8,13 +8,22 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from villagectl.cli.app import DateOpt, JsonOpt, LedgerArg, WaitOpt, app, arguments_text, cell_text, parse_date
+from villagectl.cli.app import (
+    DateOpt,
+    JsonOpt,
+    LedgerArg,
+    PeriodOpt,
+    WaitOpt,
+    YearOpt,
+    app,
+    arguments_text,
+    cell_text,
+    parse_date,
+)
 from villagectl.cli.console import console, emit_json, guarded, print_problems
 
 cadre_app = typer.Typer(help="村干部、村民代表考核：导入评分和评议、计算等次和考核报酬", no_args_is_help=True)
 app.add_typer(cadre_app, name="cadre")
-YearOpt = Annotated[int, typer.Option("--year", help="考核年度，例如 2026")]
-PeriodOpt = Annotated[Optional[str], typer.Option("--period", help="H1（上半年）或 H2（下半年）；不写为全年")]
 
 
 @cadre_app.command("import")

@@ -11,8 +11,10 @@ from villagectl.cli.app import (
     FontOpt,
     JsonOpt,
     LedgerArg,
+    PeriodOpt,
     TemplatesOpt,
     WaitOpt,
+    YearOpt,
     arguments_text,
     notice_app,
     parse_date,
@@ -20,8 +22,6 @@ from villagectl.cli.app import (
 from villagectl.cli.console import console, emit_json, guarded
 from villagectl.values import fmt_number
 
-YearOpt = Annotated[int, typer.Option("--year", help="年度，例如 2026")]
-PeriodOpt = Annotated[Optional[str], typer.Option("--period", help="H1（上半年）或 H2（下半年）；不写为全年")]
 OutputOpt = Annotated[Path, typer.Option("--output", "-o", help="公示 PDF 文件")]
 
 
@@ -42,7 +42,10 @@ def notice_cadre_cmd(
     """打印村干部和村民代表考核结果公示（A4 PDF，只有姓名、职务、得分、等次），从 --date 起进入公示期。须先运行 cadre score。"""
 
     def body() -> None:
-        from villagectl.actions.cadre_documents import notice_period_name, print_cadre_notice
+        from villagectl.actions.cadre_documents import (
+            notice_period_name,
+            print_cadre_notice,
+        )
 
         r = print_cadre_notice(ledger, year, period, output, parse_date(date), internal, templates, font, wait,
                                arguments_text())

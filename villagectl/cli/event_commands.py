@@ -9,7 +9,19 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from villagectl.cli.app import DateOpt, FontOpt, JsonOpt, LedgerArg, TemplatesOpt, WaitOpt, app, arguments_text, cell_text, parse_date
+from villagectl.cli.app import (
+    DateOpt,
+    FontOpt,
+    JsonOpt,
+    LedgerArg,
+    OperatorOpt,
+    TemplatesOpt,
+    WaitOpt,
+    app,
+    arguments_text,
+    cell_text,
+    parse_date,
+)
 from villagectl.cli.console import console, emit_json, guarded, print_problems
 from villagectl.values import fmt_number
 
@@ -19,7 +31,6 @@ app.add_typer(event_app, name="event")
 IdsOpt = Annotated[Optional[list[str]], typer.Option("--id", help="事件号，可重复，如 --id E000001 --id E000002")]
 AllOpt = Annotated[bool, typer.Option("--all", help="处理上一步的全部事件")]
 ByOpt = Annotated[str, typer.Option("--by", help="经办的网格员或村干部姓名")]
-OperatorOpt = Annotated[Optional[str], typer.Option("--operator", help="经办人（默认取参数“经办人”）")]
 
 
 def _now(date: str | None) -> dt.datetime:

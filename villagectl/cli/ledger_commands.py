@@ -18,7 +18,13 @@ from villagectl.cli.app import (
     households_app,
     parse_date,
 )
-from villagectl.cli.console import console, emit_json, guarded, print_problems, problems_table
+from villagectl.cli.console import (
+    console,
+    emit_json,
+    guarded,
+    print_problems,
+    problems_table,
+)
 from villagectl.values import fmt_number
 
 

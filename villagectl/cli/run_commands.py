@@ -9,7 +9,16 @@ from typing import Annotated, Optional
 
 import typer
 
-from villagectl.cli.app import DateOpt, JsonOpt, LedgerArg, MonthOpt, WaitOpt, app, parse_date, parse_month
+from villagectl.cli.app import (
+    DateOpt,
+    JsonOpt,
+    LedgerArg,
+    MonthOpt,
+    WaitOpt,
+    app,
+    parse_date,
+    parse_month,
+)
 from villagectl.cli.console import emit_json, err_console, guarded
 
 

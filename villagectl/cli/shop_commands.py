@@ -17,11 +17,12 @@ from rich.table import Table
 from typer.core import TyperCommand, TyperGroup
 
 from villagectl.cli.app import (
-    LazyProgress,
     DateOpt,
     FontOpt,
     JsonOpt,
+    LazyProgress,
     LedgerArg,
+    OperatorOpt,
     TemplatesOpt,
     WaitOpt,
     app,
@@ -94,7 +95,6 @@ def _direct_command():
     return _direct_cache[0]
 
 
-OperatorOpt = Annotated[Optional[str], typer.Option("--operator", help="经办人（默认取参数“经办人”）")]
 OutputOpt = Annotated[
     Optional[Path], typer.Option("--output", "-o", help="兑换单 PDF 文件（默认：台账旁“兑换单”文件夹里以单号命名）")
 ]

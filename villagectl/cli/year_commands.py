@@ -13,6 +13,7 @@ from villagectl.cli.app import (
     JsonOpt,
     LedgerArg,
     WaitOpt,
+    YearOpt,
     app,
     arguments_text,
     cell_text,
@@ -22,10 +23,8 @@ from villagectl.cli.app import (
 )
 from villagectl.cli.console import console, emit_json, guarded, print_problems
 
-
 vote_app = typer.Typer(help="年终村民互评（红黑榜）", no_args_is_help=True)
 app.add_typer(vote_app, name="vote")
-YearOpt = Annotated[int, typer.Option("--year", help="年度，例如 2026")]
 
 
 @score_app.command("year")

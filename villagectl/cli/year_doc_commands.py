@@ -14,6 +14,7 @@ from villagectl.cli.app import (
     LedgerArg,
     TemplatesOpt,
     WaitOpt,
+    YearOpt,
     app,
     arguments_text,
     notice_app,
@@ -24,7 +25,6 @@ from villagectl.values import fmt_number
 
 report_app = typer.Typer(help="报表：年度工作报告（报乡镇）", no_args_is_help=True)
 app.add_typer(report_app, name="report")
-YearOpt = Annotated[int, typer.Option("--year", help="年度，例如 2026")]
 
 
 @notice_app.command("year")
