@@ -30,6 +30,7 @@ import os
 import re
 import shutil
 import struct
+import sys
 import tempfile
 import unicodedata
 from contextlib import contextmanager
@@ -44,7 +45,17 @@ import typst
 import villagectl
 from villagectl.errors import DataError, FileAccessError
 
-DEFAULT_TEMPLATES_DIR = Path(villagectl.__file__).resolve().parent.parent / "templates"
+
+def _default_templates_dir() -> Path:
+    """The repository's templates/ (source and editable installs), else the copy a wheel installs."""
+    beside = Path(villagectl.__file__).resolve().parent.parent / "templates"
+    if beside.is_dir():
+        return beside
+    installed = Path(sys.prefix) / "share" / "villagectl" / "templates"
+    return installed if installed.is_dir() else beside
+
+
+DEFAULT_TEMPLATES_DIR = _default_templates_dir()
 TEMPLATE_SUFFIX = ".typ.j2"
 FONT_SUFFIXES = {".ttf", ".otf", ".ttc", ".otc"}
 DEFAULT_FONT_PACKAGE = "noto-cjk-sans-otc"
