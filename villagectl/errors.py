@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import IntEnum
 
 
@@ -75,24 +75,3 @@ class LedgerLockedError(VillageError):
 
 class FileAccessError(VillageError):
     exit_code = ExitCode.IO
-
-
-@dataclass
-class ProblemList:
-    """Collects every problem of a run so the clerk sees them all at once."""
-
-    items: list[Problem] = field(default_factory=list)
-
-    def add(self, location: Location, message: str, severity: str = "错误") -> None:
-        self.items.append(Problem(location, message, severity))
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.items if p.severity == "错误"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.items if p.severity != "错误"]
-
-    def __bool__(self) -> bool:
-        return bool(self.items)

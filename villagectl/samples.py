@@ -60,7 +60,6 @@ INSPECTION_DIR = "2026年7月检查表"
 # What importing the clean roster does to the ledger.
 PHONE_CHANGES = ("ZP005", "ZP023", "ZP058")
 GROUP_MOVE = ("ZP048", "第三组", "第四组")
-NEW_HOUSEHOLDS = ("ZP065", "ZP066")
 MOVED_OUT = "ZP047"
 SAME_NAME = ("ZP004", "ZP038", "张伟")  # two households, two groups, one name
 RARE_NAMES = {"ZP009": "王喆", "ZP027": "李赟", "ZP052": "陈堃"}

@@ -62,10 +62,6 @@ def _header_key_text(value: str) -> str:
     return text.rstrip("*:：")
 
 
-def is_blank(value: object) -> bool:
-    return clean_text(value) == ""
-
-
 def to_number(value: object) -> float | None:
     """A cell as a number; None when blank; NotANumber when it is text that is not a number."""
     if value is None or isinstance(value, bool):

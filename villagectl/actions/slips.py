@@ -53,7 +53,6 @@ DOMAIN = "villagectl-slip-v1"
 STATE_OPEN = "未领取"
 STATE_USED = "已领取"
 STATE_VOID = "作废"
-STATES = (STATE_OPEN, STATE_USED, STATE_VOID)
 FREE_ITEM_MARK = "目录外"  # 说明 of a line whose item is not in 商品 (no stock to restore)
 
 GENUINE, UNKNOWN, FORGED, TAMPERED = "genuine", "unknown", "forged", "tampered"

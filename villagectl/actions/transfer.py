@@ -76,7 +76,6 @@ MIN_KEY_LENGTH = 8
 MAX_FILE_BYTES = 20 * 1024 * 1024
 CLOSED_STATES = ("迁出", "注销")
 PENDING_EVENT_STATES = ("申报", "初审", "公示", "审核")
-HOUSEHOLD_FIELDS = ("户号", "户主", "组别", "人口", "参评人数")
 
 KEY_HINT = (
     f"在台账“参数”表加一行：键 填“{KEY_SETTING}”，值 填镇里（镇积分制办公室）发给各村的转移密钥；"

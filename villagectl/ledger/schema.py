@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 CLERK = "clerk"
 TOOL = "tool"
@@ -504,11 +504,3 @@ SHEETS_BY_NAME = {s.name: s for s in ALL_SHEETS}
 TOOL_SHEETS = tuple(s for s in ALL_SHEETS if s.owner == TOOL)
 # Tool-owned sheets whose 户号 must exist in 户籍.
 HOUSEHOLD_KEYED = (INSPECTIONS, MONTHLY, JOURNAL, REDEMPTIONS, ANNUAL, ADJUSTMENTS, EVENTS, VOTES)
-
-
-@dataclass
-class SheetHeader:
-    """Where a sheet's header was found and the columns it has."""
-
-    row: int  # 0-based row index of the header
-    columns: list[str] = field(default_factory=list)

@@ -56,10 +56,8 @@ def _default_templates_dir() -> Path:
 
 
 DEFAULT_TEMPLATES_DIR = _default_templates_dir()
-TEMPLATE_SUFFIX = ".typ.j2"
 FONT_SUFFIXES = {".ttf", ".otf", ".ttc", ".otc"}
 DEFAULT_FONT_PACKAGE = "noto-cjk-sans-otc"
-DEFAULT_FAMILY = "Noto Sans CJK SC"
 
 FONT_HINT = (
     f"请安装默认中文字体：pip install {DEFAULT_FONT_PACKAGE}；"
