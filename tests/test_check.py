@@ -155,3 +155,28 @@ def test_damaged_ledger(tmp_path: Path, ledger_path: Path, runner) -> None:
     assert "Traceback" not in result.stderr
     with zipfile.ZipFile(ledger_path) as zf:
         assert zf.testzip() is None
+
+
+def test_check_catches_an_edited_slip_and_a_missing_journal_link(tmp_path: Path, runner) -> None:
+    import datetime as dt
+
+    from villagectl.actions.redeem import LineRequest, redeem
+    from villagectl.samples import build_samples
+
+    ledger = Path(build_samples(tmp_path / "村")["ledger"])
+    redeem(ledger, "ZP010", [LineRequest("毛巾", 2)], dt.date(2026, 8, 3), print_slip=False)
+    assert invoke(runner, "check", ledger).exit_code == 0
+    book = Ledger.open(ledger)
+    slips = book.frame("兑换记录").copy()
+    slips.loc[0, "数量"] = 5  # a clerk "corrects" the quantity by hand
+    book.replace("兑换记录", slips)
+    events = pd.DataFrame([{"事件号": "E000001", "日期": "2026-08-01", "户号": "ZP001", "户主": "何文华", "编码": "X",
+                            "项目": "见义勇为", "类型": "加分", "次数": 1, "积分": 10, "状态": "入账", "流水号": "999999"}],
+                          dtype=object)
+    book.replace("积分事件", events)
+    book.save("hand-edit")
+    code, problems = _problems(runner, ledger)
+    assert code == 1
+    messages = {(sheet, msg) for sheet, _cell, msg in problems}
+    assert ("兑换记录", "兑换单 DH2026-000001 的内容与核验码不符：兑换记录被手工改过") in messages
+    assert ("积分事件", "事件 E000001 已入账，但积分流水里没有流水号 999999") in messages

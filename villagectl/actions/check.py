@@ -121,6 +121,39 @@ def find_problems(ledger: Ledger) -> list[Problem]:
 
     if schema.INDICATORS.name not in broken:
         problems += _check_indicators(ledger, at)
+    if schema.JOURNAL.name not in broken:
+        problems += _check_links(ledger, at)
+    return problems
+
+
+def _check_links(ledger: Ledger, at) -> list[Problem]:
+    """What other sheets say the journal holds: posted events and slips, and the slips' codes."""
+    from villagectl.actions.slips import ledger_secret, make_code, redemption_frame, same_code, slip_records
+
+    problems: list[Problem] = []
+    journal = ledger.frame(schema.JOURNAL.name)
+    entry_ids = {clean_text(v) for v in journal["流水号"]} if len(journal) else set()
+    events = ledger.frame(schema.EVENTS.name)
+    for pos, row in enumerate(events.to_dict("records")):
+        entry = clean_text(row.get("流水号"))
+        if clean_text(row.get("状态")) == "入账" and entry and entry not in entry_ids:
+            problems.append(Problem(at(schema.EVENTS.name, pos, "流水号"),
+                                    f"事件 {clean_text(row.get('事件号'))} 已入账，但积分流水里没有流水号 {entry}"))
+    frame = redemption_frame(ledger)
+    if frame.empty:
+        return problems
+    secret = ledger_secret(ledger)
+    for record in slip_records(frame).values():
+        pos = record.positions[0]
+        if record.entry_id and record.entry_id not in entry_ids:
+            problems.append(Problem(at(schema.REDEMPTIONS.name, pos, "流水号"),
+                                    f"兑换单 {record.number} 的流水号 {record.entry_id} 不在积分流水里"))
+        if secret and record.code and not record.inconsistent and not same_code(make_code(secret, record.canonical()), record.code):
+            problems.append(Problem(at(schema.REDEMPTIONS.name, pos, "核验码"),
+                                    f"兑换单 {record.number} 的内容与核验码不符：兑换记录被手工改过"))
+        elif record.inconsistent:
+            problems.append(Problem(at(schema.REDEMPTIONS.name, pos, "单号"),
+                                    f"兑换单 {record.number} 的几行记录“{'、'.join(record.inconsistent)}”不一致，兑换记录被手工改过"))
     return problems
 
 
