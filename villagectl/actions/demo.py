@@ -95,7 +95,7 @@ def run_demo(output: Path, progress: Say = None) -> dict:
     say("完成。生成的文件：")
     say(f"   台账（用 Excel/WPS 打开）：{ledger_path}")
     say(f"   公示：{pdf}")
-    say(f"   兑换单（核验：villagectl slip verify {ledger_path.name} {plan.as_dict().get('code', '')}）：{slip_pdf}")
+    say(f"   兑换单（核验：villagectl slip verify {ledger_path} {plan.as_dict().get('code', '')}）：{slip_pdf}")
     say(f"   空白检查表：{forms_dir}")
     say(f"   原始资料：{output / '原始资料'}")
     return {
