@@ -267,3 +267,32 @@ def test_a_missing_tool_sheet_is_added_on_write(ledger_path: Path, tmp_path: Pat
     assert reread["期间"]["A1"].value == "期间" and reread["期间"]["B2"].value == "草稿"
     assert reread["期间"].freeze_panes == "A2"
     assert Ledger.open(old).frame("期间")["状态"].tolist() == ["草稿"]
+
+
+def test_a_full_month_resaved_by_libreoffice_still_verifies_and_writes_back(tmp_path: Path, runner) -> None:
+    """After a whole month (scores, posting, a slip), re-saved by LibreOffice: the chain, the slip code
+    and the posted month survive; a new redemption writes back only what it changes."""
+    import datetime as dt
+    import shutil
+
+    from villagectl.actions.redeem import LineRequest, redeem
+
+    ledger = tmp_path / "中坪村.xlsx"
+    shutil.copy(Path(__file__).parent / "fixtures" / "libreoffice_full_cycle.xlsx", ledger)
+    assert invoke(runner, "check", ledger).exit_code == 0
+    code = Ledger.open(ledger).frame("兑换记录").iloc[0]["核验码"]
+    result = invoke(runner, "slip", "verify", ledger, code)
+    assert result.exit_code == 0 and "真实有效" in result.stdout
+    result = invoke(runner, "score", "month", ledger, "--month", "2026-07")
+    assert result.exit_code == 0 and "已入账" in result.stdout  # still locked, read back as posted
+    before = parts(ledger)
+    redeem(ledger, "ZP002", [LineRequest("毛巾", 1)], dt.date(2026, 8, 5), print_slip=False)
+    after = parts(ledger)
+    changed = {n for n in before if before[n] != after.get(n)} - {"xl/workbook.xml"}
+    assert changed == {sheet_part(ledger, s) for s in ("积分流水", "兑换记录", "商品", "操作日志")}
+    assert after["xl/sharedStrings.xml"] == before["xl/sharedStrings.xml"]
+    assert invoke(runner, "check", ledger).exit_code == 0
+    import json
+
+    balances = {b["household_id"]: b for b in json.loads(invoke(runner, "balance", ledger, "--json").stdout)}
+    assert balances["ZP010"]["spent"] == 10 and balances["ZP002"]["spent"] == 5
