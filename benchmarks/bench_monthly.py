@@ -101,6 +101,7 @@ for f in sorted(sheets.glob("*.xlsx")):
     for n in b.sheet_names:
         b.get_sheet_by_name(n).to_python(skip_empty_area=False)
 ledger = Ledger.open(work)
+ledger.load_all()  # the whole ledger, as the floor
 header = ["月份","户号","户主","组别","人居环境","先锋模范","学生就学","创业就业","团结友爱","总分","名次","组内名次","积分","奖励","曝光台","状态","备注"]
 rows = [["2026-07", h, "", "", 40.5, 19.5, 10.0, 9.5, 10.0, 89.5, 1, 1, 3.0, 0.0, "", "草稿", ""] for h in ledger.frame("户籍")["户号"]]
 patch_workbook(work, work.with_suffix(".out.xlsx"), [SheetUpdate("月度得分", header, rows)])

@@ -58,6 +58,41 @@ def cell_ref(r: int, c: int) -> str:
     return f"{col_letters(c + 1)}{r + 1}"
 
 
+class SheetReader:
+    """Reads the sheets of one workbook on demand (a ledger command needs only a few of its sheets).
+
+    Keeps the file open until ``close()``: callers close it before replacing the file
+    (Windows cannot replace a file that is open).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self._book = python_calamine.CalamineWorkbook.from_path(str(path))
+            self.names = [m.name for m in self._book.sheets_metadata
+                          if str(m.typ) in ("SheetTypeEnum.WorkSheet", "WorkSheet")]
+        except python_calamine.PasswordError:
+            raise _refuse(path, "文件设置了打开密码，请取消密码后另存再试") from None
+        except Exception as exc:  # calamine raises several unrelated types
+            raise _refuse(path, f"文件无法读取（已损坏或格式不对）：{_short(exc)}") from None
+        self.all_names = list(self._book.sheet_names)
+
+    def sheet(self, name: str) -> SheetRows:
+        if self._book is None:
+            self._book = python_calamine.CalamineWorkbook.from_path(str(self.path))
+        try:
+            sheet = self._book.get_sheet_by_name(name)
+            rows = sheet.to_python(skip_empty_area=False)
+        except Exception as exc:
+            raise _refuse(self.path, f"工作表“{name}”无法读取（已损坏）：{_short(exc)}") from None
+        return SheetRows(name=name, rows=[list(r) for r in rows], merged=list(sheet.merged_cell_ranges or []))
+
+    def close(self) -> None:
+        if self._book is not None:
+            self._book.close()
+            self._book = None
+
+
 def read_workbook(path: Path, only: set[str] | None = None, with_formulas: bool = False) -> WorkbookRows:
     """Read every (or only the named) sheet in this process.
 

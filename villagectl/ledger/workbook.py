@@ -12,7 +12,7 @@ import pandas as pd
 from villagectl.errors import DataError, FileAccessError, Location, Problem
 from villagectl.io import safe_write
 from villagectl.io.filetype import sniff
-from villagectl.io.reader import SheetRows, read_workbook
+from villagectl.io.reader import SheetReader, SheetRows, read_workbook
 from villagectl.io.ooxml import PackageError
 from villagectl.io.xlsx_patch import SheetUpdate, patch_workbook
 from villagectl.ledger import schema
@@ -30,13 +30,16 @@ class LoadedSheet:
 
 @dataclass
 class Ledger:
+    """The workbook's sheets as DataFrames, read on first use (a command reads only what it needs)."""
+
     path: Path
     fingerprint: safe_write.Fingerprint | None
-    sheets: dict[str, LoadedSheet]
     workbook_sheet_names: list[str]
-    missing_headers: dict[str, list[str]] = field(default_factory=dict)
     dirty: set[str] = field(default_factory=set)
-    upgraded: dict[str, list[str]] = field(default_factory=dict)  # tool sheets missing newer columns
+    _reader: SheetReader | None = None
+    _loaded: dict[str, LoadedSheet] = field(default_factory=dict)
+    _missing: dict[str, list[str]] = field(default_factory=dict)
+    _upgraded: dict[str, list[str]] = field(default_factory=dict)  # tool sheets missing newer columns
 
     # --- reading -----------------------------------------------------------
 
@@ -57,29 +60,53 @@ class Ledger:
                 "如是 .xls 或 .ods 请在 Excel/WPS 中另存为 .xlsx"
             )
         fp = safe_write.fingerprint(path)
-        book = read_workbook(path)
-        sheets: dict[str, LoadedSheet] = {}
-        missing: dict[str, list[str]] = {}
-        upgraded: dict[str, list[str]] = {}
+        reader = SheetReader(path)
+        return cls(path, fp, reader.all_names, _reader=reader)
+
+    def _load(self, name: str) -> None:
+        if name in self._loaded or name not in self.workbook_sheet_names or name not in schema.SHEETS_BY_NAME:
+            return
+        spec = schema.SHEETS_BY_NAME[name]
+        if self._reader is None:
+            self._reader = SheetReader(self.path)
+        loaded, lacking = _load_sheet(self._reader.sheet(name), spec)
+        self._loaded[name] = loaded
+        if lacking and spec.owner == schema.TOOL and len(lacking) < len(spec.column_names):
+            # a tool sheet from an older version: the columns are added on the next write
+            for col in lacking:
+                loaded.frame[col] = ""
+            self._upgraded[name] = lacking
+        elif lacking:
+            self._missing[name] = lacking
+
+    def load_all(self) -> None:
         for spec in schema.ALL_SHEETS:
-            raw = book.sheet(spec.name)
-            if raw is None:
-                continue
-            loaded, lacking = _load_sheet(raw, spec)
-            sheets[spec.name] = loaded
-            if lacking and spec.owner == schema.TOOL and len(lacking) < len(spec.column_names):
-                # a tool sheet from an older version: the columns are added on the next write
-                for col in lacking:
-                    loaded.frame[col] = ""
-                upgraded[spec.name] = lacking
-            elif lacking:
-                missing[spec.name] = lacking
-        ledger = cls(path, fp, sheets, book.sheet_names, missing)
-        ledger.upgraded = upgraded
-        return ledger
+            self._load(spec.name)
+
+    def close(self) -> None:
+        """Let go of the file (done before every write-back)."""
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+    @property
+    def sheets(self) -> dict[str, LoadedSheet]:
+        """Every schema sheet the workbook has (reads them all)."""
+        self.load_all()
+        return self._loaded
+
+    @property
+    def missing_headers(self) -> dict[str, list[str]]:
+        self.load_all()
+        return self._missing
+
+    @property
+    def upgraded(self) -> dict[str, list[str]]:
+        self.load_all()
+        return self._upgraded
 
     def has(self, name: str) -> bool:
-        return name in self.sheets
+        return name in self._loaded or (name in self.workbook_sheet_names and name in schema.SHEETS_BY_NAME)
 
     def frame(self, name: str) -> pd.DataFrame:
         """The sheet's data (a copy is not made: treat it as read-only).
@@ -92,27 +119,30 @@ class Ledger:
 
     def frame_or_empty(self, name: str) -> pd.DataFrame:
         """A tool sheet's data, or an empty frame with its columns when the sheet is not there yet."""
-        if name in self.sheets:
-            return self.sheets[name].frame
+        self._load(name)
+        if name in self._loaded:
+            return self._loaded[name].frame
         spec = schema.SHEETS_BY_NAME[name]
         return pd.DataFrame(columns=spec.column_names, dtype=object)
 
     def require(self, *names: str) -> None:
         problems = []
         for name in names:
+            self._load(name)
             spec = schema.SHEETS_BY_NAME.get(name)
-            if name not in self.sheets and spec is not None and (spec.owner == schema.TOOL or spec.optional):
+            if not self.has(name) and spec is not None and (spec.owner == schema.TOOL or spec.optional):
                 continue
-            if name not in self.sheets:
+            if not self.has(name):
                 problems.append(Problem(Location(self.path.name, name), "缺少这个工作表"))
-            elif self.missing_headers.get(name):
-                cols = "、".join(self.missing_headers[name])
+            elif self._missing.get(name):
+                cols = "、".join(self._missing[name])
                 problems.append(Problem(Location(self.path.name, name), f"缺少列：{cols}"))
         if problems:
             raise DataError("台账结构不完整，请先运行 villagectl check 查看并修正", problems)
 
     def excel_row(self, name: str, index: int) -> int:
-        sheet = self.sheets[name]
+        self._load(name)
+        sheet = self._loaded[name]
         pos = sheet.frame.index.get_loc(index)
         if pos < len(sheet.excel_rows):
             return sheet.excel_rows[pos]
@@ -139,9 +169,10 @@ class Ledger:
                 frame = frame.copy()
                 for col in lacking:
                     frame[col] = ""
-        old = self.sheets.get(name)
+        self._load(name)
+        old = self._loaded.get(name)
         header_row = old.header_row if old else 1
-        self.sheets[name] = LoadedSheet(frame.reset_index(drop=True), header_row, [])
+        self._loaded[name] = LoadedSheet(frame.reset_index(drop=True), header_row, [])
         self.dirty.add(name)
 
     def save(
@@ -155,7 +186,8 @@ class Ledger:
     ) -> Path | None:
         """Write the changed sheets and an 操作日志 row back into the workbook."""
         stamp = (now or dt.datetime.now()).isoformat(sep=" ", timespec="seconds")
-        log = self.sheets.get(schema.OPLOG.name)
+        self._load(schema.OPLOG.name)
+        log = self._loaded.get(schema.OPLOG.name)
         log_frame = log.frame if log is not None else pd.DataFrame(columns=schema.OPLOG.column_names)
         entry = {
             "时间": stamp,
@@ -193,13 +225,14 @@ class Ledger:
             if missing:
                 raise DataError(f"保存校验失败：新文件丢失工作表 {'、'.join(sorted(missing))}，台账未改动")
 
+        self.close()  # the file must not be open while it is replaced
         backup = safe_write.replace_atomically(self.path, self.fingerprint, produce, verify, keep_backups)
         self.fingerprint = safe_write.fingerprint(self.path)
         self.dirty.clear()
         return backup
 
     def _update_for(self, name: str) -> SheetUpdate:
-        sheet = self.sheets[name]
+        sheet = self._loaded[name]
         spec = schema.SHEETS_BY_NAME.get(name)
         frame = sheet.frame
         header = [str(c) for c in frame.columns]
