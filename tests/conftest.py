@@ -8,6 +8,7 @@ import re
 import zipfile
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -74,3 +75,22 @@ def sheet_part(path: Path, sheet: str) -> str:
     target = re.search(rf'Id="{rid}"[^>]*Target="([^"]+)"|Target="([^"]+)"[^>]*Id="{rid}"', rels)
     t = target.group(1) or target.group(2)
     return t.lstrip("/") if t.startswith("/") else "xl/" + t
+
+
+CADRE_ITEMS = ["落实上级任务要求", "班子队伍建设", "服务群众成效", "村庄建设发展", "重点任务推进"]
+REP_ITEMS = ["履行代表义务", "服务保障发展", "支持配合村班子工作", "密切联系群众"]
+
+
+def titled_sheet(path: Path, title: str, header: list[str], rows: list[list], footer: str = "") -> Path:
+    """A one-sheet workbook as people make them: a title row, the header, the rows, a footer."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append([title])
+    ws.append(header)
+    for r in rows:
+        ws.append(r)
+    if footer:
+        ws.append([])
+        ws.append([footer])
+    wb.save(path)
+    return path

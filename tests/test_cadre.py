@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from conftest import invoke, invoke_json
+from conftest import CADRE_ITEMS, REP_ITEMS, titled_sheet as _sheet, invoke, invoke_json
 from villagectl.ledger.create import create_ledger
 from villagectl.ledger.workbook import Ledger
 from villagectl.scoring.cadre import (
@@ -129,22 +129,6 @@ def village(tmp_path: Path) -> Path:
     return path
 
 
-CADRE_ITEMS = ["落实上级任务要求", "班子队伍建设", "服务群众成效", "村庄建设发展", "重点任务推进"]
-REP_ITEMS = ["履行代表义务", "服务保障发展", "支持配合村班子工作", "密切联系群众"]
-
-
-def _sheet(path: Path, title: str, header: list[str], rows: list[list], footer: str = "") -> Path:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append([title])
-    ws.append(header)
-    for r in rows:
-        ws.append(r)
-    if footer:
-        ws.append([])
-        ws.append([footer])
-    wb.save(path)
-    return path
 
 
 def _materials(tmp: Path, period_word: str = "", unfit_gb02: int = 2) -> list[Path]:

@@ -7,13 +7,12 @@ import datetime as dt
 import re
 from pathlib import Path
 
-import openpyxl
 import pandas as pd
 import pytest
 from pypdf import PdfReader
 
 import villagectl.cli.cadre_doc_commands  # noqa: F401  (registers the commands until cli/main imports it)
-from conftest import invoke, invoke_json
+from conftest import CADRE_ITEMS, REP_ITEMS, titled_sheet as _sheet, invoke, invoke_json
 from villagectl.ledger.create import create_ledger
 from villagectl.ledger.workbook import Ledger
 from villagectl.render.cadre import (
@@ -40,22 +39,6 @@ def tokens(path: Path) -> set[str]:
     return set(" ".join(p.extract_text() for p in PdfReader(path).pages).split())
 
 
-def _sheet(path: Path, title: str, header: list[str], rows: list[list], footer: str = "") -> Path:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append([title])
-    ws.append(header)
-    for r in rows:
-        ws.append(r)
-    if footer:
-        ws.append([])
-        ws.append([footer])
-    wb.save(path)
-    return path
-
-
-CADRE_ITEMS = ["落实上级任务要求", "班子队伍建设", "服务群众成效", "村庄建设发展", "重点任务推进"]
-REP_ITEMS = ["履行代表义务", "服务保障发展", "支持配合村班子工作", "密切联系群众"]
 
 
 def _materials(tmp: Path, title_period: str = "") -> list[Path]:
