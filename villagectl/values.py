@@ -155,16 +155,42 @@ def group_key(text: object) -> str:
 
 
 def find_group(text: object) -> str | None:
-    """The group named somewhere inside a title or file name, as a group_key."""
-    m = _GROUP_RE.search(clean_name(text))
-    if not m:
-        return None
-    number = chinese_number(m.group(1))
-    return str(number) if number is not None else None
+    """The one group named inside a title or file name, as a group_key (None when none or several)."""
+    groups = find_groups(text)
+    return groups[0] if len(groups) == 1 else None
+
+
+_GROUPS_RE = re.compile(
+    r"第?([0-9一二三四五六七八九十两]+(?:\s*(?:至|到|~|-|—|、|,|，|和|及)\s*第?[0-9一二三四五六七八九十两]+)*)\s*(?:个)?(?:村民小组|小组|组|网格)"
+)
+
+
+def find_groups(text: object) -> list[str]:
+    """Every group a title names, as group_keys: '一二组' → 1, 2; '一至三组' → 1, 2, 3; '四组、五组' → 4, 5."""
+    name = clean_name(text)
+    out: list[str] = []
+    for m in _GROUPS_RE.finditer(name):
+        spec = m.group(1)
+        if re.search(r"至|到|~|-|—", spec):
+            ends = [chinese_number(x) for x in re.split(r"至|到|~|-|—", spec)]
+            if len(ends) == 2 and None not in ends and 0 < ends[0] <= ends[1] <= ends[0] + 30:
+                out += [str(n) for n in range(ends[0], ends[1] + 1)]
+            continue
+        for part in re.split(r"[、,，和及]|组第?", spec):
+            part = part.strip("第")
+            if re.fullmatch(r"[一二三四五六七八九]{2,}", part):
+                out += [str(chinese_number(ch)) for ch in part]  # '一二组' = groups 1 and 2
+                continue
+            number = chinese_number(part)
+            if number is not None and 0 < number < 100:
+                out.append(str(number))
+    return list(dict.fromkeys(out))
 
 
 _FULL_MONTH_RE = re.compile(r"(20\d{2})\s*(?:年|-|/|\.|_)\s*([01]?\d)(?!\d)\s*月?")
-_PART_MONTH_RE = re.compile(r"(?<![0-9年\-/.])([01]?\d|十[一二]?|[一二三四五六七八九])\s*月(?:份)?")
+_PART_MONTH_RE = re.compile(r"(?<![0-9年\-/.])([01]?\d|十[一二]?|[一二三四五六七八九]|元|正)\s*月(?:份)?")
+_CN_YEAR_RE = re.compile(r"([〇零一二三四五六七八九]{4})\s*年")
+_DATE_RE = re.compile(r"(20\d{2})\s*[-/.]\s*([01]?\d)\s*[-/.]\s*([0-3]?\d)")
 
 
 def find_month(text: object, default_year: int | None = None) -> str | None:
@@ -176,15 +202,56 @@ def find_month(text: object, default_year: int | None = None) -> str | None:
     if default_year is not None:
         m = _PART_MONTH_RE.search(name)
         if m:
-            month = chinese_number(m.group(1))
+            month = 1 if m.group(1) in ("元", "正") else chinese_number(m.group(1))
             if month and 1 <= month <= 12:
                 return f"{default_year}-{month:02d}"
     return None
 
 
 def find_year(text: object) -> int | None:
-    m = re.search(r"(20\d{2})\s*年", clean_name(text))
-    return int(m.group(1)) if m else None
+    """'2025年', '二〇二六年', '2025.12.21', '2025/11/23'."""
+    name = clean_name(text)
+    m = re.search(r"(20\d{2})\s*年", name) or _DATE_RE.search(name)
+    if m:
+        return int(m.group(1))
+    m = _CN_YEAR_RE.search(name)
+    if m:
+        digits = "".join(str(_CN_DIGITS[ch]) for ch in m.group(1))
+        if digits.startswith("20"):
+            return int(digits)
+    return None
+
+
+_DAY_AFTER = re.compile(r"^\s*(?:[0-3]?\d|[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九])\s*(?:日|号)")
+
+
+def find_period_month(text: object, default_year: int | None = None) -> str | None:
+    """The month a title is about. A month written without a day ('2026年1月', '12月份') is the period;
+    a date ('补查时间：2026年2月3日') only counts when no such month is written."""
+    name = clean_name(text)
+    for candidate in _month_mentions(name, default_year):
+        month, end = candidate
+        if not _DAY_AFTER.match(name[end:]):
+            return month
+    found = _month_mentions(name, default_year)
+    return found[0][0] if found else None
+
+
+def _month_mentions(name: str, default_year: int | None) -> list[tuple[str, int]]:
+    out: list[tuple[str, int]] = []
+    taken: list[tuple[int, int]] = []
+    for m in _FULL_MONTH_RE.finditer(name):
+        if 1 <= int(m.group(2)) <= 12:
+            out.append((m.start(), f"{m.group(1)}-{int(m.group(2)):02d}", m.end()))
+            taken.append((m.start(), m.end()))
+    if default_year is not None:
+        for m in _PART_MONTH_RE.finditer(name):
+            if any(a <= m.start() < b for a, b in taken):
+                continue
+            month = 1 if m.group(1) in ("元", "正") else chinese_number(m.group(1))
+            if month and 1 <= month <= 12:
+                out.append((m.start(), f"{default_year}-{month:02d}", m.end()))
+    return [(month, end) for _, month, end in sorted(out)]
 
 
 def parse_month_option(text: str) -> str:

@@ -98,9 +98,10 @@ def inspection_rules(ledger: Ledger):
     rules, issues = parse_rules(ledger.frame(schema.RULES.name))
     if issues:
         raise DataError("“规则”表有问题，请先运行 villagectl check 查看并修正")
-    items = [r for r in rules if r.type == "检查项"]
+    # 基础分 items (篇4's quarterly and annual items) are inspected the same way
+    items = [r for r in rules if r.type in ("检查项", "基础分")]
     if not items:
-        raise DataError("“规则”表里没有检查项（类型为“检查项”的规则），无法导入检查表")
+        raise DataError("“规则”表里没有检查项（类型为“检查项”或“基础分”的规则），无法导入检查表")
     return items
 
 

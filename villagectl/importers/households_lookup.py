@@ -40,8 +40,13 @@ class Roster:
                 return clean_text(record["组别"])
         return f"第{key}组" if key.isdigit() else key
 
-    def find(self, household_id: str, name: str, group: str | None, purpose: str = "计分") -> Lookup:
-        """``group`` is a group_key (or None when unknown)."""
+    def find(self, household_id: str, name: str, group: str | None, purpose: str = "计分",
+             inactive_warns: bool = False) -> Lookup:
+        """``group`` is a group_key (or None when unknown).
+
+        ``inactive_warns``: a household that moved out (状态 迁出 …) is skipped with a
+        warning instead of refusing the sheet (inspection sheets printed before it moved).
+        """
         name = clean_name(name)
         hid = clean_text(household_id).replace(" ", "")
         if hid:
@@ -50,6 +55,8 @@ class Roster:
             i = self.ids[hid]
             hh = self.records[i]
             if clean_text(hh.get("状态", "正常")) not in ACTIVE:
+                if inactive_warns:
+                    return Lookup(None, [("id", f"户号 {hid}（{clean_text(hh['户主'])}）在户籍中的状态是“{clean_text(hh['状态'])}”，这一行不{purpose}，已跳过", "警告")])
                 return Lookup(None, [("id", f"户号 {hid}（{clean_text(hh['户主'])}）在户籍中的状态是“{clean_text(hh['状态'])}”，不能{purpose}", "错误")])
             found = Lookup(i)
             if name and clean_name(hh["户主"]) != name:
@@ -63,6 +70,13 @@ class Roster:
         in_group = [i for i in candidates if group_key(self.records[i]["组别"]) == group] if group else candidates
         if len(in_group) == 1:
             return Lookup(in_group[0])
+        if not in_group and inactive_warns:
+            gone = [i for i in self.by_name.get(name, [])
+                    if (not group or group_key(self.records[i]["组别"]) == group)
+                    and clean_text(self.records[i].get("状态", "正常")) not in ACTIVE]
+            if len(gone) == 1:
+                hh = self.records[gone[0]]
+                return Lookup(None, [("name", f"{clean_text(hh['户主'])}（{clean_text(hh['户号'])}）在户籍中的状态是“{clean_text(hh['状态'])}”，这一行不{purpose}，已跳过", "警告")])
         if not in_group:
             where = self.group_name(group) if group else "户籍"
             others = "、".join(f"{clean_text(self.records[i]['组别'])} {clean_text(self.records[i]['户号'])}" for i in candidates)

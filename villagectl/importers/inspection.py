@@ -1,75 +1,43 @@
 """Grid workers' inspection sheets → per-household scores with exact cell references.
 
-One pure function per file (``read_inspection_file``): it finds the table
-(single or two-level header), maps item columns to the rule catalogue,
-finds each household by 户号 or by 户主 within the group, and checks every
-score. Cross-file checks and the ledger live in ``actions.inspect_import``.
+One pure function per file (``read_inspection_file``). For each sheet it
+finds the table the way a person would (``sheet_layout``), reads which
+column is which item (``header_match``: evidence, not a word list), tells
+score columns from the rest (identity, totals, notes, identifiers — by
+header and by what the cells hold), finds each household by 户号 or by 户主
+within the group the row, a sub-title, the sheet or the file gives, and
+checks every score. A one-household form with the items down the rows is
+read by ``inspection_form``. Cross-file checks and the ledger live in
+``actions.inspect_import``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from functools import lru_cache
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from villagectl.errors import Location, Problem
+from villagectl.importers import fields
 from villagectl.importers.formula import Unsupported, evaluate
+from villagectl.importers.header_match import (
+    DEFAULT_FILLERS, EXACT, LIKELY, Column, ItemScanner, ItemSpec, match_columns, stated_max,
+)
 from villagectl.importers.households_lookup import Roster
-from villagectl.importers.table import FieldSpec, data_rows, is_footer
+from villagectl.importers.sheet_layout import (
+    FOOTER, HOUSEHOLD, MAXIMA, REPEATED_HEADER, STRAY, SUBTITLE, SUMMARY, GridLayout, classify_row,
+    grid_layout, number_or_none,
+)
 from villagectl.io.reader import SheetRows, WorkbookRows, cell_ref
+from villagectl.io.preflight import col_letters
 from villagectl.rules.presets import Rule
 from villagectl.values import (
-    NotANumber,
-    clean_name,
-    clean_text,
-    find_group,
-    find_month,
-    find_year,
-    fmt_number,
-    group_key,
-    header_key,
-    to_number,
+    NotANumber, clean_name, clean_text, find_groups, find_period_month, find_year, fmt_number, group_key, to_number,
 )
 
-HEADER_SEARCH_ROWS = 10
-
-ID_FIELDS = [
-    FieldSpec("户号", ("户编号", "编号", "户码", "户籍编号", "户代码")),
-    FieldSpec("户主", ("户主姓名", "姓名", "户主名", "农户姓名", "户名", "被检查户", "户主姓名(签字)")),
-    FieldSpec("组别", ("组", "村民小组", "小组", "所在组", "所属组", "组名", "网格")),
-    FieldSpec("合计", ("总分", "总计", "得分合计", "合计得分", "总得分", "合计分", "小计", "得分", "实得分")),
-]
-IGNORED_HEADERS = {
-    header_key(h)
-    for h in (
-        "序号", "No", "No.", "备注", "说明", "评语", "检查意见", "存在问题", "问题", "整改意见", "户主签字", "签字",
-        "签名", "户主签名", "检查人", "检查人签字", "日期", "检查日期", "联系电话", "电话", "人口", "家庭人口",
-        "地址", "住址", "门牌号", "积分", "等次", "名次", "排名",
-    )
-}
-_MAX_IN_HEADER = re.compile(r"[(（\[【]?\s*(?:满分)?\s*(\d+(?:\.\d+)?)\s*分?\s*[)）\]】]?$")
-
-
-def item_key(text: object) -> str:
-    """'庭院\\n(15分)', '庭院（满分15分）', '庭院15分' → '庭院'."""
-    return _item_key(text if isinstance(text, str) else clean_text(text))
-
-
-@lru_cache(maxsize=65536)
-def _item_key(text: str) -> str:
-    raw = clean_name(text)
-    stripped = _MAX_IN_HEADER.sub("", raw)
-    return header_key(stripped or raw)
-
-
-def max_in_header(text: object) -> float | None:
-    m = _MAX_IN_HEADER.search(clean_name(text))
-    if m and m.group(1) and ("分" in m.group(0) or "(" in m.group(0) or "（" in m.group(0)):
-        return float(m.group(1))
-    return None
+INFO = "提醒"  # severity of a note on how the file was read (never blocks an import)
 
 
 @dataclass
@@ -84,6 +52,26 @@ class InspectionRow:
 
 
 @dataclass
+class ColumnReading:
+    """How one column was understood (shown to the clerk when it was not exact)."""
+
+    sheet: str
+    cell: str
+    header: str
+    code: str
+    item: str
+    certainty: str
+    reason: str
+
+    def as_dict(self) -> dict:
+        return {"sheet": self.sheet, "cell": self.cell, "header": self.header, "code": self.code,
+                "item": self.item, "certainty": self.certainty, "reason": self.reason}
+
+    def message(self) -> str:
+        return f"列“{self.header}” → {self.item}（{self.code}），{self.reason}"
+
+
+@dataclass
 class FileResult:
     file: str
     month: str | None = None
@@ -91,6 +79,7 @@ class FileResult:
     problems: list[Problem] = field(default_factory=list)
     groups: set[str] = field(default_factory=set)
     skipped_blank: int = 0  # households listed with no scores at all
+    readings: list[ColumnReading] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Problem]:
@@ -101,135 +90,81 @@ class FileResult:
 class Context:
     """What a file is read against: the rules and the roster."""
 
-    rules: list[Rule]  # 检查项 only, in catalogue order
+    rules: list[Rule]  # 检查项 / 基础分 items, in catalogue order
     households: pd.DataFrame  # 户籍
     month: str | None = None  # --month
     group: str | None = None  # --group
     today: dt.date = field(default_factory=dt.date.today)
+    learned: dict[str, str] = field(default_factory=dict)  # 表头对照: header text -> code
+    fillers: tuple[str, ...] = DEFAULT_FILLERS
 
     def __post_init__(self) -> None:
-        self.item_keys: dict[str, str] = {}
-        # codes are matched exactly: item_key() strips a trailing number ("庭院15" → "庭院"),
-        # which would turn "RJ1"…"RJ5" into the same key
-        self.code_keys: dict[str, str] = {header_key(r.code): r.code for r in self.rules}
-        for r in self.rules:
-            keys = [r.item, r.category + r.item] + [s for s in re.split(r"[、,，;；/]", r.synonyms) if s]
-            for k in keys:
-                self.item_keys.setdefault(item_key(k), r.code)
+        self.specs = [ItemSpec.from_rule(r) for r in self.rules]
+        self.by_code = {r.code: r for r in self.rules}
+        self.scanner = ItemScanner(self.specs, self.learned, self.fillers)
         self.roster = Roster(self.households)
+        # items are required per 周期: a sheet carrying one quarterly item carries them all
+        self.periods: dict[str, list[str]] = {}
+        for r in self.rules:
+            self.periods.setdefault(r.period, []).append(r.code)
 
     def household(self, i: int) -> dict:
         return self.roster[i]
 
 
-@dataclass
-class _Header:
-    row: int  # 0-based row of the (lower) header line
-    top: int  # 0-based first header line (== row for single-level)
-    items: dict[str, int]  # code -> column
-    ids: dict[str, int]  # 户号/户主/组别/合计 -> column
-    labels: dict[int, str]  # column -> header text
-    unmatched: dict[int, str]
-
-
-_ID_KEYS = {header_key(s): f.name for f in reversed(ID_FIELDS) for s in (f.name, *f.synonyms)}
-
-
-def _id_field(text: str) -> str | None:
-    return _ID_KEYS.get(header_key(text))
-
-
-def _labels(sheet: SheetRows, top: int, bottom: int) -> dict[int, str]:
-    width = max((len(sheet.rows[r]) for r in range(top, bottom + 1)), default=0)
-    out: dict[int, str] = {}
-    for c in range(width):
-        lower = clean_text(sheet.cell(bottom, c))
-        upper = clean_text(sheet.cell(top, c))
-        text = lower or upper
-        if text:
-            out[c] = text
-    return out
-
-
-def _classify(labels: dict[int, str], ctx: Context) -> _Header:
-    items: dict[str, int] = {}
-    ids: dict[str, int] = {}
-    unmatched: dict[int, str] = {}
-    for c, text in labels.items():
-        field_name = _id_field(text)
-        code = (ctx.code_keys.get(header_key(text)) or ctx.item_keys.get(item_key(text))) if field_name is None else None
-        if field_name and field_name not in ids:
-            ids[field_name] = c
-        elif code and code not in items:
-            items[code] = c
-        elif header_key(text) not in IGNORED_HEADERS and item_key(text) not in IGNORED_HEADERS:
-            unmatched[c] = text
-    return _Header(0, 0, items, ids, labels, unmatched)
-
-
-def find_header(sheet: SheetRows, ctx: Context) -> _Header | None:
-    best: tuple[int, _Header] | None = None
-    for r in range(min(HEADER_SEARCH_ROWS, len(sheet.rows))):
-        for bottom in (r, r + 1):
-            if bottom >= len(sheet.rows):
-                continue
-            h = _classify(_labels(sheet, r, bottom), ctx)
-            if not h.items or not ({"户号", "户主"} & set(h.ids)):
-                continue
-            h.row, h.top = bottom, r
-            score = len(h.items) * 2 + len(h.ids) - len(h.unmatched)
-            if best is None or score > best[0]:
-                best = (score, h)
-    return best[1] if best else None
-
-
-def _sheet_text(sheet: SheetRows, upto: int) -> str:
-    return " ".join(clean_text(v) for row in sheet.rows[:upto] for v in row if clean_text(v))
-
-
-def _footer_text(sheet: SheetRows, start: int) -> str:
-    for r in range(start, len(sheet.rows)):
-        if is_footer(sheet.rows[r]):
-            return " ".join(clean_text(v) for row in sheet.rows[r:] for v in row if clean_text(v))
-    return ""
+# --- the file ----------------------------------------------------------------------
 
 
 def read_inspection_file(book: WorkbookRows, display_name: str, ctx: Context) -> FileResult:
+    from villagectl.importers.inspection_form import form_layout, read_form
+
     result = FileResult(display_name)
-    # a month written without its year ("12月") takes the year written elsewhere in the file,
-    # else that of --month, else this year (December's sheets are often imported in January)
     name_year = find_year(display_name)
-    file_month_year = name_year or (int(ctx.month[:4]) if ctx.month else None) or ctx.today.year
-    sheet_year: int | None = None
-    months: dict[str, str] = {}  # month -> where it was found
+    fallback_year = name_year or (int(ctx.month[:4]) if ctx.month else None) or ctx.today.year
+    months: dict[str, str] = {}
     seen: dict[str, tuple[str, int, str]] = {}
     any_table = False
+    file_groups = find_groups(_stem(display_name))
     for sheet in book.sheets:
         if not any(clean_text(v) for row in sheet.rows for v in row):
-            continue  # empty sheets are ignored
-        header = find_header(sheet, ctx)
-        if header is None:
-            if any(clean_text(v) for row in sheet.rows[:HEADER_SEARCH_ROWS] for v in row):
-                result.problems.append(
-                    Problem(Location(display_name, sheet.name),
-                            "前10行里找不到检查表的表头（要有“户号”或“户主”列，以及至少一个检查项列），这个工作表已跳过", "警告")
-                )
+            continue
+        layout = grid_layout(sheet, ctx.scanner)
+        form = form_layout(sheet, ctx)
+        # items across a row, or down a column: whichever holds more of them
+        if layout is not None and form is not None:
+            if form.items_found > layout.items_found:
+                layout = None
+            else:
+                form = None
+        if layout is None and form is not None and form.is_item_list:
+            result.problems.append(Problem(Location(display_name, sheet.name), "这张表只列出检查项和分值（没有各户得分），不是评分表，已跳过", INFO))
+            continue
+        if layout is None and form is None:
+            result.problems.append(Problem(Location(display_name, sheet.name), "不是检查评分表（没有找到检查项的表头），已跳过", INFO))
+            continue
+        top = layout.top if layout is not None else form.top
+        title = _text_of(sheet, 0, top)
+        footer = _text_of(sheet, top, len(sheet.rows))
+        year = find_year(title) or find_year(footer) or find_year(sheet.name) or fallback_year
+        if layout is not None:
+            read = _read_grid(sheet, layout, ctx, result, seen, display_name,
+                              _sheet_groups(ctx, sheet.name, title, file_groups))
+        else:
+            read = read_form(sheet, form, ctx, result, seen, display_name, year)
+        if not read:
             continue
         any_table = True
-        title = _sheet_text(sheet, header.top)
-        found_year = find_year(title) or find_year(_footer_text(sheet, header.row + 1))
-        sheet_year = sheet_year or found_year
-        year = found_year or file_month_year
-        title_month = find_month(title, year)
-        if title_month:
-            months.setdefault(title_month, f"{sheet.name} 的标题")
-        _read_sheet(sheet, header, ctx, result, seen, title + " " + sheet.name, display_name)
-    name_month = find_month(_stem(display_name), name_year or sheet_year or file_month_year)
+        month = find_period_month(title, year) or find_period_month(sheet.name, year)
+        if month:
+            months.setdefault(month, f"工作表“{sheet.name}”的标题")
+    # a file name without a year ('三组11月') takes the year the sheets give
+    sheet_years = {m[:4] for m in months}
+    name_month = find_period_month(_stem(display_name), name_year or (int(min(sheet_years)) if len(sheet_years) == 1 else fallback_year))
     if name_month:
         months.setdefault(name_month, "文件名")
     if not any_table:
-        # no table, nothing to date: a "请用 --month 指定" on top would send the clerk the wrong way
-        result.problems.append(Problem(Location(display_name), "文件里没有找到检查表（表头要有“户号”或“户主”列和检查项列）"))
+        if not result.errors:
+            result.problems.append(Problem(Location(display_name), "文件里没有找到检查评分表：要有检查项的表头（如“庭院”“客厅”）和户号或户主列"))
         return result
     _settle_month(result, months, ctx)
     return result
@@ -237,6 +172,17 @@ def read_inspection_file(book: WorkbookRows, display_name: str, ctx: Context) ->
 
 def _stem(name: str) -> str:
     return name.rsplit(".", 1)[0]
+
+
+def _text_of(sheet: SheetRows, start: int, stop: int) -> str:
+    return " ".join(clean_text(v) for row in sheet.rows[start:stop] for v in row if clean_text(v))
+
+
+def _sheet_groups(ctx: Context, sheet_name: str, title: str, file_groups: list[str]) -> list[str]:
+    """The groups the sheet is about: --group, else its title or name, else the file name."""
+    if ctx.group:
+        return [group_key(ctx.group)]
+    return find_groups(title) or find_groups(sheet_name) or file_groups
 
 
 def _settle_month(result: FileResult, months: dict[str, str], ctx: Context) -> None:
@@ -249,120 +195,286 @@ def _settle_month(result: FileResult, months: dict[str, str], ctx: Context) -> N
                 )
         result.month = ctx.month
         return
-    if len(months) > 1:
+    distinct = list(dict.fromkeys(months))
+    if len(distinct) > 1:
         found = "、".join(f"{source} {m}" for m, source in months.items())
         result.problems.append(Problem(where, f"月份不一致（{found}），请用 --month 指定"))
         return
-    if not months:
+    if not distinct:
         result.problems.append(Problem(where, "标题和文件名里都找不到月份，请用 --month 指定（如 --month 2026-07）"))
         return
-    result.month = next(iter(months))
+    result.month = distinct[0]
 
 
-def _read_sheet(
-    sheet: SheetRows,
-    header: _Header,
-    ctx: Context,
-    result: FileResult,
-    seen: dict[str, tuple[str, int, str]],
-    title: str,
-    file: str,
-) -> None:
-    def at(r: int, c: int | None = None) -> Location:
-        return Location(file, sheet.name, cell_ref(r, c) if c is not None else f"第{r + 1}行")
+# --- a table with one household per row ----------------------------------------------
 
-    header_loc = Location(file, sheet.name, f"第{header.row + 1}行（表头）")
-    for c, text in header.unmatched.items():
-        result.problems.append(
-            Problem(Location(file, sheet.name, cell_ref(header.row if clean_text(sheet.cell(header.row, c)) else header.top, c)),
-                    f"列“{text}”对应不上规则中的检查项；如果它是某个检查项的别称，请在“规则”表该项的“同义词”里加上它")
-        )
-    for rule in ctx.rules:
-        if rule.code not in header.items:
-            result.problems.append(Problem(header_loc, f"缺少检查项“{rule.item}”（{rule.code}）的列"))
+
+def _read_grid(sheet: SheetRows, layout: GridLayout, ctx: Context, result: FileResult,
+               seen: dict, file: str, sheet_groups: list[str]) -> bool:
+    def at(r: int, c: int) -> Location:
+        return Location(file, sheet.name, cell_ref(r, c))
+
+    def header_cell(c: int) -> Location:
+        return at(layout.columns[c].text_row, c)
+
+    cols = layout.columns
+    id_col = _first(cols, fields.HOUSEHOLD_ID)
+    name_col = _first(cols, fields.HEAD)
+    group_col = _first(cols, fields.GROUP)
+    total_col = _first(cols, fields.TOTAL)
+    identity = [c for c in (id_col, name_col) if c is not None]
+    if not identity:
+        # a 户号 / 户主 column without a header word: the column whose cells are the roster's
+        identity = _guess_identity(sheet, layout, ctx)
+        id_col, name_col = identity if identity else (None, None)
+        identity = [c for c in identity if c is not None] if identity else []
+    if not identity:
+        scored = any(number_or_none(sheet.cell(r, c)) is not None
+                     for r in range(layout.first_data_row, len(sheet.rows)) for c in cols if cols[c].field is None)
+        if not scored:
+            result.problems.append(Problem(Location(file, sheet.name), "这张表有检查项的表头但没有各户得分，不是评分表，已跳过", INFO))
+            return False
+        result.problems.append(Problem(
+            Location(file, sheet.name, f"第{layout.item_row + 1}行（表头）"),
+            "找到了检查项的表头，但没有户号或户主列；请在表头加一列“户号”或“户主”"))
+        return True
+    candidates = [c for c, col in cols.items() if col.field is None and c not in identity]
+    kinds = {c: _column_data_kind(sheet, layout, c, identity) for c in candidates}
+    for c in list(candidates):
+        col = cols[c]
+        if c in sheet.hidden_columns and ctx.scanner.best(col.text) < 60:
+            candidates.remove(c)
+            result.problems.append(Problem(header_cell(c), f"隐藏列“{col.text}”不是检查项，已忽略", INFO))
+        elif kinds[c] in ("text", "identifier"):
+            candidates.remove(c)
+            what = "文字" if kinds[c] == "text" else "编号、电话等长数字"
+            result.problems.append(Problem(header_cell(c), f"列“{col.text}”内容是{what}，不是分数，已忽略", INFO))
+    columns = [Column(c, cols[c].text, cols[c].above, layout.maxima.get(c)) for c in candidates]
+    matched = match_columns(ctx.specs, columns, ctx.learned, ctx.fillers)
+    item_cols: dict[str, int] = {m.code: c for c, m in matched.matches.items()}
+    blocking = False
+    for c, code, other in matched.ambiguous:
+        a, b = ctx.by_code[code], ctx.by_code[other]
+        result.problems.append(Problem(header_cell(c), (
+            f"列“{cols[c].text}”既像“{a.item}”（{code}）又像“{b.item}”（{other}），无法确定；"
+            f"请在台账“表头对照”表加一行：表头文字“{cols[c].text}”、编码填 {code} 或 {other}")))
+        blocking = True
+    # the items a sheet must carry: every item of each 周期 it carries at all
+    present_periods = {ctx.by_code[code].period for code in item_cols} | {ctx.by_code[a[1]].period for a in matched.ambiguous}
+    if not item_cols and not matched.ambiguous:
+        result.problems.append(Problem(Location(file, sheet.name, f"第{layout.item_row + 1}行（表头）"),
+                                       _nothing_matched(cols, ctx)))
+        return True
+    for period, codes in ctx.periods.items():
+        if period not in present_periods:
+            continue
+        for code in codes:
+            if code not in item_cols and code not in {a[1] for a in matched.ambiguous} | {a[2] for a in matched.ambiguous}:
+                rule = ctx.by_code[code]
+                result.problems.append(Problem(
+                    Location(file, sheet.name, f"第{layout.item_row + 1}行（表头）"),
+                    f"缺少检查项“{rule.item}”（{code}，满分 {fmt_number(rule.points)}）的列；"
+                    f"表头是：{'、'.join(cols[c].text.replace(chr(10), '') for c in sorted(candidates))}"))
+                blocking = True
+    for c in matched.unmatched:
+        col = cols[c]
+        if kinds.get(c) == "number" and _within_item_range(sheet, layout, c, identity, ctx):
+            result.problems.append(Problem(header_cell(c), (
+                f"列“{col.text}”里是分数，但对应不上任何检查项（可能是漏配的检查项）；"
+                f"如果它是某项的别称，请在“规则”表该项的“同义词”里另起一行写上它，或在“表头对照”表登记")))
+            blocking = True
         else:
-            stated = max_in_header(header.labels.get(header.items[rule.code], ""))
-            if stated is not None and abs(stated - rule.points) > 1e-9:
-                c = header.items[rule.code]
-                result.problems.append(
-                    Problem(at(header.row, c), f"表头写{rule.item}满分 {fmt_number(stated)}，规则中满分为 {fmt_number(rule.points)}", "警告")
-                )
-    sheet_group = group_key(ctx.group) if ctx.group else find_group(title) or find_group(file)
-    columns = list(header.items.values()) + [c for k, c in header.ids.items() if k in ("户号", "户主")]
-    rows = data_rows(sheet, header.row, columns)
-    id_col = header.ids.get("户号")
-    name_col = header.ids.get("户主")
-    # a column headed "编号" that holds row numbers, not 户号: fall back to names
-    if id_col is not None and name_col is not None and rows and not any(
-        clean_text(sheet.cell(r, id_col)) in ctx.roster.ids for r in rows
-    ):
-        id_col = None
-    for r in rows:
-        located = _locate_household(sheet, r, id_col, name_col, header, ctx, sheet_group, at, result)
-        if located is None:
+            result.problems.append(Problem(header_cell(c), f"列“{col.text}”不是检查项，已忽略", INFO))
+    for c, m in sorted(matched.matches.items()):
+        rule = ctx.by_code[m.code]
+        stated = stated_max(cols[c].text)
+        stated = stated if stated is not None else layout.maxima.get(c)
+        if stated is not None and abs(stated - rule.points) > 1e-9:
+            result.problems.append(Problem(header_cell(c), f"表头写{rule.item}满分 {fmt_number(stated)}，规则中满分为 {fmt_number(rule.points)}", "警告"))
+        if m.certainty != EXACT:
+            reading = ColumnReading(sheet.name, cell_ref(cols[c].text_row, c), cols[c].text.replace("\n", " "), m.code,
+                                    rule.item, m.certainty, m.reason)
+            result.readings.append(reading)
+    if blocking:
+        return True
+    for c, col in cols.items():
+        if col.field in (fields.SEQUENCE, fields.INFO) or c in (id_col, name_col, group_col):
             continue
-        i, id_loc = located
-        hh = ctx.household(i)
-        hid = clean_text(hh["户号"])
-        scores: dict[str, float] = {}
-        blanks: list[tuple[Rule, int]] = []
-        bad = False
-        for rule in ctx.rules:
-            c = header.items.get(rule.code)
-            if c is None:
-                continue
-            value = sheet.cell(r, c)
-            if value == "" and (r, c) in sheet.formulas:
-                try:
-                    value = evaluate(sheet.formulas[(r, c)], sheet)
-                except Unsupported:
-                    result.problems.append(
-                        Problem(at(r, c), f"{rule.item} 是公式（={sheet.formulas[(r, c)]}）但文件里没有保存计算结果；请在 Excel/WPS 中打开、保存后再发来")
-                    )
-                    bad = True
-                    continue
+        if col.field in (fields.TOTAL, fields.SUBTOTAL):
+            what = "合计" if col.field == fields.TOTAL else "小计"
+            note = "，各户得分按各项相加" if col.field == fields.TOTAL else ""
+            result.problems.append(Problem(header_cell(c), f"列“{col.text}”是{what}{note}", INFO))
+    score_cols = sorted(item_cols.values())
+    current_group: list[str] | None = None
+    household_rows = 0
+    for r in range(layout.first_data_row, len(sheet.rows)):
+        kind = classify_row(sheet, r, layout, identity, score_cols)
+        if kind.kind == SUBTITLE:
+            current_group = list(kind.groups)
+            continue
+        if kind.kind in (MAXIMA, REPEATED_HEADER, SUMMARY):
+            if kind.kind == SUMMARY:
+                result.problems.append(Problem(Location(file, sheet.name, f"第{r + 1}行"), f"“{kind.label}”行不是农户，已跳过", INFO))
+            continue
+        if kind.kind == STRAY:
+            c = next(c for c in score_cols if number_or_none(sheet.cell(r, c)) is not None)
+            result.problems.append(Problem(at(r, identity[0]), f"第{r + 1}行有分数（如 {cell_ref(r, c)}）但没有户号或户主姓名；请补上，或删掉这一行"))
+            continue
+        if kind.kind != HOUSEHOLD:
+            continue
+        household_rows += 1
+        row_groups = current_group or sheet_groups
+        if group_col is not None and not ctx.group:
+            value = _group_cell(sheet, r, group_col, layout)
+            if value:
+                row_groups = [group_key(value)]
+        _read_household_row(sheet, r, layout, ctx, result, seen, file, id_col, name_col, total_col,
+                            item_cols, row_groups, at)
+    if household_rows == 0:
+        result.problems.append(Problem(Location(file, sheet.name), "表头下面没有农户的行", "警告"))
+    return True
+
+
+def _first(cols: dict, field_name: str) -> int | None:
+    return next((c for c, col in sorted(cols.items()) if col.field == field_name), None)
+
+
+def _group_cell(sheet: SheetRows, r: int, c: int, layout: GridLayout) -> str:
+    """The group of row r: its own cell, else the merged cell or the filled cell above it."""
+    value = clean_text(sheet.cell(r, c))
+    if value:
+        return value
+    for (r1, c1), (r2, c2) in sheet.merged:
+        if r1 <= r <= r2 and c1 <= c <= c2:
+            return clean_text(sheet.cell(r1, c1))
+    for up in range(r - 1, layout.first_data_row - 1, -1):
+        value = clean_text(sheet.cell(up, c))
+        if value:
+            return value  # a group written once at the top of its block (a visual merge)
+    return ""
+
+
+def _guess_identity(sheet: SheetRows, layout: GridLayout, ctx: Context) -> tuple[int | None, int | None] | None:
+    ids, names = ctx.roster.ids, ctx.roster.by_name
+    best_id = best_name = None
+    for c, col in layout.columns.items():
+        values = [clean_text(sheet.cell(r, c)) for r in range(layout.first_data_row, len(sheet.rows))]
+        values = [v for v in values if v]
+        if not values:
+            continue
+        if best_id is None and sum(v in ids for v in values) >= max(2, len(values) // 2):
+            best_id = c
+        elif best_name is None and sum(clean_name(v) in names for v in values) >= max(2, len(values) // 2):
+            best_name = c
+    return (best_id, best_name) if best_id is not None or best_name is not None else None
+
+
+def _column_data_kind(sheet: SheetRows, layout: GridLayout, c: int, identity: list[int]) -> str:
+    """'number', 'text', 'identifier' (long digit strings: phones, ID numbers) or 'empty'."""
+    numbers = texts = long_ids = 0
+    for r in range(layout.first_data_row, len(sheet.rows)):
+        if not any(clean_text(sheet.cell(r, i)) for i in identity):
+            continue
+        value = sheet.cell(r, c)
+        text = clean_text(value)
+        if not text:
+            continue
+        if isinstance(value, (dt.date, dt.datetime)):
+            texts += 1
+            continue
+        digits = re.sub(r"\D", "", text)
+        if len(digits) >= 7 and re.fullmatch(r"[\dXx\-\s]+", text):
+            long_ids += 1
+            continue
+        if number_or_none(value) is not None:
+            numbers += 1
+        else:
+            texts += 1
+    if long_ids and long_ids >= numbers:
+        return "identifier"
+    if numbers == 0 and texts == 0:
+        return "empty"
+    return "number" if numbers >= texts else "text"
+
+
+def _within_item_range(sheet: SheetRows, layout: GridLayout, c: int, identity: list[int], ctx: Context) -> bool:
+    top = max((r.points for r in ctx.rules), default=0)
+    values = [number_or_none(sheet.cell(r, c)) for r in range(layout.first_data_row, len(sheet.rows))
+              if any(clean_text(sheet.cell(r, i)) for i in identity)]
+    values = [v for v in values if v is not None]
+    return bool(values) and all(0 <= v <= top for v in values)
+
+
+def _nothing_matched(cols: dict, ctx: Context) -> str:
+    headers = "、".join(col.text.replace("\n", "") for c, col in sorted(cols.items()) if col.field is None)
+    names = "、".join(r.item for r in ctx.rules)
+    return f"表头（{headers}）里没有认出检查项；规则中的检查项是：{names}。请把表头写成检查项的名称，或在“规则”表的“同义词”里加上表头文字"
+
+
+def _read_household_row(sheet, r, layout, ctx: Context, result: FileResult, seen, file, id_col, name_col,
+                        total_col, item_cols: dict[str, int], row_groups: list[str], at) -> None:
+    located = _locate_household(sheet, r, id_col, name_col, ctx, row_groups, at, result)
+    if located is None:
+        return
+    i, id_loc = located
+    hh = ctx.household(i)
+    hid = clean_text(hh["户号"])
+    scores: dict[str, float] = {}
+    blanks: list[tuple[Rule, int]] = []
+    bad = False
+    for code, c in item_cols.items():
+        rule = ctx.by_code[code]
+        value = sheet.cell(r, c)
+        if value == "" and (r, c) in sheet.formulas:
             try:
-                score = to_number(value)
-            except NotANumber:
-                result.problems.append(Problem(at(r, c), f"{rule.item} 得分“{clean_text(value)}”不是数字"))
+                value = evaluate(sheet.formulas[(r, c)], sheet)
+            except Unsupported:
+                result.problems.append(Problem(at(r, c), f"{rule.item} 是公式（={sheet.formulas[(r, c)]}）但文件里没有保存计算结果；请在 Excel/WPS 中打开、保存后再发来"))
                 bad = True
                 continue
-            if score is None:
-                blanks.append((rule, c))
-                continue
-            problem = score_problem(rule, score)
-            if problem:
-                result.problems.append(Problem(at(r, c), problem))
-                bad = True
-                continue
-            scores[rule.code] = score
-        if blanks and not scores and not bad:
-            result.skipped_blank += 1
-            result.problems.append(Problem(id_loc, f"{clean_text(hh['户主'])}（{hid}）没有打分，按本月未检查处理", "警告"))
-            continue
-        for rule, c in blanks:
-            result.problems.append(Problem(at(r, c), f"{rule.item} 没有打分"))
+        if isinstance(value, (dt.date, dt.datetime, dt.time)):
+            result.problems.append(Problem(at(r, c), f"{rule.item} 得分是日期（{clean_text(value)}），不是分数"))
             bad = True
-        if hid in seen:
-            sheet_name, row, cell = seen[hid]
-            other = f"{cell}" if sheet_name == sheet.name else f"{sheet_name} / {cell}"
-            result.problems.append(Problem(id_loc, f"{clean_text(hh['户主'])}（{hid}）在本文件中出现两次（另一处在 {other}）"))
             continue
-        seen[hid] = (sheet.name, r + 1, id_loc.cell)
-        if bad:
+        try:
+            score = to_number(value)
+        except NotANumber:
+            result.problems.append(Problem(at(r, c), f"{rule.item} 得分“{clean_text(value)}”不是数字；请填 0 到 {fmt_number(rule.points)} 之间的分数"))
+            bad = True
             continue
-        total_col = header.ids.get("合计")
-        if total_col is not None:
-            _check_typed_total(sheet, r, total_col, scores, at, result)
-        result.groups.add(clean_text(hh["组别"]))
-        result.rows.append(
-            InspectionRow(hid, clean_text(hh["户主"]), clean_text(hh["组别"]), scores, sheet.name, r + 1, id_loc.cell)
-        )
+        if score is None:
+            blanks.append((rule, c))
+            continue
+        problem = score_problem(rule, score)
+        if problem:
+            result.problems.append(Problem(at(r, c), problem))
+            bad = True
+            continue
+        scores[code] = score
+    if blanks and not scores and not bad:
+        result.skipped_blank += 1
+        result.problems.append(Problem(id_loc, f"{clean_text(hh['户主'])}（{hid}）没有打分，按本月未检查处理", "警告"))
+        return
+    for rule, c in blanks:
+        result.problems.append(Problem(at(r, c), f"{rule.item} 没有打分；没检查的户请整行留空"))
+        bad = True
+    if hid in seen:
+        sheet_name, _, cell = seen[hid]
+        other = cell if sheet_name == sheet.name else f"{sheet_name} / {cell}"
+        result.problems.append(Problem(id_loc, f"{clean_text(hh['户主'])}（{hid}）在本文件中出现两次（另一处在 {other}）"))
+        return
+    seen[hid] = (sheet.name, r + 1, id_loc.cell)
+    if bad:
+        return
+    if total_col is not None:
+        _check_typed_total(sheet, r, total_col, scores, at, result)
+    result.groups.add(clean_text(hh["组别"]))
+    result.rows.append(InspectionRow(hid, clean_text(hh["户主"]), clean_text(hh["组别"]), scores, sheet.name, r + 1, id_loc.cell))
 
 
 def score_problem(rule: Rule, score: float) -> str | None:
     if score < 0:
-        return f"{rule.item} 得分 {fmt_number(score)} 不能小于 0"
+        return f"{rule.item} 得分 {fmt_number(score)} 不能小于 0（请填得分，不要填扣分）"
     if score > rule.points + 1e-9:
         return f"{rule.item} 得分 {fmt_number(score)} 超过满分 {fmt_number(rule.points)}"
     if rule.step:
@@ -376,10 +488,7 @@ def _check_typed_total(sheet, r, c, scores, at, result) -> None:
     value = sheet.cell(r, c)
     if value == "" and (r, c) in sheet.formulas:
         return  # a SUM formula without a result: nothing typed to compare
-    try:
-        typed = to_number(value)
-    except NotANumber:
-        typed = None
+    typed = number_or_none(value)
     computed = round(sum(scores.values()), 4)
     if typed is not None and abs(typed - computed) > 1e-6:
         result.problems.append(
@@ -387,13 +496,30 @@ def _check_typed_total(sheet, r, c, scores, at, result) -> None:
         )
 
 
-def _locate_household(sheet, r, id_col, name_col, header, ctx: Context, sheet_group, at, result):
+def locate(ctx: Context, hid: str, name: str, groups: list[str]):
+    """Roster lookup with the groups a sheet gives (one, several, or none)."""
+    find = ctx.roster.find
+    if len(groups) == 1:
+        return find(hid, name, groups[0], inactive_warns=True)
+    found = find(hid, name, None, inactive_warns=True)
+    if found.index is not None or hid or not groups:
+        return found
+    # several groups on the sheet (一二组): the name must be unique among them
+    hits = [g for g in groups if find("", name, g).index is not None]
+    if len(hits) == 1:
+        return find("", name, hits[0], inactive_warns=True)
+    return found
+
+
+def _locate_household(sheet, r, id_col, name_col, ctx: Context, groups: list[str], at, result):
     """(row index in 户籍, location of the identifying cell) or None after reporting."""
     name = clean_name(sheet.cell(r, name_col)) if name_col is not None else ""
     hid = clean_text(sheet.cell(r, id_col)) if id_col is not None else ""
-    group_col = header.ids.get("组别")
-    row_group = group_key(sheet.cell(r, group_col)) if group_col is not None and clean_text(sheet.cell(r, group_col)) else sheet_group
-    found = ctx.roster.find(hid, name, row_group)
+    if hid.endswith(".0") and hid[:-2].isdigit():
+        hid = hid[:-2]
+    if hid and hid not in ctx.roster.ids and name and not re.search(r"\d", hid):
+        hid = ""  # a 编号 column holding something else: go by the name
+    found = locate(ctx, hid, name, groups)
     id_loc = at(r, id_col) if id_col is not None else None
     name_loc = at(r, name_col) if name_col is not None else at(r, 0)
     for target, message, severity in found.problems:
@@ -405,3 +531,7 @@ def _locate_household(sheet, r, id_col, name_col, header, ctx: Context, sheet_gr
     if found.index is None:
         return None
     return found.index, (id_loc if hid and id_loc is not None else name_loc)
+
+
+def column_letter(c: int) -> str:
+    return col_letters(c + 1)
