@@ -38,6 +38,8 @@ class FileOutcome:
     replaced: int = 0
     status: str = REFUSED
     problems: list[Problem] = field(default_factory=list)
+    readings: list = field(default_factory=list)  # ColumnReading: columns read by evidence, not by name
+    notes: list[Problem] = field(default_factory=list)  # 提醒: what was skipped, and why
 
     def as_dict(self) -> dict:
         return {
@@ -51,6 +53,8 @@ class FileOutcome:
             "replaced": self.replaced,
             "status": self.status,
             "problems": [p.as_dict() for p in self.problems],
+            "mapping": [r.as_dict() for r in self.readings],
+            "notes": [p.as_dict() for p in self.notes],
         }
 
 
@@ -135,7 +139,9 @@ def import_inspections(
         ledger = Ledger.open(ledger_path)
         ledger.require(schema.HOUSEHOLDS.name, schema.RULES.name)
         rules = inspection_rules(ledger)
-        ctx = Context(rules, ledger.frame(schema.HOUSEHOLDS.name), month, group, today)
+        header_map = ledger.frame_or_empty(schema.HEADER_MAP.name)
+        ctx = Context(rules, ledger.frame(schema.HOUSEHOLDS.name), month, group, today,
+                      learned=learned_headers(header_map, rules), fillers=header_fillers(ledger))
         existing = ledger.frame(schema.INSPECTIONS.name)
         existing_scores = _existing_scores(existing, rules)
 
@@ -152,6 +158,7 @@ def import_inspections(
             outcome.sha256 = sha256_file(path)
             result: FileResult = read_inspection_file(book, path.name, ctx)
             outcome.problems = list(result.problems)
+            outcome.readings, outcome.notes = list(result.readings), list(result.notes)
             outcome.month = result.month
             outcome.groups = sorted(result.groups)
             outcome.households = len(result.rows)
@@ -201,12 +208,61 @@ def import_inspections(
         stamp = (now or dt.datetime.now()).isoformat(sep=" ", timespec="seconds")
         frame = _merge(existing, accepted, rules, stamp)
         ledger.replace(schema.INSPECTIONS.name, frame)
+        learned = remember_headers(header_map, [o for o, _ in accepted])
+        if learned is not None:
+            ledger.replace(schema.HEADER_MAP.name, learned)
         months = sorted({o.month for o, _ in accepted if o.month})
         out.months_to_rescore = [m for m in months if period_state(ledger, m) is not None]
         summary = "；".join(f"{o.file}：{o.status} {o.households} 户" for o in out.files)
         ledger.save("inspect import", arguments, [(o.file, o.sha256) for o, _ in accepted], summary[:500], now=now)
         out.written = True
     return out
+
+
+def learned_headers(frame: pd.DataFrame, rules) -> dict[str, str]:
+    """表头对照 → {header text: code}; rows whose 编码 is no item are left out (check reports them)."""
+    codes = {r.code for r in rules}
+    out: dict[str, str] = {}
+    for row in frame.to_dict("records"):
+        text, code = str(row.get("表头文字") or "").strip(), clean_text(row.get("编码"))
+        if text and code in codes:
+            out[text] = code
+    return out
+
+
+def header_fillers(ledger: Ledger) -> tuple[str, ...]:
+    """Filler words the matcher ignores: the preset's, plus the village's 参数 表头忽略词."""
+    from villagectl.importers.header_match import DEFAULT_FILLERS, split_synonyms
+
+    settings = ledger.frame(schema.SETTINGS.name)
+    extra: list[str] = []
+    for row in settings.to_dict("records"):
+        if clean_text(row.get("键")) == "表头忽略词":
+            extra = split_synonyms(str(row.get("值") or ""))
+    return tuple(dict.fromkeys(DEFAULT_FILLERS + tuple(extra)))
+
+
+def remember_headers(frame: pd.DataFrame, outcomes: list[FileOutcome]) -> pd.DataFrame | None:
+    """Add the headers read by evidence to 表头对照 (or count them again); None when nothing is new."""
+    rows = frame.to_dict("records")
+    index = {str(r.get("表头文字") or "").strip(): i for i, r in enumerate(rows)}
+    changed = False
+    for outcome in outcomes:
+        for reading in outcome.readings:
+            text = reading.header.strip()
+            if text in index:
+                row = rows[index[text]]
+                if clean_text(row.get("编码")) == reading.code:
+                    row["次数"] = int(to_number(row.get("次数")) or 0) + 1
+                    changed = True
+                continue
+            index[text] = len(rows)
+            rows.append({"表头文字": text, "编码": reading.code, "项目": reading.item,
+                         "首次见于": f"{outcome.file}（{outcome.month}）", "次数": 1})
+            changed = True
+    if not changed:
+        return None
+    return pd.DataFrame(rows, columns=schema.HEADER_MAP.column_names, dtype=object)
 
 
 def _same(a: dict[str, float], b: dict[str, float]) -> bool:

@@ -67,6 +67,7 @@ def inspect_import_cmd(
             emit_json({"ok": not result.refused, **result.as_dict()})
             return 1 if result.refused else 0
         print_problems(result.problems)
+        print_readings(result.files)
         table = Table(title="检查表导入结果")
         for col in ("文件", "月份", "组别", "户数", "结果", "问题"):
             table.add_column(col, overflow="fold")
@@ -97,6 +98,25 @@ def inspect_import_cmd(
         return 0
 
     guarded(as_json, body)
+
+
+def print_readings(files) -> None:
+    """How columns were read where it was not by the item's own name, and what was skipped."""
+    out = console()
+    for f in files:
+        if f.readings:
+            table = Table(title=f"{f.file}：按依据认出的表头（认错了请在台账“表头对照”表改编码）", title_justify="left")
+            table.add_column("单元格", no_wrap=True)
+            table.add_column("表头", overflow="fold")
+            table.add_column("认作", no_wrap=True)
+            table.add_column("依据", overflow="fold")
+            for r in f.readings:
+                item = f"{r.item} {r.code}" + ("（推测）" if r.certainty == "推测" else "")
+                table.add_row(f"{r.sheet}!{r.cell}", r.header, item, r.reason.removeprefix("依据"))
+            out.print(table)
+        if f.notes:
+            skipped = "；".join(f"{p.location.cell or p.location.sheet} {p.message}".strip() for p in f.notes)
+            out.print(f"[dim]{f.file} 未计入的行和列：{skipped}[/]", overflow="fold", soft_wrap=False)
 
 
 @inspect_app.command("forms")

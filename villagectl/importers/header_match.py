@@ -233,12 +233,18 @@ def split_prefix(text: str, categories: dict[str, str]) -> tuple[str | None, str
     return None, t
 
 
-def _evidence(header: str, item: _Prepared, code_key: str) -> tuple[float, str, bool]:
+def code_text(text: object) -> str:
+    """A header as a possible rule code: 'RJ2（10分）' → 'RJ2' (codes keep their digits)."""
+    t = strip_max(nfkc(text))
+    return _PUNCT.sub("", _SPACE.sub("", t)).upper()
+
+
+def _evidence(header: str, item: _Prepared, code_key: str, code: str = "") -> tuple[float, str, bool]:
     """(score 0–100, reason, exact) for one normalised header against one item."""
+    if code and code == code_key:
+        return 100.0, f"编码 {item.spec.code}", True
     if not header:
         return 0.0, "", False
-    if header.upper() == code_key:
-        return 100.0, f"编码 {item.spec.code}", True
     if header in item.words:
         which = "名称" if header == item.key else "同义词"
         return 95.0, f"{which}“{item.spec.name if header == item.key else header}”", True
@@ -376,8 +382,8 @@ class ItemScanner:
             return 0.0
         if t not in self._cache:
             _, rest = split_prefix(t, self.categories)
-            header = normalise(rest, self.fillers)
-            self._cache[t] = max((_evidence(header, p, k)[0] for p, k in zip(self.prepared, self.code_keys)), default=0.0)
+            header, code = normalise(rest, self.fillers), code_text(t)
+            self._cache[t] = max((_evidence(header, p, k, code)[0] for p, k in zip(self.prepared, self.code_keys)), default=0.0)
         return self._cache[t]
 
     def category(self, text: object) -> str | None:
@@ -410,12 +416,13 @@ def match_columns(
         prefix, rest = split_prefix(col.text, categories)
         context = prefix or context
         header = normalise(rest, fillers)
+        code = code_text(col.text)
         header_max = stated_max(col.text)
         maximum = header_max if header_max is not None else col.stated_max
         row_w: list[float] = []
         row_r: list[tuple[str, bool]] = []
         for prep, code_key in zip(prepared, code_keys):
-            score, reason, exact = _evidence(header, prep, code_key)
+            score, reason, exact = _evidence(header, prep, code_key, code)
             if not exact:
                 # the whole header may be the code or a learned text with the category glued on
                 whole = normalise(col.text, fillers)

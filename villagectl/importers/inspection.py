@@ -30,6 +30,7 @@ from villagectl.importers.sheet_layout import (
     FOOTER, HOUSEHOLD, MAXIMA, REPEATED_HEADER, STRAY, SUBTITLE, SUMMARY, GridLayout, classify_row,
     grid_layout, number_or_none,
 )
+from villagectl.importers.table import is_footer
 from villagectl.io.reader import SheetRows, WorkbookRows, cell_ref
 from villagectl.io.preflight import col_letters
 from villagectl.rules.presets import Rule
@@ -79,7 +80,8 @@ class FileResult:
     problems: list[Problem] = field(default_factory=list)
     groups: set[str] = field(default_factory=set)
     skipped_blank: int = 0  # households listed with no scores at all
-    readings: list[ColumnReading] = field(default_factory=list)
+    readings: list[ColumnReading] = field(default_factory=list)  # columns matched by evidence, not by name
+    notes: list[Problem] = field(default_factory=list)  # 提醒: columns and rows skipped, and why
 
     @property
     def errors(self) -> list[Problem]:
@@ -116,6 +118,13 @@ class Context:
 
 
 def read_inspection_file(book: WorkbookRows, display_name: str, ctx: Context) -> FileResult:
+    result = _read_file(book, display_name, ctx)
+    result.notes = [p for p in result.problems if p.severity == INFO]
+    result.problems = [p for p in result.problems if p.severity != INFO]
+    return result
+
+
+def _read_file(book: WorkbookRows, display_name: str, ctx: Context) -> FileResult:
     from villagectl.importers.inspection_form import form_layout, read_form
 
     result = FileResult(display_name)
@@ -156,7 +165,7 @@ def read_inspection_file(book: WorkbookRows, display_name: str, ctx: Context) ->
         any_table = True
         month = find_period_month(title, year) or find_period_month(sheet.name, year)
         if month:
-            months.setdefault(month, f"工作表“{sheet.name}”的标题")
+            months.setdefault(month, f"{sheet.name} 的标题")
     # a file name without a year ('三组11月') takes the year the sheets give
     sheet_years = {m[:4] for m in months}
     name_month = find_period_month(_stem(display_name), name_year or (int(min(sheet_years)) if len(sheet_years) == 1 else fallback_year))
@@ -164,7 +173,7 @@ def read_inspection_file(book: WorkbookRows, display_name: str, ctx: Context) ->
         months.setdefault(name_month, "文件名")
     if not any_table:
         if not result.errors:
-            result.problems.append(Problem(Location(display_name), "文件里没有找到检查评分表：要有检查项的表头（如“庭院”“客厅”）和户号或户主列"))
+            result.problems.append(Problem(Location(display_name), "文件里没有找到检查表（表头要有“户号”或“户主”列和检查项列）"))
         return result
     _settle_month(result, months, ctx)
     return result
@@ -272,16 +281,19 @@ def _read_grid(sheet: SheetRows, layout: GridLayout, ctx: Context, result: FileR
             if code not in item_cols and code not in {a[1] for a in matched.ambiguous} | {a[2] for a in matched.ambiguous}:
                 rule = ctx.by_code[code]
                 result.problems.append(Problem(
-                    Location(file, sheet.name, f"第{layout.item_row + 1}行（表头）"),
-                    f"缺少检查项“{rule.item}”（{code}，满分 {fmt_number(rule.points)}）的列；"
-                    f"表头是：{'、'.join(cols[c].text.replace(chr(10), '') for c in sorted(candidates))}"))
+                    Location(file, sheet.name, f"第{layout.item_row + 1}行（表头）"), f"缺少检查项“{rule.item}”（{code}）的列"))
                 blocking = True
+    if blocking or matched.unmatched:
+        found = "、".join(f"{column_letter(c)}“{cols[c].text.replace(chr(10), ' ')}”→{ctx.by_code[m.code].item}"
+                         for c, m in sorted(matched.matches.items()))
+        result.problems.append(Problem(Location(file, sheet.name, f"第{layout.item_row + 1}行（表头）"),
+                                       f"表头在第{layout.item_row + 1}行，认出的检查项：{found or '无'}", INFO))
     for c in matched.unmatched:
         col = cols[c]
         if kinds.get(c) == "number" and _within_item_range(sheet, layout, c, identity, ctx):
             result.problems.append(Problem(header_cell(c), (
-                f"列“{col.text}”里是分数，但对应不上任何检查项（可能是漏配的检查项）；"
-                f"如果它是某项的别称，请在“规则”表该项的“同义词”里另起一行写上它，或在“表头对照”表登记")))
+                f"列“{col.text}”对应不上规则中的检查项；如果它是某个检查项的别称，"
+                f"请在“规则”表该项的“同义词”里另起一行加上它（或在“表头对照”表登记它的编码）")))
             blocking = True
         else:
             result.problems.append(Problem(header_cell(c), f"列“{col.text}”不是检查项，已忽略", INFO))
@@ -320,6 +332,8 @@ def _read_grid(sheet: SheetRows, layout: GridLayout, ctx: Context, result: FileR
             c = next(c for c in score_cols if number_or_none(sheet.cell(r, c)) is not None)
             result.problems.append(Problem(at(r, identity[0]), f"第{r + 1}行有分数（如 {cell_ref(r, c)}）但没有户号或户主姓名；请补上，或删掉这一行"))
             continue
+        if kind.kind == FOOTER and is_footer(sheet.rows[r]):
+            break  # a signature line ends the table: anything under it is not data
         if kind.kind != HOUSEHOLD:
             continue
         household_rows += 1
@@ -439,7 +453,7 @@ def _read_household_row(sheet, r, layout, ctx: Context, result: FileResult, seen
         try:
             score = to_number(value)
         except NotANumber:
-            result.problems.append(Problem(at(r, c), f"{rule.item} 得分“{clean_text(value)}”不是数字；请填 0 到 {fmt_number(rule.points)} 之间的分数"))
+            result.problems.append(Problem(at(r, c), f"{rule.item} 得分“{clean_text(value)}”不是数字"))
             bad = True
             continue
         if score is None:
@@ -456,7 +470,7 @@ def _read_household_row(sheet, r, layout, ctx: Context, result: FileResult, seen
         result.problems.append(Problem(id_loc, f"{clean_text(hh['户主'])}（{hid}）没有打分，按本月未检查处理", "警告"))
         return
     for rule, c in blanks:
-        result.problems.append(Problem(at(r, c), f"{rule.item} 没有打分；没检查的户请整行留空"))
+        result.problems.append(Problem(at(r, c), f"{rule.item} 没有打分"))
         bad = True
     if hid in seen:
         sheet_name, _, cell = seen[hid]
@@ -474,7 +488,7 @@ def _read_household_row(sheet, r, layout, ctx: Context, result: FileResult, seen
 
 def score_problem(rule: Rule, score: float) -> str | None:
     if score < 0:
-        return f"{rule.item} 得分 {fmt_number(score)} 不能小于 0（请填得分，不要填扣分）"
+        return f"{rule.item} 得分 {fmt_number(score)} 不能小于 0"
     if score > rule.points + 1e-9:
         return f"{rule.item} 得分 {fmt_number(score)} 超过满分 {fmt_number(rule.points)}"
     if rule.step:

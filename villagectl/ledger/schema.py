@@ -462,6 +462,19 @@ ADJUSTMENTS = SheetSpec(
     ),
     "公示期间因异议调整的得分（谁、何时、为什么）",
 )
+HEADER_MAP = SheetSpec(
+    "表头对照",
+    TOOL,
+    (
+        C("表头文字", width=30),
+        C("编码", width=8),
+        C("项目", width=12),
+        C("首次见于", width=40),
+        C("次数", "int", width=6),
+    ),
+    "导入检查表时按依据认出（不是照名称）的表头及其检查项；下次先按这里认。认错了可改“编码”，或删掉这一行",
+    key="表头文字",
+)
 OPLOG = SheetSpec(
     "操作日志",
     TOOL,
@@ -498,6 +511,7 @@ ALL_SHEETS: tuple[SheetSpec, ...] = (
     EVENTS,
     PERIODS,
     ADJUSTMENTS,
+    HEADER_MAP,
     OPLOG,
 )
 SHEETS_BY_NAME = {s.name: s for s in ALL_SHEETS}
