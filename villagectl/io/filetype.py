@@ -5,14 +5,20 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+from villagectl.io.csv_reader import TEXT_SUFFIXES, classify_file
+
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
-SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".et"}
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".et", ".csv", ".tsv"}
 
 
 def sniff(path: Path) -> str:
-    """Return 'xlsx', 'ods', 'xls', 'empty' or 'unknown'."""
+    """Return 'xlsx', 'ods', 'xls', 'csv', 'empty', 'damaged' or 'unknown'.
+
+    'csv' is a text file (UTF-8, UTF-16 with a BOM, or GBK/GB18030) whose first
+    records split into columns by comma, tab or semicolon, whatever its name.
+    """
     with open(path, "rb") as fh:
         head = fh.read(8)
     if not head:
@@ -30,12 +36,26 @@ def sniff(path: Path) -> str:
         except (zipfile.BadZipFile, OSError, ValueError):
             return "damaged"
         return "unknown"
+    if classify_file(path) == "csv":
+        return "csv"
     return "unknown"
 
 
 def looks_like_spreadsheet(path: Path) -> bool:
-    """For folder scans: a name a spreadsheet would have, not an Office lock file."""
+    """For folder scans: a name a spreadsheet would have, not an Office lock file.
+
+    .csv and .tsv count by name; a .txt only when its content is a table (a
+    folder's 说明.txt is not).
+    """
     name = path.name
     if name.startswith(("~$", ".~")):
         return False
-    return path.suffix.lower() in SPREADSHEET_SUFFIXES
+    suffix = path.suffix.lower()
+    if suffix in SPREADSHEET_SUFFIXES:
+        return True
+    if suffix in TEXT_SUFFIXES:
+        try:
+            return sniff(path) == "csv"
+        except OSError:
+            return False
+    return False

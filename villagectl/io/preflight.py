@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from villagectl.errors import DataError, Location, Problem
+from villagectl.io import csv_reader
 from villagectl.io.filetype import sniff
 
 
@@ -18,6 +19,8 @@ class Limits:
     max_ratio: float = 200.0  # real sheets compress 5–50×; bombs 1000×
     max_cells: int = 5_000_000  # claimed by a <dimension>
     max_parts: int = 10_000
+    # a CSV/TSV file: read whole in the child; 20 MB of short distinct cells peak at ~360 MB there (limit 512)
+    max_text_bytes: int = 20 * 1024 * 1024
 
 
 DEFAULT_LIMITS = Limits()
@@ -55,6 +58,8 @@ def check_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
     if kind == "empty":
         raise _refuse(path, "文件是空的（0 字节），请让填表人重新发送")
     if kind in ("unknown",):
+        if path.suffix.lower() in csv_reader.TEXT_SUFFIXES:
+            raise _refuse(path, _text_refusal(path))
         raise _refuse(path, "不是电子表格文件（不是 xlsx、xls 或 ods），请检查是否发错了文件")
     if kind == "damaged":
         raise _refuse(path, "文件已损坏，无法打开（可能没有传完整），请让填表人重新发送")
@@ -62,7 +67,38 @@ def check_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
         raise _refuse(path, f"文件太大（{size // 1024 // 1024} MB），超过上限 {limits.max_file_bytes // 1024 // 1024} MB")
     if kind in ("xlsx", "ods"):
         _check_zip(path, limits)
+    if kind == "csv":
+        _check_text(path, size, limits)
     return kind
+
+
+def _text_refusal(path: Path) -> str:
+    """Why a file named like a CSV is not one."""
+    try:
+        what = csv_reader.classify_file(path)
+    except OSError as exc:
+        return f"无法读取文件：{exc.strerror or exc}"
+    if what == "undecodable":
+        return csv_reader.ENCODING_MESSAGE
+    if what == "plain":
+        return csv_reader.PLAIN_TEXT_MESSAGE
+    return csv_reader.BINARY_MESSAGE
+
+
+def _check_text(path: Path, size: int, limits: Limits) -> None:
+    if size > limits.max_text_bytes:
+        raise _refuse(
+            path,
+            f"CSV 文件太大（{size // 1024 // 1024} MB），超过上限 {limits.max_text_bytes // 1024 // 1024} MB；"
+            "请只发需要的表",
+        )
+    with open(path, "rb") as fh:
+        if fh.read(2) in (b"\xff\xfe", b"\xfe\xff"):
+            return  # UTF-16: NUL bytes are normal; the reader checks the decoded text
+        fh.seek(0)
+        while chunk := fh.read(1024 * 1024):
+            if csv_reader.has_binary_bytes(chunk):
+                raise _refuse(path, csv_reader.BINARY_MESSAGE)
 
 
 def _check_zip(path: Path, limits: Limits) -> None:

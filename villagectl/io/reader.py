@@ -16,6 +16,8 @@ from pathlib import Path
 import python_calamine
 
 from villagectl.errors import DataError, Location, Problem
+from villagectl.io.csv_reader import ENCODING_LABELS, TEXT_SUFFIXES, read_csv
+from villagectl.io.filetype import OLE_MAGIC, ZIP_MAGIC, sniff
 from villagectl.io.ooxml import PackageError, read_package
 from villagectl.io.preflight import col_letters, col_number
 
@@ -30,6 +32,16 @@ class SheetRows:
     hidden: bool = False
     # formula cells that carry no stored result (calamine reads them as ""): (row, col) -> formula
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+    hidden_columns: set[int] = field(default_factory=set)  # 0-based, xlsx only
+    # for a CSV/TSV file: the encoding it was decoded with (a key of csv_reader.ENCODING_LABELS,
+    # e.g. "utf-8-sig", "gb18030") and its delimiter; "" for spreadsheets
+    encoding: str = ""
+    delimiter: str = ""
+
+    @property
+    def encoding_label(self) -> str:
+        """The encoding as a clerk would name it ("UTF-8（带 BOM）", "GBK/GB18030"), or ""."""
+        return ENCODING_LABELS.get(self.encoding, self.encoding)
 
     def cell(self, r: int, c: int) -> Cell:
         if r < len(self.rows) and c < len(self.rows[r]):
@@ -93,12 +105,26 @@ class SheetReader:
             self._book = None
 
 
-def read_workbook(path: Path, only: set[str] | None = None, with_formulas: bool = False) -> WorkbookRows:
+def read_workbook(
+    path: Path, only: set[str] | None = None, with_formulas: bool = False, max_rows: int | None = None
+) -> WorkbookRows:
     """Read every (or only the named) sheet in this process.
 
     ``with_formulas`` also collects, for xlsx files, the formulas of cells that
     have no stored result (files written by scripts), so callers can say so.
+
+    A CSV/TSV file (recognised by its content) reads as one sheet named after
+    the file's stem, every cell a string, with ``encoding`` and ``delimiter``
+    set; ``max_rows`` stops reading such a file early (DataError) when it has
+    more records. ``with_formulas`` does not apply to it.
     """
+    path = Path(path)
+    if _is_text_table(path):
+        table = read_csv(path, max_rows=max_rows)
+        sheets = [SheetRows(name=path.stem, rows=table.rows, encoding=table.encoding, delimiter=table.delimiter)]
+        if only is not None:
+            sheets = [s for s in sheets if s.name in only]
+        return WorkbookRows(path=path, sheets=sheets)
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
     except python_calamine.PasswordError:
@@ -129,6 +155,18 @@ def read_workbook(path: Path, only: set[str] | None = None, with_formulas: bool 
     if with_formulas:
         _attach_formulas(path, sheets)
     return WorkbookRows(path=path, sheets=sheets)
+
+
+def _is_text_table(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            if fh.read(8).startswith((ZIP_MAGIC, OLE_MAGIC)):
+                return False  # a spreadsheet: calamine's
+        kind = sniff(path)
+    except OSError:
+        return False  # calamine says why it cannot open the file
+    # a file named .csv that is not one (binary, unknown encoding) gets the CSV reader's reason
+    return kind == "csv" or (kind == "unknown" and path.suffix.lower() in TEXT_SUFFIXES)
 
 
 _CELL_FORMULA = re.compile(

@@ -133,7 +133,7 @@ def _child_main(argv: list[str]) -> int:  # pragma: no cover - runs in the child
     for arg in argv:
         path = Path(arg)
         try:
-            book = read_workbook(path, with_formulas=True)
+            book = read_workbook(path, with_formulas=True, max_rows=MAX_ROWS)  # a CSV stops early
             rows = sum(len(sheet.rows) for sheet in book.sheets)
             if rows > MAX_ROWS:
                 result: tuple = ("error", f"表格太大（共 {rows} 行，上限 {MAX_ROWS} 行），不像检查表或名册；请只发需要的表")
