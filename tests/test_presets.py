@@ -122,7 +122,7 @@ def test_init_writes_a_complete_formatted_workbook(tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(path)
     assert set(wb.sheetnames) == {"参数", "规则", "换算", "户籍", "干部", "考核指标", "检查记录", "月度得分",
                                   "积分流水", "商品", "兑换记录", "年度评定", "互评", "干部考核", "积分事件", "期间", "调整记录", "操作日志",
-                                  "履职承诺", "考核评分", "民主评议", "负面记录", "代表履职"}
+                                  "履职承诺", "考核评分", "民主评议", "负面记录", "代表履职", "表头对照"}
     hh = wb["户籍"]
     assert [c.value for c in hh[1]][:4] == ["户号", "户主", "组别", "人口"]
     assert hh.freeze_panes == "A2"

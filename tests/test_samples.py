@@ -256,18 +256,19 @@ def test_inspection_sheets_cover_each_group(built):
 
 
 def test_item_scores_stay_within_their_maxima(built):
+    from villagectl.importers.header_match import Column, ItemSpec, match_columns
+    from villagectl.rules.presets import ZHONGPING
+
+    specs = [ItemSpec.from_rule(r) for r in ZHONGPING.rules]
+    names_by_code = {r.code: r.item for r in ZHONGPING.rules}
     for path in built["inspections"]:
         rows = read_workbook(path).sheets[0].rows
-        header_row = next(i for i, r in enumerate(rows) if any(clean_name(v).startswith("庭院") for v in r))
+        header_row = max(range(len(rows)), key=lambda i: sum(clean_name(v).count("环境") + ("客厅" in clean_name(v))
+                                                              + ("邻里" in clean_name(v)) for v in rows[i]))
         header = rows[header_row]
-        names = [clean_name(v).split("(")[0] for v in header]
-        cols = {}
-        for c, name in enumerate(names):
-            name = {"带头作用": "带头参与", "正能量": "传递正能量"}.get(name, name)
-            for item in ITEM_MAXIMA:
-                if name.startswith(item):
-                    cols.setdefault(item, c)
-        assert len(cols) == 14, (path.name, names)
+        matched = match_columns(specs, [Column(c, str(v)) for c, v in enumerate(header) if clean_text(v)])
+        cols = {names_by_code[m.code]: c for c, m in matched.matches.items()}
+        assert len(cols) == 14, (path.name, header)
         for r in rows[header_row + 1 :]:
             values = [r[c] for c in cols.values()]
             if not all(clean_text(v) for v in values):

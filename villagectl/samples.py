@@ -558,10 +558,11 @@ def write_group3(path: Path, village: Village, rows: list[Inspection]) -> None:
     except ImportError as exc:  # pragma: no cover - xlwt is a test/extra dependency
         raise RuntimeError("生成 .xls 示例需要 xlwt：pip install xlwt") from exc
 
+    # this worker writes the items as questions and keywords of the scheme's sentences
     synonyms = {
-        "RJ1": "庭院卫生", "RJ2": "客厅卫生", "RJ3": "厨房卫生", "RJ4": "卧室卫生", "RJ5": "厕所卫生",
-        "XF1": "带头作用", "XF2": "正能量", "XF3": "遵纪守法", "XS1": "支持入学", "XS2": "积极读书",
-        "CY1": "勤劳务实", "CY2": "就业创业", "TJ1": "孝老爱亲", "TJ2": "邻里和睦",
+        "RJ1": "庭院是否干净", "RJ2": "客厅有无灰尘", "RJ3": "厨房是否整齐", "RJ4": "卧室床铺整洁", "RJ5": "厕所有无异味",
+        "XF1": "党员带头、群众参与", "XF2": "传播好声音", "XF3": "遵守社会公德", "XS1": "督促子女入学", "XS2": "学生读书",
+        "CY1": "不游手好闲", "CY2": "富余劳力就业", "TJ1": "孝敬老人/不家暴", "TJ2": "邻里关系",
     }
     header = ["户号", "户主姓名"] + [synonyms[code] for code, *_ in ITEMS] + ["总分"]
     book = xlwt.Workbook(encoding="utf-8")
@@ -590,7 +591,11 @@ def write_group3(path: Path, village: Village, rows: list[Inspection]) -> None:
 
 def write_group4(path: Path, village: Village, rows: list[Inspection]) -> None:
     """OpenDocument (.ods) with 序号 and 备注 columns, header on the third row."""
-    header = ["序号", "户号", "户主"] + [f"{item}({_fmt(top)})" for _, _, item, top in ITEMS] + ["总分", "备注"]
+    # category—keyword headers with the maximum in brackets, as an Excel export writes them
+    keywords = {"RJ1": "庭院", "RJ2": "客厅", "RJ3": "厨房", "RJ4": "卧室", "RJ5": "厕所", "XF1": "示范带头",
+                "XF2": "弘扬正能量", "XF3": "知法守法", "XS1": "督促就学", "XS2": "用心读书", "CY1": "勤劳肯干",
+                "CY2": "外出就业", "TJ1": "孝敬长辈", "TJ2": "邻里互助"}
+    header = ["序号", "户号", "户主"] + [f"{cat}—{keywords[code]}({_fmt(top)})" for code, cat, _, top in ITEMS] + ["实得总分", "备注"]
     width = len(header)
     table: list[list] = [
         [f"{village.name}第四组2026年7月积分评比表"] + [None] * (width - 1),

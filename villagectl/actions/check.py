@@ -123,6 +123,34 @@ def find_problems(ledger: Ledger) -> list[Problem]:
         problems += _check_indicators(ledger, at)
     if schema.JOURNAL.name not in broken:
         problems += _check_links(ledger, at)
+    if schema.RULES.name not in broken and schema.HEADER_MAP.name not in broken and ledger.has(schema.HEADER_MAP.name):
+        problems += _check_header_map(ledger, rules, at)
+    return problems
+
+
+def _check_header_map(ledger: Ledger, rules, at) -> list[Problem]:
+    """表头对照: every row names an inspected item, and one header text means one item."""
+    sheet = schema.HEADER_MAP.name
+    codes = {r.code: r for r in rules if r.type in ("检查项", "基础分")}
+    problems: list[Problem] = []
+    first: dict[str, tuple[int, str]] = {}
+    for pos, row in enumerate(ledger.frame(sheet).to_dict("records")):
+        text = str(row.get("表头文字") or "").strip()
+        code = clean_text(row.get("编码"))
+        if not text and not code:
+            continue
+        if not text:
+            problems.append(Problem(at(sheet, pos, "表头文字"), "缺少表头文字；不用的行请整行删掉"))
+            continue
+        if code not in codes:
+            problems.append(Problem(at(sheet, pos, "编码"),
+                                    f"编码“{code}”不是“规则”表里的检查项；请改成正确的编码，或删掉这一行（导入时会重新认）"))
+            continue
+        key = " ".join(text.split())
+        if key in first and first[key][1] != code:
+            problems.append(Problem(at(sheet, pos, "表头文字"),
+                                    f"表头“{text}”在第 {first[key][0]} 个数据行对应 {first[key][1]}，这里又对应 {code}；请删掉错的一行"))
+        first.setdefault(key, (pos + 1, code))
     return problems
 
 

@@ -119,13 +119,20 @@ def grid_layout(sheet: SheetRows, scanner: ItemScanner) -> GridLayout | None:
 def _read_max_rows(sheet: SheetRows, layout: GridLayout) -> None:
     """A 满分 / 分值 / 标准分 row (or a label-less row of maxima) right under the header."""
     r = layout.item_row + 1
+    identity = [c for c, col in layout.columns.items() if col.field in (fields.HOUSEHOLD_ID, fields.HEAD)]
     while r < len(sheet.rows) and r <= layout.item_row + 2:
         row = sheet.rows[r]
         labels = [clean_text(v) for c, v in enumerate(row) if c not in layout.columns or layout.columns[c].field]
-        if any(fields.is_max_label(t) for t in labels if t):
+        # '15分' / '满分15' under each item, with nothing in the 户号 / 户主 cells
+        unlabelled = (r == layout.item_row + 1 and identity and not any(clean_text(sheet.cell(r, c)) for c in identity)
+                      and sum(stated_max(sheet.cell(r, c)) is not None and not isinstance(sheet.cell(r, c), (int, float))
+                              for c, col in layout.columns.items() if col.field is None) >= 2)
+        if unlabelled or any(fields.is_max_label(t) for t in labels if t):
             for c, col in layout.columns.items():
                 if col.field is None:
                     number = number_or_none(sheet.cell(r, c))
+                    if number is None:
+                        number = stated_max(sheet.cell(r, c))
                     if number is not None:
                         layout.maxima[c] = number
             layout.max_rows.append(r)
@@ -190,6 +197,9 @@ def classify_row(sheet: SheetRows, r: int, layout: GridLayout, identity_columns:
             return RowKind(FOOTER, label=identity[0])
         return RowKind(HOUSEHOLD)
     if not identity:
+        # a footer date stored as a serial number ('45982') is no score: scores stay within the items' range
+        if len(numbers) == 1 and (number_or_none(sheet.cell(r, numbers[0])) or 0) > 100:
+            return RowKind(FOOTER, label=first_label)
         return RowKind(STRAY)
     if any(_NOTE_LIKE.search(t) for t in identity) and not any(fields.field_of(t) for t in identity):
         # '打分人：龚秀兰' in the name column next to a date in a score column

@@ -96,7 +96,7 @@ RULES = SheetSpec(
         C("周期", width=7, choices=RULE_PERIODS),
         C("上限", "number", width=8, required=False),
         C("步长", "number", width=7, required=False),
-        C("同义词", width=24, required=False),
+        C("同义词", width=24, required=False),  # one per line, or separated by ；
         C("说明", width=50, required=False),
     ),
     "积分规则目录：检查项（满分）、基础分、加分、扣分、否决项",
