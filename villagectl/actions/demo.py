@@ -60,6 +60,10 @@ def run_demo(output: Path, progress: Say = None) -> dict:
                                      arguments="demo")
     for f in inspections.files:
         say(f"   {f.file}：{f.status} {f.households} 户")
+        if f.readings:
+            # each worker wrote the items their own way: show a few of the headers read by evidence
+            shown = "；".join(f"“{r.header}”→{r.item}" for r in f.readings[:3])
+            say(f"     表头按依据认出 {len(f.readings)} 列，如 {shown}（已记入“表头对照”）")
 
     say(f"⑥ 计算 {MONTH} 的得分、名次和积分")
     scored = score_months(ledger_path, MONTH, arguments="demo")
