@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -44,7 +45,16 @@ def group_name(g: int) -> str:
     return f"第{'' if tens == 1 else CN[tens]}十{CN[ones] if ones else ''}组"
 
 
-def generate(folder: Path, households: int, groups: int, seed: int = 7) -> tuple[Path, Path]:
+def header_of(rule, i: int, wording: str) -> str:
+    """'names': the rule's own item name; 'sentences': the first clause of the seed's sentence, numbered,
+    with the maximum — every column then goes through the matcher's evidence, not an exact name."""
+    if wording == "sentences":
+        clause = re.split("[，；]", rule.note)[0][:10]
+        return f"{i + 1}.{clause}（满分{rule.points:g}）"
+    return f"{rule.item}\n({rule.points:g}分)"
+
+
+def generate(folder: Path, households: int, groups: int, seed: int = 7, wording: str = "names") -> tuple[Path, Path]:
     rnd = random.Random(seed)
     ledger = folder / "大村台账.xlsx"
     create_ledger(ledger, "大村", "zhongping")
@@ -66,7 +76,7 @@ def generate(folder: Path, households: int, groups: int, seed: int = 7) -> tuple
         ws = wb.active
         ws.title = "检查表"
         ws.append([f"大村{group_name(g)}2026年7月检查评分表"])
-        ws.append(["序号", "户号", "户主"] + [f"{r.item}\n({r.points:g}分)" for r in rules] + ["合计"])
+        ws.append(["序号", "户号", "户主"] + [header_of(r, i, wording) for i, r in enumerate(rules)] + ["合计"])
         n = 0
         for row in rows:
             if row["组别"] != group_name(g):
@@ -133,13 +143,15 @@ def main() -> None:
     ap.add_argument("--households", type=int, default=3000)
     ap.add_argument("--groups", type=int, default=30)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--wording", choices=("names", "sentences"), default="names",
+                    help="item headers: the rules' names, or clauses of the seed's sentences (the matcher at work)")
     args = ap.parse_args()
     exe = [sys.executable, "-m", "villagectl"]
     figures: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         t = time.perf_counter()
-        ledger, sheets = generate(base, args.households, args.groups)
+        ledger, sheets = generate(base, args.households, args.groups, wording=args.wording)
         print(f"generated {args.households} households, {args.groups} sheets in {time.perf_counter() - t:.1f} s")
         pristine = ledger.read_bytes()
         work = base / "work.xlsx"
@@ -159,7 +171,8 @@ def main() -> None:
                 figures.setdefault(k, []).append(v)
     medians = {k: round(statistics.median(v), 3) for k, v in figures.items() if v}
     medians["ratio_b_over_a"] = round(medians["b_total"] / medians["a_io_floor"], 2)
-    print(json.dumps({"households": args.households, "groups": args.groups, "runs": args.runs, "median_s": medians},
+    print(json.dumps({"households": args.households, "groups": args.groups, "runs": args.runs,
+                      "wording": args.wording, "median_s": medians},
                      ensure_ascii=False, indent=2))
 
 

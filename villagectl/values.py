@@ -18,6 +18,8 @@ class NotANumber(ValueError):
 
 def clean_text(value: object) -> str:
     """NFKC, trimmed, inner runs of whitespace (incl. full-width) collapsed to one space."""
+    if type(value) is str:
+        return _clean_str(value)
     if value is None:
         return ""
     if isinstance(value, float):
@@ -32,8 +34,14 @@ def clean_text(value: object) -> str:
         return value.isoformat(sep=" ", timespec="seconds")
     if isinstance(value, dt.date):
         return value.isoformat()
-    text = unicodedata.normalize("NFKC", str(value))
-    return _SPACES.sub(" ", text).strip()
+    return _clean_str(value if isinstance(value, str) else str(value))
+
+
+@lru_cache(maxsize=262144)
+def _clean_str(text: str) -> str:
+    if text.isascii() and text.isprintable() and " " not in text:
+        return text
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text)).strip()
 
 
 def as_text(value: object) -> str:
@@ -64,6 +72,8 @@ def _header_key_text(value: str) -> str:
 
 def to_number(value: object) -> float | None:
     """A cell as a number; None when blank; NotANumber when it is text that is not a number."""
+    if type(value) is float:
+        return None if math.isnan(value) else value
     if value is None or isinstance(value, bool):
         if isinstance(value, bool):
             raise NotANumber(str(value))

@@ -377,6 +377,8 @@ class ItemScanner:
         self._cache: dict[str, float] = {}
 
     def best(self, text: object) -> float:
+        if not isinstance(text, str):
+            return 0.0  # numbers and dates are never item headers
         t = nfkc(text).strip()
         if not t:
             return 0.0

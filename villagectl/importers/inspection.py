@@ -138,7 +138,8 @@ def _read_file(book: WorkbookRows, display_name: str, ctx: Context) -> FileResul
         if not any(clean_text(v) for row in sheet.rows for v in row):
             continue
         layout = grid_layout(sheet, ctx.scanner)
-        form = form_layout(sheet, ctx)
+        # a row of several items is a grid; only a sheet without one may list its items down a column
+        form = form_layout(sheet, ctx) if layout is None or layout.items_found <= 3 else None
         # items across a row, or down a column: whichever holds more of them
         if layout is not None and form is not None:
             if form.items_found > layout.items_found:
@@ -153,8 +154,8 @@ def _read_file(book: WorkbookRows, display_name: str, ctx: Context) -> FileResul
             continue
         top = layout.top if layout is not None else form.top
         title = _text_of(sheet, 0, top)
-        footer = _text_of(sheet, top, len(sheet.rows))
-        year = find_year(title) or find_year(footer) or find_year(sheet.name) or fallback_year
+        year = find_year(title) or find_year(_text_of(sheet, max(top, len(sheet.rows) - 6), len(sheet.rows))) \
+            or find_year(sheet.name) or fallback_year
         if layout is not None:
             read = _read_grid(sheet, layout, ctx, result, seen, display_name,
                               _sheet_groups(ctx, sheet.name, title, file_groups))
@@ -248,7 +249,8 @@ def _read_grid(sheet: SheetRows, layout: GridLayout, ctx: Context, result: FileR
             "找到了检查项的表头，但没有户号或户主列；请在表头加一列“户号”或“户主”"))
         return True
     candidates = [c for c, col in cols.items() if col.field is None and c not in identity]
-    kinds = {c: _column_data_kind(sheet, layout, c, identity) for c in candidates}
+    identified = _identified_rows(sheet, layout, identity)
+    kinds = {c: _column_data_kind(sheet, identified, c) for c in candidates}
     for c in list(candidates):
         col = cols[c]
         if c in sheet.hidden_columns and ctx.scanner.best(col.text) < 60:
@@ -290,7 +292,7 @@ def _read_grid(sheet: SheetRows, layout: GridLayout, ctx: Context, result: FileR
                                        f"表头在第{layout.item_row + 1}行，认出的检查项：{found or '无'}", INFO))
     for c in matched.unmatched:
         col = cols[c]
-        if kinds.get(c) == "number" and _within_item_range(sheet, layout, c, identity, ctx):
+        if kinds.get(c) == "number" and _within_item_range(sheet, identified, c, ctx):
             result.problems.append(Problem(header_cell(c), (
                 f"列“{col.text}”对应不上规则中的检查项；如果它是某个检查项的别称，"
                 f"请在“规则”表该项的“同义词”里另起一行加上它（或在“表头对照”表登记它的编码）")))
@@ -383,12 +385,14 @@ def _guess_identity(sheet: SheetRows, layout: GridLayout, ctx: Context) -> tuple
     return (best_id, best_name) if best_id is not None or best_name is not None else None
 
 
-def _column_data_kind(sheet: SheetRows, layout: GridLayout, c: int, identity: list[int]) -> str:
+def _identified_rows(sheet: SheetRows, layout: GridLayout, identity: list[int]) -> list[int]:
+    return [r for r in range(layout.first_data_row, len(sheet.rows)) if any(clean_text(sheet.cell(r, i)) for i in identity)]
+
+
+def _column_data_kind(sheet: SheetRows, rows: list[int], c: int) -> str:
     """'number', 'text', 'identifier' (long digit strings: phones, ID numbers) or 'empty'."""
     numbers = texts = long_ids = 0
-    for r in range(layout.first_data_row, len(sheet.rows)):
-        if not any(clean_text(sheet.cell(r, i)) for i in identity):
-            continue
+    for r in rows[:60]:  # a sample is enough to tell scores from notes and phone numbers
         value = sheet.cell(r, c)
         text = clean_text(value)
         if not text:
@@ -411,10 +415,9 @@ def _column_data_kind(sheet: SheetRows, layout: GridLayout, c: int, identity: li
     return "number" if numbers >= texts else "text"
 
 
-def _within_item_range(sheet: SheetRows, layout: GridLayout, c: int, identity: list[int], ctx: Context) -> bool:
+def _within_item_range(sheet: SheetRows, rows: list[int], c: int, ctx: Context) -> bool:
     top = max((r.points for r in ctx.rules), default=0)
-    values = [number_or_none(sheet.cell(r, c)) for r in range(layout.first_data_row, len(sheet.rows))
-              if any(clean_text(sheet.cell(r, i)) for i in identity)]
+    values = [number_or_none(sheet.cell(r, c)) for r in rows]
     values = [v for v in values if v is not None]
     return bool(values) and all(0 <= v <= top for v in values)
 

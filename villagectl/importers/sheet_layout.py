@@ -43,6 +43,9 @@ class GridLayout:
     first_data_row: int = 0
     items_found: int = 0  # item-like cells in the item row
 
+    def __post_init__(self) -> None:
+        self.header_texts = {clean_text(col.text) for col in self.columns.values()}
+
 
 def _nonempty(row: list) -> list[int]:
     return [c for c, v in enumerate(row[:HEADER_SEARCH_COLUMNS]) if clean_text(v)]
@@ -143,6 +146,10 @@ def _read_max_rows(sheet: SheetRows, layout: GridLayout) -> None:
 
 
 def number_or_none(value: object) -> float | None:
+    if type(value) is float:
+        return value if value == value else None
+    if value == "":
+        return None
     if isinstance(value, (dt.date, dt.datetime, dt.time)):
         return None
     try:
@@ -170,20 +177,19 @@ _NOTE_LIKE = re.compile(r"[:：]|\d{4}\s*[年./-]|\d+\s*月\s*\d+\s*日|[〇零�
 def classify_row(sheet: SheetRows, r: int, layout: GridLayout, identity_columns: list[int],
                  score_columns: list[int]) -> RowKind:
     row = sheet.rows[r]
-    texts = [clean_text(v) for v in row]
-    if not any(texts):
-        return RowKind(EMPTY)
-    identity = [texts[c] for c in identity_columns if c < len(texts) and texts[c]]
+    scored = set(score_columns)
     numbers = [c for c in score_columns if number_or_none(sheet.cell(r, c)) is not None]
-    label_texts = [t for c, t in enumerate(texts) if t and c not in score_columns]
+    label_texts = [t for c, v in enumerate(row) if c not in scored and v != "" and (t := clean_text(v))]
+    if not numbers and not label_texts and not any(clean_text(sheet.cell(r, c)) for c in score_columns):
+        return RowKind(EMPTY)
+    identity = [t for c in identity_columns if (t := clean_text(sheet.cell(r, c)))]
     first_label = label_texts[0] if label_texts else ""
     if any(fields.is_max_label(t) for t in label_texts):
         return RowKind(MAXIMA, label=first_label)
     if any(fields.is_summary_label(t) for t in label_texts):
         return RowKind(SUMMARY, label=next(t for t in label_texts if fields.is_summary_label(t)))
-    header_texts = {clean_text(col.text) for col in layout.columns.values()}
-    filled = [t for t in texts if t]
-    if len(filled) >= 3 and sum(t in header_texts for t in filled) >= len(filled) * 0.6:
+    filled = label_texts + [t for c in score_columns if (t := clean_text(sheet.cell(r, c)))]
+    if len(filled) >= 3 and sum(t in layout.header_texts for t in filled) >= len(filled) * 0.6:
         return RowKind(REPEATED_HEADER)
     if not numbers:
         distinct = list(dict.fromkeys(filled))
