@@ -840,3 +840,85 @@ def test_generated_forms_filled_in_import_without_any_problem(ledger: Path, tmp_
     assert len(expected) == len(HOUSEHOLDS)
     for hid, scores in expected.items():
         assert scores_of(ledger, hid, "2026-08") == scores
+
+
+# --- the matcher's memory, dashes, hidden columns ---------------------------------------------
+
+
+def set_setting(ledger: Path, key: str, value: str) -> None:
+    book = Ledger.open(ledger)
+    settings = book.frame("参数").copy()
+    settings.loc[settings["键"] == key, "值"] = value
+    book.replace("参数", settings)
+    book.save("test-setup")
+
+
+def test_headers_read_by_evidence_are_remembered_in_the_header_map(ledger: Path, tmp_path: Path, runner) -> None:
+    labels = {"TJ1": "孝敬老人", "CY2": "外出务工就业", "XF3": "遵规守法"}
+    path = save(tmp_path / "一组.xlsx", grid(labels=labels))
+    code, data = run(runner, ledger, path)
+    assert code == 0, data
+    mapping = {m["header"]: m["code"] for m in data["files"][0]["mapping"]}
+    assert mapping == {"孝敬老人": "TJ1", "外出务工就业": "CY2", "遵规守法": "XF3"}
+    learned = Ledger.open(ledger).frame("表头对照")
+    assert dict(zip(learned["表头文字"], learned["编码"])) == mapping
+    assert set(learned["次数"].astype(int)) == {1}
+    # next time the remembered headers are exact: nothing left to explain
+    other = save(tmp_path / "一组8月.xlsx", grid(labels=labels, title="中坪村第一组2026年8月检查评分表"))
+    code, data = run(runner, ledger, other)
+    assert code == 0, data
+    assert data["files"][0]["mapping"] == []
+
+
+def test_a_corrected_header_map_row_wins(ledger: Path, tmp_path: Path, runner) -> None:
+    # the clerk says: in this village 院坝卫生 is the courtyard
+    book = Ledger.open(ledger)
+    book.replace("表头对照", pd.DataFrame([{"表头文字": "院坝卫生（15分）", "编码": "RJ1", "项目": "庭院",
+                                            "首次见于": "手填", "次数": 1}], dtype=object))
+    book.save("test-setup")
+    path = save(tmp_path / "一组.xlsx", grid(labels={"RJ1": "院坝卫生（15分）"}))
+    code, data = run(runner, ledger, path)
+    assert code == 0, data
+    assert scores_of(ledger, "ZP001")["RJ1"] == 14.5
+
+
+def test_check_reports_a_header_map_row_with_an_unknown_code(ledger: Path, runner) -> None:
+    book = Ledger.open(ledger)
+    book.replace("表头对照", pd.DataFrame([{"表头文字": "院坝", "编码": "RJ9", "项目": "", "首次见于": "", "次数": 1}],
+                                          dtype=object))
+    book.save("test-setup")
+    result, data = invoke_json(runner, "check", ledger)
+    assert result.exit_code == 1
+    messages = [(p["sheet"], p["cell"], p["message"]) for p in data["problems"]]
+    assert ("表头对照", "B2", "编码“RJ9”不是“规则”表里的检查项；请改成正确的编码，或删掉这一行（导入时会重新认）") in messages
+
+
+@pytest.mark.parametrize("dash_is_zero", [False, True])
+def test_a_dash_is_zero_only_where_the_village_says_so(ledger: Path, tmp_path: Path, runner, dash_is_zero) -> None:
+    g = grid()
+    g.rows[3][g.rows[2].index("厕所(5分)") if "厕所(5分)" in g.rows[2] else 7] = "—"
+    path = save(tmp_path / "一组.xlsx", g)
+    if dash_is_zero:
+        set_setting(ledger, "短横记零分", "是")
+    code, data = run(runner, ledger, path)
+    if dash_is_zero:
+        assert code == 0, data
+        assert 0.0 in scores_of(ledger, "ZP001").values()
+    else:
+        assert code == 1
+        (p,) = [p for p in data["files"][0]["problems"] if p["severity"] == "错误"]
+        assert p["cell"].endswith("4") and "不是数字" in p["message"] and "短横记零分" in p["message"]
+
+
+def test_a_hidden_column_of_id_numbers_is_skipped_with_a_note(ledger: Path, tmp_path: Path, runner) -> None:
+    g = grid(extra=("身份证号",))
+    col = g.rows[2].index("身份证号")
+    for row in g.rows[3:5]:
+        row[col] = "41010219800101123X"
+    path = save(tmp_path / "一组.xlsx", g)
+    wb = openpyxl.load_workbook(path)
+    wb.active.column_dimensions[openpyxl.utils.get_column_letter(col + 1)].hidden = True
+    wb.save(path)
+    code, data = run(runner, ledger, path)
+    assert code == 0, data
+    assert any("身份证号" in n["message"] for n in data["files"][0]["notes"])

@@ -141,7 +141,8 @@ def import_inspections(
         rules = inspection_rules(ledger)
         header_map = ledger.frame_or_empty(schema.HEADER_MAP.name)
         ctx = Context(rules, ledger.frame(schema.HOUSEHOLDS.name), month, group, today,
-                      learned=learned_headers(header_map, rules), fillers=header_fillers(ledger))
+                      learned=learned_headers(header_map, rules), fillers=header_fillers(ledger),
+                      dash_is_zero=ledger.settings().get("短横记零分", "否") == "是")
         existing = ledger.frame(schema.INSPECTIONS.name)
         existing_scores = _existing_scores(existing, rules)
 
@@ -234,11 +235,7 @@ def header_fillers(ledger: Ledger) -> tuple[str, ...]:
     """Filler words the matcher ignores: the preset's, plus the village's 参数 表头忽略词."""
     from villagectl.importers.header_match import DEFAULT_FILLERS, split_synonyms
 
-    settings = ledger.frame(schema.SETTINGS.name)
-    extra: list[str] = []
-    for row in settings.to_dict("records"):
-        if clean_text(row.get("键")) == "表头忽略词":
-            extra = split_synonyms(str(row.get("值") or ""))
+    extra = split_synonyms(ledger.settings().get("表头忽略词", ""))
     return tuple(dict.fromkeys(DEFAULT_FILLERS + tuple(extra)))
 
 

@@ -99,6 +99,7 @@ class Context:
     today: dt.date = field(default_factory=dt.date.today)
     learned: dict[str, str] = field(default_factory=dict)  # 表头对照: header text -> code
     fillers: tuple[str, ...] = DEFAULT_FILLERS
+    dash_is_zero: bool = False  # 参数 短横记零分
 
     def __post_init__(self) -> None:
         self.specs = [ItemSpec.from_rule(r) for r in self.rules]
@@ -312,6 +313,9 @@ def _read_grid(sheet: SheetRows, layout: GridLayout, ctx: Context, result: FileR
     if blocking:
         return True
     for c, col in cols.items():
+        if col.field == fields.INFO:
+            hidden = "隐藏列" if c in sheet.hidden_columns else "列"
+            result.problems.append(Problem(header_cell(c), f"{hidden}“{col.text}”不是检查项，已忽略", INFO))
         if col.field in (fields.SEQUENCE, fields.INFO) or c in (id_col, name_col, group_col):
             continue
         if col.field in (fields.TOTAL, fields.SUBTOTAL):
@@ -454,9 +458,9 @@ def _read_household_row(sheet, r, layout, ctx: Context, result: FileResult, seen
             bad = True
             continue
         try:
-            score = to_number(value)
-        except NotANumber:
-            result.problems.append(Problem(at(r, c), f"{rule.item} 得分“{clean_text(value)}”不是数字"))
+            score = read_score(value, ctx)
+        except NotANumber as exc:
+            result.problems.append(Problem(at(r, c), f"{rule.item} 得分“{clean_text(value)}”不是数字{exc.args[0] if exc.args and exc.args[0].startswith('；') else ''}"))
             bad = True
             continue
         if score is None:
@@ -487,6 +491,19 @@ def _read_household_row(sheet, r, layout, ctx: Context, result: FileResult, seen
         _check_typed_total(sheet, r, total_col, scores, at, result)
     result.groups.add(clean_text(hh["组别"]))
     result.rows.append(InspectionRow(hid, clean_text(hh["户主"]), clean_text(hh["组别"]), scores, sheet.name, r + 1, id_loc.cell))
+
+
+DASHES = frozenset(("—", "-", "–", "－", "/", "／", "——", "--", "\\"))
+
+
+def read_score(value: object, ctx: Context) -> float | None:
+    """A score cell: numbers in any form ('9.5', '９．５', '6.5分'); a dash is 0 only where the village says so."""
+    text = clean_text(value)
+    if text in DASHES:
+        if ctx.dash_is_zero:
+            return 0.0
+        raise NotANumber("；如果它表示 0 分，请在“参数”表把“短横记零分”设为“是”，或请网格员填 0")
+    return to_number(value)
 
 
 def score_problem(rule: Rule, score: float) -> str | None:

@@ -21,7 +21,7 @@ from villagectl.importers import fields
 from villagectl.importers.formula import Unsupported, evaluate
 from villagectl.importers.header_match import EXACT, Column, match_columns, stated_max
 from villagectl.importers.inspection import (
-    INFO, ColumnReading, Context, FileResult, InspectionRow, _check_typed_total, locate, score_problem,
+    INFO, ColumnReading, Context, FileResult, InspectionRow, _check_typed_total, locate, read_score, score_problem,
 )
 from villagectl.importers.sheet_layout import merged_value, number_or_none
 from villagectl.io.reader import SheetRows, cell_ref
@@ -205,7 +205,7 @@ def read_form(sheet: SheetRows, form: FormLayout, ctx: Context, result: FileResu
             except Unsupported:
                 value = ""
         try:
-            score = to_number(value)
+            score = read_score(value, ctx)
         except NotANumber:
             result.problems.append(Problem(at(r, form.score_col), f"{rule.item} 得分“{clean_text(value)}”不是数字"))
             bad = True

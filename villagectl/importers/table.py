@@ -49,6 +49,14 @@ def match_field(text: object, fields: list[FieldSpec]) -> str | None:
     for f in fields:
         if key == header_key(f.name) or key in {header_key(s) for s in f.synonyms}:
             return f.name
+    # the household key, head and group in any wording, the same for every importer
+    from villagectl.importers.fields import GROUP, HEAD, HOUSEHOLD_ID, field_of
+
+    meaning = field_of(text)
+    if meaning in (HOUSEHOLD_ID, HEAD, GROUP):
+        for f in fields:
+            if f.name == meaning:
+                return f.name
     return None
 
 

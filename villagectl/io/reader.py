@@ -174,6 +174,9 @@ _CELL_FORMULA = re.compile(
 )
 
 
+_HIDDEN_COLS = re.compile(r'<(?:\w+:)?col\b(?=[^>]*\bhidden="(?:1|true)")[^>]*?\bmin="(\d+)"[^>]*?\bmax="(\d+)"')
+
+
 def _attach_formulas(path: Path, sheets: list[SheetRows]) -> None:
     try:
         with zipfile.ZipFile(path) as zf:
@@ -183,6 +186,11 @@ def _attach_formulas(path: Path, sheets: list[SheetRows]) -> None:
                 if not part:
                     continue
                 xml = zf.read(part).decode("utf-8", "replace")
+                head = xml[: xml.find("<sheetData") if "<sheetData" in xml else 20000]
+                for m in _HIDDEN_COLS.finditer(head):
+                    first, last = int(m.group(1)), int(m.group(2))
+                    if last - first < 1000:
+                        sheet.hidden_columns.update(range(first - 1, last))
                 if "<f" not in xml and ":f" not in xml:
                     continue
                 for m in _CELL_FORMULA.finditer(xml):
