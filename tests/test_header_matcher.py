@@ -114,7 +114,7 @@ def test_whole_header_row_maps_every_item(preset, data):
     items = ITEMS[preset]
     row = data.draw(header_row(items), label="row")
     # the one known fault, pinned by test_category_words_on_a_first_line_keep_the_item
-    assume(not any(_category_words_before_a_line_break(v, items) for v in row))
+    # (category words on a first line were once a matcher bug; they are generated like the rest)
     columns = [Column(i, v.header) for i, v in enumerate(row)]
     expected = {i: v.code for i, v in enumerate(row) if v.code}
     result = match_columns(items, columns)
@@ -197,11 +197,8 @@ def _category_line_cases():
                 end = at + len(item.category)
                 wrapped = synonym[:end] + "\n" + synonym[end:]
                 for joiner in ("、", "，"):
-                    cases.append(pytest.param(preset, item.code, item.name + joiner + wrapped, marks=pytest.mark.xfail(
-                        strict=True, reason=(
-                            "matcher bug: split_prefix takes the first line, which holds the category "
-                            "name, for a category prefix; what is left ('情况') is a filler, and the "
-                            "whole-header fallback only accepts exact evidence: the column stays unmatched"))))
+                    # once a bug: the first line, holding the category name, was taken for a prefix
+                    cases.append(pytest.param(preset, item.code, item.name + joiner + wrapped))
                 # the same with a slash: split there first, and the item survives
                 cases.append(pytest.param(preset, item.code, item.name + "/" + wrapped))
     return cases
@@ -383,7 +380,7 @@ def test_stated_max_in_every_form(preset, form):
     for item in items:
         for _, body in bodies(item, items):
             if any(ch.isdigit() for ch in body) or _after_bracket(body, form):
-                continue  # the bracket case is the xfail test below
+                continue  # the bracket case has its own test below
             header = decorate(body, item, items, Dress(maximum=form))
             assert stated_max(header) == item.points, header
             for prefix in PREFIX_FORMS:
@@ -392,10 +389,6 @@ def test_stated_max_in_every_form(preset, form):
         assert stated_max(item.name) is None
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "matcher bug: a bare maximum after a closing bracket, '庭院（废弃物）15' / "
-    "'环境整治（日常积分） 40', is not read: the bare-number pattern wants a Chinese "
-    "character right before the number"))
 @pytest.mark.parametrize("form", BARE_NUMBER_FORMS)
 @pytest.mark.parametrize("preset", sorted(PRESETS))
 def test_stated_max_bare_number_after_a_bracket(preset, form):
@@ -413,11 +406,7 @@ _NUMBER_CASES = [(n, m) for n in NUMBER_FORMS for m in (None, *MAX_FORMS)]
 
 
 def _number_case(n, m):
-    fails = n == _BRACKET_NUMBER and (m is None or not m.endswith(("分)", "）", "】")))
-    marks = [pytest.mark.xfail(strict=True, reason=(
-        "matcher bug: stated_max reads a leading '（1）' item number as the maximum "
-        "(the first pattern that matches anywhere wins, so '（1）庭院\\n满分15' gives 1.0)"))] if fails else []
-    return pytest.param(n, m, marks=marks, id=f"{n}|{m!r}")
+    return pytest.param(n, m, id=f"{n}|{m!r}")
 
 
 @pytest.mark.parametrize("number,form", [_number_case(n, m) for n, m in _NUMBER_CASES])
@@ -467,9 +456,6 @@ def test_twins_are_reported_ambiguous(header):
     assert result.matches[1].code == "B1"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "matcher bug: a header equal to a name/同义词 two items share scores EXACT for both; "
-    "exact matches skip the ambiguity check, so the column goes to A1 as 确定 by catalogue order"))
 @pytest.mark.parametrize("header", ["门前三包", "门前卫生", "门前三包（5分）"])
 def test_twins_sharing_the_exact_word_are_reported_ambiguous(header):
     result = match_columns(TWINS, [Column(0, header), Column(1, "垃圾分类")])

@@ -33,6 +33,9 @@ EXACT, CERTAIN, LIKELY = "确定", "可信", "推测"
 DEFAULT_FILLERS = ("情况", "卫生", "整洁", "是否", "作用", "方面", "得分", "评分", "分数", "打分", "检查", "评比", "考核", "考评")
 CATEGORY_FILLERS = ("类", "共", "项目", "内容", "部分")
 
+# characters too common in headers to say anything on their own
+COMMON_CHARS = frozenset("的是否有无不和与及在中为了子家人户好")
+
 SCORE_MIN = 18.0  # below this a column is not taken for an item at all
 CERTAIN_MIN = 60.0  # at or above: the evidence alone names the item
 TIE_MARGIN = 4.0  # two readings closer than this cannot be told apart
@@ -99,8 +102,10 @@ _MAX_PATTERNS = (
     re.compile(r"[(（\[【]\s*(?:满分|基础分值?|分值|标准分|最高)?\s*[:：]?\s*(\d+(?:\.\d+)?)\s*分?\s*[)）\]】]"),
     re.compile(r"(?:满分|基础分值?|分值|标准分|最高分?|共)\s*[:：]?\s*(\d+(?:\.\d+)?)\s*分?"),
     re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*分(?![\u4e00-\u9fff]{2})"),
-    re.compile(r"(?<=[\u4e00-\u9fff])\s*(\d+(?:\.\d+)?)\s*$"),
+    re.compile(r"(?<=[\u4e00-\u9fff)）\]】])\s*(\d+(?:\.\d+)?)\s*$"),
 )
+# where an item number may start: the beginning, a line, or after a category prefix ('人居环境—（1）庭院')
+_NUMBERED_PARTS = re.compile(r"\s*(?:[/\\—–―·•|｜\n\-－]|[:：](?=\s*[(（]?\s*\d{1,2}\s*[)）.．、]\s*[\u4e00-\u9fff]))\s*")
 SEPARATORS = re.compile(r"\s*(?:[/\\—–―·•|｜]|--?|－|:|：|\n)\s*")
 
 
@@ -122,8 +127,10 @@ def split_synonyms(text: str) -> list[str]:
 
 
 def stated_max(text: object) -> float | None:
-    """The maximum written in a header: '(15分)', '（满分15）', '15分', '满分：15', '庭院15', '庭院 15'."""
-    t = nfkc(text)
+    """The maximum written in a header: '(15分)', '（满分15）', '15分', '满分：15', '庭院15', '庭院 15'.
+
+    An item number in front ('（1）庭院', '1.庭院') is no maximum."""
+    t = "\n".join(_LEADING_NUMBER.sub("", part) for part in _NUMBERED_PARTS.split(_CIRCLED.sub(" ", nfkc(text))))
     for pattern in _MAX_PATTERNS:
         found = pattern.findall(t)
         if found:
@@ -180,6 +187,7 @@ class _Prepared:
     name_grams: frozenset[str]
     note_grams: frozenset[str]
     name_words: tuple[str, ...]  # the two-character words of four-character names ('就业创业' → 就业, 创业)
+    name_chars: frozenset[str]  # the characters of the name and 同义词, without the commonest ones
 
 
 def _prepare(spec: ItemSpec, learned: tuple[str, ...], fillers: tuple[str, ...]) -> _Prepared:
@@ -189,8 +197,9 @@ def _prepare(spec: ItemSpec, learned: tuple[str, ...], fillers: tuple[str, ...])
     name_grams = frozenset().union(*(bigrams(w) for w in words)) if words else frozenset()
     name_words = tuple(dict.fromkeys(w[i:i + 2] for w in words if len(w) >= 4 and len(w) % 2 == 0
                                      for i in range(0, len(w), 2)))
+    name_chars = frozenset("".join(words)) - COMMON_CHARS
     return _Prepared(spec, words[0] if words else "", words, note, normalise_category(spec.category),
-                     name_grams, bigrams(note) if note else frozenset(), name_words)
+                     name_grams, bigrams(note) if note else frozenset(), name_words, name_chars)
 
 
 def category_of(text: str, categories: dict[str, str]) -> str | None:
@@ -222,7 +231,9 @@ def split_prefix(text: str, categories: dict[str, str]) -> tuple[str | None, str
     parts = [p for p in SEPARATORS.split(t, maxsplit=1) if p.strip()]
     if len(parts) == 2:
         category = category_of(parts[0], categories)
-        if category is not None and normalise(parts[1]):
+        # the part before the separator must be the category (with 类 or a number), not an item text holding it
+        if category is not None and len(normalise_category(parts[0])) <= len(normalise_category(category)) + 1 \
+                and normalise(parts[1]):
             return category, parts[1]
     compact = _SPACE.sub("", t)
     for norm, name in sorted(categories.items(), key=lambda kv: -len(kv[0])):
@@ -262,6 +273,12 @@ def _evidence(header: str, item: _Prepared, code_key: str, code: str = "") -> tu
         score = 62.0 + 10.0 * min(len(header) / 8.0, 1.0)
         if score > best:
             best, reason = score, "说明中有表头原文"
+    # a character of the name or a 同义词 ('院内' and 庭院): weak, shown as a guess
+    shared = set(header) & item.name_chars
+    if shared:
+        score = 30.0 * len(shared) / len(header)
+        if score > best:
+            best, reason = score, "表头与名称同有“" + "".join(sorted(shared, key=header.index)) + "”字"
     contained = [w for w in item.name_words if w in header]
     if contained:
         score = 40.0 + 5.0 * len(contained)
@@ -423,15 +440,17 @@ def match_columns(
         maximum = header_max if header_max is not None else col.stated_max
         row_w: list[float] = []
         row_r: list[tuple[str, bool]] = []
-        for prep, code_key in zip(prepared, code_keys):
-            score, reason, exact = _evidence(header, prep, code_key, code)
-            if not exact:
-                # the whole header may be the code or a learned text with the category glued on
-                whole = normalise(col.text, fillers)
-                if whole and whole != header:
-                    s2, r2, e2 = _evidence(whole, prep, code_key)
-                    if e2:
-                        score, reason, exact = s2, r2, e2
+        raw = [_evidence(header, prep, code_key, code) for prep, code_key in zip(prepared, code_keys)]
+        whole = normalise(col.text, fillers)
+        if whole and whole != header:
+            # the whole header may be a learned text with the category glued on; and when the part
+            # after the prefix says nothing to any item, the whole header is all there is to go by
+            said_nothing = not any(r[0] > 0 for r in raw)
+            for i, (prep, code_key) in enumerate(zip(prepared, code_keys)):
+                s2, r2, e2 = _evidence(whole, prep, code_key)
+                if e2 and not raw[i][2] or said_nothing and s2 > 0:
+                    raw[i] = (s2, r2, e2)
+        for (score, reason, exact), prep in zip(raw, prepared):
             if score > 0 and context is not None:
                 if context != prep.spec.category:
                     score = 0.0 if not exact else score
@@ -466,6 +485,12 @@ def match_columns(
         score = weights[ci][ii]
         reason, exact = reasons[ci][ii]
         certainty = EXACT if exact else CERTAIN if score >= CERTAIN_MIN else LIKELY
+        if exact:
+            # two items with the same name or 同义词: the header cannot tell them apart
+            twin = next((j for j, w in enumerate(weights[ci]) if j != ii and reasons[ci][j][1] and w >= score - 1e-9), None)
+            if twin is not None:
+                result.ambiguous.append((col.index, items[ii].code, items[twin].code))
+                continue
         if not exact:
             # could another reading of this column explain the sheet as well?
             banned = [row[:] for row in tiny]

@@ -369,6 +369,8 @@ def _group_cell(sheet: SheetRows, r: int, c: int, layout: GridLayout) -> str:
             return clean_text(sheet.cell(r1, c1))
     for up in range(r - 1, layout.first_data_row - 1, -1):
         value = clean_text(sheet.cell(up, c))
+        if value and value == clean_text(layout.columns[c].text):
+            continue  # a header repeated at a page break: the block goes on under it
         if value:
             return value  # a group written once at the top of its block (a visual merge)
     return ""

@@ -42,9 +42,11 @@ class FormLayout:
     item_rows: list[int]
     total_row: int | None
 
+    item_texts: int = 0  # distinct item-like labels (a header repeated down the column counts once)
+
     @property
     def items_found(self) -> int:
-        return len(self.item_rows)
+        return self.item_texts
 
     @property
     def is_item_list(self) -> bool:
@@ -92,8 +94,9 @@ def form_layout(sheet: SheetRows, ctx: Context) -> FormLayout | None:
         if any(fields.is_summary_label(sheet.cell(r, c)) for c in range(0, label_col + 1)):
             total_row = r
             break
+    distinct = len({clean_text(sheet.cell(r, label_col)) for r in item_rows})
     return FormLayout(header if header is not None else first, label_col, score_col, max_col, category_col,
-                      item_rows, total_row)
+                      item_rows, total_row, distinct)
 
 
 def _equals_maxima(sheet, item_rows, label_col, c, ctx: Context) -> bool:

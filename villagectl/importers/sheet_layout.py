@@ -51,6 +51,15 @@ def _nonempty(row: list) -> list[int]:
     return [c for c, v in enumerate(row[:HEADER_SEARCH_COLUMNS]) if clean_text(v)]
 
 
+def _header_line(row: list, item_cols: list[int]) -> bool:
+    """A row above the item headers belongs to the header block: several cells, or one cell over the
+    items (a category such as '日常积分（80分）') — not a title written at the left edge."""
+    cells = _nonempty(row)
+    if len(cells) >= 2:
+        return True
+    return len(cells) == 1 and bool(item_cols) and min(item_cols) <= cells[0] <= max(item_cols) and cells[0] > 0
+
+
 def merged_value(sheet: SheetRows, r: int, c: int) -> object:
     """The value shown in (r, c): a merged range shows its top-left cell everywhere."""
     value = sheet.cell(r, c)
@@ -71,10 +80,10 @@ def find_item_row(sheet: SheetRows, scanner: ItemScanner) -> tuple[int, int] | N
         liked = [s for s in scores if s >= ITEM_LIKE]
         if len(liked) < min(2, len(scanner.prepared)):
             continue
-        key = (len(liked) + sum(liked) / 1000.0, r, len(liked))
+        key = (len(liked) + sum(liked) / 1000.0, -r, len(liked))
         if best is None or key > best:
-            best = key
-    return (best[1], best[2]) if best else None
+            best = key  # a tie goes to the first such row: a header repeated lower down is not the header
+    return (-best[1], best[2]) if best else None
 
 
 def grid_layout(sheet: SheetRows, scanner: ItemScanner) -> GridLayout | None:
@@ -83,7 +92,8 @@ def grid_layout(sheet: SheetRows, scanner: ItemScanner) -> GridLayout | None:
         return None
     item_row, items_found = found
     top = item_row
-    while top > 0 and item_row - top < MAX_HEADER_LEVELS - 1 and len(_nonempty(sheet.rows[top - 1])) >= 2:
+    item_cols = [c for c in _nonempty(sheet.rows[item_row]) if scanner.best(sheet.rows[item_row][c]) >= ITEM_LIKE]
+    while top > 0 and item_row - top < MAX_HEADER_LEVELS - 1 and _header_line(sheet.rows[top - 1], item_cols):
         top -= 1
     width = max(len(sheet.rows[r]) for r in range(top, item_row + 1))
     width = min(width, HEADER_SEARCH_COLUMNS)
@@ -193,7 +203,8 @@ def classify_row(sheet: SheetRows, r: int, layout: GridLayout, identity_columns:
         return RowKind(REPEATED_HEADER)
     if not numbers:
         distinct = list(dict.fromkeys(filled))
-        if len(distinct) <= 2:
+        # a sub-title names a group and nothing else; a 户号 or a name in its cell makes it a household
+        if len(distinct) <= 2 and all(find_groups(t) for t in identity):
             groups = find_groups(" ".join(distinct))
             if groups and not any(_looks_like_name_cell(t) for t in distinct):
                 return RowKind(SUBTITLE, tuple(groups), distinct[0])
