@@ -282,8 +282,9 @@ def print_cadre_notice(
         if internal is not None and internal.state != POSTED:
             internal.state = NOTICE  # printing the notice puts the results into their notice period
         settings = ledger.settings()
-        templates_dir = templates_dir or (Path(settings["模板文件夹"]) if settings.get("模板文件夹") else None)
-        font = font or (Path(settings["字体"]) if settings.get("字体") else None)
+        from villagectl.render.typst_engine import printing_paths
+
+        templates_dir, font = printing_paths(settings, ledger_path, templates_dir, font)
         render_cadre_notice(notice, out_pdf, templates_dir=templates_dir, font=font)
         if internal is not None:
             render_cadre_internal(internal, internal_pdf, templates_dir=templates_dir, font=font)
@@ -417,8 +418,9 @@ def print_commitments(
     ledger = Ledger.open(ledger_path)
     doc = build_commitments(ledger, year, issued)
     settings = ledger.settings()
-    templates_dir = templates_dir or (Path(settings["模板文件夹"]) if settings.get("模板文件夹") else None)
-    font = font or (Path(settings["字体"]) if settings.get("字体") else None)
+    from villagectl.render.typst_engine import printing_paths
+
+    templates_dir, font = printing_paths(settings, ledger_path, templates_dir, font)
     render_commitments(doc, out_pdf, templates_dir=templates_dir, font=font)
     counts: dict[str, int] = {}
     for p in doc.people:

@@ -337,8 +337,9 @@ def notice_events(ledger_path: Path, out_pdf: Path, start: dt.date, ids: list[st
             committee=settings.get("公示落款", "") or f"{village}村民委员会", issued=start,
             mask_names=mask if mask is not None else settings.get("公示隐藏名字", "否") == "是",
         )
-        templates_dir = templates_dir or (Path(settings["模板文件夹"]) if settings.get("模板文件夹") else None)
-        font = font or (Path(settings["字体"]) if settings.get("字体") else None)
+        from villagectl.render.typst_engine import printing_paths
+
+        templates_dir, font = printing_paths(settings, ledger_path, templates_dir, font)
         render_events_notice(notice, out_pdf, templates_dir=templates_dir, font=font)
         ledger.replace(schema.EVENTS.name, frame)
         ledger.save("event notice", arguments, result=f"公示 {len(chosen)} 条事件 {start}～{end}：{out_pdf.name}")

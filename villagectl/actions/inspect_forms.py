@@ -10,7 +10,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from villagectl.actions.inspect_import import inspection_rules
 from villagectl.errors import DataError, FileAccessError
-from villagectl.io.newbook import new_workbook, save_new
+from villagectl.io.newbook import new_workbook, put, put_formula, save_new
 from villagectl.ledger import schema
 from villagectl.ledger.workbook import Ledger
 from villagectl.values import clean_name, clean_text, fmt_number, group_key
@@ -70,21 +70,21 @@ def _fill(ws, village: str, group: str, month: str, rules, rows) -> None:
     n_items = len(rules)
     total_col = first_item + n_items
     last_col = total_col + 1
-    ws.cell(1, 1, f"{village}{group}{month_title(month)}检查评分表").font = Font(bold=True, size=15)
+    put(ws, 1, 1, f"{village}{group}{month_title(month)}检查评分表").font = Font(bold=True, size=15)
     ws.cell(1, 1).alignment = Alignment(horizontal="center", vertical="center")
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=last_col)
     ws.row_dimensions[1].height = 28
     # two-level header: categories over items; 序号/户号/户主/合计/备注 merged vertically
     for c, label in ((1, "序号"), (2, "户号"), (3, "户主"), (total_col, "合计"), (last_col, "备注")):
-        ws.cell(2, c, label)
+        put(ws, 2, c, label)
         ws.merge_cells(start_row=2, start_column=c, end_row=3, end_column=c)
     col = first_item
     for cat, items in cats:
-        ws.cell(2, col, f"{cat}（{fmt_number(sum(i.points for i in items))}分）").fill = CAT_FILL
+        put(ws, 2, col, f"{cat}（{fmt_number(sum(i.points for i in items))}分）").fill = CAT_FILL
         if len(items) > 1:
             ws.merge_cells(start_row=2, start_column=col, end_row=2, end_column=col + len(items) - 1)
         for item in items:
-            ws.cell(3, col, f"{item.item}\n({fmt_number(item.points)}分)")
+            put(ws, 3, col, f"{item.item}\n({fmt_number(item.points)}分)")
             col += 1
     for r in (2, 3):
         ws.row_dimensions[r].height = 20 if r == 2 else 34
@@ -99,14 +99,14 @@ def _fill(ws, village: str, group: str, month: str, rules, rows) -> None:
     for i, hh in enumerate(sorted(rows, key=lambda x: clean_text(x["户号"]))):
         r = first_data + i
         ws.cell(r, 1, i + 1)
-        ws.cell(r, 2, clean_text(hh["户号"])).number_format = "@"
-        ws.cell(r, 3, clean_name(hh["户主"]))
+        put(ws, r, 2, clean_text(hh["户号"])).number_format = "@"
+        put(ws, r, 3, clean_name(hh["户主"]))
         for k in range(n_items):
             cell = ws.cell(r, first_item + k)
             cell.protection = Protection(locked=False)
             cell.number_format = "0.0"
         start, end = get_column_letter(first_item), get_column_letter(first_item + n_items - 1)
-        ws.cell(r, total_col, f"=IF(COUNT({start}{r}:{end}{r})=0,\"\",SUM({start}{r}:{end}{r}))")
+        put_formula(ws, r, total_col, f"=IF(COUNT({start}{r}:{end}{r})=0,\"\",SUM({start}{r}:{end}{r}))")
         ws.cell(r, last_col).protection = Protection(locked=False)
         for c in range(1, last_col + 1):
             ws.cell(r, c).border = BORDER
@@ -131,7 +131,7 @@ def _fill(ws, village: str, group: str, month: str, rules, rows) -> None:
         dv.add(f"{letter}{first_data}:{letter}{last_data}")
         ws.add_data_validation(dv)
     footer = last_data + 2
-    ws.cell(footer, 1, "检查人：____________    户主确认：____________    日期：______年____月____日")
+    put(ws, footer, 1, "检查人：____________    户主确认：____________    日期：______年____月____日")
     ws.merge_cells(start_row=footer, start_column=1, end_row=footer, end_column=last_col)
     ws.column_dimensions["A"].width = 5
     ws.column_dimensions["B"].width = 9

@@ -116,8 +116,9 @@ def print_month_notice(
         state = period_state(ledger, month) or DRAFT
         notice = build_notice(ledger, month, start, order, mask, group)
         settings = ledger.settings()
-        templates_dir = templates_dir or (Path(settings["模板文件夹"]) if settings.get("模板文件夹") else None)
-        font = font or (Path(settings["字体"]) if settings.get("字体") else None)
+        from villagectl.render.typst_engine import printing_paths
+
+        templates_dir, font = printing_paths(settings, ledger_path, templates_dir, font)
         render_month_notice(notice, out_pdf, templates_dir=templates_dir, font=font)
         result = NoticeResult(month, out_pdf, notice.period_start, notice.period_end, len(notice.rows), state,
                               reprint=state == NOTICE)

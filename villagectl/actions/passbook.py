@@ -449,9 +449,10 @@ def passbook_for(ledger_path: Path, household: str, year: int | None = None, pri
     return data.passbook(clean_text(household), year, printed)
 
 
-def _printing_options(settings: dict[str, str], templates_dir: Path | None, font: Path | None):
-    templates_dir = templates_dir or (Path(settings["模板文件夹"]) if settings.get("模板文件夹") else None)
-    font = font or (Path(settings["字体"]) if settings.get("字体") else None)
+def _printing_options(settings: dict[str, str], ledger_path: Path, templates_dir: Path | None, font: Path | None):
+    from villagectl.render.typst_engine import printing_paths
+
+    templates_dir, font = printing_paths(settings, ledger_path, templates_dir, font)
     return templates_dir, font
 
 
@@ -497,7 +498,7 @@ def print_passbook(
         raise UsageError(f"输出应为 .pdf 文件或已存在的文件夹：{out}")
     data = LedgerPassbooks.load(Ledger.open(ledger_path))
     book = data.passbook(clean_text(household), year, printed)
-    templates_dir, font = _printing_options(data.settings, templates_dir, font)
+    templates_dir, font = _printing_options(data.settings, ledger_path, templates_dir, font)
     target = out / passbook_file_name(book) if out.is_dir() else out
     with PassbookPrinter(style_from_settings(data.settings, paper), templates_dir, font) as printer:
         printer.print(book, target)
@@ -535,7 +536,7 @@ def print_all_passbooks(
                   if clean_text(r.get("户号", "")) and clean_text(r.get("状态", "")) in CLOSED_STATES)
     if not households:
         raise DataError("户籍表中没有在册的农户，没有可打印的存折")
-    templates_dir, font = _printing_options(data.settings, templates_dir, font)
+    templates_dir, font = _printing_options(data.settings, ledger_path, templates_dir, font)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

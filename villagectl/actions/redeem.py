@@ -698,8 +698,9 @@ def commit(
     pending = None
     if out_pdf is not None:
         settings = state.settings
-        templates_dir = templates_dir or (Path(settings["模板文件夹"]) if settings.get("模板文件夹") else None)
-        font = font or (Path(settings["字体"]) if settings.get("字体") else None)
+        from villagectl.render.typst_engine import printing_paths
+
+        templates_dir, font = printing_paths(settings, state.ledger.path, templates_dir, font)
         sheet = SlipSheet(settings.get("村名", ""), shop_name(settings), [p.slip(operator) for p in plans])
         pending = out_pdf.with_name(f".villagectl-pending-{os.getpid()}-{out_pdf.name}")
         if on_start is not None:

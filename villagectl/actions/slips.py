@@ -580,8 +580,9 @@ def reprint_slips(
         out_pdf = folder / f"{name}（补打）.pdf"
     check_pdf_name(out_pdf)
     sheet = SlipSheet(settings.get("村名", ""), shop_name(settings), [printable(r, secret, reprint=True) for r in chosen])
-    templates_dir = templates_dir or (Path(settings["模板文件夹"]) if settings.get("模板文件夹") else None)
-    font = font or (Path(settings["字体"]) if settings.get("字体") else None)
+    from villagectl.render.typst_engine import printing_paths
+
+    templates_dir, font = printing_paths(settings, ledger_path, templates_dir, font)
     render_slips(sheet, out_pdf, templates_dir, font, on_slip)
     return PrintResult(out_pdf, [r.number for r in chosen], pages_for(len(chosen)))
 

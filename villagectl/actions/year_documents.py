@@ -255,8 +255,9 @@ def print_year_notice(
             raise DataError(f"{year} 年度没有获得星级（或牌级）的农户，没有奖状可打印；公示未打印，台账未改动",
                             hint="去掉 --certificates 再打印公示")
         settings = ledger.settings()
-        templates_dir = templates_dir or (Path(settings["模板文件夹"]) if settings.get("模板文件夹") else None)
-        font = font or (Path(settings["字体"]) if settings.get("字体") else None)
+        from villagectl.render.typst_engine import printing_paths
+
+        templates_dir, font = printing_paths(settings, ledger_path, templates_dir, font)
         render_year_notice(notice, out_pdf, templates_dir=templates_dir, font=font)
         cert_pdf = None
         if cset is not None:
@@ -471,8 +472,9 @@ def print_year_report(
     ledger = Ledger.open(ledger_path)
     report = build_year_report(ledger, year, issued)
     settings = ledger.settings()
-    templates_dir = templates_dir or (Path(settings["模板文件夹"]) if settings.get("模板文件夹") else None)
-    font = font or (Path(settings["字体"]) if settings.get("字体") else None)
+    from villagectl.render.typst_engine import printing_paths
+
+    templates_dir, font = printing_paths(settings, ledger_path, templates_dir, font)
     render_year_report(report, out_pdf, templates_dir=templates_dir, font=font)
     return YearReportResult(year, out_pdf, report.provisional, len(report.results), len(report.groups),
                             report.budget, sum(report.spending), _page_count(out_pdf))

@@ -1,16 +1,29 @@
 """Creating new workbooks with openpyxl (init, error reports, exports).
 
 Never used to load and re-save the clerk's ledger (DESIGN §6).
+
+Text from the clerk or from an imported file is always stored as text
+(docs/safety.md "公式注入与模板"): openpyxl turns any string that starts with
+``=`` into a live formula, so every writer goes through :func:`put` /
+:func:`set_value`, and :func:`save_new` sweeps the workbook once more before
+saving: a formula cell the tool did not make with :func:`put_formula` becomes
+the text it was. Text that a spreadsheet would evaluate once the cell is
+edited (a leading ``= + - @``, tab or carriage return) also gets Excel's
+"quote prefix" (the cell shows and stores exactly the text; retyping it keeps
+it text). Numbers stay numbers, negative ones included; no character of the
+text is changed.
 """
 
 from __future__ import annotations
 
 import os
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -22,6 +35,78 @@ HEADER_FONT = Font(bold=True)
 THIN = Side(style="thin", color="999999")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 VALIDATION_ROWS = 5000
+
+# Leading characters that make a spreadsheet evaluate what follows (Excel, WPS,
+# LibreOffice; CSV importers too).
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+
+# The formulas the tool itself wrote, per worksheet (everything else is text).
+_TOOL_FORMULAS: "weakref.WeakKeyDictionary[Any, set[str]]" = weakref.WeakKeyDictionary()
+
+
+def looks_like_formula(text: str) -> bool:
+    """Would a spreadsheet evaluate this text if it were typed into a cell?"""
+    return text.startswith(FORMULA_LEADS)
+
+
+def csv_text(value: Any) -> Any:
+    """A value for a CSV file: text a spreadsheet would evaluate gets a leading ``'``.
+
+    (No command writes CSV today; any future CSV export must pass its cells
+    through this.) Numbers are returned unchanged.
+    """
+    if isinstance(value, str) and looks_like_formula(value):
+        return "'" + value
+    return value
+
+
+def set_value(cell, value: Any) -> None:
+    """Put ``value`` into an openpyxl cell; a string is stored as text, never a formula."""
+    if isinstance(value, str):
+        text = ILLEGAL_CHARACTERS_RE.sub("", value)  # cannot be stored in the file at all
+        cell.value = text
+        cell.data_type = "s"  # openpyxl made "=…" a formula and "#N/A" an error
+        if looks_like_formula(text):
+            cell.quotePrefix = True
+    else:
+        cell.value = value
+
+
+def put(ws, row: int, column: int, value: Any = None):
+    """``ws.cell(row, column, value)`` that never makes a formula (or an error value) from text."""
+    cell = ws.cell(row=row, column=column)
+    if value is not None:
+        set_value(cell, value)
+    return cell
+
+
+def put_formula(ws, row: int, column: int, formula: str):
+    """A formula the tool itself writes (built from cell references, never from data)."""
+    cell = ws.cell(row=row, column=column, value=formula)
+    _TOOL_FORMULAS.setdefault(ws, set()).add(cell.coordinate)
+    return cell
+
+
+def neutralise_formulas(wb: Workbook) -> int:
+    """Make every formula the tool did not write with :func:`put_formula` the text it was.
+
+    Also gives text that starts like a formula the quote prefix. Returns how
+    many formula cells were turned into text.
+    """
+    turned = 0
+    for ws in wb.worksheets:
+        allowed = _TOOL_FORMULAS.get(ws, set())
+        for cell in list(ws._cells.values()):
+            value = cell.value
+            if value is None:
+                continue
+            if cell.data_type == "f" and cell.coordinate in allowed:
+                continue
+            if cell.data_type in ("f", "e") or isinstance(value, str):
+                turned += cell.data_type == "f"
+                text = value if isinstance(value, str) else str(getattr(value, "text", None) or value)
+                set_value(cell, text)
+    return turned
 
 
 @dataclass(frozen=True)
@@ -45,12 +130,12 @@ def add_table_sheet(
         ws.sheet_properties.tabColor = tab_color
     header_row = 1
     if title_line:
-        ws.cell(row=1, column=1, value=title_line).font = Font(bold=True, size=13)
+        put(ws, 1, 1, title_line).font = Font(bold=True, size=13)
         if len(columns) > 1:
             ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
         header_row = 2
     for c, col in enumerate(columns, start=1):
-        cell = ws.cell(row=header_row, column=c, value=col.name)
+        cell = put(ws, header_row, c, col.name)
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
         cell.border = BORDER
@@ -63,12 +148,7 @@ def add_table_sheet(
         for c, value in enumerate(row, start=1):
             if value is None or value == "":
                 continue
-            cell = ws.cell(row=r, column=c)
-            if isinstance(value, str) and value.startswith("="):
-                cell.value = value
-                cell.data_type = "s"  # keep it text, never a formula
-            else:
-                cell.value = value
+            cell = put(ws, r, c, value)
             fmt = columns[c - 1].number_format if c - 1 < len(columns) else ""
             if fmt:
                 cell.number_format = fmt
@@ -107,6 +187,7 @@ def new_workbook() -> Workbook:
 
 def save_new(wb: Workbook, path: Path) -> None:
     """Save a newly created workbook atomically (temp file beside it, then rename)."""
+    neutralise_formulas(wb)
     tmp = path.with_name(f".villagectl-tmp-{os.getpid()}-{path.name}")
     try:
         wb.save(tmp)

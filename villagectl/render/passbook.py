@@ -40,6 +40,8 @@ from villagectl.render.typst_engine import (
     make_environment,
     resolve_font,
     template_dirs,
+    template_security_error,
+    typst_root,
     write_atomically,
 )
 
@@ -237,7 +239,8 @@ class PassbookPrinter:
     def __enter__(self) -> Self:
         self._fonts = _font_dirs(self.choice.font_paths)
         dirs = self._fonts.__enter__()
-        self._compiler = typst.Compiler(font_paths=dirs, ignore_system_fonts=True)
+        self._compiler = typst.Compiler(root=str(typst_root(self.templates_dir)), font_paths=dirs,
+                                        ignore_system_fonts=True)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -250,6 +253,8 @@ class PassbookPrinter:
         context = {**passbook_context(book, self.style), "font_family": self.choice.family}
         try:
             return self.template.render(**context)
+        except jinja2.exceptions.SecurityError as exc:
+            raise template_security_error(self.template.filename or TEMPLATE, exc) from None
         except jinja2.UndefinedError as exc:
             raise DataError(
                 f"模板 {self.template.filename or TEMPLATE} 用了不存在的变量：{exc.message}",

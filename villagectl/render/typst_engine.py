@@ -15,6 +15,15 @@ Three rules keep the printed documents safe (DESIGN §6 "Printed documents"):
   package ``noto-cjk-sans-otc`` (family "Noto Sans CJK SC"); ``--font`` may
   point at another font file or folder (Windows' msyh.ttc, simsun.ttc …).
 
+A template the clerk supplies is a program, so it is kept in a box
+(docs/safety.md "公式注入与模板"): templates are rendered in jinja2's
+``SandboxedEnvironment`` (no ``__globals__``, no ``os``), typst may read
+files only inside the template folder (its project root), and a template
+folder or font named in the ledger's 参数 sheet (which anyone who can send the
+clerk a ledger can fill in) must be on this computer, in the ledger's folder or
+the user's own folder (fonts also in the system font folders). Only a folder
+given on the command line (``--templates``/``--font``) may be anywhere.
+
 The PDF is written atomically: a temp file beside the target, then ``os.replace``.
 """
 
@@ -40,6 +49,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import jinja2
+import jinja2.sandbox
 import typst
 
 import villagectl
@@ -169,9 +179,97 @@ def template_dirs(override: Path | None = None) -> list[Path]:
     return dirs
 
 
+def typst_root(override: Path | None = None) -> Path:
+    """The only folder typst may read files from (``#read``, ``#image``): the template folder."""
+    return Path(override) if override is not None else DEFAULT_TEMPLATES_DIR
+
+
+# --------------------------------------------------------------------------
+# Template folder and font named in the ledger's 参数 sheet
+# --------------------------------------------------------------------------
+
+# \\server\share, //server/share, smb://, file://, http:// …
+_NETWORK_PATH = re.compile(r"^(?:[\\/]{2}|[A-Za-z][A-Za-z0-9+.\-]+://)")
+
+
+def _system_font_dirs() -> list[Path]:
+    dirs = [Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path("/Library/Fonts"),
+            Path("/System/Library/Fonts")]
+    windir = os.environ.get("WINDIR") or os.environ.get("SystemRoot")
+    if windir:
+        dirs.append(Path(windir) / "Fonts")
+    local = os.environ.get("LOCALAPPDATA")
+    if local:
+        dirs.append(Path(local) / "Microsoft" / "Windows" / "Fonts")
+    return dirs
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    a, b = os.path.normcase(str(path)), os.path.normcase(str(folder))
+    try:
+        return os.path.commonpath([a, b]) == b
+    except ValueError:  # another drive
+        return False
+
+
+def setting_path(settings: dict[str, str], key: str, ledger_path: Path, font: bool = False) -> Path | None:
+    """The path in 参数 ``key`` (模板文件夹 or 字体), refused unless it is local and the clerk's.
+
+    A relative path is taken from the ledger's folder. Refused (DataError, exit
+    1): a network path, and a path (after following links) outside the
+    ledger's folder and the user's home folder (a font may also be in the
+    system font folders).
+    """
+    value = str(settings.get(key) or "").strip()
+    if not value:
+        return None
+    what = "模板文件夹" if key == "模板文件夹" else "字体"
+    flag = "--templates" if key == "模板文件夹" else "--font"
+    hint = (f"把{what}复制到台账所在的文件夹（或你自己的用户文件夹）里，再把参数“{key}”改成那里；"
+            f"确实要用别处的{what}时，打印时用 {flag} 指定")
+    if _NETWORK_PATH.match(value):
+        raise DataError(
+            f"参数“{key}”填的是网络位置 {value}，为安全起见不使用（{what}可以来自任何人，模板里还能写程序）",
+            hint=hint,
+        )
+    ledger = Path(ledger_path).absolute()
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        path = ledger.parent / path
+    try:
+        real = path.resolve()
+        allowed = [ledger.parent, ledger.parent.resolve(), ledger.resolve().parent]
+        home = Path.home()
+        allowed += [home, home.resolve()]
+        if font:
+            allowed += _system_font_dirs()
+    except (OSError, RuntimeError) as exc:
+        raise DataError(f"参数“{key}”填的 {value} 无法识别：{exc}", hint=hint) from None
+    if not any(_inside(real, folder) for folder in allowed):
+        raise DataError(
+            f"参数“{key}”填的 {value} 不在台账所在的文件夹 {ledger.parent} 或你的用户文件夹 {home} 里，"
+            f"为安全起见不使用（{what}可以来自任何人，模板里还能写程序）",
+            hint=hint,
+        )
+    return path
+
+
+def printing_paths(
+    settings: dict[str, str], ledger_path: Path, templates_dir: Path | None, font: Path | None
+) -> tuple[Path | None, Path | None]:
+    """The template folder and font for printing: the command line's, else the checked 参数 ones."""
+    templates_dir = templates_dir or setting_path(settings, "模板文件夹", ledger_path)
+    font = font or setting_path(settings, "字体", ledger_path, font=True)
+    return templates_dir, font
+
+
 def make_environment(override: Path | None = None) -> jinja2.Environment:
-    """jinja2 environment producing typst markup; values go through ``| t``."""
-    env = jinja2.Environment(
+    """jinja2 environment producing typst markup; values go through ``| t``.
+
+    Sandboxed: a template (possibly the clerk's, possibly from anyone) can
+    reach neither Python internals nor the operating system.
+    """
+    env = jinja2.sandbox.SandboxedEnvironment(
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(override)], encoding="utf-8"),
         autoescape=False,
         undefined=jinja2.StrictUndefined,
@@ -185,6 +283,14 @@ def make_environment(override: Path | None = None) -> jinja2.Environment:
     env.filters["cn_month"] = cn_month
     env.filters["num"] = display_text
     return env
+
+
+def template_security_error(name: str, exc: Exception) -> DataError:
+    """A template tried to reach outside the sandbox (Python internals, the operating system)."""
+    return DataError(
+        f"模板 {name} 里有不允许的写法（{exc}），为安全起见没有打印：模板只能排版台账里的数据，不能运行程序",
+        hint="这个模板可能被人改过；用 villagectl templates export 重新导出默认模板，或清空参数“模板文件夹”",
+    )
 
 
 def render_source(template_name: str, context: dict[str, Any], templates_dir: Path | None = None) -> str:
@@ -202,6 +308,8 @@ def render_source(template_name: str, context: dict[str, Any], templates_dir: Pa
         ) from None
     try:
         return template.render(**context)
+    except jinja2.exceptions.SecurityError as exc:
+        raise template_security_error(template.filename or template_name, exc) from None
     except jinja2.UndefinedError as exc:
         raise DataError(
             f"模板 {template.filename or template_name} 用了不存在的变量：{exc.message}",
@@ -532,18 +640,21 @@ def compile_pdf(
     out_path: Path,
     font_paths: list[Path],
     timestamp: dt.datetime | int | None = None,
+    root: Path | None = None,
 ) -> Path:
     """Compile typst source to a PDF at ``out_path`` (atomically); return the path.
 
     ``font_paths`` are font files or folders; no system font is used. A font
     family the source names but that is not among them is an error, not a
-    silent fallback.
+    silent fallback. typst reads files only inside ``root`` (default: the
+    bundled template folder).
     """
     out_path = Path(out_path)
     with _font_dirs(font_paths) as dirs:
         try:
             pdf, warnings = typst.compile_with_warnings(
                 typst_source.encode("utf-8"),
+                root=str(root or typst_root()),
                 font_paths=dirs,
                 ignore_system_fonts=True,
                 format="pdf",
@@ -604,4 +715,5 @@ def render_pdf(
     choice = resolve_font(font)
     source = render_source(template_name, {**context, "font_family": choice.family}, templates_dir)
     check_glyphs(source, choice)
-    return compile_pdf(source, Path(out_path), list(choice.font_paths), timestamp=timestamp)
+    return compile_pdf(source, Path(out_path), list(choice.font_paths), timestamp=timestamp,
+                       root=typst_root(templates_dir))
