@@ -8,7 +8,7 @@ import pandas as pd
 
 from villagectl.ledger import schema
 from villagectl.rules.presets import Band, Rule
-from villagectl.values import NotANumber, clean_text, fmt_number, to_number
+from villagectl.values import NotANumber, as_text, clean_text, fmt_number, to_number
 
 EPS = 1e-9
 
@@ -69,7 +69,7 @@ def parse_rules(frame: pd.DataFrame) -> tuple[list[Rule], list[RuleIssue]]:
                 period=period,
                 cap=numbers["上限"],
                 step=numbers["步长"],
-                synonyms=clean_text(row.get("同义词", "")),
+                synonyms=as_text(row.get("同义词", "")),  # line breaks separate synonyms: keep them
                 note=clean_text(row.get("说明", "")),
             )
         )
