@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -75,3 +76,26 @@ class LedgerLockedError(VillageError):
 
 class FileAccessError(VillageError):
     exit_code = ExitCode.IO
+
+
+_ERRNO_TEXT = {  # by name: not every platform has every errno (EDQUOT on Windows)
+    "EACCES": "没有权限",
+    "EPERM": "没有权限",
+    "EROFS": "磁盘或文件夹是只读的",
+    "ENOSPC": "磁盘空间不足",
+    "EDQUOT": "磁盘配额已用完",
+    "ENAMETOOLONG": "文件名或路径太长",
+    "ENOENT": "文件或文件夹不存在",
+    "ENOTDIR": "路径中有一段不是文件夹",
+    "EISDIR": "这是一个文件夹，不是文件",
+    "EEXIST": "已经存在",
+    "EBUSY": "正被其他程序占用",
+    "EMFILE": "同时打开的文件太多",
+    "EIO": "磁盘读写出错",
+}
+_ERRNO_TEXT_BY_CODE = {getattr(errno, n): m for n, m in _ERRNO_TEXT.items() if hasattr(errno, n)}
+
+
+def os_error_reason(exc: OSError) -> str:
+    """Why a file operation failed, in Chinese when the reason is a common one."""
+    return _ERRNO_TEXT_BY_CODE.get(exc.errno or -1) or exc.strerror or type(exc).__name__

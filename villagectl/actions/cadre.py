@@ -12,7 +12,7 @@ from villagectl.errors import DataError, Location, Problem, UsageError
 from villagectl.importers.cadre import DUTIES, NEGATIVES, SCORES, VOTES, read_cadre_file
 from villagectl.io.newbook import ColumnFormat, add_table_sheet, new_workbook, save_new
 from villagectl.io.safe_write import ledger_lock, sha256_file
-from villagectl.io.sandbox import read_untrusted_many
+from villagectl.io.sandbox import read_untrusted_many, refuse_on_error
 from villagectl.ledger import schema
 from villagectl.ledger.periods import cadre_period, period_row, with_period
 from villagectl.ledger.workbook import Ledger
@@ -69,7 +69,13 @@ def import_cadre_files(ledger_path: Path, paths: list[Path], year: int, period: 
                 out.problems.extend(book.problems)
                 out.refused.append(path.name)
                 continue
-            parts, problems = read_cadre_file(book, path.name, cadres, indicators, year, chosen_period, today)
+            try:
+                parts, problems = refuse_on_error(path, read_cadre_file, book, path.name, cadres, indicators, year,
+                                                  chosen_period, today)
+            except DataError as exc:
+                out.problems.extend(exc.problems)
+                out.refused.append(path.name)
+                continue
             out.problems.extend(problems)
             if any(p.severity == "错误" for p in problems):
                 out.refused.append(path.name)

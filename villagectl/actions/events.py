@@ -11,7 +11,7 @@ import pandas as pd
 from villagectl.errors import DataError, Location, Problem, UsageError
 from villagectl.importers.events import read_event_file
 from villagectl.io.safe_write import ledger_lock, sha256_file
-from villagectl.io.sandbox import read_untrusted_many
+from villagectl.io.sandbox import read_untrusted_many, refuse_on_error
 from villagectl.ledger import schema
 from villagectl.ledger.events import (
     APPROVED,
@@ -197,7 +197,12 @@ def import_events(
                 problems.extend(book.problems)
                 refused.append(path.name)
                 continue
-            new, file_problems = read_event_file(book, path.name, ledger, events, today)
+            try:
+                new, file_problems = refuse_on_error(path, read_event_file, book, path.name, ledger, events, today)
+            except DataError as exc:
+                problems.extend(exc.problems)
+                refused.append(path.name)
+                continue
             problems.extend(file_problems)
             if any(p.severity == "错误" for p in file_problems):
                 refused.append(path.name)

@@ -9,7 +9,7 @@ from villagectl.errors import DataError, Location, Problem
 from villagectl.importers.roster import find_duplicates, read_roster, roster_paths
 from villagectl.io.newbook import ColumnFormat, add_table_sheet, new_workbook, save_new
 from villagectl.io.safe_write import ledger_lock, sha256_file
-from villagectl.io.sandbox import read_untrusted_many
+from villagectl.io.sandbox import read_untrusted_many, refuse_on_error
 from villagectl.ledger import schema
 from villagectl.ledger.households import Change, HouseholdRecord, allowed_household_types, merge_households
 from villagectl.ledger.workbook import Ledger
@@ -70,8 +70,13 @@ def import_households(
             if isinstance(book, DataError):
                 report.problems.extend(book.problems or [Problem(Location(path.name), book.message)])
                 continue
-            report.files.append((path.name, sha256_file(path)))
-            read = read_roster(book, path.name, allowed)
+            try:
+                digest = refuse_on_error(path, sha256_file, path)
+                read = refuse_on_error(path, read_roster, book, path.name, allowed)
+            except DataError as exc:
+                report.problems.extend(exc.problems)
+                continue
+            report.files.append((path.name, digest))
             report.problems.extend(read.problems)
             invalid |= read.invalid_rows
             records.extend(read.records)

@@ -15,7 +15,7 @@ from villagectl.importers.inspection import Context, FileResult, InspectionRow, 
 from villagectl.io.filetype import looks_like_spreadsheet
 from villagectl.io.newbook import ColumnFormat, add_table_sheet, new_workbook, save_new
 from villagectl.io.safe_write import ledger_lock, sha256_file
-from villagectl.io.sandbox import read_untrusted_many
+from villagectl.io.sandbox import read_untrusted_many, refuse_on_error
 from villagectl.ledger import schema
 from villagectl.ledger.create import item_column
 from villagectl.ledger.periods import period_state
@@ -156,8 +156,12 @@ def import_inspections(
             if isinstance(book, DataError):
                 outcome.problems = book.problems or [Problem(Location(path.name), book.message)]
                 continue
-            outcome.sha256 = sha256_file(path)
-            result: FileResult = read_inspection_file(book, path.name, ctx)
+            try:
+                outcome.sha256 = refuse_on_error(path, sha256_file, path)
+                result: FileResult = refuse_on_error(path, read_inspection_file, book, path.name, ctx)
+            except DataError as exc:
+                outcome.problems = exc.problems
+                continue
             outcome.problems = list(result.problems)
             outcome.readings, outcome.notes = list(result.readings), list(result.notes)
             outcome.month = result.month

@@ -459,11 +459,21 @@ def _printing_options(settings: dict[str, str], ledger_path: Path, templates_dir
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 
+MAX_NAME_BYTES = 150  # file systems allow 255 bytes (UTF-8) or 255 UTF-16 units in one name; room for "_2.pdf"
+
+
 def passbook_file_name(book: Passbook) -> str:
-    """'ZP001_何文华_积分存折.pdf' (with the year: 'ZP001_何文华_2026年积分存折.pdf'); safe on Windows."""
+    """'ZP001_何文华_积分存折.pdf' (with the year: 'ZP001_何文华_2026年积分存折.pdf'); safe on Windows.
+
+    A household id or name too long for a file name (a hand-edited 户籍 cell) is shortened, so that
+    ``passbook --all`` prints every household instead of failing on one name.
+    """
     year = f"{book.year}年" if book.year else ""
-    name = _UNSAFE.sub("_", f"{book.household_id}_{book.name}_{year}积分存折.pdf")
-    return name.strip(". ") or "积分存折.pdf"
+    suffix = f"{year}积分存折.pdf"
+    stem = _UNSAFE.sub("_", f"{book.household_id}_{book.name}_")
+    room = MAX_NAME_BYTES - len(suffix.encode("utf-8"))
+    stem = stem.encode("utf-8")[:room].decode("utf-8", "ignore")
+    return (stem + suffix).strip(". ")
 
 
 @dataclass

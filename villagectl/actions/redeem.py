@@ -567,6 +567,9 @@ def merge_lines(lines: list[PlannedLine]) -> list[PlannedLine]:
     return out
 
 
+MAX_QTY = 100_000
+
+
 def parse_qty(value: object) -> tuple[float, str | None]:
     """(quantity, problem). Blank → 1; '2', '２', '2桶' → 2."""
     if value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, float) and math.isnan(value)):
@@ -579,6 +582,8 @@ def parse_qty(value: object) -> tuple[float, str | None]:
         if not m:
             return 0.0, f"数量“{text}”不是数字"
         number = float(m.group(1))
+    if not math.isfinite(number) or number > MAX_QTY:  # a typed 1e308 or 99999999 must not reach the arithmetic
+        return 0.0, f"数量太大（超过 {MAX_QTY:,}），不是一次能兑换的数量"
     if number <= 0:
         return 0.0, f"数量 {fmt_number(number)} 应大于 0"
     if abs(number * 100 - round(number * 100)) > 1e-9:

@@ -42,7 +42,7 @@ from villagectl.errors import DataError, FileAccessError, Location, Problem, Usa
 from villagectl.importers.table import FieldSpec, locate_table
 from villagectl.io.reader import SheetRows, WorkbookRows, cell_ref
 from villagectl.io.safe_write import ledger_lock, sha256_file
-from villagectl.io.sandbox import read_untrusted_many
+from villagectl.io.sandbox import read_untrusted_many, refuse_on_error
 from villagectl.ledger import schema
 from villagectl.ledger.workbook import Ledger
 from villagectl.values import clean_name, clean_text, fmt_number, to_date
@@ -202,7 +202,10 @@ def import_redemptions(
             same = "" if first == name else f"（与 {first} 内容相同）"
             raise DataError(f"{name}{same}已于 {when} 导入过，没有重复导入；台账未改动",
                             [Problem(Location(name), "这个文件已经导入过")])
-        sheet = read_day_sheet(book, name)
+        try:
+            sheet = refuse_on_error(path, read_day_sheet, book, name)
+        except DataError as exc:
+            raise DataError(f"{name} 无法读取，没有导入", exc.problems) from None
         problems = [p for p in sheet.problems]
         fallback = day or sheet.title_date or date_in_text(path.stem) or today or dt.date.today()
 

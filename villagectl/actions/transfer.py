@@ -425,17 +425,44 @@ class TransferInResult:
         }
 
 
+MAX_DEPTH = 16  # a transfer file nests 5 deep; a hostile one 100,000 deep would exhaust the recursion limit
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a number")
+
+
+def _depth(value: object) -> int:
+    """How deeply lists and objects nest (without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, level)
+            if level > MAX_DEPTH:
+                return level
+            stack.extend((v, level + 1) for v in item)
+    return deepest
+
+
 def read_transfer_file(path: Path) -> dict:
     path = Path(path)
     if not path.is_file():
         raise FileAccessError(f"找不到转移单 {path}")
     if path.stat().st_size > MAX_FILE_BYTES:
         raise DataError(f"{path.name} 太大（超过 20 MB），不是 villagectl 的积分转移单")
-    raw = path.read_bytes()
     try:
-        document = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise FileAccessError(f"无法读取转移单 {path.name}：{exc.strerror or exc}") from None
+    try:
+        document = json.loads(raw.decode("utf-8-sig"), parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError):  # ValueError: bad JSON, NaN, a 5,000-digit number
         raise DataError(f"{path.name} 不是有效的积分转移单（不是 UTF-8 的 JSON 文件，可能已损坏或被改动）") from None
+    if _depth(document) > MAX_DEPTH:
+        raise DataError(f"{path.name} 不是有效的积分转移单（内容层次异常）")
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise DataError(f"{path.name} 不是 villagectl 的积分转移单（格式应为 {FORMAT}）")
     return document

@@ -21,6 +21,8 @@ from villagectl.cli.app import (
     app,
     arguments_text,
     parse_date,
+    workers_check,
+    year_check,
 )
 from villagectl.cli.console import console, emit_json, guarded
 from villagectl.errors import UsageError
@@ -99,13 +101,14 @@ def passbook_cmd(
     ledger: LedgerArg,
     household: Annotated[str | None, typer.Option("--household", help="户号")] = None,
     all_households: Annotated[bool, typer.Option("--all", help="每户打印一本存折（须用 -o 指定文件夹）")] = False,
-    year: Annotated[int | None, typer.Option("--year", help="只列这一年的流水（带上年结转），例如 2026")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="只列这一年的流水（带上年结转），例如 2026", callback=year_check)] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="存折 PDF 文件；--all 时为文件夹")] = None,
     paper: Annotated[str | None, typer.Option("--paper", help="纸张 A5 或 A4（默认取参数“存折纸张”，未设为 A5）")] = None,
     templates: TemplatesOpt = None,
     font: FontOpt = None,
     date: Annotated[str | None, typer.Option("--date", help="打印日期 YYYY-MM-DD，默认今天")] = None,
-    jobs: Annotated[int | None, typer.Option("--jobs", help="--all 时同时排版的进程数（默认按 CPU 数，最多 4）", min=1)] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", help="--all 时同时排版的进程数（默认按 CPU 数，最多 4）",
+                                                      callback=workers_check)] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """积分存折：一户的每一笔积分、来由（扣分项、兑换单号、冲正的原流水号）和余额；加 -o 打印 PDF 存折。"""

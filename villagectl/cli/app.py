@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import shlex
 import sys
 from pathlib import Path
@@ -45,12 +46,45 @@ FontOpt = Annotated[Optional[Path], typer.Option("--font", help="中文字体文
 
 
 
+# --- numbers on the command line ----------------------------------------------
+# Every int/float option passes ``number_check`` (tests/test_hostile_inputs.py walks every command to make
+# sure): nan, inf, 1e400 and absurd magnitudes are usage errors (exit 2) with a Chinese message, never a
+# traceback (exit 70) or a silent default ("nan" read as 1). The commands check what the numbers mean.
+
+BIG = 1_000_000  # far above any count, quantity or points a village writes by hand
+
+
+def number_check(what: str, low: float | None = -BIG, high: float | None = BIG):
+    """A typer callback checking the value (or each value of a repeated option) of a numeric option."""
+
+    def check(value):
+        for v in value if isinstance(value, (list, tuple)) else [value]:
+            if v is None or isinstance(v, bool):
+                continue
+            if isinstance(v, float) and math.isnan(v):
+                raise typer.BadParameter(f"{what}写的是 nan，不是数字；请写具体的数，例如 2")
+            if isinstance(v, float) and math.isinf(v):
+                raise typer.BadParameter(f"{what}太大，超出了能计算的范围；请写具体的数，例如 2")
+            if (low is not None and v < low) or (high is not None and v > high):
+                shown = fmt_number(v) if abs(v) < 1e12 else ("太大" if v > 0 else "太小")
+                raise typer.BadParameter(f"{what} {shown}：应在 {fmt_number(low)} 到 {fmt_number(high)} 之间")
+        return value
+
+    check.checks_numbers = True  # type: ignore[attr-defined]
+    return check
+
+
+YEARS = (1900, 2999)
+year_check = number_check("年度", *YEARS)
+wait_check = number_check("等待秒数", 0, 86_400)
+workers_check = number_check("进程数", 1, 64)
+
 LedgerArg = Annotated[Path, typer.Argument(help="台账文件（.xlsx）", show_default=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON（供脚本使用）")]
 DateOpt = Annotated[Optional[str], typer.Option("--date", help="业务日期 YYYY-MM-DD，默认今天")]
-WaitOpt = Annotated[float, typer.Option("--wait", help="台账被另一个运行占用时最多等待的秒数")]
+WaitOpt = Annotated[float, typer.Option("--wait", help="台账被另一个运行占用时最多等待的秒数", callback=wait_check)]
 MonthOpt = Annotated[Optional[str], typer.Option("--month", help="月份 YYYY-MM，例如 2026-07")]
-YearOpt = Annotated[int, typer.Option("--year", help="年度，例如 2026")]
+YearOpt = Annotated[int, typer.Option("--year", help="年度，例如 2026", callback=year_check)]
 PeriodOpt = Annotated[Optional[str], typer.Option("--period", help="H1（上半年）或 H2（下半年）；不写为全年")]
 OperatorOpt = Annotated[Optional[str], typer.Option("--operator", help="经办人（默认取参数“经办人”）")]
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
 import sys
-import traceback
 from pathlib import Path
 from typing import Any, Callable
 
@@ -14,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from villagectl.errors import ExitCode, Problem, VillageError
+from villagectl.errors import ExitCode, FileAccessError, Problem, VillageError, os_error_reason
 
 _console: Console | None = None
 _err_console: Console | None = None
@@ -98,16 +96,18 @@ def show_error(exc: VillageError, as_json: bool) -> None:
 
 
 def _crash_log(exc: BaseException) -> Path | None:
-    try:
-        folder = Path.home() / ".villagectl"
-        folder.mkdir(exist_ok=True)
-        path = folder / "crash.log"
-        with open(path, "a", encoding="utf-8") as fh:
-            fh.write(f"\n=== {dt.datetime.now().isoformat()} {' '.join(sys.argv)}\n")
-            fh.write("".join(traceback.format_exception(exc)))
-        return path
-    except OSError:
-        return None
+    from villagectl.crashlog import record_crash
+
+    return record_crash(exc)
+
+
+def file_access_error(exc: OSError) -> FileAccessError:
+    """An OSError no command turned into a message: say which file and why, in Chinese (exit 4)."""
+    reason = os_error_reason(exc)
+    where = exc.filename if exc.filename is not None else ""
+    text = f"文件读写失败：{where}（{reason}）" if where else f"文件读写失败（{reason}）"
+    return FileAccessError(
+        text, hint="请检查文件夹是否存在、可以写入，磁盘是否已满；文件名太长时请换一个短一些的名字或文件夹")
 
 
 def guarded(as_json: bool, body: Callable[[], int | None]) -> None:
@@ -122,6 +122,10 @@ def guarded(as_json: bool, body: Callable[[], int | None]) -> None:
         raise typer.Exit(130) from None
     except typer.Exit:
         raise
+    except OSError as exc:  # a folder that is read-only or missing, a full disk, a name too long: exit 4
+        error = file_access_error(exc)
+        show_error(error, as_json)
+        raise typer.Exit(int(error.exit_code)) from None
     except Exception as exc:  # a bug: never show a traceback to the clerk
         log = _crash_log(exc)
         msg = "程序内部错误，台账未改动。请把这条信息和台账文件发给技术支持"

@@ -20,6 +20,7 @@ from villagectl.cli.app import (
     app,
     arguments_text,
     cell_text,
+    number_check,
     parse_date,
 )
 from villagectl.cli.console import console, emit_json, guarded, print_problems
@@ -53,10 +54,12 @@ def event_add_cmd(
     ledger: LedgerArg,
     household: Annotated[str, typer.Option("--household", help="户号")],
     rule: Annotated[Optional[str], typer.Option("--rule", help="规则编码或项目名称（如 GY01、见义勇为）")] = None,
-    count: Annotated[int, typer.Option("--count", help="次数（按规则分值 × 次数记分）")] = 1,
+    count: Annotated[int, typer.Option("--count", help="次数（按规则分值 × 次数记分）",
+                                             callback=number_check("次数"))] = 1,
     note: Annotated[str, typer.Option("--note", help="事由说明（临时加扣分必填）")] = "",
     member: Annotated[str, typer.Option("--member", help="家庭成员姓名（记入个人积分）")] = "",
-    points: Annotated[Optional[float], typer.Option("--points", help="规则目录以外的临时加扣分（负数为扣分），须写 --note")] = None,
+    points: Annotated[Optional[float], typer.Option("--points", help="规则目录以外的临时加扣分（负数为扣分），须写 --note",
+                                                          callback=number_check("积分"))] = None,
     operator: OperatorOpt = None,
     date: DateOpt = None,
     wait: WaitOpt = 0.0,

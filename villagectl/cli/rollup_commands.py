@@ -11,7 +11,7 @@ from rich.cells import cell_len
 from rich.markup import escape
 from rich.table import Table
 
-from villagectl.cli.app import FontOpt, JsonOpt, LazyProgress, TemplatesOpt, app
+from villagectl.cli.app import FontOpt, JsonOpt, LazyProgress, TemplatesOpt, app, workers_check, year_check
 from villagectl.cli.console import console, emit_json, err_console, guarded
 from villagectl.errors import ExitCode
 
@@ -22,9 +22,10 @@ def rollup_cmd(
                                                 show_default=False)],
     output: Annotated[Path, typer.Option("--output", "-o", help="汇总结果 Excel 文件（.xlsx），已存在时覆盖（不能是台账）",
                                          show_default=False)],
-    year: Annotated[Optional[int], typer.Option("--year", help="年度，例如 2026（默认今年）")] = None,
+    year: Annotated[Optional[int], typer.Option("--year", help="年度，例如 2026（默认今年）", callback=year_check)] = None,
     pdf: Annotated[Optional[Path], typer.Option("--pdf", help="同时打印 A4 横版汇总表 PDF")] = None,
-    workers: Annotated[Optional[int], typer.Option("--workers", help="同时读取台账的进程数（默认 CPU 核数，最多 4；1 为不开子进程）")] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", help="同时读取台账的进程数（默认 CPU 核数，最多 4；1 为不开子进程）",
+                                                          callback=workers_check)] = None,
     title: Annotated[Optional[str], typer.Option("--title", help="PDF 标题（默认“<年度>年度各村乡村治理积分汇总”）")] = None,
     templates: TemplatesOpt = None,
     font: FontOpt = None,

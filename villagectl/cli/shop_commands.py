@@ -28,6 +28,7 @@ from villagectl.cli.app import (
     app,
     arguments_text,
     nullbar,
+    number_check,
     parse_date,
     progress_over,
 )
@@ -158,10 +159,12 @@ def redeem_cmd(
     ledger: LedgerArg,
     household: Annotated[str, typer.Option("--household", help="户号")],
     item: Annotated[list[str], typer.Option("--item", "-i", help="物品名称（与“商品”表一致）；可写多次，一次兑换几种物品")],
-    qty: Annotated[Optional[list[float]], typer.Option("--qty", "-q", help="数量，写在它所属的 --item 后面（默认 1）")] = None,
+    qty: Annotated[Optional[list[float]], typer.Option("--qty", "-q", help="数量，写在它所属的 --item 后面（默认 1）",
+                                                              callback=number_check("数量"))] = None,
     points: Annotated[
         Optional[list[float]],
-        typer.Option("--points", help="不在“商品”表里的物品：每件的积分，写在它所属的 --item 后面（须写 --reason）"),
+        typer.Option("--points", help="不在“商品”表里的物品：每件的积分，写在它所属的 --item 后面（须写 --reason）",
+                     callback=number_check("积分")),
     ] = None,
     reason: Annotated[str, typer.Option("--reason", help="原因：目录外物品（--points）或超出经费（--over-budget）时必填")] = "",
     over_budget: OverBudgetOpt = False,

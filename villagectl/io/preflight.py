@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +26,22 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+
+# The ledger is the clerk's own file, read in this process on every command: limits sized for a real ledger
+# (a 5,000-household ledger is ~30 MB, ~250 MB unpacked, its parts compress 5–30×) that still stop a zip bomb
+# before calamine inflates it.
+LEDGER_LIMITS = Limits(
+    max_file_bytes=1024 * 1024 * 1024,
+    max_unpacked_bytes=2 * 1024 * 1024 * 1024,
+    max_ratio=200.0,
+    max_cells=50_000_000,
+    max_parts=50_000,
+)
+
+DAMAGED = "文件已损坏，无法打开（可能没有传完整），请让填表人重新发送"
+ENCRYPTED = "文件设置了密码（已加密），无法读取；请取消密码后另存再发"
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError, RuntimeError,
+               struct.error, KeyError, OverflowError, IndexError)
 
 _DIM_RE = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?\"")
 
@@ -48,13 +66,52 @@ def _refuse(path: Path, message: str) -> DataError:
     return DataError(message, [Problem(Location(file=path.name), message)])
 
 
-def check_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
-    """Raise DataError if the file is not a sane spreadsheet; return its kind."""
+def check_file(path: Path, limits: Limits = DEFAULT_LIMITS, verify: bool = True) -> str:
+    """Raise DataError if the file is not a sane spreadsheet; return its kind.
+
+    ``verify`` also inflates every part of a zip package once, streaming (no part is held in memory), so
+    that corrupt deflate data and CRC errors are refused here, by name, instead of surfacing in a parser.
+    Any failure while looking at the file is a refusal of that file, never an internal error.
+    """
+    try:
+        return _check_file(path, limits, verify)
+    except DataError:
+        raise
+    except MemoryError:
+        raise _refuse(path, "文件读取失败（内容异常或过大），已跳过；请在 Excel 中打开后另存再试") from None
+    except Exception:  # a file that trips any library is a bad file, not a bug of the run
+        raise _refuse(path, DAMAGED) from None
+
+
+def check_ledger(path: Path, limits: Limits = LEDGER_LIMITS) -> None:
+    """The same pre-flight checks for the ledger before calamine opens it (no full inflate: it is read next)."""
+    try:
+        _check_file(path, limits, verify=False, ledger=True)
+    except DataError as exc:
+        reason = "已损坏，无法打开" if exc.message == DAMAGED else exc.message.removesuffix("，拒绝读取")
+        raise _ledger_refusal(path, reason) from None
+    except Exception:
+        raise _ledger_refusal(path, "已损坏，无法打开") from None
+
+
+def _ledger_refusal(path: Path, reason: str) -> DataError:
+    message = f"台账文件 {path.name} 不能读取：{reason}；台账未改动"
+    return DataError(message, [Problem(Location(file=path.name), reason)],
+                     hint="如果台账被改坏了，可以从旁边 .villagectl/backups 文件夹里找最近的备份，复制出来改回原名")
+
+
+def _check_file(path: Path, limits: Limits, verify: bool, ledger: bool = False) -> str:
     try:
         size = path.stat().st_size
+        kind = sniff(path)
     except OSError as exc:
         raise _refuse(path, f"无法读取文件：{exc.strerror or exc}") from None
-    kind = sniff(path)
+    if ledger:
+        if kind in ("xlsx", "ods"):
+            if size > limits.max_file_bytes:
+                raise _refuse(path, f"文件太大（{size // 1024 // 1024} MB），超过上限 {limits.max_file_bytes // 1024 // 1024} MB")
+            _check_zip(path, limits, verify=False)
+        return kind  # not a zip: the ledger's own checks say what it is
     if kind == "empty":
         raise _refuse(path, "文件是空的（0 字节），请让填表人重新发送")
     if kind in ("unknown",):
@@ -62,11 +119,11 @@ def check_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
             raise _refuse(path, _text_refusal(path))
         raise _refuse(path, "不是电子表格文件（不是 xlsx、xls 或 ods），请检查是否发错了文件")
     if kind == "damaged":
-        raise _refuse(path, "文件已损坏，无法打开（可能没有传完整），请让填表人重新发送")
+        raise _refuse(path, DAMAGED)
     if size > limits.max_file_bytes:
         raise _refuse(path, f"文件太大（{size // 1024 // 1024} MB），超过上限 {limits.max_file_bytes // 1024 // 1024} MB")
     if kind in ("xlsx", "ods"):
-        _check_zip(path, limits)
+        _check_zip(path, limits, verify)
     if kind == "csv":
         _check_text(path, size, limits)
     return kind
@@ -101,32 +158,40 @@ def _check_text(path: Path, size: int, limits: Limits) -> None:
                 raise _refuse(path, csv_reader.BINARY_MESSAGE)
 
 
-def _check_zip(path: Path, limits: Limits) -> None:
+def _check_zip(path: Path, limits: Limits, verify: bool = True) -> None:
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise _refuse(path, "文件已损坏，无法打开（可能没有传完整），请让填表人重新发送") from None
-    with zf:
+    except _ZIP_ERRORS:
+        raise _refuse(path, DAMAGED) from None
+    with zf, open(path, "rb") as raw:
         infos = zf.infolist()
         if len(infos) > limits.max_parts:
             raise _refuse(path, "文件内部结构异常（部件过多），拒绝读取")
         total = 0
         for info in infos:
+            if info.flag_bits & 0x1 or _local_flags(raw, info) & 0x1:
+                raise _refuse(path, ENCRYPTED)
             total += info.file_size
-            if info.file_size > 1_000_000 and info.compress_size and (
+            if info.file_size > 1_000_000 and (info.compress_size == 0 or (
                 info.file_size / info.compress_size > limits.max_ratio
-            ):
+            )):
                 raise _refuse(path, "文件压缩比异常（疑似“压缩炸弹”），拒绝读取")
         if total > limits.max_unpacked_bytes:
             raise _refuse(path, f"文件解压后过大（{total // 1024 // 1024} MB），拒绝读取")
         for info in infos:
-            if not info.filename.endswith((".xml", ".rels")):
+            is_xml = info.filename.endswith((".xml", ".rels"))
+            if not is_xml and not verify:
                 continue
             try:
                 with zf.open(info) as fh:
                     head = fh.read(4096)
-            except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
-                raise _refuse(path, "文件已损坏，无法打开（可能没有传完整），请让填表人重新发送") from None
+                    if verify:  # read to the end: zipfile checks the CRC there
+                        while fh.read(1 << 20):
+                            pass
+            except _ZIP_ERRORS:
+                raise _refuse(path, DAMAGED) from None
+            if not is_xml:
+                continue
             if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
                 raise _refuse(path, "文件包含不允许的 XML 声明（DTD/实体），拒绝读取")
             match = _DIM_RE.search(head)
@@ -139,3 +204,12 @@ def _check_zip(path: Path, limits: Limits) -> None:
                         path,
                         f"工作表声明的范围过大（{ref}），请在 Excel 中删除多余的空行空列后另存再试",
                     )
+
+
+def _local_flags(raw, info: zipfile.ZipInfo) -> int:
+    """The general-purpose flags of a part's local header (readers other than zipfile look there)."""
+    raw.seek(info.header_offset)
+    header = raw.read(30)
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile("bad local header")
+    return struct.unpack("<H", header[6:8])[0]

@@ -19,7 +19,7 @@ from villagectl.errors import DataError, Location, Problem
 from villagectl.io.csv_reader import ENCODING_LABELS, TEXT_SUFFIXES, read_csv
 from villagectl.io.filetype import OLE_MAGIC, ZIP_MAGIC, sniff
 from villagectl.io.ooxml import PackageError, read_package
-from villagectl.io.preflight import col_letters, col_number
+from villagectl.io.preflight import check_ledger, col_letters, col_number
 
 Cell = str | float | int | bool | dt.date | dt.datetime | dt.time | dt.timedelta
 
@@ -75,10 +75,14 @@ class SheetReader:
 
     Keeps the file open until ``close()``: callers close it before replacing the file
     (Windows cannot replace a file that is open).
+
+    The workbook passes the pre-flight checks with the ledger's limits first (``check_ledger``):
+    it is read in this process, where a zip bomb would take all the memory.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        check_ledger(path)
         try:
             self._book = python_calamine.CalamineWorkbook.from_path(str(path))
             self.names = [m.name for m in self._book.sheets_metadata

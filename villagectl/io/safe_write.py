@@ -14,7 +14,7 @@ from typing import Callable, Iterator
 
 from filelock import FileLock, Timeout
 
-from villagectl.errors import FileAccessError, LedgerLockedError
+from villagectl.errors import FileAccessError, LedgerLockedError, os_error_reason
 
 STATE_DIR = ".villagectl"
 DEFAULT_BACKUPS = 10
@@ -83,6 +83,11 @@ def ledger_lock(path: Path, wait_s: float = 0.0) -> Iterator[None]:
     except Timeout:
         raise LedgerLockedError(
             f"台账 {path.name} 正被另一个 villagectl 运行使用，请稍后再试（或加 --wait 秒数 等待）"
+        ) from None
+    except OSError as exc:  # a read-only folder, a lock path that is a folder: a file problem, not a bug
+        raise FileAccessError(
+            f"无法建立锁文件 {folder / (path.name + '.lock')}（{os_error_reason(exc)}）；台账未改动",
+            hint=f"villagectl 要在台账旁的 {STATE_DIR} 文件夹里放锁文件和备份：请确认台账所在的文件夹可以写入",
         ) from None
     try:
         yield
