@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 HOUSEHOLD_ID, HEAD, GROUP, TOTAL, SUBTOTAL, SEQUENCE, INFO = "户号", "户主", "组别", "合计", "小计", "序号", "其他"
 
@@ -25,7 +26,12 @@ _SUBTOTAL = re.compile(r"小计")
 
 
 def _key(text: object) -> str:
-    t = unicodedata.normalize("NFKC", "" if text is None else str(text))
+    return _key_of("" if text is None else str(text))
+
+
+@lru_cache(maxsize=65536)
+def _key_of(text: str) -> str:
+    t = unicodedata.normalize("NFKC", text)
     t = re.sub(r"[(（\[【][^)）\]】]*[)）\]】]", "", t)  # '(18位)', '（签字）'
     return _STRIP.sub("", t)
 

@@ -415,7 +415,20 @@ def match_columns(
     learned: dict[str, str] | None = None,
     fillers: tuple[str, ...] = DEFAULT_FILLERS,
 ) -> MatchResult:
-    """Assign columns to items. ``learned`` maps a header text (as typed) to a code (表头对照)."""
+    """Assign columns to items. ``learned`` maps a header text (as typed) to a code (表头对照).
+
+    Every group's sheet of a village usually has the same header: the answer is kept for the next one."""
+    found = _match_cached(tuple(items), tuple(columns), tuple(sorted((learned or {}).items())), tuple(fillers))
+    return MatchResult(dict(found.matches), list(found.ambiguous), list(found.unmatched), list(found.missing))
+
+
+@lru_cache(maxsize=512)
+def _match_cached(items: tuple[ItemSpec, ...], columns: tuple[Column, ...], learned_pairs: tuple[tuple[str, str], ...],
+                  fillers: tuple[str, ...]) -> MatchResult:
+    return _match(list(items), list(columns), dict(learned_pairs), fillers)
+
+
+def _match(items: list[ItemSpec], columns: list[Column], learned: dict[str, str], fillers: tuple[str, ...]) -> MatchResult:
     learned_keys: dict[str, list[str]] = {}
     for text, code in (learned or {}).items():
         learned_keys.setdefault(code, []).append(text)

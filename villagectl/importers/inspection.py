@@ -500,6 +500,8 @@ DASHES = frozenset(("—", "-", "–", "－", "/", "／", "——", "--", "\\"))
 
 def read_score(value: object, ctx: Context) -> float | None:
     """A score cell: numbers in any form ('9.5', '９．５', '6.5分'); a dash is 0 only where the village says so."""
+    if type(value) is float:
+        return value if value == value else None
     text = clean_text(value)
     if text in DASHES:
         if ctx.dash_is_zero:

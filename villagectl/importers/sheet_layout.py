@@ -198,10 +198,10 @@ def classify_row(sheet: SheetRows, r: int, layout: GridLayout, identity_columns:
         return RowKind(MAXIMA, label=first_label)
     if any(fields.is_summary_label(t) for t in label_texts):
         return RowKind(SUMMARY, label=next(t for t in label_texts if fields.is_summary_label(t)))
-    filled = label_texts + [t for c in score_columns if (t := clean_text(sheet.cell(r, c)))]
-    if len(filled) >= 3 and sum(t in layout.header_texts for t in filled) >= len(filled) * 0.6:
-        return RowKind(REPEATED_HEADER)
     if not numbers:
+        filled = label_texts + [t for c in score_columns if (t := clean_text(sheet.cell(r, c)))]
+        if len(filled) >= 3 and sum(t in layout.header_texts for t in filled) >= len(filled) * 0.6:
+            return RowKind(REPEATED_HEADER)
         distinct = list(dict.fromkeys(filled))
         # a sub-title names a group and nothing else; a 户号 or a name in its cell makes it a household
         if len(distinct) <= 2 and all(find_groups(t) for t in identity):
