@@ -11,6 +11,7 @@ import pandas as pd
 from villagectl.errors import DataError, Location, Problem, UsageError
 from villagectl.importers.cadre import DUTIES, NEGATIVES, SCORES, VOTES, read_cadre_file
 from villagectl.io.newbook import ColumnFormat, add_table_sheet, new_workbook, save_new
+from villagectl.io.outputs import guard_output
 from villagectl.io.safe_write import ledger_lock, sha256_file
 from villagectl.io.sandbox import read_untrusted_many, refuse_on_error
 from villagectl.ledger import schema
@@ -210,6 +211,8 @@ def _num(value: object) -> float | None:
 def score_cadres(ledger_path: Path, year: int, period: str | None = None, pay_sheet: Path | None = None,
                  wait_s: float = 0.0, arguments: str = "") -> CadreResult:
     name = period_name(period)
+    if pay_sheet is not None:
+        pay_sheet = guard_output(pay_sheet, ledger_path, "--pay-sheet")
     with ledger_lock(ledger_path, wait_s):
         ledger = Ledger.open(ledger_path)
         ledger.require(schema.CADRES.name, schema.INDICATORS.name)

@@ -24,6 +24,7 @@ import pandas as pd
 
 from villagectl.actions.cadre import period_name
 from villagectl.errors import DataError, Location, Problem, UsageError
+from villagectl.io.outputs import guard_output
 from villagectl.io.safe_write import ledger_lock
 from villagectl.ledger import schema
 from villagectl.ledger.periods import DRAFT, NOTICE, POSTED, cadre_period, with_period
@@ -270,8 +271,8 @@ def print_cadre_notice(
     arguments: str = "",
 ) -> CadreNoticeResult:
     """Print the public notice (and the internal sheet) and open the notice period of the results."""
-    out_pdf = Path(out_pdf)
-    internal_pdf = Path(internal_pdf) if internal_pdf is not None else None
+    out_pdf = guard_output(out_pdf, ledger_path, "-o")
+    internal_pdf = guard_output(internal_pdf, ledger_path, "--internal") if internal_pdf is not None else None
     _output_paths(out_pdf, internal_pdf)
     name = period_name(period)
     with ledger_lock(ledger_path, wait_s):
@@ -413,7 +414,7 @@ def print_commitments(
     font: Path | None = None,
 ) -> CommitmentsResult:
     """Print the commitments notice; the ledger is only read."""
-    out_pdf = Path(out_pdf)
+    out_pdf = guard_output(out_pdf, ledger_path, "-o")
     _output_paths(out_pdf, None)
     ledger = Ledger.open(ledger_path)
     doc = build_commitments(ledger, year, issued)

@@ -16,6 +16,7 @@ from villagectl.actions.post_month import post_month
 from villagectl.actions.redeem import LineRequest, redeem
 from villagectl.actions.score_month import score_months
 from villagectl.errors import DataError, UsageError
+from villagectl.io.outputs import guard_output, guard_outputs
 from villagectl.ledger.workbook import Ledger
 from villagectl.samples import build_samples
 from villagectl.values import fmt_number
@@ -26,11 +27,36 @@ NOTICE_DAY = dt.date(2026, 7, 26)
 POST_DAY = dt.date(2026, 7, 29)
 
 
+def _made_by_demo(path: Path) -> bool:
+    """A ledger an earlier demo wrote (its 操作日志 starts with the samples' row)."""
+    try:
+        log = Ledger.open(path).frame("操作日志")
+        return "samples" in {str(c).strip() for c in log["命令"]}
+    except Exception:  # noqa: BLE001 - unreadable: not provably ours
+        return False
+
+
+def _refuse_foreign_files(output: Path) -> None:
+    """The demo replaces its own files; a real ledger (or a link to one) under those names is never touched."""
+    from villagectl.samples import ROSTER_DIR
+
+    ours = output / "中坪村积分台账.xlsx"
+    if (ours.exists() or ours.is_symlink()) and not (ours.is_file() and not ours.is_symlink() and _made_by_demo(ours)):
+        raise UsageError(
+            f"-o 指向的文件夹里已有 {ours}，它不是以前的演示生成的（可能是真实台账），演示不会覆盖它。"
+            "本次什么也没写，请换一个空文件夹"
+        )
+    raw = output / ROSTER_DIR
+    if raw.is_dir():
+        guard_outputs([p for p in raw.rglob("*") if p.is_file()], None, "-o")
+
+
 def run_demo(output: Path, progress: Say = None) -> dict:
     say = progress or (lambda _msg: None)
-    output = Path(output)
+    output = guard_output(output, None, "-o", folder=True)
     if output.exists() and not output.is_dir():
         raise UsageError(f"{output} 已存在且不是文件夹，请换一个 --output")
+    _refuse_foreign_files(output)
     output.mkdir(parents=True, exist_ok=True)
 
     say(f"① 生成示例村（中坪村）的台账和原始资料 → {output.resolve()}")

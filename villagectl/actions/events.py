@@ -10,6 +10,7 @@ import pandas as pd
 
 from villagectl.errors import DataError, Location, Problem, UsageError
 from villagectl.importers.events import read_event_file
+from villagectl.io.outputs import guard_output
 from villagectl.io.safe_write import ledger_lock, sha256_file
 from villagectl.io.sandbox import read_untrusted_many, refuse_on_error
 from villagectl.ledger import schema
@@ -308,6 +309,7 @@ def notice_events(ledger_path: Path, out_pdf: Path, start: dt.date, ids: list[st
     """Print the events under public review (all 初审 ones, or the given ids) and open their notice period."""
     from villagectl.render.events_notice import EventNotice, EventNoticeRow, render_events_notice
 
+    out_pdf = guard_output(out_pdf, ledger_path, "-o")
     with ledger_lock(ledger_path, wait_s):
         ledger = Ledger.open(ledger_path)
         events = ledger.frame(schema.EVENTS.name)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from villagectl.errors import DataError, Location, Problem
 from villagectl.importers.roster import find_duplicates, read_roster, roster_paths
+from villagectl.io.outputs import guard_outputs
 from villagectl.io.newbook import ColumnFormat, add_table_sheet, new_workbook, save_new
 from villagectl.io.safe_write import ledger_lock, sha256_file
 from villagectl.io.sandbox import read_untrusted_many, refuse_on_error
@@ -97,7 +98,7 @@ def import_households(
         bad = [r for r in records if (r.file, r.sheet, r.row) in invalid]
         report.skipped_rows = len(bad)
         if bad and not dry_run:
-            report.error_workbooks = _write_error_workbooks(bad, report.problems, files)
+            report.error_workbooks = _write_error_workbooks(bad, report.problems, files, ledger_path)
 
         result = merge_households(ledger.frame(schema.HOUSEHOLDS.name), [r.values for r in good])
         report.added, report.changes, report.unchanged = result.added, result.changes, result.unchanged
@@ -121,13 +122,17 @@ def _duplicate_ids(records: list[HouseholdRecord]) -> set[str]:
     return dups
 
 
-def _write_error_workbooks(bad: list[HouseholdRecord], problems: list[Problem], files: list[Path]) -> list[Path]:
+def _write_error_workbooks(bad: list[HouseholdRecord], problems: list[Problem], files: list[Path],
+                           ledger_path: Path | None = None) -> list[Path]:
     """One workbook beside each input that had skipped rows: the rows and what is wrong with them."""
     written: list[Path] = []
     by_file: dict[str, list[HouseholdRecord]] = {}
     for rec in bad:
         by_file.setdefault(rec.file, []).append(rec)
     folder_of = {p.name: p.parent for p in files}
+    targets = {name: folder_of.get(name, Path.cwd()) / f"{Path(name).stem}_未导入行.xlsx" for name in by_file}
+    # an input is no ledger either: the roster itself named like an error workbook must not be overwritten
+    guard_outputs(targets.values(), [p for p in (ledger_path, *files) if p is not None], "未导入行文件")
     for name, recs in by_file.items():
         messages: dict[tuple[str, int], list[str]] = {}
         for p in problems:
@@ -145,7 +150,7 @@ def _write_error_workbooks(bad: list[HouseholdRecord], problems: list[Problem], 
         ]
         wb = new_workbook()
         add_table_sheet(wb, "问题行", columns, rows, title_line=f"{name} 中未导入的行（改正后可再次导入）")
-        target = folder_of.get(name, Path.cwd()) / f"{Path(name).stem}_未导入行.xlsx"
+        target = targets[name]
         save_new(wb, target)
         written.append(target)
     return written

@@ -10,6 +10,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from villagectl.actions.inspect_import import inspection_rules
 from villagectl.errors import DataError, FileAccessError
+from villagectl.io.outputs import guard_output, guard_outputs
 from villagectl.io.newbook import new_workbook, put, put_formula, save_new
 from villagectl.ledger import schema
 from villagectl.ledger.workbook import Ledger
@@ -31,6 +32,7 @@ def _safe_file_name(text: str) -> str:
 
 
 def make_forms(ledger_path: Path, month: str, out_dir: Path, group: str | None = None, force: bool = False) -> list[Path]:
+    out_dir = guard_output(out_dir, ledger_path, "-o", folder=True)
     ledger = Ledger.open(ledger_path)
     ledger.require(schema.HOUSEHOLDS.name, schema.RULES.name)
     rules = inspection_rules(ledger)
@@ -47,10 +49,13 @@ def make_forms(ledger_path: Path, month: str, out_dir: Path, group: str | None =
             raise DataError(f"户籍中没有组别“{group}”的在册农户")
     if not groups:
         raise DataError("户籍中没有在册农户，无法生成检查表")
+    order = sorted(groups, key=lambda x: (group_key(x).zfill(4), x))
+    targets = {g: out_dir / _safe_file_name(f"{village}{g}{month_title(month)}检查评分表.xlsx") for g in order}
+    guard_outputs(targets.values(), ledger_path, "-o")  # every form, before the first is written
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for g in sorted(groups, key=lambda x: (group_key(x).zfill(4), x)):
-        target = out_dir / _safe_file_name(f"{village}{g}{month_title(month)}检查评分表.xlsx")
+    for g in order:
+        target = targets[g]
         if target.exists() and not force:
             raise FileAccessError(f"{target} 已存在；如要覆盖请加 --force")
         wb = new_workbook()

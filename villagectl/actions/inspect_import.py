@@ -14,6 +14,7 @@ from villagectl.errors import DataError, Location, Problem
 from villagectl.importers.inspection import Context, FileResult, InspectionRow, read_inspection_file
 from villagectl.io.filetype import looks_like_spreadsheet
 from villagectl.io.newbook import ColumnFormat, add_table_sheet, new_workbook, save_new
+from villagectl.io.outputs import guard_output
 from villagectl.io.safe_write import ledger_lock, sha256_file
 from villagectl.io.sandbox import read_untrusted_many, refuse_on_error
 from villagectl.ledger import schema
@@ -124,6 +125,8 @@ def import_inspections(
     now: dt.datetime | None = None,
 ) -> InspectionImportReport:
     out = InspectionImportReport(dry_run=dry_run)
+    if report is not None:
+        report = guard_output(report, ledger_path, "--report")
     files, missing = expand_paths(paths)
     if not files:
         raise DataError(

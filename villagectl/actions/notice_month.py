@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from villagectl.errors import DataError, UsageError
+from villagectl.io.outputs import guard_output
 from villagectl.io.safe_write import ledger_lock
 from villagectl.ledger import schema
 from villagectl.ledger.periods import DRAFT, NOTICE, POSTED, period_state, with_period
@@ -109,6 +110,7 @@ def print_month_notice(
     arguments: str = "",
     group: str | None = None,
 ) -> NoticeResult:
+    out_pdf = guard_output(out_pdf, ledger_path, "-o")
     if out_pdf.suffix.lower() != ".pdf":
         raise UsageError(f"输出文件应以 .pdf 结尾：{out_pdf}")
     with ledger_lock(ledger_path, wait_s):

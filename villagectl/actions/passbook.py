@@ -29,6 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from villagectl.errors import DataError, FileAccessError, UsageError
+from villagectl.io.outputs import guard_output, guard_outputs
 from villagectl.ledger import schema
 from villagectl.ledger.workbook import Ledger
 from villagectl.render.passbook import (
@@ -503,13 +504,13 @@ def print_passbook(
 ) -> PrintResult:
     """Print one household's passbook. ``out`` is a .pdf file, or a folder to put it in."""
     _check_year(year)
-    out = Path(out)
+    out = guard_output(out, ledger_path, "-o", folder=Path(out).is_dir())
     if out.suffix.lower() != ".pdf" and not out.is_dir():
         raise UsageError(f"输出应为 .pdf 文件或已存在的文件夹：{out}")
     data = LedgerPassbooks.load(Ledger.open(ledger_path))
     book = data.passbook(clean_text(household), year, printed)
     templates_dir, font = _printing_options(data.settings, ledger_path, templates_dir, font)
-    target = out / passbook_file_name(book) if out.is_dir() else out
+    target = guard_output(out / passbook_file_name(book), ledger_path, "-o") if out.is_dir() else out
     with PassbookPrinter(style_from_settings(data.settings, paper), templates_dir, font) as printer:
         printer.print(book, target)
     return PrintResult([target], 1, passbook=book)
@@ -535,7 +536,7 @@ def print_all_passbooks(
     villages).
     """
     _check_year(year)
-    folder = Path(folder)
+    folder = guard_output(folder, ledger_path, "-o", folder=True)
     if folder.suffix.lower() == ".pdf":
         raise UsageError(f"--all 时 -o 应为文件夹（每户一个 PDF），不是 {folder.name}")
     if folder.exists() and not folder.is_dir():
@@ -563,6 +564,7 @@ def print_all_passbooks(
             name = name.replace(".pdf", f"_{len(jobs) + 1}.pdf")
         used.add(name)
         jobs.append((book, folder / name))
+    guard_outputs([path for _, path in jobs], ledger_path, "-o")
     print_many(jobs, style_from_settings(data.settings, paper), templates_dir, font, workers, on_each)
     files = [path for _, path in jobs]
     return PrintResult(files, len(files), skipped)

@@ -56,6 +56,7 @@ from villagectl.actions.slips import (
 )
 from villagectl.errors import DataError, FileAccessError, Location, Problem, UsageError
 from villagectl.io.preflight import col_letters
+from villagectl.io.outputs import guard_output
 from villagectl.io.safe_write import ledger_lock
 from villagectl.ledger import schema
 from villagectl.ledger.journal import (
@@ -732,12 +733,13 @@ def commit(
 def prepare_output(ledger_path: Path, out_pdf: Path | None, default_name: str) -> Path:
     if out_pdf is None:
         folder = default_slip_folder(ledger_path)
+        guard_output(folder / default_name, ledger_path, "兑换单文件夹")
         try:
             folder.mkdir(exist_ok=True)
         except OSError as exc:
             raise FileAccessError(f"无法建立文件夹 {folder}：{exc.strerror or exc}") from None
         return folder / default_name
-    out_pdf = Path(out_pdf)
+    out_pdf = guard_output(out_pdf, ledger_path, "-o")
     check_pdf_name(out_pdf)
     if not out_pdf.parent.is_dir():
         raise FileAccessError(f"文件夹 {out_pdf.parent} 不存在，无法保存 {out_pdf.name}")
@@ -814,6 +816,7 @@ def redeem(
         if line.unit_points is not None and not line.reason:
             line.reason = reason
     if out_pdf is not None:
+        out_pdf = guard_output(out_pdf, ledger_path, "-o")
         check_pdf_name(Path(out_pdf))
     with ledger_lock(ledger_path, wait_s):
         ledger = Ledger.open(ledger_path)

@@ -40,6 +40,7 @@ from villagectl.actions.redeem import (
 from villagectl.actions.slips import STATE_VOID, check_pdf_name
 from villagectl.errors import DataError, FileAccessError, Location, Problem, UsageError
 from villagectl.importers.table import FieldSpec, locate_table
+from villagectl.io.outputs import guard_output
 from villagectl.io.reader import SheetRows, WorkbookRows, cell_ref
 from villagectl.io.safe_write import ledger_lock, sha256_file
 from villagectl.io.sandbox import read_untrusted_many, refuse_on_error
@@ -184,6 +185,7 @@ def import_redemptions(
     if path.is_dir():
         raise UsageError(f"{path} 是文件夹；redeem import 一次导入一个兑换登记表文件")
     if out_pdf is not None:
+        out_pdf = guard_output(out_pdf, ledger_path, "-o")
         check_pdf_name(Path(out_pdf))
     name = path.name
     with ledger_lock(ledger_path, wait_s):

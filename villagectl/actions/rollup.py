@@ -848,15 +848,18 @@ def read_villages(
     return villages, skipped
 
 
-def check_output(path: Path, suffix: str, inputs: list[Path]) -> None:
+def check_output(path: Path, suffix: str, inputs: list[Path], option: str = "-o") -> None:
     """Refuse an output path that would overwrite a ledger (never write a ledger)."""
+    from villagectl.io.outputs import guard_output
+
+    guard_output(path, inputs, option)  # a ledger being summed, any ledger, a backup
     if path.suffix.lower() != suffix:
         raise UsageError(f"输出文件名须以 {suffix} 结尾：{path.name}")
     if not path.parent.exists():
         raise FileAccessError(f"文件夹不存在：{path.parent}")
     target = _resolved(path)
     if any(_resolved(p) == target for p in inputs):
-        raise UsageError(f"输出文件 {path.name} 是要汇总的台账之一，不能覆盖台账；请换一个文件名")
+        raise UsageError(f"{option} 指向的输出文件 {path} 是要汇总的台账之一，不能覆盖台账；请换一个文件名")
     if suffix == ".xlsx" and path.exists():
         try:
             import python_calamine
@@ -867,7 +870,7 @@ def check_output(path: Path, suffix: str, inputs: list[Path]) -> None:
         except Exception:
             names = []
         if any(n in names for n in REQUIRED_SHEETS):
-            raise UsageError(f"{path.name} 是一本台账，汇总结果不能写在台账上；请换一个文件名")
+            raise UsageError(f"{option} 指向的 {path} 是一本台账，汇总结果不能写在台账上；请换一个文件名")
 
 
 def rollup(
@@ -899,9 +902,9 @@ def rollup(
     if workers is not None and workers < 1:
         raise UsageError("--workers 至少为 1")
     files, missing = find_ledgers(paths, exclude=[out] + ([pdf] if pdf else []))
-    check_output(out, ".xlsx", [f for f, _ in files])
+    check_output(out, ".xlsx", [f for f, _ in files] + [Path(p) for p in paths if Path(p).is_file()], "-o")
     if pdf is not None:
-        check_output(Path(pdf), ".pdf", [f for f, _ in files])
+        check_output(Path(pdf), ".pdf", [f for f, _ in files] + [Path(p) for p in paths if Path(p).is_file()], "--pdf")
     if not files:
         where = "、".join(str(p) for p in paths)
         raise DataError(f"在 {where} 里没有找到台账文件（.xlsx）", [])

@@ -17,6 +17,7 @@ from villagectl.actions.inspect_import import IMPORTED, REFUSED, expand_paths, i
 from villagectl.actions.notice_month import print_month_notice
 from villagectl.actions.score_month import score_months
 from villagectl.errors import DataError, ExitCode
+from villagectl.io.outputs import guard_output, in_state_folder, same_file
 from villagectl.io.newbook import ColumnFormat, add_table_sheet, new_workbook, save_new
 from villagectl.ledger.periods import POSTED, period_state
 from villagectl.ledger.workbook import Ledger
@@ -65,7 +66,7 @@ def _problem_report(path: Path, problems, folder: Path) -> Path:
         [[p.location.sheet, p.location.cell, p.message, p.severity] for p in problems],
         title_line=f"{path.name} 未导入的原因（改正后请重新放进收件箱）",
     )
-    target = _unique_target(folder, f"{path.name}.问题.xlsx")
+    target = guard_output(_unique_target(folder, f"{path.name}.问题.xlsx"), None, "问题清单")
     save_new(wb, target)
     return target
 
@@ -81,12 +82,19 @@ def run_inbox(
 ) -> RunResult:
     today = today or dt.date.today()
     result = RunResult()
+    # files are moved out of the inbox and into these folders: none of them may be the ledger or a backup
+    inbox = guard_output(inbox, ledger_path, "--inbox", folder=True)
+    if archive is not None:
+        archive = guard_output(archive, ledger_path, "--archive", folder=True)
+    if notice_dir is not None:
+        notice_dir = guard_output(notice_dir, ledger_path, "--notice-dir", folder=True)
     if not inbox.is_dir():
         raise DataError(f"收件箱文件夹不存在：{inbox}")
     archive = archive or inbox / "已导入"
     refused_dir = inbox / REFUSED_DIR
     files = [p for p in expand_paths([inbox])[0]
-             if refused_dir not in p.parents and archive not in p.parents]
+             if refused_dir not in p.parents and archive not in p.parents
+             and not same_file(p, ledger_path) and not in_state_folder(p)]  # the ledger is no inspection sheet
     if not files:
         log.info("收件箱 %s 没有新文件", inbox)
         result.exit_code = int(ExitCode.NOTHING_TO_DO)
@@ -117,8 +125,8 @@ def run_inbox(
             continue  # nothing new for a month already scored (a rerun after an interrupted one scores it once)
         score_months(ledger_path, m, wait_s, arguments="run")
         folder = notice_dir or ledger_path.parent / "公示"
+        pdf = guard_output(folder / f"{m}积分公示.pdf", ledger_path, "--notice-dir")
         folder.mkdir(parents=True, exist_ok=True)
-        pdf = folder / f"{m}积分公示.pdf"
         print_month_notice(ledger_path, m, pdf, today, wait_s=wait_s, arguments="run")
         result.notices.append(str(pdf))
         log.info("%s 已计分并打印公示 %s", m, pdf)

@@ -12,6 +12,7 @@ from villagectl.errors import DataError, Location, Problem, UsageError
 from villagectl.importers.households_lookup import Roster
 from villagectl.importers.table import FieldSpec, locate_table
 from villagectl.io.newbook import ColumnFormat, add_table_sheet, new_workbook, save_new
+from villagectl.io.outputs import guard_output
 from villagectl.io.reader import cell_ref
 from villagectl.io.safe_write import ledger_lock, sha256_file
 from villagectl.io.sandbox import read_untrusted_many, refuse_on_error
@@ -114,6 +115,8 @@ def exposure_months(monthly: pd.DataFrame, year: int) -> dict[str, int]:
 
 def score_year(ledger_path: Path, year: int, export: Path | None = None, wait_s: float = 0.0,
                arguments: str = "") -> YearResult:
+    if export is not None:
+        export = guard_output(export, ledger_path, "--export")
     with ledger_lock(ledger_path, wait_s):
         ledger = Ledger.open(ledger_path)
         ledger.require(schema.HOUSEHOLDS.name, schema.RULES.name)

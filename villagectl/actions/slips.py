@@ -37,6 +37,7 @@ from pathlib import Path
 import pandas as pd
 
 from villagectl.errors import DataError, Location, Problem, UsageError
+from villagectl.io.outputs import guard_output
 from villagectl.io.safe_write import ledger_lock
 from villagectl.ledger import schema
 from villagectl.ledger.workbook import Ledger
@@ -554,6 +555,8 @@ def reprint_slips(
     """Print slips again (marked 补打) by 单号 or code; the ledger is not changed."""
     if not refs:
         raise UsageError("请给出要补打的单号或核验码")
+    if out_pdf is not None:
+        out_pdf = guard_output(out_pdf, ledger_path, "-o")
     ledger = Ledger.open(ledger_path)
     secret = require_secret(ledger)
     records = slip_records(redemption_frame(ledger))
@@ -575,9 +578,11 @@ def reprint_slips(
     settings = ledger.settings()
     if out_pdf is None:
         folder = default_slip_folder(ledger_path)
-        folder.mkdir(exist_ok=True)
         name = chosen[0].number if len(chosen) == 1 else f"{chosen[0].number}等{len(chosen)}张"
-        out_pdf = folder / f"{name}（补打）.pdf"
+        out_pdf = guard_output(folder / f"{name}（补打）.pdf", ledger_path, "兑换单文件夹")
+        folder.mkdir(exist_ok=True)
+    else:
+        out_pdf = guard_output(out_pdf, ledger_path, "-o")
     check_pdf_name(out_pdf)
     sheet = SlipSheet(settings.get("村名", ""), shop_name(settings), [printable(r, secret, reprint=True) for r in chosen])
     from villagectl.render.typst_engine import printing_paths

@@ -54,6 +54,7 @@ import pandas as pd
 
 from villagectl.actions.passbook import statement_for_ledger
 from villagectl.errors import DataError, FileAccessError, UsageError
+from villagectl.io.outputs import guard_output
 from villagectl.io.safe_write import ledger_lock, sha256_file
 from villagectl.ledger import schema
 from villagectl.ledger.journal import GENESIS, NewEntry, append_entries, check_value
@@ -285,6 +286,11 @@ def _num(value: object) -> float | None:
 
 
 def _output_path(output: Path | None, ledger_path: Path, name: str) -> Path:
+    target = _unguarded_output_path(output, ledger_path, name)
+    return guard_output(target, ledger_path, "-o" if output is not None else "转移单")
+
+
+def _unguarded_output_path(output: Path | None, ledger_path: Path, name: str) -> Path:
     if output is None:
         return ledger_path.parent / name
     output = Path(output)
@@ -314,6 +320,8 @@ def transfer_out(
         raise UsageError("请用 --household 给出要转出的户号")
     if not to_village:
         raise UsageError("请用 --to-village 给出转入的村名（与对方台账“参数”表的村名一致）")
+    if output is not None:
+        guard_output(output, ledger_path, "-o", folder=Path(output).is_dir())
     with ledger_lock(ledger_path, wait_s):
         ledger = Ledger.open(ledger_path)
         ledger.require(schema.HOUSEHOLDS.name, schema.JOURNAL.name)

@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from villagectl.errors import DataError, Location, Problem, UsageError
+from villagectl.io.outputs import guard_output
 from villagectl.io.safe_write import ledger_lock
 from villagectl.ledger import schema
 from villagectl.ledger.periods import DRAFT, NOTICE, POSTED, with_period
@@ -243,7 +244,9 @@ def print_year_notice(
     arguments: str = "",
 ) -> YearNoticeResult:
     """Print the annual notice (and certificates) and open the year's notice period."""
-    out_pdf = Path(out_pdf)
+    out_pdf = guard_output(out_pdf, ledger_path, "-o")
+    if certificates:
+        guard_output(certificates_path(out_pdf), ledger_path, "--certificates")
     if out_pdf.suffix.lower() != ".pdf":
         raise UsageError(f"输出文件应以 .pdf 结尾：{out_pdf}")
     with ledger_lock(ledger_path, wait_s):
@@ -466,7 +469,7 @@ def print_year_report(
     font: Path | None = None,
 ) -> YearReportResult:
     """Print the annual report for the town office; the ledger is only read."""
-    out_pdf = Path(out_pdf)
+    out_pdf = guard_output(out_pdf, ledger_path, "-o")
     if out_pdf.suffix.lower() != ".pdf":
         raise UsageError(f"输出文件应以 .pdf 结尾：{out_pdf}")
     ledger = Ledger.open(ledger_path)

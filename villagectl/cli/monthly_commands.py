@@ -293,8 +293,13 @@ def templates_export_cmd(
     """导出打印模板，供修改措辞或版式；修改后在参数“模板文件夹”填上这个文件夹，或打印时加 --templates。"""
 
     def body() -> None:
-        from villagectl.render.typst_engine import export_templates
+        from villagectl.io.outputs import guard_output, guard_outputs
+        from villagectl.render.typst_engine import DEFAULT_TEMPLATES_DIR, export_templates
 
+        guard_output(folder, None, "templates export", folder=True)
+        if folder.is_dir():  # a file there may be a link to a ledger: copying would write through it
+            guard_outputs([folder / p.name for p in DEFAULT_TEMPLATES_DIR.iterdir() if p.is_file()], None,
+                          "templates export")
         paths = export_templates(folder, force)
         if as_json:
             emit_json({"ok": True, "files": [str(p) for p in paths]})

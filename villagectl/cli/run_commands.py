@@ -53,10 +53,13 @@ def run_cmd(
 ) -> None:
     """无人值守：导入收件箱里的新检查表，成功的移到存档、有问题的移到 refused/（附问题清单），计分并打印公示。供定时任务调用。"""
 
-    _setup_logging(log_file, verbose)
-
     def body() -> int:
         from villagectl.actions.run_inbox import run_inbox
+        from villagectl.io.outputs import guard_output
+
+        if log_file is not None:  # the log is appended to: never to the ledger or a backup
+            guard_output(log_file, ledger, "--log")
+        _setup_logging(log_file, verbose)
 
         r = run_inbox(ledger, inbox, archive, parse_month(month), parse_date(date), notice_dir, wait)
         if as_json:

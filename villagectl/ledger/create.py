@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import secrets
+import stat
 from pathlib import Path
 
 from villagectl.errors import FileAccessError, UsageError
 from villagectl.io.newbook import ColumnFormat, add_table_sheet, new_workbook, save_new
-from villagectl.io.safe_write import DEFAULT_BACKUPS, backup_file, refuse_if_open_elsewhere
+from villagectl.io.safe_write import (
+    DEFAULT_BACKUPS,
+    backup_file,
+    real_path,
+    refuse_if_open_elsewhere,
+    refuse_if_read_only,
+)
 from villagectl.ledger import schema
 from villagectl.rules.presets import PRESETS, Preset
 
@@ -64,6 +72,9 @@ def create_ledger(path: Path, village: str, preset_name: str, force: bool = Fals
         if not force:
             raise FileAccessError(f"{path.name} 已存在；如确定要覆盖，请加 --force（原文件会先备份）")
         refuse_if_open_elsewhere(path)
+        path = real_path(path)  # through a link: the real file is replaced, the link stays
+        refuse_if_open_elsewhere(path)
+        refuse_if_read_only(path)
     if not path.parent.exists():
         raise FileAccessError(f"文件夹不存在：{path.parent}")
 
@@ -119,7 +130,11 @@ def create_ledger(path: Path, village: str, preset_name: str, force: bool = Fals
     log = wb[schema.OPLOG.name]
     log.append([dt.datetime.now().isoformat(sep=" ", timespec="seconds"), "init",
                 f"--village {village} --preset {preset.name}", "", f"新建台账（{today.isoformat()}）"])
+    mode = None
     if path.exists():
+        mode = os.stat(path).st_mode
         backup_file(path, DEFAULT_BACKUPS)
     save_new(wb, path)
+    if mode is not None:
+        os.chmod(path, stat.S_IMODE(mode))  # a replaced ledger keeps its permissions
     return preset

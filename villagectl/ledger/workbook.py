@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from villagectl.errors import DataError, FileAccessError, Location, Problem
+from villagectl.errors import DataError, FileAccessError, LedgerLockedError, Location, Problem
 from villagectl.io import safe_write
 from villagectl.io.filetype import sniff
 from villagectl.io.reader import SheetReader, SheetRows, read_workbook
@@ -40,6 +40,13 @@ class Ledger:
     _loaded: dict[str, LoadedSheet] = field(default_factory=dict)
     _missing: dict[str, list[str]] = field(default_factory=dict)
     _upgraded: dict[str, list[str]] = field(default_factory=dict)  # tool sheets missing newer columns
+    # the file itself once symbolic links are followed: locked, read and replaced (``path`` is the name the
+    # clerk gave, used in messages; a link stays a link)
+    real_path: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.real_path is None:
+            self.real_path = safe_write.real_path(self.path)
 
     # --- reading -----------------------------------------------------------
 
@@ -59,17 +66,37 @@ class Ledger:
                 f"{path.name} 不是 xlsx 台账文件（识别为 {kind}）；台账须为 .xlsx，"
                 "如是 .xls 或 .ods 请在 Excel/WPS 中另存为 .xlsx"
             )
-        fp = safe_write.fingerprint(path)
-        reader = SheetReader(path)
-        return cls(path, fp, reader.all_names, _reader=reader)
+        real = safe_write.real_path(path)
+        fp = safe_write.fingerprint(real)
+        try:
+            reader = SheetReader(real)
+        except DataError:
+            if safe_write.changed_since(real, fp):
+                raise changed_underneath(path) from None
+            raise
+        return cls(path, fp, reader.all_names, _reader=reader, real_path=real)
+
+    def _read_sheet(self, name: str) -> SheetRows:
+        """One sheet's rows; a read that fails because the file changed underneath says so (exit 3)."""
+        try:
+            if self._reader is None:
+                self._refuse_if_changed()  # sheets of two versions of the file must never be mixed
+                self._reader = SheetReader(self.real_path)
+            return self._reader.sheet(name)
+        except DataError:
+            self._refuse_if_changed()
+            raise
+
+    def _refuse_if_changed(self) -> None:
+        if self.fingerprint is not None and safe_write.changed_since(self.real_path, self.fingerprint):
+            self.close()
+            raise changed_underneath(self.path)
 
     def _load(self, name: str) -> None:
         if name in self._loaded or name not in self.workbook_sheet_names or name not in schema.SHEETS_BY_NAME:
             return
         spec = schema.SHEETS_BY_NAME[name]
-        if self._reader is None:
-            self._reader = SheetReader(self.path)
-        loaded, lacking = _load_sheet(self._reader.sheet(name), spec)
+        loaded, lacking = _load_sheet(self._read_sheet(name), spec)
         self._loaded[name] = loaded
         if lacking and spec.owner == schema.TOOL and len(lacking) < len(spec.column_names):
             # a tool sheet from an older version: the columns are added on the next write
@@ -207,7 +234,7 @@ class Ledger:
 
         def produce(tmp: Path) -> None:
             try:
-                patch_workbook(self.path, tmp, updates)
+                patch_workbook(self.real_path, tmp, updates)
             except (PackageError, KeyError, ValueError) as exc:
                 raise DataError(f"台账文件结构无法识别，未保存：{exc}") from None
 
@@ -226,8 +253,10 @@ class Ledger:
                 raise DataError(f"保存校验失败：新文件丢失工作表 {'、'.join(sorted(missing))}，台账未改动")
 
         self.close()  # the file must not be open while it is replaced
-        backup = safe_write.replace_atomically(self.path, self.fingerprint, produce, verify, keep_backups)
-        self.fingerprint = safe_write.fingerprint(self.path)
+        if self.path != self.real_path:  # Excel's owner file sits beside the name it was opened by
+            safe_write.refuse_if_open_elsewhere(self.path)
+        backup = safe_write.replace_atomically(self.real_path, self.fingerprint, produce, verify, keep_backups)
+        self.fingerprint = safe_write.fingerprint(self.real_path)
         self.dirty.clear()
         return backup
 
@@ -243,6 +272,13 @@ class Ledger:
                 text_cols.add(i)
         rows = frame.astype(object).where(frame.notna(), None).values.tolist()
         return SheetUpdate(name, header, rows, header_row=sheet.header_row, text_columns=text_cols)
+
+
+def changed_underneath(path: Path) -> LedgerLockedError:
+    return LedgerLockedError(
+        f"台账在读取后被改过：{Path(path).name} 在本次运行读取之后被别的程序改写或换掉了"
+        "（有人同时在编辑、同步软件或复制了新文件？），为免把两个版本混在一起，本次未保存；请重新运行"
+    )
 
 
 def check_names(path: Path) -> list[str]:
