@@ -23,7 +23,7 @@ from villagectl.errors import Location, Problem
 from villagectl.importers import fields
 from villagectl.importers.formula import Unsupported, evaluate
 from villagectl.importers.header_match import (
-    DEFAULT_FILLERS, EXACT, LIKELY, Column, ItemScanner, ItemSpec, match_columns, stated_max,
+    DEFAULT_FILLERS, EXACT, Column, ItemScanner, ItemSpec, match_columns, stated_max,
 )
 from villagectl.importers.households_lookup import Roster
 from villagectl.importers.sheet_layout import (
@@ -442,10 +442,37 @@ def _read_household_row(sheet, r, layout, ctx: Context, result: FileResult, seen
     i, id_loc = located
     hh = ctx.household(i)
     hid = clean_text(hh["户号"])
+    scores, blanks, bad = read_scores(sheet, {code: (r, c) for code, c in item_cols.items()}, ctx, at, result)
+    if blanks and not scores and not bad:
+        result.skipped_blank += 1
+        result.problems.append(Problem(id_loc, f"{clean_text(hh['户主'])}（{hid}）没有打分，按本月未检查处理", "警告"))
+        return
+    for rule, (br, bc) in blanks:
+        result.problems.append(Problem(at(br, bc), f"{rule.item} 没有打分"))
+        bad = True
+    if hid in seen:
+        sheet_name, _, cell = seen[hid]
+        other = cell if sheet_name == sheet.name else f"{sheet_name} / {cell}"
+        result.problems.append(Problem(id_loc, f"{clean_text(hh['户主'])}（{hid}）在本文件中出现两次（另一处在 {other}）"))
+        return
+    seen[hid] = (sheet.name, r + 1, id_loc.cell)
+    if bad:
+        return
+    if total_col is not None:
+        _check_typed_total(sheet, r, total_col, scores, at, result)
+    result.groups.add(clean_text(hh["组别"]))
+    result.rows.append(InspectionRow(hid, clean_text(hh["户主"]), clean_text(hh["组别"]), scores, sheet.name, r + 1, id_loc.cell))
+
+
+def read_scores(sheet: SheetRows, cells: dict[str, tuple[int, int]], ctx: Context, at, result: FileResult):
+    """The item scores of one household: (scores, blank cells as (rule, (r, c)), whether a cell was refused).
+
+    Every refused cell is reported at its own address; blanks are left to the caller (a wholly blank
+    household is "not inspected", a partly blank one is an error)."""
     scores: dict[str, float] = {}
-    blanks: list[tuple[Rule, int]] = []
+    blanks: list[tuple[Rule, tuple[int, int]]] = []
     bad = False
-    for code, c in item_cols.items():
+    for code, (r, c) in cells.items():
         rule = ctx.by_code[code]
         value = sheet.cell(r, c)
         if value == "" and (r, c) in sheet.formulas:
@@ -462,11 +489,12 @@ def _read_household_row(sheet, r, layout, ctx: Context, result: FileResult, seen
         try:
             score = read_score(value, ctx)
         except NotANumber as exc:
-            result.problems.append(Problem(at(r, c), f"{rule.item} 得分“{clean_text(value)}”不是数字{exc.args[0] if exc.args and exc.args[0].startswith('；') else ''}"))
+            hint = exc.args[0] if exc.args and str(exc.args[0]).startswith("；") else ""
+            result.problems.append(Problem(at(r, c), f"{rule.item} 得分“{clean_text(value)}”不是数字{hint}"))
             bad = True
             continue
         if score is None:
-            blanks.append((rule, c))
+            blanks.append((rule, (r, c)))
             continue
         problem = score_problem(rule, score)
         if problem:
@@ -474,25 +502,7 @@ def _read_household_row(sheet, r, layout, ctx: Context, result: FileResult, seen
             bad = True
             continue
         scores[code] = score
-    if blanks and not scores and not bad:
-        result.skipped_blank += 1
-        result.problems.append(Problem(id_loc, f"{clean_text(hh['户主'])}（{hid}）没有打分，按本月未检查处理", "警告"))
-        return
-    for rule, c in blanks:
-        result.problems.append(Problem(at(r, c), f"{rule.item} 没有打分"))
-        bad = True
-    if hid in seen:
-        sheet_name, _, cell = seen[hid]
-        other = cell if sheet_name == sheet.name else f"{sheet_name} / {cell}"
-        result.problems.append(Problem(id_loc, f"{clean_text(hh['户主'])}（{hid}）在本文件中出现两次（另一处在 {other}）"))
-        return
-    seen[hid] = (sheet.name, r + 1, id_loc.cell)
-    if bad:
-        return
-    if total_col is not None:
-        _check_typed_total(sheet, r, total_col, scores, at, result)
-    result.groups.add(clean_text(hh["组别"]))
-    result.rows.append(InspectionRow(hid, clean_text(hh["户主"]), clean_text(hh["组别"]), scores, sheet.name, r + 1, id_loc.cell))
+    return scores, blanks, bad
 
 
 DASHES = frozenset(("—", "-", "–", "－", "/", "／", "——", "--", "\\"))

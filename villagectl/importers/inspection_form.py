@@ -18,14 +18,13 @@ from dataclasses import dataclass
 
 from villagectl.errors import Location, Problem
 from villagectl.importers import fields
-from villagectl.importers.formula import Unsupported, evaluate
 from villagectl.importers.header_match import EXACT, Column, match_columns, stated_max
 from villagectl.importers.inspection import (
-    INFO, ColumnReading, Context, FileResult, InspectionRow, _check_typed_total, locate, read_score, score_problem,
+    INFO, ColumnReading, Context, FileResult, InspectionRow, _check_typed_total, locate, read_scores,
 )
 from villagectl.importers.sheet_layout import merged_value, number_or_none
 from villagectl.io.reader import SheetRows, cell_ref
-from villagectl.values import NotANumber, clean_name, clean_text, find_groups, fmt_number, group_key, to_number
+from villagectl.values import clean_name, clean_text, find_groups, fmt_number, group_key
 
 FORM_ITEM_LIKE = 40.0
 _SCORE_WORDS = re.compile(r"实得|得分|实际|评分|打分|分数|考评分|检查分")
@@ -196,38 +195,13 @@ def read_form(sheet: SheetRows, form: FormLayout, ctx: Context, result: FileResu
         return True
     hh = ctx.household(found.index)
     household_id = clean_text(hh["户号"])
-    scores: dict[str, float] = {}
-    bad = False
-    blanks = []
-    for code, r in item_rows.items():
-        rule = ctx.by_code[code]
-        value = sheet.cell(r, form.score_col)
-        if value == "" and (r, form.score_col) in sheet.formulas:
-            try:
-                value = evaluate(sheet.formulas[(r, form.score_col)], sheet)
-            except Unsupported:
-                value = ""
-        try:
-            score = read_score(value, ctx)
-        except NotANumber:
-            result.problems.append(Problem(at(r, form.score_col), f"{rule.item} 得分“{clean_text(value)}”不是数字"))
-            bad = True
-            continue
-        if score is None:
-            blanks.append((rule, r))
-            continue
-        problem = score_problem(rule, score)
-        if problem:
-            result.problems.append(Problem(at(r, form.score_col), problem))
-            bad = True
-            continue
-        scores[code] = score
+    scores, blanks, bad = read_scores(sheet, {code: (r, form.score_col) for code, r in item_rows.items()}, ctx, at, result)
     if blanks and not scores and not bad:
         result.skipped_blank += 1
         result.problems.append(Problem(id_loc, f"{clean_text(hh['户主'])}（{household_id}）没有打分，按未检查处理", "警告"))
         return True
-    for rule, r in blanks:
-        result.problems.append(Problem(at(r, form.score_col), f"{rule.item} 没有打分"))
+    for rule, (r, c) in blanks:
+        result.problems.append(Problem(at(r, c), f"{rule.item} 没有打分"))
         bad = True
     if household_id in seen:
         result.problems.append(Problem(id_loc, f"{clean_text(hh['户主'])}（{household_id}）在本文件中出现两次"))
