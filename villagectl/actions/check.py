@@ -10,7 +10,7 @@ from villagectl.errors import Location, Problem
 from villagectl.io.preflight import col_letters
 from villagectl.ledger import schema
 from villagectl.ledger.households import allowed_household_types, validate_record
-from villagectl.ledger.journal import verify_journal
+from villagectl.ledger.journal import journal_problems
 from villagectl.ledger.workbook import Ledger
 from villagectl.rules.catalogue import band_gaps_and_overlaps, inspection_total, parse_bands, parse_rules
 from villagectl.values import NotANumber, clean_text, fmt_number, to_number
@@ -116,8 +116,7 @@ def find_problems(ledger: Ledger) -> list[Problem]:
                 problems.append(Problem(at(spec.name), f"另有 {len(unknown_rows) - 20} 行的户号不在户籍表中"))
 
     if schema.JOURNAL.name not in broken:
-        for issue in verify_journal(ledger.frame(schema.JOURNAL.name)):
-            problems.append(Problem(at(schema.JOURNAL.name, issue.row, issue.column), issue.message))
+        problems += journal_problems(ledger)  # the chain and the anchors (操作日志, 期间)
 
     if schema.INDICATORS.name not in broken:
         problems += _check_indicators(ledger, at)

@@ -9,7 +9,7 @@ from pathlib import Path
 from villagectl.errors import DataError, UsageError
 from villagectl.io.safe_write import ledger_lock
 from villagectl.ledger import schema
-from villagectl.ledger.journal import NewEntry, append_entries
+from villagectl.ledger.journal import NewEntry, anchor_values, append_entries, require_intact
 from villagectl.ledger.periods import NOTICE, POSTED, period_row, period_state, with_period
 from villagectl.ledger.workbook import Ledger
 from villagectl.values import NotANumber, clean_text, fmt_number, to_number
@@ -56,6 +56,7 @@ def post_month(
     with ledger_lock(ledger_path, wait_s):
         ledger = Ledger.open(ledger_path)
         ledger.require(schema.HOUSEHOLDS.name)
+        require_intact(ledger)  # also finds a posted month whose journal rows were deleted
         state = period_state(ledger, month)
         if state is None:
             raise DataError(f"{month} 还没有计分；请先运行 villagectl score month")
@@ -101,7 +102,7 @@ def post_month(
         ledger.replace(schema.MONTHLY.name, results)
         note = f"提前入账：{reason}" if force else ""
         periods = with_period(ledger.frame(schema.PERIODS.name), month, 状态=POSTED, 入账日期=today.isoformat(),
-                              经办人=operator, **({"说明": note} if note else {}))
+                              经办人=operator, **({"说明": note} if note else {}), **anchor_values(journal))
         ledger.replace(schema.PERIODS.name, periods)
         total_points = round(sum(e.points for e in entries), 4)
         ledger.save("post month", arguments, result=f"{month} 入账 {len(entries)} 笔，共 {fmt_number(total_points)} 分")

@@ -61,6 +61,8 @@ ENTRY_REDEEM = "兑换"
 ENTRY_REVERSAL = "冲正"
 ENTRY_TRANSFER_OUT = "转出"
 ENTRY_TRANSFER_IN = "转入"
+# a slip handed in and the goods collected: 0 points, 关联 = the slip's 单号 (the chained record of 领取)
+ENTRY_COLLECT = "领取"
 ENTRY_TYPES = (
     ENTRY_OPENING,
     ENTRY_MONTHLY,
@@ -71,6 +73,7 @@ ENTRY_TYPES = (
     ENTRY_REVERSAL,
     ENTRY_TRANSFER_OUT,
     ENTRY_TRANSFER_IN,
+    ENTRY_COLLECT,
 )
 EARNING_TYPES = frozenset({ENTRY_OPENING, ENTRY_MONTHLY, ENTRY_BONUS, ENTRY_AWARD, ENTRY_DEDUCTION, ENTRY_TRANSFER_IN})
 SPENDING_TYPES = frozenset({ENTRY_REDEEM})
@@ -442,6 +445,9 @@ PERIODS = SheetSpec(
         C("入账日期", "date", width=11),
         C("经办人", width=9),
         C("说明", width=40, required=False),
+        # the journal's anchor right after the posting (积分流水 row count and last 校验), see ledger/journal.py
+        C("流水行数", "int", width=8, required=False),
+        C("流水末校验", width=16, required=False),
     ),
     "每个计分期间（月份）的状态：草稿 → 公示 → 入账",
     key="期间",
@@ -484,6 +490,9 @@ OPLOG = SheetSpec(
         C("参数", width=40),
         C("输入文件", width=50),
         C("结果", width=40),
+        # written when the run changed 积分流水: its row count and last 校验 afterwards (the journal's anchor)
+        C("流水行数", "int", width=8, required=False),
+        C("流水末校验", width=16, required=False),
     ),
     "villagectl 每次写入台账的记录",
 )
