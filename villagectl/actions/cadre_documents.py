@@ -26,6 +26,7 @@ from villagectl.actions.cadre import period_name
 from villagectl.errors import DataError, Location, Problem, UsageError
 from villagectl.io.outputs import guard_output
 from villagectl.io.safe_write import ledger_lock
+from villagectl.io.staged import StagedOutputs
 from villagectl.ledger import schema
 from villagectl.ledger.periods import DRAFT, NOTICE, POSTED, cadre_period, with_period
 from villagectl.ledger.workbook import Ledger
@@ -275,7 +276,7 @@ def print_cadre_notice(
     internal_pdf = guard_output(internal_pdf, ledger_path, "--internal") if internal_pdf is not None else None
     _output_paths(out_pdf, internal_pdf)
     name = period_name(period)
-    with ledger_lock(ledger_path, wait_s):
+    with ledger_lock(ledger_path, wait_s), StagedOutputs() as outs:
         ledger = Ledger.open(ledger_path)
         ledger.require(schema.SETTINGS.name)
         notice = build_cadre_notice(ledger, year, name, start)
@@ -286,9 +287,9 @@ def print_cadre_notice(
         from villagectl.render.typst_engine import printing_paths
 
         templates_dir, font = printing_paths(settings, ledger_path, templates_dir, font)
-        render_cadre_notice(notice, out_pdf, templates_dir=templates_dir, font=font)
+        render_cadre_notice(notice, outs.path(out_pdf), templates_dir=templates_dir, font=font)
         if internal is not None:
-            render_cadre_internal(internal, internal_pdf, templates_dir=templates_dir, font=font)
+            render_cadre_internal(internal, outs.path(internal_pdf), templates_dir=templates_dir, font=font)
         rows = result_rows(ledger, year, name)
         state = rows_state(rows)
         flagged = sum(1 for f in rows["标记"].map(clean_text) if f) if "标记" in rows.columns else 0
@@ -303,6 +304,7 @@ def print_cadre_notice(
             flagged=flagged, pay_total=pay_total, state_before=state, reprint=state == NOTICE, recorded=False,
         )
         if state == POSTED:
+            outs.publish()
             return result  # a reprint of posted results changes nothing
         periods = with_period(ledger.frame(schema.PERIODS.name), notice_period_name(year, name), 状态=NOTICE,
                               公示开始=notice.period_start.isoformat(), 公示截止=notice.period_end.isoformat(),
@@ -315,6 +317,7 @@ def print_cadre_notice(
         ledger.replace(schema.CADRE_RESULTS.name, results)
         ledger.save("notice cadre", arguments,
                     result=f"{period_label(year, name)}干部考核结果公示 {notice.period_start}～{notice.period_end}：{out_pdf.name}")
+        outs.publish()  # the documents appear only once the ledger has the notice period
         result.recorded = True
         return result
 

@@ -12,6 +12,7 @@ from villagectl.errors import DataError, Location, Problem, UsageError
 from villagectl.importers.events import read_event_file
 from villagectl.io.outputs import guard_output
 from villagectl.io.safe_write import ledger_lock, sha256_file
+from villagectl.io.staged import StagedOutputs
 from villagectl.io.sandbox import read_untrusted_many, refuse_on_error
 from villagectl.ledger import schema
 from villagectl.ledger.events import (
@@ -33,6 +34,7 @@ from villagectl.ledger.events import (
 )
 from villagectl.ledger.journal import NewEntry, ReversalRefused, append_entries, reverse_entry
 from villagectl.ledger.workbook import Ledger
+from villagectl.ledger.journal import require_intact
 from villagectl.rules.catalogue import parse_rules
 from villagectl.rules.presets import Rule
 from villagectl.values import NotANumber, clean_name, clean_text, fmt_number, to_number
@@ -310,7 +312,7 @@ def notice_events(ledger_path: Path, out_pdf: Path, start: dt.date, ids: list[st
     from villagectl.render.events_notice import EventNotice, EventNoticeRow, render_events_notice
 
     out_pdf = guard_output(out_pdf, ledger_path, "-o")
-    with ledger_lock(ledger_path, wait_s):
+    with ledger_lock(ledger_path, wait_s), StagedOutputs() as outs:
         ledger = Ledger.open(ledger_path)
         events = ledger.frame(schema.EVENTS.name)
         chosen = [clean_text(i).upper() for i in ids] if ids else ids_in_state(events, FIRST_REVIEW)
@@ -347,9 +349,10 @@ def notice_events(ledger_path: Path, out_pdf: Path, start: dt.date, ids: list[st
         from villagectl.render.typst_engine import printing_paths
 
         templates_dir, font = printing_paths(settings, ledger_path, templates_dir, font)
-        render_events_notice(notice, out_pdf, templates_dir=templates_dir, font=font)
+        render_events_notice(notice, outs.path(out_pdf), templates_dir=templates_dir, font=font)
         ledger.replace(schema.EVENTS.name, frame)
         ledger.save("event notice", arguments, result=f"公示 {len(chosen)} 条事件 {start}～{end}：{out_pdf.name}")
+        outs.publish()  # the notice appears only once the ledger has the events in their notice period
         return EventsResult(chosen, _rows(frame, chosen), pdf=out_pdf, period=(start.isoformat(), end.isoformat()))
 
 
@@ -358,6 +361,7 @@ def post_events(ledger_path: Path, ids: list[str], use_all: bool, today: dt.date
     """入账: one journal row per approved award or deduction (vetoes carry no points)."""
     with ledger_lock(ledger_path, wait_s):
         ledger = Ledger.open(ledger_path)
+        require_intact(ledger)
         events = ledger.frame(schema.EVENTS.name)
         chosen = _select(events, ids, APPROVED if use_all else None)
         who = operator_of(ledger, operator)
@@ -397,6 +401,7 @@ def revoke_entry(ledger_path: Path, entry_id: str, reason: str, false_claim: boo
         raise UsageError("请用 --reason 写明撤销原因")
     with ledger_lock(ledger_path, wait_s):
         ledger = Ledger.open(ledger_path)
+        require_intact(ledger)
         journal = ledger.frame(schema.JOURNAL.name)
         entry_id = clean_text(entry_id)
         hit = journal[journal["流水号"].map(clean_text) == entry_id]

@@ -9,6 +9,7 @@ from pathlib import Path
 from villagectl.errors import DataError, UsageError
 from villagectl.io.outputs import guard_output
 from villagectl.io.safe_write import ledger_lock
+from villagectl.io.staged import StagedOutputs
 from villagectl.ledger import schema
 from villagectl.ledger.periods import DRAFT, NOTICE, POSTED, period_state, with_period
 from villagectl.ledger.workbook import Ledger
@@ -113,7 +114,7 @@ def print_month_notice(
     out_pdf = guard_output(out_pdf, ledger_path, "-o")
     if out_pdf.suffix.lower() != ".pdf":
         raise UsageError(f"输出文件应以 .pdf 结尾：{out_pdf}")
-    with ledger_lock(ledger_path, wait_s):
+    with ledger_lock(ledger_path, wait_s), StagedOutputs() as outs:
         ledger = Ledger.open(ledger_path)
         state = period_state(ledger, month) or DRAFT
         notice = build_notice(ledger, month, start, order, mask, group)
@@ -121,10 +122,11 @@ def print_month_notice(
         from villagectl.render.typst_engine import printing_paths
 
         templates_dir, font = printing_paths(settings, ledger_path, templates_dir, font)
-        render_month_notice(notice, out_pdf, templates_dir=templates_dir, font=font)
+        render_month_notice(notice, outs.path(out_pdf), templates_dir=templates_dir, font=font)
         result = NoticeResult(month, out_pdf, notice.period_start, notice.period_end, len(notice.rows), state,
                               reprint=state == NOTICE)
         if state == POSTED:
+            outs.publish()
             return result  # a reprint of a posted month changes nothing
         periods = with_period(ledger.frame(schema.PERIODS.name), month, 状态=NOTICE,
                               公示开始=notice.period_start.isoformat(), 公示截止=notice.period_end.isoformat())
@@ -133,4 +135,5 @@ def print_month_notice(
         results.loc[results["月份"].map(clean_text) == month, "状态"] = NOTICE
         ledger.replace(schema.MONTHLY.name, results)
         ledger.save("notice month", arguments, result=f"{month} 公示 {notice.period_start}～{notice.period_end}：{out_pdf.name}")
+        outs.publish()  # the notice appears only once the ledger has its period
         return result

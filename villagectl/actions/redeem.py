@@ -26,7 +26,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +57,7 @@ from villagectl.errors import DataError, FileAccessError, Location, Problem, Usa
 from villagectl.io.preflight import col_letters
 from villagectl.io.outputs import guard_output
 from villagectl.io.safe_write import ledger_lock
+from villagectl.io.staged import StagedOutputs
 from villagectl.ledger import schema
 from villagectl.ledger.journal import (
     NewEntry,
@@ -66,6 +66,7 @@ from villagectl.ledger.journal import (
     reverse_entry,
 )
 from villagectl.ledger.workbook import Ledger
+from villagectl.ledger.journal import require_intact
 from villagectl.render.slips import (
     MAX_LINES,
     Slip,
@@ -701,30 +702,28 @@ def commit(
     to ``out_pdf`` once the ledger is saved: there is never a printed slip for
     a redemption the ledger does not have.
     """
-    pending = None
+    outs = StagedOutputs()
     if out_pdf is not None:
         settings = state.settings
         from villagectl.render.typst_engine import printing_paths
 
         templates_dir, font = printing_paths(settings, state.ledger.path, templates_dir, font)
         sheet = SlipSheet(settings.get("村名", ""), shop_name(settings), [p.slip(operator) for p in plans])
-        pending = out_pdf.with_name(f".villagectl-pending-{os.getpid()}-{out_pdf.name}")
+        pending = outs.path(out_pdf)  # ".<name>.<pid>.villagectl-pending": never looks like a slip
         if on_start is not None:
             on_start(len(plans))
-        render_slips(sheet, pending, templates_dir, font, on_slip)
-    try:
-        save()
-    except BaseException:
-        if pending is not None:
-            pending.unlink(missing_ok=True)
-        raise
-    if pending is not None:
         try:
-            os.replace(pending, out_pdf)
-        except OSError as exc:
-            pending.unlink(missing_ok=True)
+            render_slips(sheet, pending, templates_dir, font, on_slip)
+        except BaseException:
+            outs.discard()
+            raise
+    with outs:
+        save()
+        try:
+            outs.publish()
+        except FileAccessError as exc:
             raise FileAccessError(
-                f"兑换已记入台账，但兑换单 PDF 无法保存为 {out_pdf.name}：{exc.strerror or exc}",
+                f"兑换已记入台账，但兑换单 PDF 无法保存为 {out_pdf.name}",
                 hint=f"关闭正在打开这个文件的程序后，用 villagectl slip print 补打（单号 {plans[0].number}）",
             ) from None
     return out_pdf
@@ -820,6 +819,7 @@ def redeem(
         check_pdf_name(Path(out_pdf))
     with ledger_lock(ledger_path, wait_s):
         ledger = Ledger.open(ledger_path)
+        require_intact(ledger)  # never spend from a journal edited by hand
         state = ShopState(ledger)
         problems: list[Problem] = []
         plan = state.plan(RedemptionRequest(household_id, day, lines), problems, over_budget, clean_text(reason))
@@ -892,6 +892,7 @@ def cancel_redemption(
         raise UsageError("请用 --slip 给出要作废的单号（如 DH2026-000123）或核验码")
     with ledger_lock(ledger_path, wait_s):
         ledger = Ledger.open(ledger_path)
+        require_intact(ledger)
         state = ShopState(ledger)
         records = slip_records(state.redemptions)
         rec = find_slip(records, ref)

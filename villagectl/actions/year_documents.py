@@ -26,6 +26,7 @@ import pandas as pd
 from villagectl.errors import DataError, Location, Problem, UsageError
 from villagectl.io.outputs import guard_output
 from villagectl.io.safe_write import ledger_lock
+from villagectl.io.staged import StagedOutputs
 from villagectl.ledger import schema
 from villagectl.ledger.periods import DRAFT, NOTICE, POSTED, with_period
 from villagectl.ledger.workbook import Ledger
@@ -249,7 +250,7 @@ def print_year_notice(
         guard_output(certificates_path(out_pdf), ledger_path, "--certificates")
     if out_pdf.suffix.lower() != ".pdf":
         raise UsageError(f"输出文件应以 .pdf 结尾：{out_pdf}")
-    with ledger_lock(ledger_path, wait_s):
+    with ledger_lock(ledger_path, wait_s), StagedOutputs() as outs:
         ledger = Ledger.open(ledger_path)
         ledger.require(schema.SETTINGS.name)
         notice = build_year_notice(ledger, year, start, mask)
@@ -261,10 +262,11 @@ def print_year_notice(
         from villagectl.render.typst_engine import printing_paths
 
         templates_dir, font = printing_paths(settings, ledger_path, templates_dir, font)
-        render_year_notice(notice, out_pdf, templates_dir=templates_dir, font=font)
+        render_year_notice(notice, outs.path(out_pdf), templates_dir=templates_dir, font=font)
         cert_pdf = None
         if cset is not None:
-            cert_pdf = render_certificates(cset, certificates_path(out_pdf), templates_dir=templates_dir, font=font)
+            cert_pdf = certificates_path(out_pdf)
+            render_certificates(cset, outs.path(cert_pdf), templates_dir=templates_dir, font=font)
         rows = year_rows(ledger, year)
         state = rows_state(rows)
         result = YearNoticeResult(
@@ -274,6 +276,7 @@ def print_year_notice(
             state, reprint=state == NOTICE, recorded=False,
         )
         if state == POSTED:
+            outs.publish()
             return result  # a reprint of a posted year changes nothing
         periods = with_period(ledger.frame(schema.PERIODS.name), period_name(year), 状态=NOTICE,
                               公示开始=notice.period_start.isoformat(), 公示截止=notice.period_end.isoformat(),
@@ -284,6 +287,7 @@ def print_year_notice(
         ledger.replace(schema.ANNUAL.name, annual)
         ledger.save("notice year", arguments,
                     result=f"{year} 年度评定结果公示 {notice.period_start}～{notice.period_end}：{out_pdf.name}")
+        outs.publish()  # the documents appear only once the ledger has the notice period
         result.recorded = True
         return result
 

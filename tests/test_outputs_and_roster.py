@@ -1,0 +1,145 @@
+"""Issue 11, items 12, 13, 17, 18, 19: outputs only after the ledger write, pending slips, merged 组别,
+redemption sheets taken twice, a roster import that keeps the clerk's work."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import invoke
+from villagectl.errors import ExitCode
+from villagectl.io.staged import SUFFIX, StagedOutputs, remove_stale_pending
+from villagectl.ledger.journal import NewEntry, append_entries
+from villagectl.ledger.workbook import Ledger
+from villagectl.samples import build_samples
+
+MONTH = "2026-07"
+SAMPLES: dict[str, bytes] = {}
+
+
+@pytest.fixture
+def village(tmp_path: Path, tmp_path_factory) -> dict:
+    """The sample village (fresh copy per test): its ledger and the inspection sheets of 2026-07."""
+    if "made" not in SAMPLES:
+        made = build_samples(tmp_path_factory.mktemp("sample") / "村")
+        SAMPLES["made"] = made
+    made = SAMPLES["made"]
+    folder = tmp_path / "村委会"
+    shutil.copytree(Path(made["ledger"]).parent, folder)
+    return {
+        "ledger": folder / Path(made["ledger"]).name,
+        "sheets": [folder / Path(p).relative_to(Path(made["ledger"]).parent) for p in made["inspections"]],
+        "roster": folder / Path(made["roster"]).relative_to(Path(made["ledger"]).parent),
+    }
+
+
+def _scored(runner, village: dict) -> Path:
+    ledger = village["ledger"]
+    result = invoke(runner, "inspect", "import", ledger, *village["sheets"])
+    assert result.exit_code == 0, result.stdout + result.stderr
+    result = invoke(runner, "score", "month", ledger, "--month", MONTH)
+    assert result.exit_code == 0, result.stderr
+    return ledger
+
+
+def _give_points(path: Path, household_id: str, points: float) -> None:
+    ledger = Ledger.open(path)
+    journal, _ = append_entries(ledger.frame("积分流水"), [NewEntry(household_id, "加分", points, "测试加分")],
+                                "2026-07-31", "测试")
+    ledger.replace("积分流水", journal)
+    ledger.save("test-setup")
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.is_file())
+
+
+# --------------------------------------------------------------------------
+# 18. an output appears only after the ledger write succeeded
+# --------------------------------------------------------------------------
+
+
+def test_notice_month_refused_by_an_open_ledger_leaves_no_pdf(runner, village: dict, tmp_path: Path) -> None:
+    """The audit: Excel's owner file present → exit 3, but the notice PDF was there with an unrecorded period."""
+    ledger = _scored(runner, village)
+    before = ledger.read_bytes()
+    out = tmp_path / "公示"
+    out.mkdir()
+    owner = ledger.with_name("~$" + ledger.name)
+    owner.write_bytes(b"")
+    result = invoke(runner, "notice", "month", ledger, "--month", MONTH, "-o", out / "公示.pdf", "--date", "2026-07-26")
+    assert result.exit_code == ExitCode.LOCKED, result.output
+    assert ledger.read_bytes() == before
+    assert _files(out) == []  # neither the notice nor a pending file
+    owner.unlink()
+    result = invoke(runner, "notice", "month", ledger, "--month", MONTH, "-o", out / "公示.pdf", "--date", "2026-07-26")
+    assert result.exit_code == 0, result.output
+    assert _files(out) == ["公示.pdf"]
+
+
+def test_a_failing_save_discards_every_staged_output(tmp_path: Path) -> None:
+    final = tmp_path / "公示.pdf"
+    with pytest.raises(RuntimeError):
+        with StagedOutputs() as outs:
+            outs.path(final).write_bytes(b"%PDF-1.7 fake")
+            raise RuntimeError("ledger.save refused")
+    assert _files(tmp_path) == []
+    with StagedOutputs() as outs:
+        pending = outs.path(final)
+        pending.write_bytes(b"%PDF-1.7 fake")
+        assert not final.exists() and pending.name.startswith(".") and not pending.name.endswith(".pdf")
+        outs.publish()
+    assert _files(tmp_path) == ["公示.pdf"]
+
+
+# --------------------------------------------------------------------------
+# 19. the pending slip PDF left by a kill
+# --------------------------------------------------------------------------
+
+KILLED_REDEEM = textwrap.dedent("""
+    import os, signal, sys
+    from villagectl.ledger.workbook import Ledger
+    def killed(self, *a, **k):
+        os.kill(os.getpid(), signal.SIGKILL)
+    Ledger.save = killed
+    from villagectl.cli.main import app
+    sys.argv = ["villagectl"] + sys.argv[1:]
+    app()
+""")
+
+
+@pytest.mark.skipif(sys.platform.startswith("win"), reason="SIGKILL")
+def test_a_kill_during_redeem_leaves_no_slip_and_the_next_run_cleans_up(runner, village: dict) -> None:
+    ledger = village["ledger"]
+    _give_points(ledger, "ZP001", 100)
+    slips = ledger.parent / "兑换单"
+    args = [str(ledger), "--household", "ZP001", "--item", "毛巾", "--date", "2026-08-01"]
+    proc = subprocess.run([sys.executable, "-c", KILLED_REDEEM, "redeem", *args], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == -9, proc.stderr
+    left = _files(slips)
+    assert left, "the kill came after the slip was rendered: a pending file is expected"
+    assert not [n for n in left if n.lower().endswith(".pdf")], left  # nothing that looks like a valid slip
+    assert all(n.startswith(".") and n.endswith(SUFFIX) for n in left), left
+
+    result = invoke(runner, "redeem", *args)
+    assert result.exit_code == 0, result.output
+    assert [n for n in _files(slips) if not n.lower().endswith(".pdf")] == []  # the killed run's file is gone
+    assert len([n for n in _files(slips) if n.lower().endswith(".pdf")]) == 1
+
+
+def test_stale_pending_files_of_a_live_process_are_kept(tmp_path: Path) -> None:
+    mine_elsewhere = tmp_path / f".公示.pdf.1{SUFFIX}"  # pid 1 lives (init)
+    dead = tmp_path / f".公示.pdf.999999999{SUFFIX}"
+    old_style = tmp_path / ".villagectl-pending-999999999-DH2026-0001.pdf"
+    for p in (mine_elsewhere, dead, old_style):
+        p.write_bytes(b"x")
+    removed = remove_stale_pending(tmp_path)
+    assert sorted(p.name for p in removed) == sorted([dead.name, old_style.name])
+    assert mine_elsewhere.exists()
