@@ -32,9 +32,8 @@ from villagectl.ledger.events import (
     move,
     used_in_window,
 )
-from villagectl.ledger.journal import NewEntry, ReversalRefused, append_entries, reverse_entry
+from villagectl.ledger.journal import NewEntry, ReversalRefused, append_entries, require_intact, reverse_entry
 from villagectl.ledger.workbook import Ledger
-from villagectl.ledger.journal import require_intact
 from villagectl.rules.catalogue import parse_rules
 from villagectl.rules.presets import Rule
 from villagectl.values import NotANumber, clean_name, clean_text, fmt_number, to_number

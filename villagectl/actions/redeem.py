@@ -63,10 +63,10 @@ from villagectl.ledger.journal import (
     NewEntry,
     ReversalRefused,
     append_entries,
+    require_intact,
     reverse_entry,
 )
 from villagectl.ledger.workbook import Ledger
-from villagectl.ledger.journal import require_intact
 from villagectl.render.slips import (
     MAX_LINES,
     Slip,

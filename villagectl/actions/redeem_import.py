@@ -45,6 +45,7 @@ from villagectl.io.reader import SheetRows, WorkbookRows, cell_ref
 from villagectl.io.safe_write import ledger_lock, sha256_file
 from villagectl.io.sandbox import read_untrusted_many, refuse_on_error
 from villagectl.ledger import schema
+from villagectl.ledger.journal import require_intact
 from villagectl.ledger.workbook import Ledger
 from villagectl.values import clean_name, clean_text, fmt_number, to_date
 
@@ -195,6 +196,7 @@ def import_redemptions(
             ledger = Ledger.open(ledger_path)
             state = ShopState(ledger)
             book = reading.result()[path]
+        require_intact(ledger)  # never spend from a journal edited by hand
         if isinstance(book, DataError):
             raise DataError(f"{name} 无法读取，没有导入", book.problems or [Problem(Location(name), book.message)])
         digest = sha256_file(path)

@@ -18,6 +18,7 @@ from villagectl.io.safe_write import ledger_lock, sha256_file
 from villagectl.io.sandbox import read_untrusted_many, refuse_on_error
 from villagectl.ledger import schema
 from villagectl.ledger.events import vetoed
+from villagectl.ledger.journal import require_intact
 from villagectl.ledger.periods import period_row, with_period
 from villagectl.ledger.workbook import Ledger
 from villagectl.rules.catalogue import parse_rules
@@ -128,6 +129,7 @@ def score_year(ledger_path: Path, year: int, export: Path | None = None, wait_s:
             if export:
                 result.export = export_year(result, export, ledger.settings().get("村名", ""))
             return result
+        require_intact(ledger)  # ratings come from the journal's earned points
         frame, vetoes = compute_year(ledger, year)
         if frame.empty:
             raise DataError(f"{year} 年没有任何农户可以评定（户籍为空？）")
@@ -178,6 +180,7 @@ def post_year(ledger_path: Path, year: int, today: dt.date | None = None, force:
         state = year_state(ledger, year)
         if state is None:
             raise DataError(f"{year} 年还没有评定；请先运行 villagectl score year --year {year}")
+        require_intact(ledger)
         if state == POSTED:
             return 0
         row = period_row(ledger, year_period(year))

@@ -57,7 +57,7 @@ from villagectl.errors import DataError, FileAccessError, UsageError
 from villagectl.io.outputs import guard_output
 from villagectl.io.safe_write import ledger_lock, sha256_file
 from villagectl.ledger import schema
-from villagectl.ledger.journal import GENESIS, NewEntry, append_entries, check_value
+from villagectl.ledger.journal import GENESIS, NewEntry, append_entries, check_value, require_intact
 from villagectl.ledger.workbook import Ledger
 from villagectl.scoring.annual import entry_years
 from villagectl.values import (
@@ -325,6 +325,7 @@ def transfer_out(
     with ledger_lock(ledger_path, wait_s):
         ledger = Ledger.open(ledger_path)
         ledger.require(schema.HOUSEHOLDS.name, schema.JOURNAL.name)
+        require_intact(ledger)
         settings = ledger.settings()
         village = clean_name(settings.get("村名", ""))
         if not village:
@@ -584,6 +585,7 @@ def transfer_in(
     with ledger_lock(ledger_path, wait_s):
         ledger = Ledger.open(ledger_path)
         ledger.require(schema.HOUSEHOLDS.name, schema.JOURNAL.name)
+        require_intact(ledger)
         settings = ledger.settings()
         key = town_key(settings)
         if not signature_ok(document, key):
