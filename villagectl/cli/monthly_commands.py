@@ -71,7 +71,8 @@ def inspect_import_cmd(
         print_readings(result.files)
         table = Table(title="检查表导入结果")
         for col in ("文件", "月份", "组别", "户数", "结果", "问题"):
-            table.add_column(col, overflow="fold")
+            # file names and months are never folded into two lines
+            table.add_column(col, no_wrap=col in ("文件", "月份", "户数"), overflow="fold")
         for f in result.files:
             errors = sum(1 for p in f.problems if p.severity == "错误")
             warnings = len(f.problems) - errors
@@ -116,8 +117,8 @@ def print_readings(files) -> None:
                 table.add_row(f"{r.sheet}!{r.cell}", r.header, item, r.reason.removeprefix("依据"))
             out.print(table)
         if f.notes:
-            skipped = "；".join(f"{p.location.cell or p.location.sheet} {p.message}".strip() for p in f.notes)
-            out.print(f"[dim]{f.file} 未计入的行和列：{skipped}[/]", overflow="fold", soft_wrap=False)
+            notes = "；".join(f"{p.location.cell or p.location.sheet} {p.message}".strip() for p in f.notes)
+            out.print(f"[dim]{f.file} 读表说明：{notes}[/]", overflow="fold", soft_wrap=False)
 
 
 @inspect_app.command("forms")
