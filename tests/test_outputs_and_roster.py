@@ -143,3 +143,58 @@ def test_stale_pending_files_of_a_live_process_are_kept(tmp_path: Path) -> None:
     removed = remove_stale_pending(tmp_path)
     assert sorted(p.name for p in removed) == sorted([dead.name, old_style.name])
     assert mine_elsewhere.exists()
+
+
+# --------------------------------------------------------------------------
+# 13. merged 组别 cells in 户籍
+# --------------------------------------------------------------------------
+
+
+def _merge_groups(path: Path) -> None:
+    """The clerk's layout: one 组别 cell merged over each group's rows (only the top-left keeps the value)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb["户籍"]
+    header = [c.value for c in ws[1]]
+    col = header.index("组别") + 1
+    rows = [r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value]
+    runs: list[list[int]] = []
+    for r in rows:
+        if runs and ws.cell(runs[-1][0], col).value == ws.cell(r, col).value:
+            runs[-1].append(r)
+        else:
+            runs.append([r])
+    for run in runs:
+        for r in run[1:]:
+            ws.cell(r, col).value = None
+        if len(run) > 1:
+            ws.merge_cells(start_row=run[0], start_column=col, end_row=run[-1], end_column=col)
+    wb.save(path)
+
+
+def test_merged_group_cells_give_every_household_its_group(ledger_path: Path, runner, tmp_path: Path) -> None:
+    from conftest import add_households, household
+
+    add_households(ledger_path, [household("ZP001", "张一", "第一组"), household("ZP002", "张二", "第一组"),
+                                 household("ZP003", "张三", "第一组"), household("ZP004", "李四", "第二组"),
+                                 household("ZP005", "李五", "第二组")])
+    _merge_groups(ledger_path)
+    groups = Ledger.open(ledger_path).frame("户籍")["组别"].tolist()
+    assert groups == ["第一组", "第一组", "第一组", "第二组", "第二组"]
+    out = tmp_path / "表"
+    result = invoke(runner, "inspect", "forms", ledger_path, "--month", "2026-08", "-o", out)
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in out.iterdir())
+    assert len(names) == 2 and all(("第一组" in n) or ("第二组" in n) for n in names), names
+
+
+def test_inspect_forms_refuses_households_without_a_group(ledger_path: Path, runner, tmp_path: Path) -> None:
+    from conftest import add_households, household
+
+    add_households(ledger_path, [household("ZP001", "张一", "第一组"), household("ZP002", "张二", "")])
+    out = tmp_path / "表"
+    result = invoke(runner, "inspect", "forms", ledger_path, "--month", "2026-08", "-o", out)
+    assert result.exit_code == ExitCode.DATA, result.output
+    assert "ZP002" in result.stderr and "组别" in result.stderr
+    assert not out.exists() or list(out.iterdir()) == []

@@ -9,7 +9,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from villagectl.actions.inspect_import import inspection_rules
-from villagectl.errors import DataError, FileAccessError
+from villagectl.errors import DataError, FileAccessError, Location, Problem
 from villagectl.io.outputs import guard_output, guard_outputs
 from villagectl.io.newbook import new_workbook, put, put_formula, save_new
 from villagectl.ledger import schema
@@ -31,6 +31,10 @@ def _safe_file_name(text: str) -> str:
     return "".join(ch for ch in text if ch not in '\\/:*?"<>|').strip() or "表"
 
 
+def _column_letter(frame, column: str) -> str:
+    return get_column_letter(list(frame.columns).index(column) + 1) if column in frame.columns else ""
+
+
 def make_forms(ledger_path: Path, month: str, out_dir: Path, group: str | None = None, force: bool = False) -> list[Path]:
     out_dir = guard_output(out_dir, ledger_path, "-o", folder=True)
     ledger = Ledger.open(ledger_path)
@@ -42,6 +46,20 @@ def make_forms(ledger_path: Path, month: str, out_dir: Path, group: str | None =
     groups: dict[str, list] = {}
     for _, row in active.iterrows():
         groups.setdefault(clean_text(row["组别"]), []).append(row)
+    if "" in groups and len(groups) > 1 and not group:
+        # never a silent "ungrouped" form: a household without a group is a gap in 户籍
+        missing = groups[""]
+        problems = [
+            Problem(Location(ledger.path.name, schema.HOUSEHOLDS.name,
+                             f"{_column_letter(households, '组别')}{ledger.excel_row(schema.HOUSEHOLDS.name, row.name)}"),
+                    f"户号 {clean_text(row['户号'])}（{clean_text(row['户主'])}）没有组别")
+            for row in missing[:20]
+        ]
+        raise DataError(
+            f"户籍中有 {len(missing)} 户在册农户没有填组别，检查表没有生成",
+            problems,
+            hint="在“户籍”表给这些户填上组别（合并单元格的组别可以取消合并后向下填充），再运行 inspect forms",
+        )
     if group:
         wanted = group_key(group)
         groups = {g: rows for g, rows in groups.items() if group_key(g) == wanted}

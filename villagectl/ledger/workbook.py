@@ -334,15 +334,50 @@ def _load_sheet(raw: SheetRows, spec: schema.SheetSpec) -> tuple[LoadedSheet, li
     data: list[list] = []
     excel_rows: list[int] = []
     converters = [_converter(spec, col) for col in columns]
+    filled = _merged_fill(raw, spec, columns, positions, r)
     for i, row in enumerate(raw.rows[r + 1 :], start=r + 2):
         values = [row[c] if c < len(row) else "" for c in positions]
         if not any(v != "" and clean_text(v) for v in values):
             continue
+        for k, value in filled.get(i - 1, {}).items():
+            if clean_text(values[k]) == "":
+                values[k] = value
         data.append([conv(v) for conv, v in zip(converters, values)])
         excel_rows.append(i)
     frame = pd.DataFrame(data, columns=columns, dtype=object)
     lacking = [c for c in required if c not in columns]
     return LoadedSheet(frame, r + 1, excel_rows), lacking
+
+
+# columns whose merged cells (the clerk merges one group's rows) stand for every row they cover
+MERGED_DOWN = {schema.HOUSEHOLDS.name: ("组别",)}
+
+
+def _merged_fill(raw: SheetRows, spec: schema.SheetSpec, columns: list[str], positions: list[int],
+                 header: int) -> dict[int, dict[int, object]]:
+    """0-based row → {column index: value} for the cells under the top-left cell of a merged range.
+
+    Excel keeps a merged range's value only in its top-left cell; a 组别 merged
+    over a group's rows means that group for each of them.
+    """
+    wanted = MERGED_DOWN.get(spec.name)
+    if not wanted or not raw.merged:
+        return {}
+    targets = {positions[k]: k for k, col in enumerate(columns) if col in wanted}
+    out: dict[int, dict[int, object]] = {}
+    for (r0, c0), (r1, c1) in raw.merged:
+        if r1 <= r0 or r0 <= header:
+            continue
+        value = raw.cell(r0, c0)
+        if clean_text(value) == "":
+            continue
+        for c in range(c0, c1 + 1):
+            k = targets.get(c)
+            if k is None:
+                continue
+            for rr in range(r0 + 1, r1 + 1):
+                out.setdefault(rr, {})[k] = value
+    return out
 
 
 def _converter(spec: schema.SheetSpec, column: str):
