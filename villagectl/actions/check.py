@@ -155,7 +155,15 @@ def _check_header_map(ledger: Ledger, rules, at) -> list[Problem]:
 
 def _check_links(ledger: Ledger, at) -> list[Problem]:
     """What other sheets say the journal holds: posted events and slips, and the slips' codes."""
-    from villagectl.actions.slips import ledger_secret, make_code, redemption_frame, same_code, slip_records
+    from villagectl.actions.slips import (
+        collections,
+        ledger_secret,
+        make_code,
+        redemption_frame,
+        reset_collection,
+        same_code,
+        slip_records,
+    )
 
     problems: list[Problem] = []
     journal = ledger.frame(schema.JOURNAL.name)
@@ -170,8 +178,12 @@ def _check_links(ledger: Ledger, at) -> list[Problem]:
     if frame.empty:
         return problems
     secret = ledger_secret(ledger)
+    collected = collections(journal)
     for record in slip_records(frame).values():
         pos = record.positions[0]
+        reset = reset_collection(record, collected)
+        if reset:
+            problems.append(Problem(at(schema.REDEMPTIONS.name, pos, "状态"), reset))
         if record.entry_id and record.entry_id not in entry_ids:
             problems.append(Problem(at(schema.REDEMPTIONS.name, pos, "流水号"),
                                     f"兑换单 {record.number} 的流水号 {record.entry_id} 不在积分流水里"))

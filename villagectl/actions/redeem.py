@@ -41,6 +41,7 @@ from villagectl.actions.slips import (
     STATE_VOID,
     canonical_content,
     check_pdf_name,
+    collections,
     default_slip_folder,
     find_slip,
     ledger_secret,
@@ -50,6 +51,7 @@ from villagectl.actions.slips import (
     pages_for,
     redemption_frame,
     require_secret,
+    reset_collection,
     shop_name,
     slip_records,
 )
@@ -901,6 +903,9 @@ def cancel_redemption(
             raise DataError(f"“兑换记录”里没有单号或核验码为“{clean_text(ref)}”的兑换单")
         if rec.void:
             raise DataError(f"兑换单 {rec.number} 已经作废过，不能重复作废")
+        reset = reset_collection(rec, collections(state.journal))
+        if reset and not returned:
+            raise DataError(reset, hint="物品已退回时加 --returned 再作废（库存会加回）")
         if rec.state == STATE_USED and not returned:
             raise DataError(
                 f"兑换单 {rec.number} 的物品已于 {rec.collected or '之前'} 领取",

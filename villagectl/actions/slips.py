@@ -17,8 +17,11 @@ The items are not in it: they are bound through the code (the HMAC covers
 them) and shown from the ledger when the slip is verified.
 
 "Used" (已领取): the villager hands the slip in when the goods are collected;
-``slip use`` marks the slip's 兑换记录 rows 已领取 with the date, and a second
-use is refused. A cancelled slip (``redeem cancel``) is 作废.
+``slip use`` marks the slip's 兑换记录 rows 已领取 with the date and appends a
+zero-point 领取 row to 积分流水 (关联 = 单号), so the use is in the chained
+journal, not only in a cell the clerk can reset; a second use is refused even
+when 状态 was set back to 未领取 by hand, and ``check`` reports the reset. A
+cancelled slip (``redeem cancel``) is 作废.
 
 The secret never leaves this module's functions: it is not printed, logged,
 put in JSON or in a PDF.
@@ -40,6 +43,7 @@ from villagectl.errors import DataError, Location, Problem, UsageError
 from villagectl.io.outputs import guard_output
 from villagectl.io.safe_write import ledger_lock
 from villagectl.ledger import schema
+from villagectl.ledger.journal import NewEntry, append_entries, require_intact
 from villagectl.ledger.workbook import Ledger
 from villagectl.render.slips import Slip, SlipLine, SlipSheet, render_slips
 from villagectl.values import NotANumber, clean_name, clean_text, fmt_number, to_number
@@ -307,6 +311,26 @@ def find_slip(records: dict[str, SlipRecord], text: str) -> SlipRecord | None:
     return None
 
 
+def collections(journal: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """单号 → (流水号, 日期) of the journal's 领取 row for that slip: the chained record of a slip's use."""
+    if journal.empty or "类型" not in journal.columns:
+        return {}
+    out: dict[str, tuple[str, str]] = {}
+    hits = journal[journal["类型"].map(clean_text) == schema.ENTRY_COLLECT]
+    for row in hits.to_dict("records"):
+        out.setdefault(clean_text(row.get("关联")), (clean_text(row.get("流水号")), clean_text(row.get("日期"))))
+    return out
+
+
+def reset_collection(rec: "SlipRecord", collected: dict[str, tuple[str, str]]) -> str | None:
+    """The message when the journal says ``rec`` was collected but 兑换记录 says it was not, else None."""
+    hit = collected.get(rec.number)
+    if hit is None or rec.state == STATE_USED or rec.void:
+        return None  # 作废 after collection is a cancel with the goods returned
+    return (f"兑换单 {rec.number} 已于 {hit[1]} 领取（积分流水 流水号 {hit[0]} 记有领取），"
+            f"但兑换记录的状态是“{rec.state}”：状态被手工改过，不能再次领取")
+
+
 def reversal_of(journal: pd.DataFrame, entry_id: str) -> str | None:
     """The 流水号 of the 冲正 row that reversed ``entry_id``, if any."""
     if not entry_id or journal.empty:
@@ -410,6 +434,9 @@ def verify_in(ledger: Ledger, text: str, claim: Claim | None = None) -> VerifyRe
     if record is None:
         return VerifyResult(UNKNOWN, ["台账里没有这个核验码的兑换单（可能是伪造的，或不是本村台账打印的）"], input_kind=kind)
     reversal = reversal_of(journal, record.entry_id)
+    reset = reset_collection(record, collections(journal))
+    if reset:
+        return VerifyResult(TAMPERED, [reset], record, reversal, kind)
     # the record itself must still carry its code
     if record.inconsistent:
         cols = "、".join(record.inconsistent)
@@ -468,6 +495,7 @@ def use_slip(
     """Mark a genuine, not yet collected slip 已领取 (the goods are handed over)."""
     with ledger_lock(ledger_path, wait_s):
         ledger = Ledger.open(ledger_path)
+        require_intact(ledger)
         result = verify_in(ledger, text)
         if not result.genuine:
             raise DataError(f"兑换单核验不通过（{VERDICT_TEXT[result.verdict]}），不能领取：" + "；".join(result.reasons))
@@ -485,6 +513,10 @@ def use_slip(
         if operator:
             frame.loc[idx, "说明"] = [_append_note(v, f"领取经办：{operator}") for v in frame.loc[idx, "说明"]]
         ledger.replace(schema.REDEMPTIONS.name, frame)
+        collect = NewEntry(rec.household_id, schema.ENTRY_COLLECT, 0, f"领取 兑换单 {rec.number} 的物品", rec.number)
+        journal, _ids = append_entries(ledger.frame(schema.JOURNAL.name), [collect], today.isoformat(),
+                                       operator or ledger.settings().get("经办人", "") or "村文书")
+        ledger.replace(schema.JOURNAL.name, journal)
         ledger.save("slip use", arguments, result=f"{rec.number} 已领取（{rec.household_id} {fmt_number(rec.points)} 分）")
         rec.state, rec.collected = STATE_USED, today.isoformat()
         return UseResult(rec, today.isoformat())
