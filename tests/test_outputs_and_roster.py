@@ -198,3 +198,71 @@ def test_inspect_forms_refuses_households_without_a_group(ledger_path: Path, run
     assert result.exit_code == ExitCode.DATA, result.output
     assert "ZP002" in result.stderr and "组别" in result.stderr
     assert not out.exists() or list(out.iterdir()) == []
+
+
+# --------------------------------------------------------------------------
+# 17. the same day's redemption sheet taken twice under another name
+# --------------------------------------------------------------------------
+
+
+def _day_sheet(path: Path, rows: list[list], footer: list[list] = ()) -> Path:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "兑换登记"
+    ws.append(["中坪村爱心超市2026年8月1日兑换登记表"])
+    ws.merge_cells("A1:G1")
+    ws.append([])
+    ws.append(["序号", "户号", "户主", "物品", "数量", "积分", "备注"])
+    for row in rows:
+        ws.append(row)
+    for row in footer:
+        ws.append(row)
+    wb.save(path)
+    return path
+
+
+def _redemption_rows(path: Path) -> int:
+    return len(Ledger.open(path).frame("兑换记录"))
+
+
+def test_a_resent_day_sheet_with_a_footer_is_a_duplicate(runner, village: dict, tmp_path: Path) -> None:
+    """The audit: 兑换登记表(1).xlsx (a footer added) was taken again: the same visits spent twice."""
+    ledger = village["ledger"]
+    _give_points(ledger, "ZP002", 100)
+    _give_points(ledger, "ZP010", 100)
+    rows = [[1, "ZP002", "", "毛巾", 2, 10, ""], [2, "ZP010", "", "香皂", 1, None, ""]]
+    first = _day_sheet(tmp_path / "兑换登记表.xlsx", rows)
+    result = invoke(runner, "redeem", "import", ledger, first, "--no-print")
+    assert result.exit_code == 0, result.output
+    taken = _redemption_rows(ledger)
+    before = ledger.read_bytes()
+
+    again = _day_sheet(tmp_path / "兑换登记表(1).xlsx", rows, footer=[[], ["制表人：李秀兰", None, None, "审核：王建国"]])
+    result = invoke(runner, "redeem", "import", ledger, again, "--no-print")
+    assert result.exit_code == ExitCode.DATA, result.output
+    assert "疑似重复" in result.stderr and "DH2026-000001" in result.stderr and "DH2026-000002" in result.stderr
+    assert "--again" in result.stderr
+    assert ledger.read_bytes() == before
+
+    result = invoke(runner, "redeem", "import", ledger, again, "--no-print", "--again")
+    assert result.exit_code == ExitCode.USAGE, result.output  # --again needs a reason
+    assert ledger.read_bytes() == before
+
+    result = invoke(runner, "redeem", "import", ledger, again, "--no-print", "--again", "--reason", "当天下午又来兑换了一次")
+    assert result.exit_code == 0, result.output
+    assert _redemption_rows(ledger) == 2 * taken
+    log = Ledger.open(ledger).frame("操作日志").iloc[-1]
+    assert "当天下午又来兑换了一次" in log["结果"]
+
+
+def test_a_different_quantity_is_no_duplicate(runner, village: dict, tmp_path: Path) -> None:
+    ledger = village["ledger"]
+    _give_points(ledger, "ZP002", 100)
+    result = invoke(runner, "redeem", "import", ledger, _day_sheet(tmp_path / "a.xlsx", [[1, "ZP002", "", "毛巾", 2, 10, ""]]),
+                    "--no-print")
+    assert result.exit_code == 0, result.output
+    result = invoke(runner, "redeem", "import", ledger, _day_sheet(tmp_path / "b.xlsx", [[1, "ZP002", "", "毛巾", 1, 5, ""]]),
+                    "--no-print")
+    assert result.exit_code == 0, result.output

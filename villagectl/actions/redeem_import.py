@@ -35,6 +35,7 @@ from villagectl.actions.redeem import (
     ensure_secret,
     finish_plans,
     operator_of,
+    parse_qty,
     prepare_output,
 )
 from villagectl.actions.slips import STATE_VOID, check_pdf_name
@@ -176,11 +177,19 @@ def import_redemptions(
     on_slip=None,
     on_start=None,
     today: dt.date | None = None,
+    again: bool = False,
 ) -> RedeemResult:
-    """Import one day sheet: every line is checked; one error refuses the whole file."""
+    """Import one day sheet: every line is checked; one error refuses the whole file.
+
+    A visit (household, date, items and quantities) that 兑换记录 already holds
+    — from any file, whatever it is called, or from ``redeem`` — is a duplicate:
+    shown with the earlier 单号 and taken only with ``again`` and a reason.
+    """
     path = Path(path)
     if over_budget and not clean_text(reason):
         raise UsageError("使用 --over-budget 时必须用 --reason 写明超出经费的原因")
+    if again and not clean_text(reason):
+        raise UsageError("使用 --again 再次导入时必须用 --reason 写明原因（例如：同一天确实又兑换了一次）")
     if not path.exists():
         raise FileAccessError(f"找不到兑换登记表 {path}")
     if path.is_dir():
@@ -201,11 +210,12 @@ def import_redemptions(
             raise DataError(f"{name} 无法读取，没有导入", book.problems or [Problem(Location(name), book.message)])
         digest = sha256_file(path)
         earlier = _already_imported(ledger, digest)
-        if earlier:
+        if earlier and not again:
             when, first = earlier
             same = "" if first == name else f"（与 {first} 内容相同）"
             raise DataError(f"{name}{same}已于 {when} 导入过，没有重复导入；台账未改动",
-                            [Problem(Location(name), "这个文件已经导入过")])
+                            [Problem(Location(name), "这个文件已经导入过")],
+                            hint="如确实要再导入一次，加 --again --reason \"原因\"")
         try:
             sheet = refuse_on_error(path, read_day_sheet, book, name)
         except DataError as exc:
@@ -263,13 +273,22 @@ def import_redemptions(
         if not groups and not errors:
             raise DataError(f"{name} 里没有兑换记录（表格是空的）", problems)
 
-        # the same redemptions imported before (another copy of the file, re-saved)
+        # the same redemptions recorded before: by content, whatever the file is called
+        # (兑换登记表(1).xlsx re-sent with a footer added has other bytes but the same visits)
         existing = _existing_signatures(state)
+        duplicates = 0
         for (date, hid), req in groups:
-            sig = _signature(name, date, hid, [(l.item, l.qty) for l in req.lines])
+            sig = _signature(date, hid, [(l.item, l.qty) for l in req.lines])
             if sig in existing:
-                problems.append(Problem(req.where, f"{state.households[hid]['name']}（{hid}）{date.isoformat()} 的这些兑换"
-                                                   f"已从 {name} 导入过（单号 {existing[sig]}）"))
+                duplicates += 1
+                number, source = existing[sig]
+                items = "、".join(f"{l.item}×{fmt_number(parse_qty(l.qty)[0])}" for l in req.lines)
+                origin = f"，来自 {source}" if source else ""
+                problems.append(Problem(
+                    req.where,
+                    f"{state.households[hid]['name']}（{hid}）{date.isoformat()} 兑换 {items} 已记入兑换记录"
+                    f"（单号 {number}{origin}），疑似重复" + ("；按 --again 再次导入" if again else ""),
+                    "警告" if again else "错误"))
 
         plans: list[PlannedRedemption] = []
         for _, req in groups:
@@ -278,7 +297,12 @@ def import_redemptions(
                 plans.append(plan)
         errors = [p for p in problems if p.severity == "错误"]
         if errors:
-            raise DataError(f"{name} 有 {len(errors)} 处错误，整个文件没有导入，台账未改动；请改正后重新导入", problems)
+            hint = None
+            if duplicates and not again:
+                hint = (f"{duplicates} 次兑换与兑换记录里已有的相同（同一户、同一天、同样的物品和数量）；"
+                        "确是又兑换了一次的，加 --again --reason \"原因\" 再导入")
+            raise DataError(f"{name} 有 {len(errors)} 处错误，整个文件没有导入，台账未改动；请改正后重新导入", problems,
+                            hint=hint)
 
         secret, secret_warning = ensure_secret(state)
         finish_plans(state, plans, secret)
@@ -298,6 +322,8 @@ def import_redemptions(
         log = (f"{name}：{len(plans)} 张兑换单 {plans[0].number}–{plans[-1].number}，共 {fmt_number(points)} 分")
         if any(p.over_budget for p in plans):
             log += f"；超出年度经费，原因：{clean_text(reason)}"
+        if again and (duplicates or earlier):
+            log = f"再次导入（{duplicates} 次疑似重复），原因：{clean_text(reason)}；" + log
         result.pdf = commit(state, plans, target,
                             lambda: ledger.save(COMMAND, arguments, [(name, digest)], log[:500]),
                             templates_dir, font, on_slip, operator, on_start)
@@ -311,32 +337,39 @@ def _locator(file: str, line: DayLine):
     return loc
 
 
-def _signature(file: str, date: dt.date, hid: str, lines: list[tuple[str, object]]) -> tuple:
-    from villagectl.actions.redeem import parse_qty
+def _qty(value: object) -> float:
+    try:
+        return parse_qty(value)[0]
+    except Exception:  # noqa: BLE001 - a bad quantity is reported by the plan; here it only must not match
+        return float("nan")
 
+
+def _signature(date: dt.date, hid: str, lines: list[tuple[str, object]]) -> tuple:
+    """What makes two visits the same: household, date, every item with its total quantity."""
     totals: dict[str, float] = {}
     for item, qty in lines:
-        totals[clean_name(item)] = round(totals.get(clean_name(item), 0.0) + parse_qty(qty)[0], 4)
-    return (file, date.isoformat(), hid, tuple(sorted(totals.items())))
+        totals[clean_name(item)] = round(totals.get(clean_name(item), 0.0) + _qty(qty), 4)
+    return (date.isoformat(), hid, tuple(sorted(totals.items())))
 
 
-def _existing_signatures(state: ShopState) -> dict[tuple, str]:
-    """(来源 file, date, household, items) → 单号 of the imported redemptions not cancelled."""
+def _existing_signatures(state: ShopState) -> dict[tuple, tuple[str, str]]:
+    """(date, household, items) → (单号, source file) of every redemption in 兑换记录 not cancelled."""
     frame = state.redemptions
     grouped: dict[str, dict] = {}
     for _, row in frame.iterrows():
-        source = clean_text(row.get("来源"))
-        if not source or clean_text(row.get("状态")) == STATE_VOID:
-            continue
         number = clean_text(row.get("单号"))
-        g = grouped.setdefault(number, {"file": source.split(" / ")[0], "date": clean_text(row.get("日期")),
+        if not number or clean_text(row.get("状态")) == STATE_VOID:
+            continue
+        source = clean_text(row.get("来源"))
+        g = grouped.setdefault(number, {"file": source.split(" / ")[0] if source else "",
+                                        "date": clean_text(row.get("日期")),
                                         "hid": clean_text(row.get("户号")), "items": []})
         g["items"].append((clean_text(row.get("物品")), row.get("数量")))
-    out: dict[tuple, str] = {}
+    out: dict[tuple, tuple[str, str]] = {}
     for number, g in grouped.items():
         try:
             date = dt.date.fromisoformat(g["date"])
         except ValueError:
             continue
-        out[_signature(g["file"], date, g["hid"], g["items"])] = number
+        out.setdefault(_signature(date, g["hid"], g["items"]), (number, g["file"]))
     return out

@@ -228,7 +228,7 @@ def _lines_table(plan) -> Table:
 def redeem_import_cmd(
     ledger: LedgerArg,
     file: Annotated[Path, typer.Argument(help="爱心超市的兑换登记表（xlsx、xls、ods）", show_default=False)],
-    reason: Annotated[str, typer.Option("--reason", help="超出经费（--over-budget）的原因；也作目录外物品没写备注时的原因")] = "",
+    reason: Annotated[str, typer.Option("--reason", help="超出经费（--over-budget）或再次导入（--again）的原因；也作目录外物品没写备注时的原因")] = "",
     over_budget: OverBudgetOpt = False,
     operator: OperatorOpt = None,
     output: Annotated[
@@ -239,6 +239,7 @@ def redeem_import_cmd(
     templates: TemplatesOpt = None,
     font: FontOpt = None,
     date: Annotated[Optional[str], typer.Option("--date", help="表里没有日期列时的兑换日期 YYYY-MM-DD（默认取标题里的日期或今天）")] = None,
+    again: Annotated[bool, typer.Option("--again", help="兑换记录里已有同一户、同一天、同样物品和数量的兑换（或同一文件已导入过）时仍然导入；须同时用 --reason 写明原因")] = False,
     wait: WaitOpt = 0.0,
     as_json: JsonOpt = False,
 ) -> None:
@@ -250,7 +251,8 @@ def redeem_import_cmd(
         day = parse_date(date) if date else None
         with LazyProgress("准备兑换单", quiet=as_json) as bar:
             result = import_redemptions(ledger, file, day, reason, over_budget, operator, output, not no_print, dry_run,
-                                        templates, font, wait, arguments_text(), on_slip=bar.advance, on_start=bar.start)
+                                        templates, font, wait, arguments_text(), on_slip=bar.advance, on_start=bar.start,
+                                        again=again)
         if as_json:
             emit_json({"ok": True, "file": str(file), **result.as_dict()})
             return
