@@ -578,7 +578,42 @@ def test_a_household_left_blank_is_skipped_with_a_warning(ledger: Path, tmp_path
     code, data = run(runner, ledger, path)
     assert code == 0, data
     assert problems(data) == {("一组.xlsx", "Sheet1", "B6", "李明（ZP002）没有打分，按本月未检查处理")}
-    assert records(ledger)["户号"].tolist() == ["ZP001"]
+    # recorded as listed but not inspected: no score, no total (never a 0), so the month knows it was not forgotten
+    frame = records(ledger)
+    assert frame["户号"].tolist() == ["ZP001", "ZP002"]
+    blank = frame[frame["户号"] == "ZP002"].iloc[0]
+    assert all(str(blank[c]).strip() in ("", "None", "nan") for c in frame.columns if c.split(" ")[0] in CODES)
+    assert str(blank["合计"]).strip() in ("", "None", "nan")
+    # a 补查 sheet for the household later that month is its inspection, not a conflict
+    later = save(tmp_path / "补查.xlsx", grid([Row("ZP002", "李明")], title="中坪村第一组2026年7月补查表"))
+    code, data = run(runner, ledger, later)
+    assert code == 0, data
+    assert scores_of(ledger, "ZP002") == DEFAULT_SCORES
+    assert records(ledger)["户号"].tolist() == ["ZP001", "ZP002"]
+
+
+def test_the_quarter_and_the_year_end_review_of_one_month_are_both_kept(tmp_path: Path, runner) -> None:
+    from conftest import add_households, household
+    from villagectl.ledger.create import create_ledger
+
+    ledger = tmp_path / "桃溪村.xlsx"
+    create_ledger(ledger, "桃溪村", "base140")
+    add_households(ledger, [household("101", "陈世荣", "第一组")])
+    quarter = tmp_path / "四季度.xlsx"
+    review = tmp_path / "年度评议.xlsx"
+    for path, header, values in ((quarter, ["户号", "户主", "环境整治", "文明新风"], [38, 36.5]),
+                                 (review, ["户号", "户主", "党的建设", "民生保障", "遵纪守法"], [20, 18, 19])):
+        wb = openpyxl.Workbook()
+        wb.active.append(["桃溪村2025年12月评分"])
+        wb.active.append(header)
+        wb.active.append(["101", "陈世荣", *values])
+        wb.save(path)
+    for path in (quarter, review):
+        code, data = run(runner, ledger, path, "--month", "2025-12")
+        assert code == 0, data
+    row = records(ledger).iloc[0]
+    got = {c.split(" ")[0]: float(row[c]) for c in records(ledger).columns if c.split(" ")[0] in ("HJ", "WM", "DJ", "MS", "ZF")}
+    assert got == {"HJ": 38.0, "WM": 36.5, "DJ": 20.0, "MS": 18.0, "ZF": 19.0}
 
 
 # --------------------------------------------------------------------------- duplicates

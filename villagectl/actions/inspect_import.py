@@ -186,6 +186,14 @@ def import_inspections(
                     conflicts.append(Problem(loc, f"{row.name}（{row.household_id}）{result.month} 的得分在 {batch_seen[key]} 中也有"))
                     continue
                 old = existing_scores.get(key)
+                if old is not None and not old[0]:
+                    new_rows.append(row)  # listed blank before: this (补查) is its inspection
+                    continue
+                if old is not None and not old[0].keys() & row.scores.keys():
+                    # other items of the same month (the year-end review after the quarter's sheet): both kept
+                    row.scores = {**old[0], **row.scores}
+                    new_rows.append(row)
+                    continue
                 if old is not None:
                     scores, source = old
                     if _same(scores, row.scores):
@@ -200,6 +208,11 @@ def import_inspections(
             if conflicts:
                 outcome.problems.extend(conflicts)
                 continue
+            # a household left blank is recorded as not inspected, unless it has (or gets) its scores
+            for row in result.blank_rows:
+                key = (result.month, row.household_id)
+                if key not in batch_seen and key not in existing_scores:
+                    new_rows.append(row)
             for row in result.rows:
                 batch_seen[(result.month, row.household_id)] = f"{path.name} / {row.sheet} / {row.id_cell}"
             outcome.new, outcome.replaced = len(new_rows) - replaced, replaced
@@ -314,6 +327,9 @@ def _merge(existing: pd.DataFrame, accepted, rules, stamp: str) -> pd.DataFrame:
     ordered = base + [cols[r.code] for r in rules]
     ordered += [c for c in existing.columns if c not in ordered and c not in tail] + tail
     frame = existing.reindex(columns=ordered, fill_value="")
+    scored_keys = {(o.month, row.household_id) for o, rows in accepted for row in rows if row.scores}
+    accepted = [(o, [row for row in rows if row.scores or (o.month, row.household_id) not in scored_keys])
+                for o, rows in accepted]
     replace_keys = {(o.month, row.household_id) for o, rows in accepted for row in rows}
     keep = [
         (clean_text(m), clean_text(h)) not in replace_keys for m, h in zip(frame["月份"], frame["户号"])
@@ -327,7 +343,7 @@ def _merge(existing: pd.DataFrame, accepted, rules, stamp: str) -> pd.DataFrame:
             for code, score in row.scores.items():
                 record[cols[code]] = score
             record.update({
-                "合计": round(sum(row.scores.values()), 4),
+                "合计": round(sum(row.scores.values()), 4) if row.scores else "",
                 "来源文件": outcome.file,
                 "工作表": row.sheet,
                 "行号": row.row,

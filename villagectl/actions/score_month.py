@@ -66,6 +66,9 @@ def month_scores(ledger: Ledger, month: str, rules) -> pd.DataFrame:
     frame = ledger.frame(schema.INSPECTIONS.name)
     part = frame[frame["月份"].map(clean_text) == month]
     cols = item_columns_of(frame, rules)
+    # a row with no score at all records a household listed blank (not inspected): it is no score of 0
+    if len(part) and cols:
+        part = part[[any(clean_text(v) for v in values) for values in zip(*(part[c] for c in cols.values()))]]
     data = {"户号": part["户号"].map(clean_text).tolist()}
     for r in rules:
         values = []

@@ -81,6 +81,7 @@ class FileResult:
     groups: set[str] = field(default_factory=set)
     skipped_blank: int = 0  # households listed with no scores at all
     readings: list[ColumnReading] = field(default_factory=list)  # columns matched by evidence, not by name
+    blank_rows: list[InspectionRow] = field(default_factory=list)  # listed, left empty: not inspected this month
     notes: list[Problem] = field(default_factory=list)  # 提醒: columns and rows skipped, and why
 
     @property
@@ -446,6 +447,7 @@ def _read_household_row(sheet, r, layout, ctx: Context, result: FileResult, seen
     if blanks and not scores and not bad:
         result.skipped_blank += 1
         result.problems.append(Problem(id_loc, f"{clean_text(hh['户主'])}（{hid}）没有打分，按本月未检查处理", "警告"))
+        result.blank_rows.append(InspectionRow(hid, clean_text(hh["户主"]), clean_text(hh["组别"]), {}, sheet.name, r + 1, id_loc.cell))
         return
     for rule, (br, bc) in blanks:
         result.problems.append(Problem(at(br, bc), f"{rule.item} 没有打分"))

@@ -199,6 +199,8 @@ def read_form(sheet: SheetRows, form: FormLayout, ctx: Context, result: FileResu
     if blanks and not scores and not bad:
         result.skipped_blank += 1
         result.problems.append(Problem(id_loc, f"{clean_text(hh['户主'])}（{household_id}）没有打分，按未检查处理", "警告"))
+        result.blank_rows.append(InspectionRow(household_id, clean_text(hh["户主"]), clean_text(hh["组别"]), {}, sheet.name,
+                                               where[0] + 1, id_loc.cell))
         return True
     for rule, (r, c) in blanks:
         result.problems.append(Problem(at(r, c), f"{rule.item} 没有打分"))
