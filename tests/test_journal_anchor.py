@@ -136,6 +136,25 @@ def test_old_ledgers_without_anchor_columns_still_pass(runner, village: Path) ->
     assert invoke(runner, "check", village).exit_code == 0
 
 
+def _drop_anchor_columns(path: Path) -> None:
+    wb = openpyxl.load_workbook(path)
+    for sheet in ("操作日志", "期间"):
+        ws = wb[sheet]
+        for name in ("流水行数", "流水末校验"):
+            header = {clean_text(c.value): c.column for c in ws[1] if c.value is not None}
+            if name in header:
+                ws.delete_cols(header[name])
+    wb.save(path)
+
+
+def test_a_month_posted_before_anchors_existed_is_still_checked(runner, posted: Path) -> None:
+    _drop_anchor_columns(posted)  # as posted by an older version
+    assert invoke(runner, "check", posted).exit_code == 0
+    _delete_journal_rows(posted, lambda ref, r: not ref.startswith(f"月度得分 {MONTH} "))
+    messages = _problem_messages(runner, posted)
+    assert any(f"期间 {MONTH} 已入账" in m for m in messages), messages
+
+
 # --- 4. writing commands refuse a tampered journal ----------------------------------------------------
 
 
