@@ -169,10 +169,10 @@ def test_transfer_in_carries_on_balance_and_earned_history(runner, town) -> None
     data = transfer_out(runner, town)
     b_before = Ledger.open(town["b"]).frame("户籍")
     # 东坪村 was generated like 中坪村: ZP063 is taken there, so a new number is needed
-    result = invoke(runner, "transfer", "in", town["b"], data["file"], "--date", "2026-08-20")
+    result = invoke(runner, "transfer", "in", "--yes", town["b"], data["file"], "--date", "2026-08-20")
     assert result.exit_code == 1 and "--household-id" in result.stderr
 
-    result, got = invoke_json(runner, "transfer", "in", town["b"], data["file"], "--household-id", "DP101",
+    result, got = invoke_json(runner, "transfer", "in", "--yes", town["b"], data["file"], "--household-id", "DP101",
                               "--group", "第二组", "--date", "2026-08-20")
     assert result.exit_code == 0, got
     assert (got["household_id"], got["original_household_id"], got["balance"], got["earned"]) == ("DP101", MOVER, 23.0, 33.0)
@@ -210,7 +210,7 @@ def test_zero_balance_still_transfers_with_its_history(runner, town) -> None:
     assert data["balance"] == 0
     last = Ledger.open(town["a"]).frame("积分流水").iloc[-1]
     assert (last["户号"], last["类型"], float(last["积分"])) == (zero, "转出", 0.0)
-    result, got = invoke_json(runner, "transfer", "in", town["b"], data["file"], "--household-id", "DP900",
+    result, got = invoke_json(runner, "transfer", "in", "--yes", town["b"], data["file"], "--household-id", "DP900",
                               "--date", "2026-08-20")
     assert result.exit_code == 0 and got["balance"] == 0
     assert totals(town["b"], "DP900")["balance"] == 0
@@ -227,7 +227,7 @@ def test_original_household_id_kept_when_free(runner, town) -> None:
     ledger.replace("积分流水", journal)
     ledger.save("test-setup")
     data = transfer_out(runner, town)
-    result, got = invoke_json(runner, "transfer", "in", town["b"], data["file"], "--date", "2026-08-20")
+    result, got = invoke_json(runner, "transfer", "in", "--yes", town["b"], data["file"], "--date", "2026-08-20")
     assert result.exit_code == 0 and got["household_id"] == MOVER and got["group"] == "第四组"
     assert totals(town["b"], MOVER)["earned"] == 33.0
     assert invoke(runner, "check", town["b"]).exit_code == 0
@@ -236,7 +236,7 @@ def test_original_household_id_kept_when_free(runner, town) -> None:
 def test_dry_run_checks_without_writing(runner, town) -> None:
     data = transfer_out(runner, town)
     before = town["b"].read_bytes()
-    result, got = invoke_json(runner, "transfer", "in", town["b"], data["file"], "--household-id", "DP101", "--dry-run")
+    result, got = invoke_json(runner, "transfer", "in", "--yes", town["b"], data["file"], "--household-id", "DP101", "--dry-run")
     assert result.exit_code == 0 and got["dry_run"] is True and got["balance"] == 23.0
     assert town["b"].read_bytes() == before
 
@@ -274,7 +274,7 @@ def _edit(path: Path, change) -> Path:
 def test_altered_file_is_refused(runner, town, change) -> None:
     data = transfer_out(runner, town)
     altered = _edit(Path(data["file"]), change)
-    err = _refused(runner, town["b"], "transfer", "in", town["b"], altered, "--household-id", "DP101")
+    err = _refused(runner, town["b"], "transfer", "in", "--yes", town["b"], altered, "--household-id", "DP101")
     assert "签名核验失败" in err and "改动" in err
 
 
@@ -284,30 +284,30 @@ def test_reformatted_but_unchanged_file_is_accepted(runner, town) -> None:
     again = Path(data["file"]).with_name("重排.json")
     again.write_text(json.dumps(dict(reversed(list(doc.items()))), ensure_ascii=True), encoding="utf-8")
     assert canonical_bytes(json.loads(again.read_text(encoding="utf-8"))) == canonical_bytes(doc)
-    result = invoke(runner, "transfer", "in", town["b"], again, "--household-id", "DP101")
+    result = invoke(runner, "transfer", "in", "--yes", town["b"], again, "--household-id", "DP101")
     assert result.exit_code == 0, result.stderr
 
 
 def test_a_file_is_received_only_once(runner, town) -> None:
     data = transfer_out(runner, town)
-    assert invoke(runner, "transfer", "in", town["b"], data["file"], "--household-id", "DP101").exit_code == 0
-    err = _refused(runner, town["b"], "transfer", "in", town["b"], data["file"], "--household-id", "DP102")
+    assert invoke(runner, "transfer", "in", "--yes", town["b"], data["file"], "--household-id", "DP101").exit_code == 0
+    err = _refused(runner, town["b"], "transfer", "in", "--yes", town["b"], data["file"], "--household-id", "DP102")
     assert "已经转入过" in err and "DP101" in err
     copy = Path(data["file"]).with_name("副本.json")
     shutil.copy(data["file"], copy)  # a renamed copy is the same transfer
-    assert "已经转入过" in _refused(runner, town["b"], "transfer", "in", town["b"], copy, "--household-id", "DP103")
+    assert "已经转入过" in _refused(runner, town["b"], "transfer", "in", "--yes", town["b"], copy, "--household-id", "DP103")
 
 
 def test_a_file_for_another_village_is_refused(runner, town) -> None:
     data = transfer_out(runner, town, MOVER, "西坪村")
-    err = _refused(runner, town["b"], "transfer", "in", town["b"], data["file"], "--household-id", "DP101")
+    err = _refused(runner, town["b"], "transfer", "in", "--yes", town["b"], data["file"], "--household-id", "DP101")
     assert "西坪村" in err and "本村是“东坪村”" in err
 
 
 def test_a_village_with_another_key_refuses_the_file(runner, town) -> None:
     data = transfer_out(runner, town)
     set_setting(town["b"], "镇转移密钥", "another-town-key")
-    err = _refused(runner, town["b"], "transfer", "in", town["b"], data["file"], "--household-id", "DP101")
+    err = _refused(runner, town["b"], "transfer", "in", "--yes", town["b"], data["file"], "--household-id", "DP101")
     assert "签名核验失败" in err and "镇转移密钥" in err
 
 
@@ -322,7 +322,7 @@ def test_missing_town_key_is_refused_with_how_to_set_it(runner, town) -> None:
     set_setting(town["a"], "镇转移密钥", KEY)
     data = transfer_out(runner, town)
     set_setting(town["b"], "镇转移密钥", None)
-    err = _refused(runner, town["b"], "transfer", "in", town["b"], data["file"], "--household-id", "DP101")
+    err = _refused(runner, town["b"], "transfer", "in", "--yes", town["b"], data["file"], "--household-id", "DP101")
     assert "没有“镇转移密钥”" in err
 
 
@@ -357,10 +357,10 @@ def test_transfer_to_the_own_village_or_an_existing_file_is_refused(runner, town
 def test_not_a_transfer_file_is_refused(runner, town) -> None:
     bad = town["tmp"] / "坏.json"
     bad.write_text("这不是 JSON", encoding="utf-8")
-    assert "不是有效的积分转移单" in _refused(runner, town["b"], "transfer", "in", town["b"], bad)
+    assert "不是有效的积分转移单" in _refused(runner, town["b"], "transfer", "in", "--yes", town["b"], bad)
     other = town["tmp"] / "别的.json"
     other.write_text(json.dumps({"a": 1}), encoding="utf-8")
-    assert "不是 villagectl 的积分转移单" in _refused(runner, town["b"], "transfer", "in", town["b"], other)
+    assert "不是 villagectl 的积分转移单" in _refused(runner, town["b"], "transfer", "in", "--yes", town["b"], other)
 
 
 def test_group_of_another_village_must_be_given(runner, town) -> None:
@@ -370,22 +370,22 @@ def test_group_of_another_village_must_be_given(runner, town) -> None:
     ledger.replace("户籍", frame)
     ledger.save("test-setup")
     data = transfer_out(runner, town)
-    err = _refused(runner, town["b"], "transfer", "in", town["b"], data["file"], "--household-id", "DP101")
+    err = _refused(runner, town["b"], "transfer", "in", "--yes", town["b"], data["file"], "--household-id", "DP101")
     assert "--group" in err and "东坪一组" in err
-    result = invoke(runner, "transfer", "in", town["b"], data["file"], "--household-id", "DP101", "--group", "东坪二组")
+    result = invoke(runner, "transfer", "in", "--yes", town["b"], data["file"], "--household-id", "DP101", "--group", "东坪二组")
     assert result.exit_code == 0
 
 
 def test_receiving_before_the_transfer_date_is_refused(runner, town) -> None:
     data = transfer_out(runner, town)
-    err = _refused(runner, town["b"], "transfer", "in", town["b"], data["file"], "--household-id", "DP101",
+    err = _refused(runner, town["b"], "transfer", "in", "--yes", town["b"], data["file"], "--household-id", "DP101",
                    "--date", "2026-08-01")
     assert "早于转出日期" in err
 
 
 def test_received_history_shows_in_the_new_passbook(runner, town) -> None:
     data = transfer_out(runner, town)
-    assert invoke(runner, "transfer", "in", town["b"], data["file"], "--household-id", "DP101",
+    assert invoke(runner, "transfer", "in", "--yes", town["b"], data["file"], "--household-id", "DP101",
                   "--date", "2026-08-20").exit_code == 0
     result, book = invoke_json(runner, "passbook", town["b"], "--household", "DP101")
     assert result.exit_code == 0
@@ -407,7 +407,7 @@ def test_points_keep_the_year_they_count_for(runner, town) -> None:
     doc = json.loads(Path(data["file"]).read_text(encoding="utf-8"))
     december = next(e for y in doc["history"] for e in y["entries"] if e["date"] == "2026-01-29")
     assert december["rated"] and next(y["year"] for y in doc["history"] if december in y["entries"]) == 2025
-    assert invoke(runner, "transfer", "in", town["b"], data["file"], "--household-id", "DP101").exit_code == 0
+    assert invoke(runner, "transfer", "in", "--yes", town["b"], data["file"], "--household-id", "DP101").exit_code == 0
     assert rated_by_year(town["b"], "DP101") == before
     journal = Ledger.open(town["b"]).frame("积分流水")
     row = journal[(journal["户号"] == "DP101") & journal["摘要"].str.contains("2025年12月")].iloc[0]

@@ -122,6 +122,9 @@ def find_problems(ledger: Ledger) -> list[Problem]:
         problems += _check_indicators(ledger, at)
     if schema.JOURNAL.name not in broken:
         problems += _check_links(ledger, at)
+        from villagectl.actions.transfer import transfer_problems  # a transfer out that left no file
+
+        problems += transfer_problems(ledger, at)
     if schema.RULES.name not in broken and schema.HEADER_MAP.name not in broken and ledger.has(schema.HEADER_MAP.name):
         problems += _check_header_map(ledger, rules, at)
     return problems

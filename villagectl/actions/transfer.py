@@ -245,6 +245,7 @@ class TransferOutResult:
     earned: float
     file: Path
     entry_id: str
+    reissued: bool = False  # the account was closed already: the same file written again
 
     def as_dict(self) -> dict:
         return {
@@ -256,6 +257,7 @@ class TransferOutResult:
             "earned": self.earned,
             "file": str(self.file),
             "entry_id": self.entry_id,
+            "reissued": self.reissued,
         }
 
 
@@ -313,7 +315,17 @@ def transfer_out(
     wait_s: float = 0.0,
     arguments: str = "",
 ) -> TransferOutResult:
-    """Close a household's account and write the signed transfer file."""
+    """Close a household's account and write the signed transfer file.
+
+    The ledger closing the account (the 转出 row, 关联 = the transfer id) is the
+    commit point; the file is written after it. Before that point no file with a
+    valid signature exists (a kill leaves the account open and nothing a village
+    could receive); after it the file can always be made again: the document is
+    derived from the closed account (its 转出 row gives the id, date and balance,
+    the rows before it the history) and signing is deterministic, so running the
+    same command again on the closed account re-issues the very same file (the
+    bytes are checked against the sha256 recorded in 操作日志).
+    """
     household = clean_text(household)
     to_village = clean_name(to_village)
     if not household:
@@ -337,22 +349,23 @@ def transfer_out(
         index, row = household_row(households, household)
         state = clean_text(row.get("状态", ""))
         if state in CLOSED_STATES:
-            raise DataError(f"户号 {household}（{clean_name(row.get('户主', ''))}）的状态是“{state}”，账户已关闭，不能再转出")
+            issued = [t for t in issued_transfers(ledger, ledger_path) if t.household_id == household]
+            if not issued:
+                raise DataError(f"户号 {household}（{clean_name(row.get('户主', ''))}）的状态是“{state}”，账户已关闭，不能再转出")
+            return _reissue(ledger, ledger_path, row, village, to_village, key, issued[-1], output)
         pending = _unposted(ledger, household)
         if pending:
             raise DataError(
                 f"户号 {household} 还有没入账的积分：{'；'.join(pending)}。转出后这些积分就无法再记到这一户",
                 hint="请先入账（villagectl post month；公示未满可用 --force --reason 说明原因），或处理完这些事件，再转出",
             )
-        statement = statement_for_ledger(ledger)
-        rating_years = entry_years(ledger.frame(schema.JOURNAL.name), ledger.frame_or_empty(schema.EVENTS.name))
         date = today
         transfer_id = new_transfer_id(date, household)
-        document = transfer_document(statement, row, village, to_village, date, transfer_id, rating_years)
-        document["signature"] = sign(document, key)
+        document, data = _signed_document(ledger, row, village, to_village, date, transfer_id, key)
         target = _output_path(output, ledger_path, transfer_file_name(village, household, date))
         if target.exists():
             raise FileAccessError(f"{target} 已存在；为免覆盖别的转移单，请换一个文件名（-o）或先把它移走")
+        _check_writable(target)
 
         operator = operator or settings.get("经办人", "") or "村文书"
         balance = float(document["balance"])
@@ -365,38 +378,250 @@ def transfer_out(
         ledger.replace(schema.JOURNAL.name, journal)
         households.loc[index, "状态"] = "迁出"
         ledger.replace(schema.HOUSEHOLDS.name, households)
-
-        # The file is written beside its final name first; it takes that name only after the
-        # ledger is saved, so a refused save never leaves a transfer file behind.
-        data = (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-        tmp = target.with_name(f".villagectl-tmp-{os.getpid()}-{target.name}")
+        ledger.save(
+            "transfer out",
+            arguments,
+            result=f"{household} 转出至{to_village}，余额 {fmt_number(balance)} 分，"
+            f"{_record_text(transfer_id, _recorded_path(target, ledger_path), data)}",
+        )
         try:
-            with open(tmp, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
-            raise FileAccessError(f"无法写入转移单 {target}：{exc.strerror or exc}；台账未改动") from None
-        try:
-            ledger.save(
-                "transfer out",
-                arguments,
-                result=f"{household} 转出至{to_village}，余额 {fmt_number(balance)} 分，转移单 {transfer_id}：{target.name}"
-                f"（sha256 {hashlib.sha256(data).hexdigest()[:16]}）",
-            )
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        try:
-            os.replace(tmp, target)
+            _write_file(target, data)
         except OSError as exc:
             raise FileAccessError(
-                f"台账已记转出，但转移单没能改名为 {target.name}：{exc.strerror or exc}；"
-                f"转移单内容在 {tmp}，请把它改名为 {target.name} 交给{to_village}"
+                f"台账已记转出（转移单 {transfer_id}），但转移单没能写成 {target}：{exc.strerror or exc}。"
+                f"积分没有丢：请解决上面的问题后再运行同一条 transfer out 命令，会重新开具同一份转移单"
             ) from None
         return TransferOutResult(transfer_id, household, document["household"]["name"], to_village, balance,
                                  float(document["earned"]), target, ids[0])
+
+
+def _file_bytes(document: dict) -> bytes:
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _signed_document(
+    ledger: Ledger, row: pd.Series, village: str, to_village: str, date: dt.date, transfer_id: str, key: str,
+    closing_entry: str | None = None,
+) -> tuple[dict, bytes]:
+    """The signed document and the file's bytes; with ``closing_entry``, as it was when that row closed the account."""
+    statement = statement_for_ledger(ledger)
+    if closing_entry is not None:
+        ids = statement["流水号"].map(clean_text).tolist()
+        if closing_entry in ids:
+            statement = statement.iloc[: ids.index(closing_entry)]
+    rating_years = entry_years(ledger.frame(schema.JOURNAL.name), ledger.frame_or_empty(schema.EVENTS.name))
+    document = transfer_document(statement, row, village, to_village, date, transfer_id, rating_years)
+    document["signature"] = sign(document, key)
+    return document, _file_bytes(document)
+
+
+def _check_writable(target: Path) -> None:
+    """Refuse before the ledger closes the account when the file cannot be written there at all."""
+    if not os.access(target.parent, os.W_OK | os.X_OK):
+        raise FileAccessError(f"文件夹 {target.parent} 不能写入，无法保存转移单；台账未改动")
+
+
+def _tmp_name(target: Path) -> Path:
+    return target.with_name(f".villagectl-tmp-{os.getpid()}-{target.name}")
+
+
+def _write_file(target: Path, data: bytes) -> None:
+    """Write ``data`` as ``target``: a temporary file beside it, fsync, rename, fsync the folder.
+
+    Stale temporary copies of the same file (a killed earlier run) are removed.
+    """
+    for stale in target.parent.glob(f".villagectl-tmp-*-{glob_escape(target.name)}"):
+        stale.unlink(missing_ok=True)
+    tmp = _tmp_name(target)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    try:
+        fd = os.open(target.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def glob_escape(name: str) -> str:
+    return re.sub(r"([*?\[])", r"[\1]", name)
+
+
+# --- what transfer out recorded, and re-issuing ------------------------------------------------------------
+
+_RECORD = re.compile(r"转移单 (?P<id>[^\s：]+)：(?P<path>.+)（sha256 (?P<sha>[0-9a-f]{16,64})）")
+
+
+def _recorded_path(target: Path, ledger_path: Path) -> str:
+    """The file as 操作日志 records it: relative to the ledger's folder when it is in it (the folder may move)."""
+    try:
+        return str(target.resolve().relative_to(Path(ledger_path).resolve().parent))
+    except ValueError:
+        return str(target.resolve())
+
+
+def _record_text(transfer_id: str, shown: str, data: bytes) -> str:
+    return f"转移单 {transfer_id}：{shown}（sha256 {hashlib.sha256(data).hexdigest()}）"
+
+
+@dataclass
+class IssuedTransfer:
+    """A transfer out in the journal: its 转出 row and what 操作日志 recorded about its file."""
+
+    transfer_id: str
+    household_id: str
+    to_village: str
+    date: str
+    entry_id: str
+    points: float | None
+    position: int  # of the 转出 row in 积分流水
+    file: Path | None  # where it was written (None: not recorded)
+    sha256: str  # of the file's bytes, or a prefix of it (older versions); "" when not recorded
+
+
+def issued_transfers(ledger: Ledger, ledger_path: Path | None = None) -> list[IssuedTransfer]:
+    """Every 转出 row with a transfer id, in journal order, with the file 操作日志 recorded for it."""
+    journal = ledger.frame_or_empty(schema.JOURNAL.name)
+    if journal.empty:
+        return []
+    records: dict[str, tuple[str, str]] = {}
+    if ledger.has(schema.OPLOG.name):
+        log = ledger.frame_or_empty(schema.OPLOG.name)
+        if len(log) and "结果" in log.columns:
+            commands = log["命令"].map(clean_text) if "命令" in log.columns else pd.Series([""] * len(log))
+            for command, text in zip(commands, log["结果"]):
+                if command == "transfer out" and (m := _RECORD.search(as_text(text))):
+                    records[m.group("id")] = (m.group("path").strip(), m.group("sha"))
+    base = Path(ledger_path if ledger_path is not None else ledger.path).parent
+    out: list[IssuedTransfer] = []
+    kinds = journal["类型"].map(clean_text)
+    for pos in [i for i, k in enumerate(kinds) if k == schema.ENTRY_TRANSFER_OUT]:
+        r = journal.iloc[pos]
+        transfer_id = clean_text(r.get("关联"))
+        if not transfer_id:
+            continue
+        summary = clean_text(r.get("摘要"))
+        path, sha = records.get(transfer_id, ("", ""))
+        out.append(IssuedTransfer(
+            transfer_id=transfer_id,
+            household_id=clean_text(r.get("户号")),
+            to_village=summary[len("转出至"):] if summary.startswith("转出至") else "",
+            date=clean_text(r.get("日期")),
+            entry_id=clean_text(r.get("流水号")),
+            points=_num(r.get("积分")),
+            position=pos,
+            file=(base / path) if path else None,
+            sha256=sha,
+        ))
+    return out
+
+
+def _same_file(path: Path, data: bytes, sha: str = "") -> bool:
+    """``path`` holds this transfer file (byte for byte, or the same signed document written differently)."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return False
+    if raw == data or (sha and hashlib.sha256(raw).hexdigest().startswith(sha)):
+        return True
+    try:
+        doc = json.loads(raw.decode("utf-8-sig"))
+        ours = json.loads(data.decode("utf-8"))
+        return isinstance(doc, dict) and doc.get("signature") == ours.get("signature") and \
+            canonical_bytes(doc) == canonical_bytes(ours)
+    except (ValueError, TypeError, UnicodeDecodeError):
+        return False
+
+
+def _reissue(
+    ledger: Ledger, ledger_path: Path, row: pd.Series, village: str, to_village: str, key: str,
+    issued: IssuedTransfer, output: Path | None,
+) -> TransferOutResult:
+    """The account is closed by a transfer out: write its file again (the same bytes), unless it is there."""
+    household = issued.household_id
+    name = clean_name(row.get("户主", ""))
+    if issued.to_village and issued.to_village != to_village:
+        raise DataError(
+            f"户号 {household}（{name}）已于 {issued.date} 转出至{issued.to_village}（转移单 {issued.transfer_id}），"
+            f"账户已关闭，不能再转给{to_village}",
+            hint=f"要补开那份转移单，请用 --to-village {issued.to_village}",
+        )
+    try:
+        date = dt.date.fromisoformat(issued.date)
+    except ValueError:
+        raise DataError(f"户号 {household} 的转出流水 {issued.entry_id} 日期无效，无法重新开具转移单") from None
+    document, data = _signed_document(ledger, row, village, to_village, date, issued.transfer_id, key, issued.entry_id)
+    sha = hashlib.sha256(data).hexdigest()
+    changed = (issued.sha256 and not sha.startswith(issued.sha256)) or (
+        issued.points is not None and abs(issued.points + float(document["balance"])) > 1e-6)
+    if changed:
+        raise DataError(
+            f"户号 {household} 已于 {issued.date} 转出（转移单 {issued.transfer_id}），但台账在转出后被改动过"
+            "（这一户的户籍信息或转出前的积分流水），重新算出的转移单与当时开具的不一致，不能重新开具",
+            hint="请用转出前后的备份核对改动并改回；villagectl check 会列出积分流水的问题",
+        )
+    if output is not None:
+        target = _output_path(output, ledger_path, transfer_file_name(village, household, date))
+    elif issued.file is not None and issued.file.parent.is_dir():
+        target = guard_output(issued.file, ledger_path, "转移单")
+    else:
+        target = _output_path(None, ledger_path, transfer_file_name(village, household, date))
+    if target.exists():
+        if _same_file(target, data, issued.sha256):
+            raise DataError(
+                f"户号 {household}（{name}）已于 {issued.date} 转出至{to_village}，账户已关闭；"
+                f"转移单 {issued.transfer_id} 就在 {target}，内容完好，不用重开",
+                hint=f"请把它交给{to_village}；要另存一份，请用 -o 给另一个文件夹",
+            )
+        raise FileAccessError(f"{target} 已存在，且不是转移单 {issued.transfer_id}；请换一个文件名（-o）或先把它移走")
+    _check_writable(target)
+    try:
+        _write_file(target, data)
+    except OSError as exc:
+        raise FileAccessError(f"转移单没能写成 {target}：{exc.strerror or exc}；台账未改动，解决后请再运行一次") from None
+    return TransferOutResult(issued.transfer_id, household, document["household"]["name"], to_village,
+                             float(document["balance"]), float(document["earned"]), target, issued.entry_id,
+                             reissued=True)
+
+
+def missing_transfer_files(ledger: Ledger) -> list[tuple[IssuedTransfer, str]]:
+    """Transfers out whose recorded file is not there (or not the file issued): for ``check``."""
+    out: list[tuple[IssuedTransfer, str]] = []
+    for issued in issued_transfers(ledger):
+        if issued.file is None:
+            continue
+        if not issued.file.is_file():
+            out.append((issued, "不存在"))
+        elif issued.sha256 and not hashlib.sha256(issued.file.read_bytes()).hexdigest().startswith(issued.sha256):
+            out.append((issued, "与开具时的内容不同"))
+    return out
+
+
+def transfer_problems(ledger: Ledger, at) -> list:
+    """``check``: a transfer out that left no file (killed after the ledger closed the account, or the file lost)."""
+    from villagectl.errors import Problem
+
+    problems = []
+    for issued, what in missing_transfer_files(ledger):
+        problems.append(Problem(
+            at(schema.JOURNAL.name, issued.position, "关联"),
+            f"户号 {issued.household_id} 已于 {issued.date} 转出至{issued.to_village or '（未写明）'}（转移单 {issued.transfer_id}），"
+            f"但转移单 {issued.file} {what}。如果还没交给对方，请运行 villagectl transfer out 台账 --household "
+            f"{issued.household_id} --to-village {issued.to_village or '转入村'} 重新开具同一份转移单；已交给对方的可以不管",
+            "警告",
+        ))
+    return problems
 
 
 # --------------------------------------------------------------------------
@@ -417,11 +642,17 @@ class TransferInResult:
     entries: int
     dry_run: bool = False
     notes: list[str] = field(default_factory=list)
+    spent: float = 0.0  # what the household had redeemed in the sending village
+    sent: str = ""  # the transfer out date
+    years: list[dict] = field(default_factory=list)  # per year: earned, rated (counted by that year's rating), entries
 
     def as_dict(self) -> dict:
         return {
             "transfer_id": self.transfer_id,
             "from_village": self.from_village,
+            "sent": self.sent,
+            "spent": self.spent,
+            "years": self.years,
             "household_id": self.household_id,
             "original_household_id": self.original_id,
             "name": self.name,
@@ -484,19 +715,25 @@ def _text(document: dict, *keys: str) -> str:
     return clean_text(value) if isinstance(value, (str, int, float)) else ""
 
 
-def _history_entries(document: dict, name: str) -> list[dict]:
-    """The earning rows of the file, checked for shape (the signature vouches for the values)."""
+def _history_entries(document: dict, name: str) -> tuple[list[dict], list[dict]]:
+    """The earning rows of the file, checked for shape, and per year the totals checked against the rows.
+
+    The signature only says that a village holding the town key made the file;
+    so the receiver also checks that the file adds up: every year's earned and
+    rated points are the sums of its rows (see ``_check_totals`` for the rest).
+    """
     history = document.get("history")
     if not isinstance(history, list):
         raise DataError(f"{name} 缺少获得积分明细（history）")
     out: list[dict] = []
+    years: list[dict] = []
     for year_block in history:
         if not isinstance(year_block, dict) or not isinstance(year_block.get("entries"), list):
             raise DataError(f"{name} 的获得积分明细格式不对")
         year = to_int_or_none(year_block.get("year"))
         if year is None:
             raise DataError(f"{name} 的获得积分明细里有一年的年度无效")
-        total = 0.0
+        total = rated = 0.0
         for e in year_block["entries"]:
             if not isinstance(e, dict):
                 raise DataError(f"{name} 的获得积分明细格式不对")
@@ -505,10 +742,59 @@ def _history_entries(document: dict, name: str) -> list[dict]:
             if points is None or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
                 raise DataError(f"{name} 的获得积分明细中有一行的日期或积分无效：{e}")
             total += points
+            if e.get("rated") is not False:
+                rated += points
             out.append({**e, "year": year})
-        if abs(total - (_num(year_block.get("earned")) or 0.0)) > 1e-6:
-            raise DataError(f"{name} 中 {year_block.get('year')} 年的获得积分与明细合计不符")
-    return out
+        stated = _num(year_block.get("earned"))
+        if stated is None or abs(total - stated) > 1e-6:
+            raise DataError(_not_adding_up(name, f"{year} 年写的获得积分 {_shown(stated)} 分，与这一年明细合计 "
+                                                 f"{fmt_number(round(total, 4))} 分不符"), hint=NOT_ADDING_UP_HINT)
+        stated_rated = _num(year_block.get("rated"))
+        if stated_rated is not None and abs(rated - stated_rated) > 1e-6:
+            raise DataError(_not_adding_up(name, f"{year} 年写的计入评比积分 {_shown(stated_rated)} 分，与这一年计入评比的明细合计 "
+                                                 f"{fmt_number(round(rated, 4))} 分不符"), hint=NOT_ADDING_UP_HINT)
+        years.append({"year": year, "earned": round(total, 4), "rated": round(rated, 4),
+                      "entries": len(year_block["entries"])})
+    return out, years
+
+
+def _shown(value: float | None) -> str:
+    return "（空）" if value is None else fmt_number(value)
+
+
+def _not_adding_up(name: str, what: str) -> str:
+    return (f"转移单 {name} 的账目对不上：{what}。签名只能说明文件出自持有镇转移密钥的村，"
+            "不能说明积分是真的；账目对不上的转移单不能转入")
+
+
+NOT_ADDING_UP_HINT = "请转出村核对这一户的积分流水后重新开具转移单；如怀疑转移单是伪造的，请报镇积分制办公室"
+
+
+def _check_totals(document: dict, entries: list[dict], name: str) -> tuple[float, float, float]:
+    """balance = earned - spent, earned = the history's sum, spent ≥ 0: what a file must add up to.
+
+    Returns (balance, earned, spent). A balance above the earned history (points
+    that come from nowhere) is refused, as is a file without its totals.
+    """
+    balance = _num(document.get("balance"))
+    if balance is None:
+        raise DataError(f"转移单 {name} 没有余额")
+    history_sum = round(sum(_num(e.get("points")) or 0.0 for e in entries), 4)
+    earned = _num(document.get("earned"))
+    spent = _num(document.get("spent"))
+    if earned is None or spent is None:
+        raise DataError(_not_adding_up(name, "缺少累计获得（earned）或已兑换（spent）积分"), hint=NOT_ADDING_UP_HINT)
+    if abs(earned - history_sum) > 1e-6:
+        raise DataError(_not_adding_up(name, f"写的累计获得 {fmt_number(earned)} 分，与获得积分明细合计 "
+                                             f"{fmt_number(history_sum)} 分不符"), hint=NOT_ADDING_UP_HINT)
+    if balance - history_sum > 1e-6:
+        raise DataError(_not_adding_up(name, f"余额 {fmt_number(balance)} 分比获得积分明细合计 {fmt_number(history_sum)} 分"
+                                             f"还多 {fmt_number(round(balance - history_sum, 4))} 分（余额只能来自挣得的积分）"),
+                        hint=NOT_ADDING_UP_HINT)
+    if abs(earned - spent - balance) > 1e-6:
+        raise DataError(_not_adding_up(name, f"余额 {fmt_number(balance)} 分不等于累计获得 {fmt_number(earned)} 分"
+                                             f"减已兑换 {fmt_number(spent)} 分"), hint=NOT_ADDING_UP_HINT)
+    return balance, history_sum, spent
 
 
 def to_int_or_none(value: object) -> int | None:
@@ -614,10 +900,8 @@ def transfer_in(
             raise DataError(f"转移单 {file.name} 的转出日期无效") from None
         if today < sent:
             raise UsageError(f"转入日期 {today.isoformat()} 早于转出日期 {sent.isoformat()}，请用 --date 给出正确的日期")
-        entries = _history_entries(document, file.name)
-        balance = _num(document.get("balance"))
-        if balance is None:
-            raise DataError(f"转移单 {file.name} 没有余额")
+        entries, years = _history_entries(document, file.name)
+        balance, earned, spent = _check_totals(document, entries, file.name)
 
         person = document.get("household") if isinstance(document.get("household"), dict) else {}
         original = clean_text(person.get("household_id"))
@@ -649,22 +933,17 @@ def transfer_in(
             new_group = old_group
             notes.append(f"组别沿用原村的“{old_group}”；如不对，请在户籍表改正")
 
-        earned = round(sum(_num(e.get("points")) or 0.0 for e in entries), 4)
-        spent_diff = round(balance - earned, 4)
+        spent_diff = round(balance - earned, 4)  # ≤ 0: _check_totals refused a balance above the earned history
         new_entries = [received_row(e, from_village, new_id, transfer_id) for e in entries]
         if abs(spent_diff) > 1e-9:
-            if spent_diff < 0:
-                new_entries.append((today.isoformat(), NewEntry(
-                    new_id, schema.ENTRY_REDEEM, spent_diff, f"{from_village}：转入前已兑换积分合计", transfer_id)))
-            else:  # more balance than earned history (should not happen): keep the balance right
-                new_entries.append((today.isoformat(), NewEntry(
-                    new_id, schema.ENTRY_TRANSFER_IN, spent_diff, f"{from_village}：转入余额调整", transfer_id)))
+            new_entries.append((today.isoformat(), NewEntry(
+                new_id, schema.ENTRY_REDEEM, spent_diff, f"{from_village}：转入前已兑换积分合计", transfer_id)))
         closing = (f"由{from_village}转入（原户号 {original}，转移单 {transfer_id}），"
                    f"转入余额 {fmt_number(balance)} 分、累计获得 {fmt_number(earned)} 分")
         new_entries.append((today.isoformat(), NewEntry(new_id, schema.ENTRY_TRANSFER_IN, 0.0, closing, transfer_id)))
 
         result = TransferInResult(transfer_id, from_village, new_id, original, name, new_group, balance, earned,
-                                  len(new_entries), dry_run, notes)
+                                  len(new_entries), dry_run, notes, spent=spent, sent=sent.isoformat(), years=years)
         notes.append("请在户籍表补填联系电话、身份证号、户类型（转移单里没有这些信息）")
         if dry_run:
             return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -54,12 +55,41 @@ def transfer_out_cmd(
             emit_json({"ok": True, **r.as_dict()})
             return
         out = console()
+        if r.reissued:
+            out.print(f"{r.household_id} {r.name} 已于转出时结清（流水号 {r.entry_id}），账户早已关闭；"
+                      f"已重新开具同一份转移单（内容与当时的一样，余额 {fmt_number(r.balance)} 分）。", markup=False)
+            out.print(f"转移单：{r.file}（编号 {r.transfer_id}）", markup=False)
+            out.print(f"请把转移单交给{r.to_village}；同一份转移单对方只能转入一次。", markup=False)
+            return
         out.print(f"已转出 {r.household_id} {r.name} 至{r.to_village}：余额 {fmt_number(r.balance)} 分，"
                   f"累计获得 {fmt_number(r.earned)} 分（流水号 {r.entry_id}），户籍状态已改为“迁出”。", markup=False)
         out.print(f"转移单：{r.file}（编号 {r.transfer_id}）", markup=False)
         out.print(f"请把转移单交给{r.to_village}，由对方运行：villagectl transfer in 台账.xlsx {r.file.name}", markup=False)
 
     guarded(as_json, body)
+
+
+def _interactive() -> bool:
+    """Someone at a terminal can answer a question (not a script, not cron)."""
+    try:
+        return sys.stdin.isatty() and sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _arrival_lines(r) -> list[str]:
+    """What arrives with a transfer file, for the receiving clerk to check against the paper from the other village."""
+    lines = [
+        f"转出村：{r.from_village}（转出日期 {r.sent}，转移单 {r.transfer_id}）",
+        f"农户：原户号 {r.original_id} {r.name} → 本村户号 {r.household_id}（{r.group}）",
+        f"余额 {fmt_number(r.balance)} 分 = 累计获得 {fmt_number(r.earned)} 分 − 已兑换 {fmt_number(r.spent)} 分",
+    ]
+    for y in r.years:
+        lines.append(f"  {y['year']} 年：获得 {fmt_number(y['earned'])} 分（计入评比 {fmt_number(y['rated'])} 分），"
+                     f"明细 {y['entries']} 笔")
+    lines.append("签名核验通过只说明文件出自本镇持有转移密钥的村、开具后没被改过；"
+                 "积分是否属实，请与转出村盖章的证明或电话核对。")
+    return lines
 
 
 @transfer_app.command("in")
@@ -69,29 +99,52 @@ def transfer_in_cmd(
     household_id: Annotated[str | None, typer.Option("--household-id", help="这一户在本村的户号（默认沿用原户号，被占用时必须给）")] = None,
     group: Annotated[str | None, typer.Option("--group", help="这一户在本村的组别（默认沿用原组别，本村没有该组时必须给）")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="只核验转移单、显示将会做什么，不写台账")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="不再询问，直接转入（脚本、--json 时必须给；请先用 --dry-run 核对）")] = False,
     operator: OperatorOpt = None,
     date: DateOpt = None,
     wait: WaitOpt = 0.0,
     as_json: JsonOpt = False,
 ) -> None:
-    """转入：核验转移单的签名，把这一户加入户籍，并接续其余额和历年获得积分（计入评比）。"""
+    """转入：核验转移单的签名和账目，显示转来的余额和历年获得积分，确认后把这一户加入户籍并接续积分（计入评比）。"""
 
-    def body() -> None:
+    def body() -> int | None:
         from villagectl.actions.transfer import transfer_in
 
-        r = transfer_in(ledger, file, parse_date(date), household_id, group, operator, dry_run, wait, arguments_text())
+        def run(trial: bool):
+            return transfer_in(ledger, file, parse_date(date), household_id, group, operator, trial, wait,
+                               arguments_text())
+
+        out = console()
+        if not dry_run and not yes:
+            preview = run(True)  # every check, nothing written, no lock held while the clerk reads
+            if as_json or not _interactive():
+                raise UsageError(
+                    f"转入前须核对转来的积分：{preview.from_village} {preview.original_id} {preview.name}，"
+                    f"余额 {fmt_number(preview.balance)} 分，累计获得 {fmt_number(preview.earned)} 分。"
+                    "核对无误后请加 --yes 再运行（先用 --dry-run 可看历年明细）；台账未改动"
+                )
+            out.print(f"转移单 {preview.transfer_id} 签名核验通过，账目相符。将转入：", markup=False)
+            for line in _arrival_lines(preview):
+                out.print(line, markup=False)
+            if not typer.confirm("核对无误，确认转入？", default=False):
+                out.print("已取消，台账未改动")
+                return 0
+        r = run(dry_run)
         if as_json:
             emit_json({"ok": True, **r.as_dict()})
-            return
-        out = console()
+            return None
         verb = "将转入" if r.dry_run else "已转入"
-        out.print(f"转移单 {r.transfer_id} 签名核验通过。", markup=False)
+        if r.dry_run:
+            out.print(f"转移单 {r.transfer_id} 签名核验通过，账目相符。", markup=False)
+            for line in _arrival_lines(r):
+                out.print(line, markup=False)
         out.print(f"{verb} {r.from_village} {r.original_id} {r.name} → 本村户号 {r.household_id}（{r.group}）："
                   f"余额 {fmt_number(r.balance)} 分，累计获得 {fmt_number(r.earned)} 分，记流水 {r.entries} 笔。", markup=False)
         for note in r.notes:
             out.print(f"[yellow]提醒[/] {escape(note)}")
         if r.dry_run:
             out.print("（试运行，台账未改动）")
+        return None
 
     guarded(as_json, body)
 
