@@ -35,6 +35,18 @@ and writes the history into 积分流水, every row with 关联 = the transfer i
 The transfer ids received are the 关联 of the 转入 rows (the final row is
 always there); a file whose id is already there is refused. Both sides also
 write the id into 操作日志.
+
+Crashes: the ledger save of transfer out is the commit point and the file is
+written after it, so before it no validly signed file exists, and after it the
+same file can be made again from the closed account (``_reissue``: running the
+same command again); 操作日志 records where the file went and its sha256, and
+``check`` warns about a transfer out whose file is not there.
+
+Trust: every village of the town holds the same key, so a valid signature says
+the file comes from some village of the town and was not changed since; it does
+not say the points were earned. Transfer in therefore also checks that the file
+adds up (years, earned, spent, balance; ``_check_totals``) and the command shows
+what arrives and asks (or needs ``--yes``) before writing.
 """
 
 from __future__ import annotations
