@@ -18,7 +18,9 @@
 
 The inspection sheets describe the ledger as generated here (before the
 roster is imported): the households of each group whose 状态 is 正常. The two
-new households of the roster are not inspected until August.
+new households of the roster were not on the printed forms: the clerk's
+``7月补查登记（新分户）.xlsx`` (one form per household, items down the rows)
+inspects them, so the month is complete.
 
 Everything comes from ``random.Random(20260601)``: the same data every run
 (the ledger's 兑换单密钥 and the 操作日志 time of ``init`` are the only parts
@@ -33,6 +35,7 @@ import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 
 from villagectl.ledger import schema
@@ -614,6 +617,33 @@ def write_group4(path: Path, village: Village, rows: list[Inspection]) -> None:
     frame.to_excel(path, engine="odf", sheet_name="第四组", header=False, index=False)
 
 
+SUPPLEMENT_NAME = "7月补查登记（新分户）.xlsx"
+
+
+def write_supplement(path: Path, village: Village) -> None:
+    """The clerk's 补查登记 for the two households that split off after the forms were printed:
+    one form per household, the items down the rows in the scheme's own sentences."""
+    rng = random.Random(SEED + 5)
+    known = {h.id for h in village.households}
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    rules = [r for r in ZHONGPING.rules if r.type == "检查项"]
+    for hh in [h for h in village.roster_households if h.id not in known]:
+        ws = wb.create_sheet(hh.head)
+        ws.append([f"{village.name}农户积分补查登记表"])
+        ws.append([f"户号：{hh.id}", None, f"户主：{hh.head}", f"组别：{hh.group}"])
+        ws.append(["补查月份：2026年7月", None, "补查时间：2026年7月27日"])
+        ws.append(["考核类别", "检查内容", "标准分", "实得分", "存在问题"])
+        for rule in rules:
+            score = max(0.0, rule.points - rng.choice((0, 0, 0, 0.5, 1, 1.5)))
+            ws.append([rule.category, rule.note.split("，")[0], rule.points, score,
+                       "" if score == rule.points else rng.choice(("略有杂物", "需加强", "已提醒"))])
+        ws.append(["合计", None, 100, None])
+        ws.append([])
+        ws.append(["补查人：村文书　　户主签字："])
+    wb.save(path)
+
+
 # --- entry point -----------------------------------------------------------------
 
 
@@ -654,10 +684,13 @@ def build_samples(out_dir: Path, village: str = "中坪村") -> dict[str, Path |
         path = folder / name
         writer(path, data, data.inspections[group])
         inspections.append(path)
+    supplement = folder / SUPPLEMENT_NAME
+    write_supplement(supplement, data)
     return {
         "ledger": ledger_path,
         "roster": roster,
         "roster_with_errors": roster_bad,
         "inspections": inspections,
+        "supplement": supplement,
     }
 

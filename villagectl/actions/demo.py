@@ -81,9 +81,10 @@ def run_demo(output: Path, progress: Say = None) -> dict:
     forms = make_forms(ledger_path, "2026-08", forms_dir, force=True)
     say(f"④ 为下个月生成空白检查表 {len(forms)} 份 → {forms_dir}")
 
-    say(f"⑤ 导入网格员交回的 {MONTH} 检查表（xlsx、两级表头、xls、ods 各一份）")
-    inspections = import_inspections(ledger_path, [Path(p) for p in made["inspections"]], today=NOTICE_DAY,
-                                     arguments="demo")
+    say(f"⑤ 导入网格员交回的 {MONTH} 检查表（xlsx、两级表头、xls、ods 各一份，另有新分户的单户补查登记表）")
+    # the two households added by the roster were not on the printed forms: the clerk's 补查 completes the month
+    sheets = [Path(p) for p in made["inspections"]] + [Path(made["supplement"])]
+    inspections = import_inspections(ledger_path, sheets, today=NOTICE_DAY, arguments="demo")
     for f in inspections.files:
         say(f"   {f.file}：{f.status} {f.households} 户")
         if f.readings:

@@ -6,12 +6,14 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from villagectl.actions.score_month import listed_blank
 from villagectl.errors import DataError, UsageError
 from villagectl.io.safe_write import ledger_lock
 from villagectl.ledger import schema
 from villagectl.ledger.journal import NewEntry, anchor_values, append_entries, require_intact
 from villagectl.ledger.periods import NOTICE, POSTED, period_row, period_state, with_period
 from villagectl.ledger.workbook import Ledger
+from villagectl.scoring.coverage import describe_missing, missing_households, month_coverage
 from villagectl.values import NotANumber, clean_text, fmt_number, to_number
 
 
@@ -50,9 +52,13 @@ def post_month(
     operator: str | None = None,
     wait_s: float = 0.0,
     arguments: str = "",
+    *,
+    allow_missing: bool = False,
 ) -> PostResult:
     if force and not reason.strip():
         raise UsageError("使用 --force 时必须用 --reason 写明原因")
+    if allow_missing and not reason.strip():
+        raise UsageError("使用 --allow-missing 时必须用 --reason 写明为什么这些户不检查就入账")
     with ledger_lock(ledger_path, wait_s):
         ledger = Ledger.open(ledger_path)
         ledger.require(schema.HOUSEHOLDS.name)
@@ -80,8 +86,20 @@ def post_month(
                     f"{month} 的公示期到 {end} 才结束，{today.isoformat()} 还不能入账；"
                     "如确需提前入账，请用 --force --reason 说明原因"
                 )
-        operator = operator or ledger.settings().get("经办人", "") or "村文书"
         part = results[months == month]
+        # a household on no returned sheet would lose this month's points for good once the month is locked
+        coverage = month_coverage(ledger.frame(schema.HOUSEHOLDS.name),
+                                  {clean_text(h) for h, t in zip(part["户号"], part["总分"]) if _num(t) is not None},
+                                  listed_blank(ledger, month))
+        missing = missing_households(coverage)
+        if missing and not allow_missing:
+            names = {clean_text(h): clean_text(n) for h, n in zip(part["户号"], part["户主"])}
+            raise DataError(
+                f"{month} 有 {len(missing)} 户没有出现在任何检查表里：{describe_missing(coverage, names)}。"
+                "入账后这个月就锁定了，这些户的积分再也记不上；请先导入他们的检查表并重新计分（villagectl score month），"
+                "确实要缺着入账，请加 --allow-missing --reason “原因”"
+            )
+        operator = operator or ledger.settings().get("经办人", "") or "村文书"
         entries: list[NewEntry] = []
         households = 0
         for r in part.to_dict("records"):
@@ -100,12 +118,15 @@ def post_month(
         results = results.copy()
         results.loc[months == month, "状态"] = POSTED
         ledger.replace(schema.MONTHLY.name, results)
-        note = f"提前入账：{reason}" if force else ""
+        notes = ([f"提前入账：{reason}"] if force else []) + \
+            ([f"缺 {len(missing)} 户入账（{'、'.join(missing[:20])}）：{reason}"] if missing else [])
+        note = "；".join(notes)
         periods = with_period(ledger.frame(schema.PERIODS.name), month, 状态=POSTED, 入账日期=today.isoformat(),
                               经办人=operator, **({"说明": note} if note else {}), **anchor_values(journal))
         ledger.replace(schema.PERIODS.name, periods)
         total_points = round(sum(e.points for e in entries), 4)
-        ledger.save("post month", arguments, result=f"{month} 入账 {len(entries)} 笔，共 {fmt_number(total_points)} 分")
+        ledger.save("post month", arguments, result=f"{month} 入账 {len(entries)} 笔，共 {fmt_number(total_points)} 分"
+                    + (f"；{note}" if note else ""))
         return PostResult(month, False, len(entries), total_points, households, (ids[0], ids[-1]) if ids else None)
 
 

@@ -14,7 +14,8 @@ from villagectl.io.safe_write import ledger_lock
 from villagectl.ledger import schema
 from villagectl.ledger.periods import DRAFT, NOTICE, POSTED, period_state, with_period
 from villagectl.ledger.workbook import Ledger
-from villagectl.rules.catalogue import band_gaps_and_overlaps, parse_bands
+from villagectl.rules.catalogue import band_gaps_and_overlaps, parse_bands, parse_rules
+from villagectl.scoring.coverage import month_coverage
 from villagectl.scoring.monthly import MonthlySettings, history_from_results, score_month
 from villagectl.values import NotANumber, clean_text, to_number
 
@@ -27,6 +28,7 @@ class MonthScore:
     notice_invalidated: bool = False
     rescored_later: list[str] = field(default_factory=list)
     posted: bool = False  # a posted month is shown as it was posted, never re-scored
+    coverage: list = field(default_factory=list)  # GroupCoverage per group: expected, inspected, blank, missing
 
     def households(self) -> list[dict]:
         """One dict per household for --json."""
@@ -126,9 +128,28 @@ def score_months(
                 stored[col] = [None if clean_text(v) == "" else v for v in stored[col]]
             return MonthScore(month, stored, changed=False, posted=True)
         outcome = rescore(ledger, month, now)
+        outcome.coverage = coverage_of(ledger, month, outcome.results)
         if outcome.changed:
             ledger.save("score month", arguments, result=f"{month} 计分：{len(outcome.results)} 户", now=now)
         return outcome
+
+
+def listed_blank(ledger: Ledger, month: str) -> set[str]:
+    """Households a returned sheet lists for ``month`` without any score (not inspected, but seen)."""
+    frame = ledger.frame(schema.INSPECTIONS.name)
+    if frame.empty:
+        return set()
+    part = frame[frame["月份"].map(clean_text) == month]
+    rules = [r for r in parse_rules(ledger.frame(schema.RULES.name))[0] if r.type in ("检查项", "基础分")]
+    cols = list(item_columns_of(frame, rules).values())
+    return {clean_text(h) for h, values in zip(part["户号"], zip(*(part[c] for c in cols)) if cols else [])
+            if not any(clean_text(v) for v in values)}
+
+
+def coverage_of(ledger: Ledger, month: str, results: pd.DataFrame):
+    """The month per group (scoring.coverage): only households on no sheet at all make it incomplete."""
+    scored = {clean_text(h) for h, t in zip(results["户号"], results["总分"]) if clean_text(t) not in ("", "None", "nan")}
+    return month_coverage(ledger.frame(schema.HOUSEHOLDS.name), scored, listed_blank(ledger, month))
 
 
 def rescore(ledger: Ledger, month: str, now: dt.datetime | None = None) -> MonthScore:

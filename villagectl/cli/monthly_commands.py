@@ -22,6 +22,7 @@ from villagectl.cli.app import (
     notice_app,
     nullbar,
     number_check,
+    FUTURE_POSTING,
     parse_date,
     parse_month,
     post_app,
@@ -174,6 +175,7 @@ def score_month_cmd(
         if missing:
             names = "、".join(f"{h['name']}（{h['household_id']}）" for h in missing[:20])
             out.print(f"[yellow]本月未检查 {len(missing)} 户：{names}{'……' if len(missing) > 20 else ''}[/]")
+        print_coverage(outcome.coverage, ledger)
         if outcome.posted:
             out.print(f"{outcome.month} 已入账，以上是入账时的结果，不能重新计分；如有错误请用 villagectl event revoke 冲正。")
         elif not outcome.changed:
@@ -186,6 +188,22 @@ def score_month_cmd(
             out.print(f"下一步：villagectl notice month {ledger} --month {outcome.month} -o 公示.pdf")
 
     guarded(as_json, body)
+
+
+def print_coverage(coverage, ledger: Path) -> None:
+    """Per group: expected, inspected, listed blank, on no sheet — when the month is not plainly complete."""
+    if not any(g.missing or g.blank for g in coverage):
+        return
+    table = Table(title="各组检查情况")
+    for col in ("组别", "应检", "已检", "表中留空", "没有检查表"):
+        table.add_column(col, no_wrap=col != "没有检查表", overflow="fold")
+    for g in coverage:
+        table.add_row(g.group, str(g.expected), str(g.inspected), str(len(g.blank)),
+                      ("[red]" + "、".join(g.missing[:10]) + ("……" if len(g.missing) > 10 else "") + "[/]") if g.missing else "0")
+    console().print(table)
+    if any(g.missing for g in coverage):
+        console().print("[yellow]有的户没有出现在任何检查表里（可能是整组的表被拒绝或还没交）。导入改好的表后重新计分；"
+                        f"确实要缺着入账，须 villagectl post month {ledger} --month … --allow-missing --reason “原因”。[/]")
 
 
 @score_app.command("adjust")
@@ -224,18 +242,20 @@ def post_month_cmd(
     ledger: LedgerArg,
     month: Annotated[str, typer.Option("--month", help="月份 YYYY-MM")],
     force: Annotated[bool, typer.Option("--force", help="公示期未满或未公示也入账（须写 --reason）")] = False,
-    reason: Annotated[str, typer.Option("--reason", help="提前入账的原因")] = "",
+    reason: Annotated[str, typer.Option("--reason", help="提前入账或缺户入账的原因")] = "",
+    allow_missing: Annotated[bool, typer.Option("--allow-missing", help="有的户没有任何检查表也入账（须写 --reason）")] = False,
     operator: Annotated[Optional[str], typer.Option("--operator", help="经办人（默认取参数“经办人”）")] = None,
     date: DateOpt = None,
     wait: WaitOpt = 0.0,
     as_json: JsonOpt = False,
 ) -> None:
-    """公示期满后入账：把本月积分和连续奖励记入积分流水，本月锁定。重复入账不会重复记。"""
+    """公示期满后入账：把本月积分和连续奖励记入积分流水，本月锁定。重复入账不会重复记；有户没有任何检查表时拒绝入账。"""
 
     def body() -> None:
         from villagectl.actions.post_month import post_month
 
-        result = post_month(ledger, parse_month(month), parse_date(date), force, reason, operator, wait, arguments_text())
+        result = post_month(ledger, parse_month(month), parse_date(date, FUTURE_POSTING), force, reason, operator, wait, arguments_text(),
+                            allow_missing=allow_missing)
         if as_json:
             emit_json({"ok": True, **result.as_dict()})
             return
