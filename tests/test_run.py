@@ -69,3 +69,22 @@ def test_missing_inbox(setup, runner, tmp_path: Path) -> None:
     ledger, _ = setup
     result = invoke(runner, "run", ledger, "--inbox", tmp_path / "没有")
     assert result.exit_code == 1 and "收件箱文件夹不存在" in result.stderr
+
+
+def test_a_month_with_a_group_missing_waits_for_its_sheet(setup, runner, tmp_path: Path) -> None:
+    ledger, inbox = setup
+    group4 = next(p for p in inbox.iterdir() if "第四组" in p.name)
+    held_back = shutil.move(group4, tmp_path / group4.name)
+    result = invoke(runner, "run", ledger, "--inbox", inbox, "--date", "2026-07-26")
+    assert result.exit_code == 6
+    assert "2026-07 还不完整，没有打印公示：第四组" in result.stderr
+    assert not (ledger.parent / "公示" / "2026-07积分公示.pdf").exists()
+    periods = Ledger.open(ledger).frame("期间")
+    assert periods.iloc[-1][["期间", "状态"]].tolist() == ["2026-07", "草稿"]
+    # the sheet arrives: the next run finishes the job
+    shutil.move(held_back, inbox / group4.name)
+    result = invoke(runner, "run", ledger, "--inbox", inbox, "--date", "2026-07-27")
+    assert result.exit_code == 0, result.stderr
+    assert (ledger.parent / "公示" / "2026-07积分公示.pdf").exists()
+    periods = Ledger.open(ledger).frame("期间")
+    assert periods.iloc[-1][["期间", "状态", "公示开始"]].tolist() == ["2026-07", "公示", "2026-07-27"]

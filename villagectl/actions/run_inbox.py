@@ -16,6 +16,7 @@ from pathlib import Path
 from villagectl.actions.inspect_import import IMPORTED, REFUSED, expand_paths, import_inspections
 from villagectl.actions.notice_month import print_month_notice
 from villagectl.actions.score_month import score_months
+from villagectl.scoring.coverage import describe_missing, missing_households
 from villagectl.errors import DataError, ExitCode
 from villagectl.io.outputs import guard_output, in_state_folder, same_file
 from villagectl.io.newbook import ColumnFormat, add_table_sheet, new_workbook, save_new
@@ -34,6 +35,7 @@ class RunResult:
     moved: dict[str, str] = field(default_factory=dict)  # file -> where it went
     months: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    incomplete: dict[str, str] = field(default_factory=dict)  # month -> who has no sheet yet (no notice printed)
     exit_code: int = int(ExitCode.OK)
 
     def as_dict(self) -> dict:
@@ -123,14 +125,20 @@ def run_inbox(
         month_files = [o for o in report.files if o.month == m and o.status == IMPORTED]
         if not month_files and state is not None:
             continue  # nothing new for a month already scored (a rerun after an interrupted one scores it once)
-        score_months(ledger_path, m, wait_s, arguments="run")
+        scored = score_months(ledger_path, m, wait_s, arguments="run")
+        if missing_households(scored.coverage):
+            # a notice now would publish the month without them: wait for the corrected or missing sheets
+            names = {h["household_id"]: h["name"] for h in scored.households()}
+            result.incomplete[m] = describe_missing(scored.coverage, names)
+            log.warning("%s 未公示：%s 没有检查表，收到后下次运行会补上", m, result.incomplete[m])
+            continue
         folder = notice_dir or ledger_path.parent / "公示"
         pdf = guard_output(folder / f"{m}积分公示.pdf", ledger_path, "--notice-dir")
         folder.mkdir(parents=True, exist_ok=True)
         print_month_notice(ledger_path, m, pdf, today, wait_s=wait_s, arguments="run")
         result.notices.append(str(pdf))
         log.info("%s 已计分并打印公示 %s", m, pdf)
-    if result.refused:
+    if result.refused or result.incomplete:
         result.exit_code = int(ExitCode.PARTIAL)
     elif not result.imported and not result.notices:
         result.exit_code = int(ExitCode.NOTHING_TO_DO)

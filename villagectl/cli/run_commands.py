@@ -64,8 +64,11 @@ def run_cmd(
         r = run_inbox(ledger, inbox, archive, parse_month(month), parse_date(date), notice_dir, wait)
         if as_json:
             emit_json({"ok": r.exit_code in (0, 5), **r.as_dict()})
-        elif r.refused:
-            err_console().print(f"{len(r.refused)} 个文件未导入，已移到 {inbox / 'refused'}：{'、'.join(r.refused)}")
+        else:
+            if r.refused:
+                err_console().print(f"{len(r.refused)} 个文件未导入，已移到 {inbox / 'refused'}：{'、'.join(r.refused)}")
+            for m, who in r.incomplete.items():
+                err_console().print(f"{m} 还不完整，没有打印公示：{who}。收到他们的检查表后，下次运行会计分并打印公示")
         return r.exit_code
 
     guarded(as_json, body)
