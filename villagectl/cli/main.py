@@ -18,6 +18,7 @@ from villagectl.cli import cadre_commands  # noqa: F401  cadre
 from villagectl.cli import cadre_doc_commands  # noqa: F401  notice cadre, notice commitments
 from villagectl.cli import rollup_commands  # noqa: F401  rollup
 from villagectl.cli import run_commands  # noqa: F401  run
+from villagectl.cli import backup_commands  # noqa: F401  backups, diff, restore
 from villagectl.cli.app import app
 from villagectl.cli.console import setup_streams
 

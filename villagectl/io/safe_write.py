@@ -34,6 +34,8 @@ from villagectl.errors import FileAccessError, LedgerLockedError, os_error_reaso
 STATE_DIR = ".villagectl"
 BACKUP_DIR = "backups"
 DEFAULT_BACKUPS = 10
+DEFAULT_BACKUP_DAYS = 30  # 参数 备份按天保留天数: the newest backup of each day, for this many days
+DEFAULT_BACKUP_MONTHS = 12  # 参数 备份按月保留月数: the newest backup of each month, for this many months
 TEMP_PREFIX = ".villagectl-tmp-"
 _STAMP = r"\d{8}-\d{6}-\d{6}"
 
@@ -208,15 +210,16 @@ def _copy_file(src: Path, dst: Path) -> None:
     shutil.copy2(src, dst)  # content, mode bits and times: a 0600 ledger gives a 0600 backup
 
 
-def backup_file(path: Path, keep: int, sha256: str | None = None) -> Path | None:
+def backup_file(path: Path, keep: int | Retention, sha256: str | None = None) -> Path | None:
     """Copy ``path`` into its backup folder (temp, fsync, verify, rename), then rotate; None when ``keep`` < 1.
 
     ``sha256``: the ledger's hash when it was read; the copy must have exactly
-    those bytes. Rotation keeps the ``keep`` newest backups that open; unreadable
-    ones are never counted, and those older than every kept one are removed.
+    those bytes. Rotation keeps the ``keep`` newest backups that open (a ``Retention``:
+    also the newest of each recent day and month); unreadable ones are never counted,
+    and those older than every kept one are removed.
     """
     path = real_path(path)
-    if keep < 1:
+    if (keep.count if isinstance(keep, Retention) else keep) < 1:
         return None
     folder = backup_dir(path)
     folder.mkdir(parents=True, exist_ok=True)
@@ -246,10 +249,61 @@ def backup_file(path: Path, keep: int, sha256: str | None = None) -> Path | None
     return target
 
 
-def _rotate(path: Path, keep: int, newest: Path) -> None:
+@dataclass(frozen=True)
+class Retention:
+    """Which backups rotation keeps: the last ``count``, plus the newest backup of each of the last ``days``
+    days and of each of the last ``months`` months (today and this month included)."""
+
+    count: int = DEFAULT_BACKUPS
+    days: int = 0
+    months: int = 0
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, str]) -> "Retention":
+        """参数 备份保留份数 (10), 备份按天保留天数 (30), 备份按月保留月数 (12)."""
+
+        def number(key: str, default: int) -> int:
+            try:
+                value = settings.get(key, "")
+                return max(int(float(value)), 0) if str(value).strip() else default
+            except (TypeError, ValueError, OverflowError):
+                return default
+
+        return cls(number("备份保留份数", DEFAULT_BACKUPS), number("备份按天保留天数", DEFAULT_BACKUP_DAYS),
+                   number("备份按月保留月数", DEFAULT_BACKUP_MONTHS))
+
+
+def backup_time(ledger: Path, backup: Path) -> dt.datetime | None:
+    """When ``backup`` of ``ledger`` was taken, from its name (local time); None when it is not one of its names."""
+    m = backup_name_pattern(real_path(ledger)).fullmatch(backup.name)
+    try:
+        return dt.datetime.strptime(m.group(1), "%Y%m%d-%H%M%S-%f") if m else None
+    except ValueError:
+        return None
+
+
+def kept_by_retention(times: list[dt.datetime], rule: Retention, now: dt.datetime) -> set[int]:
+    """Indices into ``times`` (oldest first) that ``rule`` keeps: the last ``count``, and for every day of
+    the last ``days`` days and every month of the last ``months`` months the newest time in it."""
+    kept = set(range(max(len(times) - rule.count, 0), len(times))) if rule.count > 0 else set()
+    today, this_month = now.date(), now.year * 12 + now.month - 1
+    newest_of_day: dict[dt.date, int] = {}
+    newest_of_month: dict[int, int] = {}
+    for i, t in enumerate(times):  # oldest first: a later time of the same day or month wins
+        newest_of_day[t.date()] = i
+        newest_of_month[t.year * 12 + t.month - 1] = i
+    kept.update(i for day, i in newest_of_day.items() if (today - day).days < rule.days)
+    kept.update(i for month, i in newest_of_month.items() if this_month - month < rule.months)
+    return kept
+
+
+def _rotate(path: Path, keep: int | Retention, newest: Path) -> None:
+    rule = keep if isinstance(keep, Retention) else Retention(keep)
     backups = backups_of(path)
     readable = [b for b in backups if b == newest or verify_backup(b)]
-    kept = readable[-keep:]
+    times = [backup_time(path, b) or dt.datetime.min for b in readable]
+    chosen = kept_by_retention(times, rule, dt.datetime.now())
+    kept = [b for i, b in enumerate(readable) if i in chosen]
     oldest_kept = backups.index(kept[0]) if kept else len(backups)
     for i, old in enumerate(backups):
         if old in kept:
@@ -271,7 +325,7 @@ def replace_atomically(
     expected: Fingerprint | None,
     produce: Callable[[Path], None],
     verify: Callable[[Path], None],
-    keep_backups: int = DEFAULT_BACKUPS,
+    keep_backups: int | Retention = DEFAULT_BACKUPS,
 ) -> Path | None:
     """Write a new version of ``path`` via a temp file; return the backup made.
 

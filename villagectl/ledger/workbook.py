@@ -208,7 +208,7 @@ class Ledger:
         arguments: str = "",
         inputs: list[tuple[str, str]] | None = None,
         result: str = "",
-        keep_backups: int | None = None,
+        keep_backups: int | safe_write.Retention | None = None,
         now: dt.datetime | None = None,
     ) -> Path | None:
         """Write the changed sheets and an 操作日志 row back into the workbook."""
@@ -234,7 +234,8 @@ class Ledger:
 
         updates = [self._update_for(name) for name in sorted(self.dirty)]
         if keep_backups is None:
-            keep_backups = _int_setting(self.settings().get("备份保留份数"), safe_write.DEFAULT_BACKUPS)
+            # 参数 备份保留份数 / 备份按天保留天数 / 备份按月保留月数 (an int from a caller: that many, no ages)
+            keep_backups = safe_write.Retention.from_settings(self.settings())
 
         def produce(tmp: Path) -> None:
             try:
@@ -293,13 +294,6 @@ def check_names(path: Path) -> list[str]:
         return list(book.sheet_names)
     finally:
         book.close()
-
-
-def _int_setting(value: str | None, default: int) -> int:
-    try:
-        return int(float(value)) if value else default
-    except ValueError:
-        return default
 
 
 def find_header(rows: list[list], wanted: list[str], search_rows: int = HEADER_SEARCH_ROWS) -> int | None:
