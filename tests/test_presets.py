@@ -58,9 +58,11 @@ def test_zhongping_settings(tmp_path: Path) -> None:
     assert s["村名"] == "测试村"
     assert s["计分方式"] == "月度换算"
     expected = {"满分": 100, "积分起评分": 70, "检查开始日": 20, "检查结束日": 25, "连续奖励月数": 3,
-                "连续奖励条件积分": 5, "连续奖励积分": 5, "曝光台连续月数": 3, "每分折合元": 1, "人均奖励经费": 2,
+                "连续奖励条件积分": 5, "连续奖励积分": 5, "曝光台连续月数": 3, "每分折合元": 1,
                 "公示天数": 3, "虚假申报扣分倍数": 2}
     assert {k: to_number(s[k]) for k in expected} == expected
+    # 篇3 sets no reward budget: 人均奖励经费 empty (篇2's 2 元 is wenming's), over it only a warning
+    assert (s["人均奖励经费"], s["经费超出时"], s["常住人口"]) == ("", "提醒", "")
     assert len(s["兑换单密钥"]) == 32
 
 

@@ -239,6 +239,7 @@ def test_budget_warning_refusal_and_over_budget(runner, ledger: Path) -> None:
     people = residents(ledger)
     assert people == 232  # ZP047 moved out: not counted
     set_setting(ledger, "人均奖励经费", "0.25")  # 232 × 0.25 = 58 yuan; warning at 80% = 46.4
+    set_setting(ledger, "经费超出时", "拒绝")  # the default 提醒 only warns (tests/test_budget.py)
     result, data = invoke_json(runner, "redeem", ledger, "--household", "ZP010", "--item", "食用油", "--date", DAY, "--no-print")
     assert result.exit_code == 0
     budget = data["budget"][0]
@@ -269,6 +270,7 @@ def test_budget_warning_refusal_and_over_budget(runner, ledger: Path) -> None:
 
 def test_cancelled_redemptions_do_not_count_against_the_budget(runner, ledger: Path) -> None:
     set_setting(ledger, "人均奖励经费", "0.25")  # 58 yuan
+    set_setting(ledger, "经费超出时", "拒绝")
     _, data = invoke_json(runner, "redeem", ledger, "--household", "ZP010", "--item", "食用油", "--date", DAY, "--no-print")
     assert invoke(runner, "redeem", ledger, "--household", "ZP006", "--item", "毛巾", "--qty", "2", "--date", DAY).exit_code == 1
     assert invoke(runner, "redeem", "cancel", ledger, "--slip", data["slips"][0]["slip"], "--reason", "录错").exit_code == 0
@@ -427,6 +429,7 @@ def test_import_tolerates_other_header_words_merged_cells_and_a_date_column(runn
 
 def test_import_over_the_budget_needs_over_budget(runner, ledger: Path, tmp_path: Path) -> None:
     set_setting(ledger, "人均奖励经费", "0.25")  # 58 yuan
+    set_setting(ledger, "经费超出时", "拒绝")
     sheet = day_sheet(tmp_path / "兑换.xlsx", [[1, "ZP010", "", "食用油", 1, 50, ""], [2, "ZP006", "", "毛巾", 2, 10, ""]])
     size = ledger.read_bytes()
     result, data = invoke_json(runner, "redeem", "import", ledger, sheet)

@@ -57,11 +57,19 @@ def _post(journal, date, *entries):
     return journal, ids
 
 
+def _adopt_budget(ledger: Ledger) -> None:
+    """The zhongping preset sets no budget (篇3); these villages adopt 篇2's 人均2元."""
+    settings = ledger.frame("参数").copy()
+    settings.loc[settings["键"].map(clean_text) == "人均奖励经费", "值"] = "2"
+    ledger.replace("参数", settings)
+
+
 def make_small_village(path: Path, name: str = "小河村", yuan_per_point: str | None = None,
                        drop_redemption_yuan: bool = False) -> Path:
     """A village whose 2025 figures are worked out by hand in test_small_village_by_hand."""
     create_ledger(path, name, "zhongping", today=dt.date(2024, 12, 1))
     ledger = Ledger.open(path)
+    _adopt_budget(ledger)
     ledger.replace("户籍", _frame(schema.HOUSEHOLDS, [
         _household("A1", "张三", "第一组", 3),
         _household("A2", "李四", "第二组", 2),
@@ -126,6 +134,7 @@ def make_random_village(path: Path, name: str, households: int, seed: int, group
     rng = random.Random(seed)
     create_ledger(path, name, "zhongping", today=dt.date(2024, 12, 1))
     ledger = Ledger.open(path)
+    _adopt_budget(ledger)
     rows = []
     for i in range(households):
         state = "正常" if i % 9 else "迁出"

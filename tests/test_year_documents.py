@@ -296,6 +296,11 @@ def test_markup_looking_names_print_as_text(runner, ledger, tmp_path) -> None:
 
 
 def test_report_has_groups_charts_budget_and_page_count(runner, ledger, tmp_path) -> None:
+    book = Ledger.open(ledger)  # the zhongping preset sets no budget (篇3); this village adopts 篇2's 人均2元
+    settings = book.frame("参数").copy()
+    settings.loc[settings["键"].map(clean_text) == "人均奖励经费", "值"] = "2"
+    book.replace("参数", settings)
+    book.save("test-setup")
     pdf = tmp_path / "年度报告.pdf"
     result, data = invoke_json(runner, "report", "year", ledger, "--year", YEAR, "-o", pdf, "--date", "2027-01-05")
     assert result.exit_code == 0, result.stdout

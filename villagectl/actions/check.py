@@ -222,21 +222,27 @@ def _check_settings(ledger: Ledger, settings: dict[str, str], at) -> list[Proble
     if scheme and scheme not in SCHEMES:
         pos = keys.index("计分方式")
         problems.append(Problem(at(schema.SETTINGS.name, pos, "值"), f"计分方式“{scheme}”无效，应为 {'/'.join(SCHEMES)}"))
-    required_numbers = {"每分折合元", "公示天数", "人均奖励经费"}
+    required_numbers = {"每分折合元", "公示天数"}
     if scheme == "月度换算":
         required_numbers |= {"满分"}
     if scheme == "基础分":
         required_numbers |= {"基础分"}
-    for key in sorted(required_numbers):
+    optional_numbers = {"人均奖励经费", "经费预警比例", "常住人口"}  # empty: no cap / 80 / 户籍 at 1 January
+    for key in sorted(required_numbers | optional_numbers):
         value = settings.get(key, "")
         if not value:
-            problems.append(Problem(at(schema.SETTINGS.name), f"缺少参数“{key}”"))
+            if key in required_numbers:
+                problems.append(Problem(at(schema.SETTINGS.name), f"缺少参数“{key}”"))
             continue
         try:
             to_number(value)
         except NotANumber:
             pos = len(keys) - 1 - keys[::-1].index(key)
             problems.append(Problem(at(schema.SETTINGS.name, pos, "值"), f"参数“{key}”的值“{value}”不是数字"))
+    mode = settings.get("经费超出时", "")
+    if mode and mode not in ("提醒", "拒绝"):
+        pos = len(keys) - 1 - keys[::-1].index("经费超出时")
+        problems.append(Problem(at(schema.SETTINGS.name, pos, "值"), f"参数“经费超出时”的值“{mode}”无效，应为 提醒 或 拒绝"))
     return problems
 
 

@@ -8,9 +8,11 @@ checked whole before anything is written:
   catalogue needs its points and a reason);
 - the points do not exceed the household's balance (the sum of its journal
   rows: only posted points are in the journal);
-- the year's spending (兑换记录 of the year, not cancelled) stays within the
-  reward budget: residents (户籍 人口 of households whose 状态 is 正常) ×
-  参数 人均奖励经费 yuan; past it only with ``over_budget`` and a reason.
+- the year's spending (兑换记录 of the year, not cancelled) against the
+  reward budget: 常住人口 of the year (参数 常住人口, or 户籍 人口 of the
+  households active on 1 January: actions/budget.py) × 参数 人均奖励经费 yuan
+  (empty: no cap). Past it: a warning (参数 经费超出时 = 提醒, the default), or a
+  refusal (经费超出时 = 拒绝) unless ``over_budget`` and a reason.
 
 Then, in one write of the ledger: one 兑换 row in 积分流水 (negative points,
 摘要 "兑换 食用油×1、毛巾×2", 关联 = 单号), one 兑换记录 row per line, 商品
@@ -55,6 +57,7 @@ from villagectl.actions.slips import (
     shop_name,
     slip_records,
 )
+from villagectl.actions.budget import OVER_REFUSE, YearBase, over_mode, year_base
 from villagectl.errors import DataError, FileAccessError, Location, Problem, UsageError
 from villagectl.io.preflight import col_letters
 from villagectl.io.outputs import guard_output
@@ -183,6 +186,13 @@ class BudgetStatus:
     per_resident: float | None
     spent: float  # yuan, after this run
     warn_percent: float
+    base: str = ""  # where 常住人口 comes from (budget.YearBase.source)
+    mode: str = "提醒"  # 参数 经费超出时
+
+    @property
+    def figures(self) -> str:
+        return f"{self.residents} 人 × {fmt_number(self.per_resident)} 元，常住人口取{self.base}" if self.base else \
+            f"{self.residents} 人 × {fmt_number(self.per_resident)} 元"
 
     @property
     def ratio(self) -> float | None:
@@ -193,17 +203,22 @@ class BudgetStatus:
         if self.budget is None:
             return None
         if self.spent > self.budget + 1e-9:
-            return (f"{self.year} 年兑换金额 {money(self.spent)} 元，已超出全年奖励经费 {money(self.budget)} 元"
-                    f"（{self.residents} 人 × {fmt_number(self.per_resident)} 元）")
+            share = f"的 {self.spent / self.budget * 100:.0f}%" if self.budget > 0 else ""
+            return (f"{self.year} 年兑换金额 {money(self.spent)} 元，已超出全年奖励经费 {money(self.budget)} 元{share}"
+                    f"（{self.figures}）")
+        if self.budget > 0 and self.spent >= self.budget - 1e-9:
+            return (f"{self.year} 年兑换金额已达 {money(self.spent)} 元，全年奖励经费 {money(self.budget)} 元已用完（100%）"
+                    f"（{self.figures}）")
         if self.budget > 0 and self.spent >= self.budget * self.warn_percent / 100 - 1e-9:
             return (f"{self.year} 年兑换金额已达 {money(self.spent)} 元，占全年奖励经费 {money(self.budget)} 元的 "
-                    f"{self.spent / self.budget * 100:.0f}%（预警比例 {fmt_number(self.warn_percent)}%），请注意控制")
+                    f"{self.spent / self.budget * 100:.0f}%（预警比例 {fmt_number(self.warn_percent)}%；{self.figures}），请注意控制")
         return None
 
     def as_dict(self) -> dict:
         return {"year": self.year, "budget": self.budget, "residents": self.residents,
                 "per_resident": self.per_resident, "spent": round(self.spent, 4), "ratio": self.ratio,
-                "warn_percent": self.warn_percent, "warning": self.warning}
+                "warn_percent": self.warn_percent, "warning": self.warning, "base": self.base,
+                "over_mode": self.mode}
 
 
 def money(value: float) -> str:
@@ -254,6 +269,11 @@ class ShopState:
         self.yuan_per_point = self._number_setting("每分折合元", 1.0, positive=True)
         self.per_resident = self._number_setting("人均奖励经费", None)
         self.warn_percent = self._number_setting("经费预警比例", DEFAULT_WARN_PERCENT)
+        try:
+            self.over_mode = over_mode(self.settings)
+        except DataError as e:
+            raise DataError(e.message, [Problem(self.setting_location("经费超出时"), "应为 提醒 或 拒绝")]) from None
+        self._bases: dict[int, YearBase] = {}
         self.journal = ledger.frame_or_empty(schema.JOURNAL.name)
         self.redemptions = redemption_frame(ledger)
         self.shop = ledger.frame(schema.SHOP.name).copy()
@@ -365,14 +385,27 @@ class ShopState:
                 best[year] = max(best.get(year, 0), seq)
         return {y: s + 1 for y, s in best.items()}
 
+    def base(self, year: int) -> YearBase:
+        """常住人口 of ``year`` (the setting, or 户籍 at 1 January), worked out once per year."""
+        if year not in self._bases:
+            try:
+                self._bases[year] = year_base(self.settings, self.ledger.frame(schema.HOUSEHOLDS.name), self.journal, year)
+            except DataError as e:
+                raise DataError(e.message, [Problem(self.setting_location("常住人口"), "应为人数（不小于 0 的整数）")],
+                                hint=e.hint) from None
+        return self._bases[year]
+
     def budget(self, year: int) -> float | None:
         if self.per_resident is None:
             return None
-        return round(self.residents * self.per_resident, 4)
+        return round(self.base(year).residents * self.per_resident, 4)
 
     def budget_status(self, year: int) -> BudgetStatus:
-        return BudgetStatus(year, self.budget(year), self.residents, self.per_resident, self.spent.get(year, 0.0),
-                            self.warn_percent if self.warn_percent is not None else DEFAULT_WARN_PERCENT)
+        base = self.base(year) if self.per_resident is not None else None
+        return BudgetStatus(year, self.budget(year), base.residents if base else self.residents, self.per_resident,
+                            self.spent.get(year, 0.0),
+                            self.warn_percent if self.warn_percent is not None else DEFAULT_WARN_PERCENT,
+                            base.source if base else "", self.over_mode)
 
     def balance(self, household_id: str) -> float:
         return self.balances.get(household_id, 0.0)
@@ -457,12 +490,13 @@ class ShopState:
         budget = self.budget(year)
         spent = self.spent.get(year, 0.0)
         crosses = budget is not None and spent + yuan > budget + 1e-9
-        if crosses and not over_budget:
+        if crosses and not over_budget and self.over_mode == OVER_REFUSE:
             where = req.lines[-1].where.get("积分") or req.lines[-1].where.get("物品") or req.where
             problems.append(Problem(
                 where,
-                f"超出 {year} 年奖励经费：全年经费 {money(budget)} 元（{self.residents} 人 × {fmt_number(self.per_resident)} 元），"
-                f"已兑换 {money(spent)} 元，本次 {money(yuan)} 元；确需兑换请加 --over-budget --reason \"原因\"",
+                f"超出 {year} 年奖励经费：全年经费 {money(budget)} 元（{self.budget_status(year).figures}），"
+                f"已兑换 {money(spent)} 元，本次 {money(yuan)} 元，参数“经费超出时”为“拒绝”；"
+                f"确需兑换请加 --over-budget --reason \"原因\"",
             ))
             return None
         # accepted: apply to the state
@@ -480,7 +514,7 @@ class ShopState:
         plan = PlannedRedemption(number, req.date, hid, name, planned, total, yuan, balance, round(balance - total, 4),
                                  over_budget=crosses)
         if crosses:
-            plan.note = f"超出年度经费：{budget_reason}"
+            plan.note = f"超出年度经费：{budget_reason}" if budget_reason else "超出年度经费"
         return plan
 
     def _plan_line(self, line: LineRequest, taken: dict[str, float], problems: list[Problem]) -> PlannedLine | None:
@@ -842,7 +876,7 @@ def redeem(
         target = prepare_output(ledger_path, out_pdf, f"{plan.number}.pdf") if print_slip else None
         log = f"{plan.number} {plan.name}（{household_id}）{plan.summary} {fmt_number(plan.points)} 分"
         if plan.over_budget:
-            log += f"；超出年度经费，原因：{clean_text(reason)}"
+            log += f"；超出年度经费，原因：{clean_text(reason)}" if clean_text(reason) else "；超出年度经费（经费超出时=提醒）"
         result.pdf = commit(state, [plan], target, lambda: ledger.save("redeem", arguments, result=log),
                             templates_dir, font, operator=operator)
         return result

@@ -307,10 +307,13 @@ class YearReportResult:
     budget: float | None
     spent: float
     pages: int | None
+    budget_residents: int | None = None
+    budget_base: str = ""
 
     def as_dict(self) -> dict:
         return {"year": self.year, "pdf": str(self.pdf), "provisional": self.provisional,
                 "households": self.households, "groups": self.groups, "budget": self.budget,
+                "budget_residents": self.budget_residents, "budget_base": self.budget_base,
                 "spent": round(self.spent, 2), "pages": self.pages}
 
 
@@ -380,7 +383,12 @@ def build_year_report(ledger: Ledger, year: int, issued: dt.date) -> YearReport:
     spending, slips, points = _spending(ledger, year)
     per_resident = _setting_number(ledger, "人均奖励经费", None)
     population = int(sizes.sum())
-    budget = round(population * per_resident, 2) if per_resident is not None else None
+    base = None
+    if per_resident is not None:  # 常住人口 of the year: 参数, or 户籍 on 1 January (actions/budget.py)
+        from villagectl.actions.budget import year_base
+
+        base = year_base(settings, households, ledger.frame_or_empty(schema.JOURNAL.name), year)
+    budget = round(base.residents * per_resident, 2) if base is not None else None
     return YearReport(
         village=settings.get("村名", ""),
         year=year,
@@ -398,6 +406,8 @@ def build_year_report(ledger: Ledger, year: int, issued: dt.date) -> YearReport:
         budget=budget,
         per_resident=per_resident,
         warn_percent=_setting_number(ledger, "经费预警比例", None),
+        budget_residents=base.residents if base is not None else None,
+        budget_base=base.source if base is not None else "",
         redemptions=slips,
         points_redeemed=points,
         stars=int(a["star"].sum()), medals=int(a["medal"].sum()), red=int(a["red"].sum()),
@@ -484,4 +494,5 @@ def print_year_report(
     templates_dir, font = printing_paths(settings, ledger_path, templates_dir, font)
     render_year_report(report, out_pdf, templates_dir=templates_dir, font=font)
     return YearReportResult(year, out_pdf, report.provisional, len(report.results), len(report.groups),
-                            report.budget, sum(report.spending), _page_count(out_pdf))
+                            report.budget, sum(report.spending), _page_count(out_pdf),
+                            report.budget_residents, report.budget_base)

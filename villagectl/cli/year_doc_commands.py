@@ -86,7 +86,8 @@ def report_year_cmd(
         out = console()
         pages = f"，共 {r.pages} 页" if r.pages else ""
         out.print(f"已生成年度报告 {r.pdf}（{r.groups} 个组、{r.households} 户{pages}）")
-        budget = f"，全年预算 {fmt_number(r.budget)} 元" if r.budget is not None else "（未设置人均奖励经费）"
+        budget = (f"，全年预算 {fmt_number(r.budget)} 元（常住人口 {r.budget_residents} 人，取{r.budget_base}）"
+                  if r.budget is not None else "（未设置人均奖励经费，不设经费上限）")
         out.print(f"爱心超市全年兑换 {fmt_number(round(r.spent, 2))} 元{budget}")
         if r.provisional:
             out.print(f"[yellow]{year} 年还没有运行 villagectl score year，报告中的年度结果是按台账当前数据试算的。[/]")

@@ -274,9 +274,11 @@ class YearReport:
     results: list[float]  # every ranked household's annual result (no names)
     months: list[MonthAverage]  # 12 entries
     spending: list[float]  # yuan redeemed per month (12 entries)
-    budget: float | None  # yuan: population × per_resident; None when 人均奖励经费 is not set
+    budget: float | None  # yuan: budget_residents × per_resident; None when 人均奖励经费 is not set
     per_resident: float | None
     warn_percent: float | None = None
+    budget_residents: int | None = None  # 常住人口 of the year (actions/budget.py)
+    budget_base: str = ""  # where it comes from: 参数“常住人口” or 户籍 on 1 January
     redemptions: int = 0  # slips (兑换单) of the year, not voided
     points_redeemed: float = 0.0
     stars: int = 0
@@ -530,6 +532,8 @@ def report_context(report: YearReport) -> dict:
         "spent": spent,
         "budget": report.budget,
         "per_resident": report.per_resident,
+        "budget_residents": report.budget_residents,
+        "budget_base": report.budget_base,
         "budget_share": round(spent / report.budget * 100, 1) if report.budget else None,
         "over_budget": report.budget is not None and spent > report.budget + 1e-9,
         "warn_percent": report.warn_percent,
