@@ -50,9 +50,6 @@ def _noticed(runner, ledger: Path, sheets: list[Path]) -> str:
     assert scored.exit_code == 0
     result = invoke(runner, "notice", "month", ledger, "--month", MONTH, "-o", ledger.parent / "公示.pdf",
                     "--date", "2026-07-26", "--partial")
-    if result.exit_code == 2:  # a build without --partial: notice as before
-        result = invoke(runner, "notice", "month", ledger, "--month", MONTH, "-o", ledger.parent / "公示.pdf",
-                        "--date", "2026-07-26")
     assert result.exit_code == 0, result.stdout + result.stderr
     return scored.stdout
 
@@ -96,3 +93,24 @@ def test_a_complete_month_posts_without_any_option(runner, tmp_path: Path) -> No
     _noticed(runner, ledger, [Path(p) for p in made["inspections"]] + [Path(made["supplement"])])
     result = invoke(runner, "post", "month", ledger, "--month", MONTH, "--date", "2026-07-29")
     assert result.exit_code == 0, result.stderr
+
+
+def test_a_notice_of_an_incomplete_month_needs_partial_and_says_so(runner, village) -> None:
+    from pypdf import PdfReader
+
+    ledger = village["ledger"]
+    assert invoke(runner, "inspect", "import", ledger, *[p for p in village["sheets"] if "第四组" not in p.name]).exit_code == 0
+    assert invoke(runner, "score", "month", ledger, "--month", MONTH).exit_code == 0
+    pdf = ledger.parent / "公示.pdf"
+    before = ledger.read_bytes()
+    result = invoke(runner, "notice", "month", ledger, "--month", MONTH, "-o", pdf, "--date", "2026-07-26")
+    assert result.exit_code == 1 and "--partial" in result.stderr and "第四组" in result.stderr
+    assert not pdf.exists() and ledger.read_bytes() == before
+    result = invoke(runner, "notice", "month", ledger, "--month", MONTH, "-o", pdf, "--date", "2026-07-26", "--partial")
+    assert result.exit_code == 0, result.stderr
+    text = "".join(page.extract_text() for page in PdfReader(pdf).pages).replace(" ", "").replace("\n", "")
+    assert "部分公示" in text and "第四组" in text and "尚未收到" in text
+    # a group's own notice of a complete group is a plain notice
+    one = ledger.parent / "一组.pdf"
+    assert invoke(runner, "notice", "month", ledger, "--month", MONTH, "-o", one, "--date", "2026-07-26",
+                  "--group", "第一组").exit_code == 0

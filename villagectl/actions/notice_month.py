@@ -98,6 +98,26 @@ def build_notice(ledger: Ledger, month: str, start: dt.date, order: str | None, 
     )
 
 
+def _not_yet(ledger: Ledger, month: str, group: str | None, partial: bool) -> str:
+    """Households on no sheet: refuse the notice, or (``partial``) name them on a 部分公示."""
+    from villagectl.actions.score_month import coverage_of
+    from villagectl.scoring.coverage import describe_missing
+
+    results = ledger.frame(schema.MONTHLY.name)
+    part = results[results["月份"].map(clean_text) == month]
+    coverage = coverage_of(ledger, month, part)
+    if group:
+        coverage = [g for g in coverage if group_key(g.group) == group_key(group)]
+    short = [g for g in coverage if g.missing]
+    if not short:
+        return ""
+    if not partial:
+        names = {clean_text(h): clean_text(n) for h, n in zip(part["户号"], part["户主"])}
+        raise DataError(f"{month} 还不完整：{describe_missing(coverage, names)}。公示后就要入账，缺的户会漏掉；"
+                        "请先导入他们的检查表并重新计分，或加 --partial 打印部分公示（注明哪些组尚未检查）")
+    return "、".join(f"{g.group or '未分组'}（{len(g.missing)}户）" for g in short)
+
+
 def print_month_notice(
     ledger_path: Path,
     month: str,
@@ -110,6 +130,8 @@ def print_month_notice(
     wait_s: float = 0.0,
     arguments: str = "",
     group: str | None = None,
+    *,
+    partial: bool = False,
 ) -> NoticeResult:
     out_pdf = guard_output(out_pdf, ledger_path, "-o")
     if out_pdf.suffix.lower() != ".pdf":
@@ -118,6 +140,7 @@ def print_month_notice(
         ledger = Ledger.open(ledger_path)
         state = period_state(ledger, month) or DRAFT
         notice = build_notice(ledger, month, start, order, mask, group)
+        notice.not_yet = _not_yet(ledger, month, group, partial)
         settings = ledger.settings()
         from villagectl.render.typst_engine import printing_paths
 

@@ -278,19 +278,20 @@ def notice_month_cmd(
     order: Annotated[Optional[str], typer.Option("--order", help="排列：组别 或 名次（默认取参数“公示排序”）")] = None,
     mask_names: Annotated[Optional[bool], typer.Option("--mask-names/--full-names", help="户主姓名打码（张*明）/ 显示全名（默认取参数“公示隐藏名字”）")] = None,
     group: Annotated[Optional[str], typer.Option("--group", help="只打印这个组（贴在组里的公示栏）")] = None,
+    partial: Annotated[bool, typer.Option("--partial", help="有的户还没有检查表时也打印，标明“部分公示”和尚未检查的组")] = False,
     templates: TemplatesOpt = None,
     font: FontOpt = None,
     date: DateOpt = None,
     wait: WaitOpt = 0.0,
     as_json: JsonOpt = False,
 ) -> None:
-    """打印本月积分公示（A4 PDF），从 --date 起进入公示期（天数见参数“公示天数”）。"""
+    """打印本月积分公示（A4 PDF），从 --date 起进入公示期（天数见参数“公示天数”）；有户没有任何检查表时不打印，除非 --partial。"""
 
     def body() -> None:
         from villagectl.actions.notice_month import print_month_notice
 
         r = print_month_notice(ledger, parse_month(month), output, parse_date(date), order, mask_names, templates, font,
-                               wait, arguments_text(), group)
+                               wait, arguments_text(), group, partial=partial)
         if as_json:
             emit_json({"ok": True, **r.as_dict()})
             return

@@ -51,6 +51,7 @@ class MonthNotice:
     issued: dt.date
     order: str = "group"  # "group" or "rank"
     mask_names: bool = False
+    not_yet: str = ""  # a partial notice (部分公示): who has no sheet yet, e.g. '第四组（16户）'
 
 
 def mask_name(name: str) -> str:
@@ -164,7 +165,8 @@ def notice_context(notice: MonthNotice) -> dict:
         "village": notice.village,
         "month": notice.month,
         "month_label": month_label,
-        "title": f"{notice.village}{month_label}农户积分公示",
+        "title": f"{notice.village}{month_label}农户积分公示" + ("（部分公示）" if notice.not_yet else ""),
+        "not_yet": notice.not_yet,
         "categories": list(notice.categories),
         "rows": rows,
         "order": notice.order,
