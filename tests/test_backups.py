@@ -257,3 +257,47 @@ def test_diff_shows_the_journal_as_entries_added(ledger_path: Path) -> None:
     infos = list_backups(ledger_path)
     assert infos[0].note == "event post：入账 2 条事件" and infos[1].note == "test"
     assert safe_write.backup_time(ledger_path, infos[0].path) == infos[0].taken
+
+
+def test_restore_over_a_ledger_that_no_longer_opens_keeps_the_damaged_file(ledger_path: Path, tmp_path: Path,
+                                                                           runner) -> None:
+    invoke(runner, "households", "import", ledger_path, _csv(tmp_path / "名册.csv", RIGHT))
+    good = ledger_path.read_bytes()
+    damaged = good[: len(good) // 3]  # an Excel crash, a sync program, a cut copy
+    ledger_path.write_bytes(damaged)
+    assert invoke(runner, "check", ledger_path).exit_code == ExitCode.DATA
+    result, data = invoke_json(runner, "backups", ledger_path)
+    assert result.exit_code == 0 and "打不开" in data["backups"][0]["note"]
+    (newest,) = [b for b in data["backups"] if b["number"] == 1]
+    result = invoke(runner, "restore", ledger_path, "1")
+    assert result.exit_code == 0, result.stderr
+    assert "打不开" in result.stdout and "另存为" in result.stdout
+    assert ledger_path.read_bytes() == Path(newest["path"]).read_bytes()
+    (kept,) = _backup_folder(ledger_path).glob("*.damaged.xlsx")
+    assert kept.read_bytes() == damaged
+    assert invoke(runner, "check", ledger_path).exit_code == 0
+    for _ in range(3):  # rotation never takes the damaged copy
+        invoke(runner, "households", "import", ledger_path, _csv(tmp_path / "名册.csv", WRONG))
+    assert kept.exists()
+
+
+def test_diff_compares_the_clerks_own_sheets_cell_by_cell(ledger_path: Path) -> None:
+    import openpyxl
+
+    from villagectl.actions.backups import diff_ledgers
+
+    old, new = ledger_path.with_name("旧.xlsx"), ledger_path.with_name("新.xlsx")
+    for path, rows in ((old, [["物品", "数量"], ["扫帚", 3], ["簸箕", 2]]),
+                       (new, [["物品", "数量"], ["扫帚", 4], ["簸箕", 2], ["水桶", 1]])):
+        shutil.copy2(ledger_path, path)
+        wb = openpyxl.Workbook()  # a plain workbook is enough for the clerk's sheet: diff reads any xlsx
+        ws = wb.active
+        ws.title = "物资"
+        for r in rows:
+            ws.append(r)
+        wb.save(path)
+    diff = diff_ledgers(old, new)
+    (sheet,) = diff.sheets
+    assert sheet.sheet == "物资" and sheet.key == ""
+    assert [(c.label, c.cells) for c in sheet.changed] == [("第 2 行", [("B", "3", "4")])]
+    assert sheet.added == [("第 4 行", {"A": "水桶", "B": "1"})] and sheet.removed == []

@@ -25,8 +25,6 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
 from villagectl.errors import DataError, FileAccessError, LedgerLockedError
 from villagectl.io import safe_write
 from villagectl.io.preflight import col_letters
@@ -498,9 +496,10 @@ class RestoreResult:
     diff: LedgerDiff  # what changed since the backup: what the restore undoes
     previous: Path | None  # the backup of the ledger as it was before the restore
     restored: bool
+    damaged: bool = False  # the ledger did not open: ``previous`` is its copy as it was, ``diff`` is empty
 
     def as_dict(self) -> dict:
-        return {"ok": True, "restored": self.restored, "backup": str(self.backup),
+        return {"ok": True, "restored": self.restored, "damaged": self.damaged, "backup": str(self.backup),
                 "previous": str(self.previous) if self.previous else "", "undone": self.diff.as_dict()}
 
 
@@ -523,7 +522,10 @@ def restore_backup(ledger_path: Path, ref: str, wait: float = 0.0) -> RestoreRes
         backup = find_backup(ledger_path, ref)
         _refuse_unreadable(backup)
         backup_sha = safe_write.sha256_file(backup)
-        current = Ledger.open(ledger_path)
+        try:
+            current = Ledger.open(ledger_path)
+        except DataError:  # the ledger itself is damaged: the very case a restore is for
+            return _restore_over_a_damaged_ledger(real, backup, backup_sha)
         try:
             expected = current.fingerprint
             rule = safe_write.Retention.from_settings(current.settings())
@@ -535,12 +537,34 @@ def restore_backup(ledger_path: Path, ref: str, wait: float = 0.0) -> RestoreRes
         if expected is not None and expected.sha256 == backup_sha:
             return RestoreResult(backup, diff, None, False)
 
-        def produce(tmp: Path) -> None:
-            shutil.copyfile(backup, tmp)
-
-        def verify(tmp: Path) -> None:
-            if not safe_write.verify_backup(tmp, backup_sha):
-                raise FileAccessError(f"恢复校验失败：复制出的 {backup.name} 与备份不一致或打不开（磁盘满了？）；台账未改动")
-
+        produce, verify = _copier(backup, backup_sha)
         previous = safe_write.replace_atomically(real, expected, produce, verify, retention)
         return RestoreResult(backup, diff, previous, True)
+
+
+def _copier(backup: Path, backup_sha: str):
+    def produce(tmp: Path) -> None:
+        shutil.copyfile(backup, tmp)
+
+    def verify(tmp: Path) -> None:
+        if not safe_write.verify_backup(tmp, backup_sha):
+            raise FileAccessError(f"恢复校验失败：复制出的 {backup.name} 与备份不一致或打不开（磁盘满了？）；台账未改动")
+
+    return produce, verify
+
+
+def _restore_over_a_damaged_ledger(real: Path, backup: Path, backup_sha: str) -> RestoreResult:
+    """A ledger that does not open cannot get a verified backup: it is kept, as it is, beside the backups
+    under a name rotation never matches (``<stem>.<stamp>.damaged<suffix>``), then replaced."""
+    expected = safe_write.fingerprint(real)
+    folder = safe_write.backup_dir(real)
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    kept = folder / f"{real.stem}.{stamp}.damaged{real.suffix}"
+    shutil.copy2(real, kept)
+    if safe_write.sha256_file(kept) != expected.sha256:
+        kept.unlink(missing_ok=True)
+        raise FileAccessError(f"无法把打不开的台账 {real.name} 另存到 {folder}（磁盘满了？）；台账未改动")
+    produce, verify = _copier(backup, backup_sha)
+    safe_write.replace_atomically(real, expected, produce, verify, 0)
+    return RestoreResult(backup, LedgerDiff(backup, real, []), kept, True, damaged=True)

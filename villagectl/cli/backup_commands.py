@@ -86,6 +86,10 @@ def restore_cmd(
         if not result.restored:
             out.print(f"台账 {ledger.name} 与备份 {result.backup.name} 内容相同，无需恢复，台账未改动")
             return
+        if result.damaged:
+            out.print(f"台账 {ledger.name} 打不开（已损坏），无法列出改动；已把它原样另存为 {result.previous}，"
+                      f"再恢复为备份 {result.backup.name}", markup=False)
+            return
         out.print(f"已把 {ledger.name} 恢复为备份 {result.backup.name}。撤销的改动：")
         for line in result.diff.lines():
             out.print(line, markup=False)
