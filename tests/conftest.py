@@ -19,6 +19,19 @@ from villagectl.ledger.create import create_ledger
 from villagectl.ledger.workbook import Ledger
 
 TODAY = dt.date(2026, 7, 1)
+# The scenario tests replay the 2026 village year on fixed dates, the year end in January 2027; the
+# future-date check (cli.app.parse_date) sees this day as today unless the real today is later.
+# Tests of the check itself (tests/test_dates.py) are marked real_clock and use dates relative to
+# the real today.
+SCENARIO_TODAY = dt.date(2027, 12, 31)
+
+
+@pytest.fixture(autouse=True)
+def _scenario_clock(request, monkeypatch):
+    if request.node.get_closest_marker("real_clock") is None:
+        from villagectl import clock
+
+        monkeypatch.setattr(clock, "today", lambda: max(dt.date.today(), SCENARIO_TODAY))
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from villagectl import __version__
+from villagectl import __version__, clock
 from villagectl.cli.console import (
     console,
     install_chinese,
@@ -89,13 +89,42 @@ PeriodOpt = Annotated[Optional[str], typer.Option("--period", help="H1（上半�
 OperatorOpt = Annotated[Optional[str], typer.Option("--operator", help="经办人（默认取参数“经办人”）")]
 
 
-def parse_date(text: str | None) -> dt.date:
+# How a --date later than today is treated (issue 12 §5); parse_date is the one place that checks it.
+# A command with --force passes force=its value: the future date goes through with --force (and arguments_text()
+# records --date and --force in 操作日志); a command without --force passes nothing and is refused outright.
+FUTURE_WITH_FORCE = "force"
+FUTURE_NEVER = "never"  # refused outright although the command has --force (it means another thing there)
+FUTURE_POSTING = "posting"  # refused outright, --force or not: a notice period cannot end in the future at posting
+
+
+def parse_date(text: str | None, future: str = FUTURE_WITH_FORCE, option: str = "--date",
+               force: bool | None = None) -> dt.date:
+    """A YYYY-MM-DD option, default today; a date after today is refused (see FUTURE_*)."""
     if not text:
         return dt.date.today()
     try:
-        return dt.date.fromisoformat(text.strip())
+        day = dt.date.fromisoformat(text.strip())
     except ValueError:
         raise UsageError(f"日期“{text}”格式不对，应为 YYYY-MM-DD，例如 2026-07-25") from None
+    refuse_future(day, future, option, force)
+    return day
+
+
+def refuse_future(day: dt.date, future: str = FUTURE_WITH_FORCE, option: str = "--date",
+                  force: bool | None = None) -> None:
+    today = clock.today()
+    if day <= today:
+        return
+    has_force = future == FUTURE_WITH_FORCE and force is not None
+    if has_force and force:
+        return  # accepted; arguments_text() records --date and --force in 操作日志
+    said = f"{option} {day.isoformat()} 晚于今天 {today.isoformat()}"
+    if future == FUTURE_POSTING:
+        raise UsageError(f"{said}：入账不能用将来的日期（公示期不能在将来结束），加 --force 也不行",
+                         hint=f"用今天或以前的日期，或不写 {option}（默认今天）")
+    if has_force:
+        raise UsageError(f"{said}：不能用将来的日期", hint=f"确属需要时加 --force（{option} 和 --force 记入操作日志）")
+    raise UsageError(f"{said}：不能用将来的日期", hint=f"用今天或以前的日期，或不写 {option}（默认今天）")
 
 
 def arguments_text() -> str:

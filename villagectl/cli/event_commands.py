@@ -34,8 +34,8 @@ AllOpt = Annotated[bool, typer.Option("--all", help="处理上一步的全部事
 ByOpt = Annotated[str, typer.Option("--by", help="经办的网格员或村干部姓名")]
 
 
-def _now(date: str | None) -> dt.datetime:
-    day = parse_date(date)
+def _now(date: str | None, force: bool | None = None) -> dt.datetime:
+    day = parse_date(date, force=force)
     now = dt.datetime.now()
     return now if day == now.date() else dt.datetime.combine(day, dt.time(12, 0))
 
@@ -166,7 +166,7 @@ def event_approve_cmd(
     def body() -> None:
         from villagectl.actions.events import approve_events
 
-        r = approve_events(ledger, ids or [], all_, by, _now(date), force, wait, arguments_text())
+        r = approve_events(ledger, ids or [], all_, by, _now(date, force), force, wait, arguments_text())
         emit_json({"ok": True, **r.as_dict()}) if as_json else _show(r, "审核通过")
 
     guarded(as_json, body)

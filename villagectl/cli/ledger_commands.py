@@ -16,6 +16,7 @@ from villagectl.cli.app import (
     app,
     arguments_text,
     households_app,
+    FUTURE_NEVER,
     parse_date,
 )
 from villagectl.cli.console import (
@@ -42,7 +43,7 @@ def init_cmd(
     def body() -> None:
         from villagectl.ledger.create import create_ledger
 
-        chosen = create_ledger(ledger, village, preset, force=force, today=parse_date(date))
+        chosen = create_ledger(ledger, village, preset, force=force, today=parse_date(date, FUTURE_NEVER))
         if as_json:
             emit_json({"ok": True, "ledger": str(ledger), "preset": chosen.name, "village": village})
         else:

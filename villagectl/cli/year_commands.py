@@ -17,6 +17,7 @@ from villagectl.cli.app import (
     app,
     arguments_text,
     cell_text,
+    FUTURE_POSTING,
     parse_date,
     post_app,
     score_app,
@@ -83,7 +84,7 @@ def post_year_cmd(
     def body() -> None:
         from villagectl.actions.score_year import post_year
 
-        n = post_year(ledger, year, parse_date(date), force, reason, wait, arguments_text())
+        n = post_year(ledger, year, parse_date(date, FUTURE_POSTING), force, reason, wait, arguments_text())
         if as_json:
             emit_json({"ok": True, "year": year, "locked": n})
         else:
