@@ -266,3 +266,106 @@ def test_a_different_quantity_is_no_duplicate(runner, village: dict, tmp_path: P
     result = invoke(runner, "redeem", "import", ledger, _day_sheet(tmp_path / "b.xlsx", [[1, "ZP002", "", "毛巾", 1, 5, ""]]),
                     "--no-print")
     assert result.exit_code == 0, result.output
+
+
+# --------------------------------------------------------------------------
+# 12. a roster import keeps the clerk's work in 户籍
+# --------------------------------------------------------------------------
+
+
+def _clerks_roster_sheet(path: Path) -> dict:
+    """户籍 as a clerk keeps it: a grouped empty row between two households, a hyperlink, a typed date."""
+    import datetime as dt
+
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb["户籍"]
+    header = [c.value for c in ws[1]]
+    last = ws.max_column
+    ws.move_range(f"A4:{openpyxl.utils.get_column_letter(last)}6", rows=1)  # rows 4.. → 5..; row 4 empty
+    ws.row_dimensions[4].outlineLevel = 1
+    ws.row_dimensions[5].outlineLevel = 1
+    ws.sheet_properties.outlinePr.summaryBelow = False
+    name_col = header.index("户主") + 1
+    link = ws.cell(7, name_col)
+    link.hyperlink = "https://example.org/zp005"
+    date_col = last + 1
+    ws.cell(1, date_col).value = "入户日期"
+    typed = ws.cell(2, date_col)
+    typed.value = dt.datetime(2026, 3, 5)
+    typed.number_format = "yyyy\"年\"m\"月\"d\"日\""
+    wb.save(path)
+    return {"name_col": name_col, "date_col": date_col, "id_col": header.index("户号") + 1}
+
+
+def test_a_roster_import_keeps_rows_links_dates_and_outline(ledger_path: Path, runner, tmp_path: Path) -> None:
+    """The audit: the empty grouped row was dropped, the rows below moved up under the hyperlink,
+    a typed date became text and the outline was lost."""
+    import datetime as dt
+
+    import openpyxl
+
+    from conftest import add_households, household
+
+    add_households(ledger_path, [household(f"ZP00{i}", n, "第一组" if i < 3 else "第二组")
+                                 for i, n in enumerate(["张一", "张二", "李三", "李四", "王五"], start=1)])
+    cols = _clerks_roster_sheet(ledger_path)
+    roster = tmp_path / "名册.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["户号", "户主", "组别", "联系电话"])
+    wb.active.append(["ZP001", "张一", "第一组", "13800000001"])  # a change to a household above the empty row
+    wb.active.append(["ZP006", "赵六", "第二组", ""])  # a new household
+    wb.save(roster)
+    result = invoke(runner, "households", "import", ledger_path, roster)
+    assert result.exit_code == 0, result.output
+
+    ws = openpyxl.load_workbook(ledger_path)["户籍"]
+    ids = [ws.cell(r, cols["id_col"]).value for r in range(2, 9)]
+    assert ids == ["ZP001", "ZP002", None, "ZP003", "ZP004", "ZP005", "ZP006"]
+    assert ws.row_dimensions[4].outlineLevel == 1 and ws.row_dimensions[5].outlineLevel == 1
+    link = ws.cell(7, cols["name_col"])
+    assert link.value == "王五" and link.hyperlink is not None and link.hyperlink.target == "https://example.org/zp005"
+    typed = ws.cell(2, cols["date_col"])
+    assert typed.value == dt.datetime(2026, 3, 5) and "年" in typed.number_format
+    frame = Ledger.open(ledger_path).frame("户籍")
+    assert frame.loc[frame["户号"] == "ZP001", "联系电话"].iloc[0] == "13800000001"
+    assert invoke(runner, "check", ledger_path).exit_code == 0
+
+
+def test_an_unchanged_row_keeps_its_xml(ledger_path: Path) -> None:
+    """Rows the write did not change are byte for byte what they were (styles, types, attributes)."""
+    import re
+
+    from conftest import add_households, household, parts, sheet_part
+
+    import openpyxl
+
+    add_households(ledger_path, [household("ZP001", "张一"), household("ZP002", "张二")])
+    wb = openpyxl.load_workbook(ledger_path)  # the clerk saves it in a spreadsheet program: shared strings
+    wb["户籍"].row_dimensions[3].height = 30  # and makes a row taller
+    wb.save(ledger_path)
+    part = sheet_part(ledger_path, "户籍")
+    rows_before = re.findall(r'<row r="[23]".*?</row>', parts(ledger_path)[part].decode())
+    assert len(rows_before) == 2 and 'ht="30"' in rows_before[1]
+    add_households(ledger_path, [household("ZP001", "张一"), household("ZP002", "张二"), household("ZP003", "张三")])
+    rows_after = re.findall(r'<row r="[23]".*?</row>', parts(ledger_path)[part].decode())
+    assert rows_before == rows_after
+
+
+def test_a_note_below_the_households_stays_and_the_write_still_verifies(ledger_path: Path) -> None:
+    """A row the loader does not read (a note in a column without a header) is kept where it is."""
+    import openpyxl
+
+    from conftest import add_households, household
+
+    add_households(ledger_path, [household("ZP001", "张一"), household("ZP002", "张二")])
+    wb = openpyxl.load_workbook(ledger_path)
+    ws = wb["户籍"]
+    far = ws.max_column + 2
+    ws.cell(5, far).value = "注：第二组名单待核"
+    wb.save(ledger_path)
+    add_households(ledger_path, [household("ZP001", "张一"), household("ZP002", "张二"), household("ZP003", "张三")])
+    ws = openpyxl.load_workbook(ledger_path)["户籍"]
+    assert ws.cell(5, far).value == "注：第二组名单待核"
+    assert [ws.cell(r, 1).value for r in range(2, 5)] == ["ZP001", "ZP002", "ZP003"]

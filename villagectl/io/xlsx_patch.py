@@ -42,6 +42,11 @@ class SheetUpdate:
     header_row: int = 1  # 1-based; rows above it (titles) are kept verbatim
     text_columns: set[int] = field(default_factory=set)  # 0-based columns always written as text
     column_widths: dict[int, float] = field(default_factory=dict)  # for a sheet created from scratch
+    # where each row was read from (1-based Excel row, None for a new row) and the values it held then;
+    # given, a row keeps its place and the XML of every cell whose value did not change (see rewrite_sheet_xml)
+    sources: list[int | None] | None = None
+    originals: list[list[Any] | None] | None = None
+    source_rows: set[int] = field(default_factory=set)  # every row read as data (the others are kept as they are)
 
 
 # --- cell and row XML -----------------------------------------------------
@@ -107,6 +112,7 @@ _ATTR_RE = re.compile(r'(\w+)="([^"]*)"')
 _COL_RE = re.compile(r"<(?:\w+:)?col\b([^>]*?)/?>")
 _REF_RE = re.compile(r"([A-Z]+)(\d+)")
 _FORMULA_RE = re.compile(r"<(?:\w+:)?f[\s>/]")
+_CELL_XML_RE = re.compile(r"<(?:\w+:)?c\b([^>]*?)(?:/>|>.*?</(?:\w+:)?c>)", re.S)
 
 
 def _attrs(text: str) -> dict[str, str]:
@@ -166,9 +172,14 @@ def rewrite_sheet_xml(xml: str, update: SheetUpdate) -> tuple[str, bool]:
     kept: list[str] = []
     header_attrs, header_styles, data_styles = "", {}, {}
     had_formula = False
+    old_rows: dict[int, tuple[str, str, str]] = {}  # data area: r -> (attributes, body, the row's XML)
+    last_r = 0
     for i, match in enumerate(_ROW_RE.finditer(inner), start=1):
         attrs_text, body = match.group(1), match.group(2) or ""
-        r = _row_number(_attrs(attrs_text), i)
+        r = _row_number(_attrs(attrs_text), max(i, last_r + 1))
+        last_r = r
+        if r > update.header_row:
+            old_rows[r] = (attrs_text, body, match.group(0))
         if r < update.header_row:
             kept.append(match.group(0))
         elif r == update.header_row:
@@ -200,13 +211,17 @@ def rewrite_sheet_xml(xml: str, update: SheetUpdate) -> tuple[str, bool]:
     text_cols = update.text_columns
     letters = [col_letters(c + 1) for c in range(width)]
     as_text = [c in text_cols for c in range(width)]
-    for i, row in enumerate(update.rows):
-        r = str(hr + 1 + i)
-        cells = [cell_xml(letters[c] + r, value, styles[c], as_text[c]) for c, value in enumerate(row)]
-        parts.append(_row_xml(prefix, hr + 1 + i, cells))
+    if update.sources is not None and update.originals is not None:
+        body_rows, last_row = _kept_layout_rows(prefix, update, old_rows, styles, letters, as_text, width)
+        parts.extend(body_rows)
+    else:
+        for i, row in enumerate(update.rows):
+            r = str(hr + 1 + i)
+            cells = [cell_xml(letters[c] + r, value, styles[c], as_text[c]) for c, value in enumerate(row)]
+            parts.append(_row_xml(prefix, hr + 1 + i, cells))
+        last_row = hr + len(update.rows)
     new_sheet_data = f"<{prefix}sheetData>" + "".join(parts) + f"</{prefix}sheetData>"
 
-    last_row = hr + len(update.rows)
     last_ref = f"{col_letters(width)}{last_row}"
     head = xml[:start]
     tail = xml[end:]
@@ -220,6 +235,119 @@ def rewrite_sheet_xml(xml: str, update: SheetUpdate) -> tuple[str, bool]:
         count=1,
     )
     return head + new_sheet_data + tail, had_formula
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or (isinstance(value, float) and math.isnan(value))
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    if _empty(a) or _empty(b):
+        return _empty(a) and _empty(b)
+    if isinstance(a, bool) != isinstance(b, bool) or isinstance(a, str) != isinstance(b, str):
+        return False
+    try:
+        return bool(a == b)
+    except Exception:  # noqa: BLE001 - values that do not compare are different
+        return False
+
+
+def _cells_by_column(body: str) -> dict[int, str] | None:
+    """0-based column → the cell's XML; None when a cell has no usable reference (rewrite the row)."""
+    out: dict[int, str] = {}
+    for m in _CELL_XML_RE.finditer(body):
+        ref = _REF_RE.match(_attrs(m.group(1)).get("r", ""))
+        if not ref:
+            return None
+        out[col_number(ref.group(1)) - 1] = m.group(0)
+    return out
+
+
+def _kept_layout_rows(prefix: str, update: SheetUpdate, old_rows: dict[int, tuple[str, str, str]],
+                      styles: list, letters: list[str], as_text: list[bool], width: int) -> tuple[list[str], int]:
+    """The data rows when the caller said where each row came from.
+
+    * A row read from Excel row *r* is written at *r* again while the rows stay in
+      order; rows the loader did not read as data (blank rows, an empty grouped
+      row) are kept as they were, so nothing below them shifts.
+    * An unchanged row keeps its XML; a changed row keeps its attributes and
+      the XML of every unchanged cell, and a changed cell keeps its style.
+    * A formula cell is never kept (its value is written, as before).
+    * New rows (and every row after one that is out of order) follow the last
+      row, skipping rows that are kept.
+    """
+    hr = update.header_row
+    sources, originals = update.sources or [], update.originals or []
+    placed: dict[int, str] = {}
+    used_sources: set[int] = set()
+    cursor = hr
+    sequential = False
+    # rows kept where they are: not read as data, but with something of the clerk's (a value in a column
+    # the tool does not read, an outline level, hidden); other blank rows may take a new row
+    others = {r for r in old_rows if r not in update.source_rows}
+    keep = {r for r in others if _significant(*old_rows[r][:2])}
+    for i, row in enumerate(update.rows):
+        src = sources[i] if i < len(sources) else None
+        orig = originals[i] if i < len(originals) else None
+        if not sequential and src is not None and src > cursor and src not in used_sources and src in old_rows:
+            target = src
+        else:
+            sequential = True  # from here on rows follow the last one (a new row, or rows out of order)
+            target = cursor + 1
+            while target in keep:
+                target += 1
+            src, orig = (src, orig) if src == target else (None, None)
+        cursor = target
+        if src is not None:
+            used_sources.add(src)
+        placed[target] = _row_for(prefix, target, row, orig, old_rows.get(target) if src is not None else None,
+                                  styles, letters, as_text, width)
+    for r in others:
+        if r not in placed:
+            placed[r] = old_rows[r][2]
+    last = max([hr, *placed]) if placed else hr
+    return [placed[r] for r in sorted(placed)], last
+
+
+_VALUE_RE = re.compile(r"<(?:\w+:)?(?:v|is|f)[\s>/]")
+
+
+def _significant(attrs_text: str, body: str) -> bool:
+    """A row not read as data that must keep its place: it holds a value, or is outlined or hidden."""
+    if _VALUE_RE.search(body or ""):
+        return True
+    a = _attrs(attrs_text)
+    return a.get("outlineLevel", "0") not in ("", "0") or a.get("hidden", "0") in ("1", "true")
+
+
+def _row_for(prefix: str, r: int, row: list[Any], orig: list[Any] | None, old: tuple[str, str, str] | None,
+             styles: list, letters: list[str], as_text: list[bool], width: int) -> str:
+    rs = str(r)
+    if old is None or orig is None:
+        return _row_xml(prefix, r, (cell_xml(letters[c] + rs, v, styles[c], as_text[c]) for c, v in enumerate(row)))
+    attrs_text, body, whole = old
+    old_cells = _cells_by_column(body)
+    if old_cells is None:
+        return _row_xml(prefix, r, (cell_xml(letters[c] + rs, v, styles[c], as_text[c]) for c, v in enumerate(row)))
+    same = [c < len(orig) and _same_value(v, orig[c]) for c, v in enumerate(row)]
+    formula = {c for c, xml in old_cells.items() if _FORMULA_RE.search(xml)}
+    if all(same) and not formula:
+        return whole
+    cells: dict[int, str] = {c: xml for c, xml in old_cells.items() if c >= width and c not in formula}
+    for c, v in enumerate(row):
+        xml = old_cells.get(c)
+        if same[c] and xml is not None and c not in formula:
+            cells[c] = xml
+            continue
+        style = styles[c]
+        if xml is not None:
+            style = _attrs(_CELL_RE.match(xml).group(1)).get("s", style)
+        new = cell_xml(letters[c] + rs, v, style, as_text[c])
+        if new:
+            cells[c] = new
+    attrs = re.sub(r'\s*\b(r|spans)="[^"]*"', "", attrs_text)
+    attrs = (" " + attrs.strip()) if attrs.strip() else ""
+    return _row_xml(prefix, r, (cells[c] for c in sorted(cells)), attrs)
 
 
 def new_sheet_xml(update: SheetUpdate) -> str:

@@ -26,6 +26,7 @@ class LoadedSheet:
     frame: pd.DataFrame
     header_row: int  # 1-based
     excel_rows: list[int]  # 1-based row of each data row, for messages
+    positions: list[int] | None = None  # 0-based sheet column of each frame column (as read)
 
 
 @dataclass
@@ -40,6 +41,8 @@ class Ledger:
     _loaded: dict[str, LoadedSheet] = field(default_factory=dict)
     _missing: dict[str, list[str]] = field(default_factory=dict)
     _upgraded: dict[str, list[str]] = field(default_factory=dict)  # tool sheets missing newer columns
+    # each sheet as it was read (a copy): the write-back keeps the XML of the rows and cells left unchanged
+    _originals: dict[str, LoadedSheet] = field(default_factory=dict)
     # the file itself once symbolic links are followed: locked, read and replaced (``path`` is the name the
     # clerk gave, used in messages; a link stays a link)
     real_path: Path | None = None
@@ -98,6 +101,9 @@ class Ledger:
         spec = schema.SHEETS_BY_NAME[name]
         loaded, lacking = _load_sheet(self._read_sheet(name), spec)
         self._loaded[name] = loaded
+        if loaded.excel_rows or loaded.positions:
+            self._originals[name] = LoadedSheet(loaded.frame.copy(), loaded.header_row, list(loaded.excel_rows),
+                                                loaded.positions)
         if lacking and spec.owner == schema.TOOL and len(lacking) < len(spec.column_names):
             # a tool sheet from an older version: the columns are added on the next write
             for col in lacking:
@@ -249,7 +255,7 @@ class Ledger:
                 sheet = check.sheet(u.name)
                 if sheet is None:
                     raise DataError(f"保存校验失败：新文件缺少工作表 {u.name}，台账未改动")
-                data_rows = [r for r in sheet.rows[u.header_row :] if any(clean_text(v) for v in r)]
+                data_rows = [r for r in sheet.rows[u.header_row :] if any(clean_text(v) for v in r[: len(u.header)])]
                 expected = sum(1 for r in u.rows if any(clean_text(v) for v in r))
                 if len(data_rows) != expected:
                     raise DataError(f"保存校验失败：{u.name} 行数不符，台账未改动")
@@ -276,7 +282,44 @@ class Ledger:
             if column is not None and column.kind in ("text", "date", "month"):
                 text_cols.add(i)
         rows = frame.astype(object).where(frame.notna(), None).values.tolist()
-        return SheetUpdate(name, header, rows, header_row=sheet.header_row, text_columns=text_cols)
+        update = SheetUpdate(name, header, rows, header_row=sheet.header_row, text_columns=text_cols)
+        self._keep_layout(name, update, spec)
+        return update
+
+    def _keep_layout(self, name: str, update: SheetUpdate, spec: schema.SheetSpec | None) -> None:
+        """Tell the write-back where each row was read from and what it held then.
+
+        A row that keeps its values keeps its XML (row attributes such as an
+        outline level or a height, every cell's style and type: a date stays a
+        date); rows the loader skipped (blank rows, a grouped empty row) stay
+        where they were, so nothing below them shifts and hyperlinks, comments
+        and merged cells still sit on their household. Rows are matched by the
+        sheet's key (户号 …) when it is unique, else by position.
+        """
+        original = self._originals.get(name)
+        if original is None or original.positions is None or not original.excel_rows:
+            return
+        old_cols = [str(c) for c in original.frame.columns]
+        n = len(original.positions)
+        if original.positions != list(range(n)) or update.header[:n] != old_cols[:n]:
+            return  # columns moved: rewrite the rows as before
+        old = original.frame.astype(object).where(original.frame.notna(), None)
+        old_rows = old.values.tolist()
+        width = len(update.header)
+        aligned = [(r + [None] * width)[:width] if len(r) < width else r[:width] for r in old_rows]
+        key = spec.key if spec is not None and spec.key in update.header and spec.key in old_cols else None
+        match: list[int | None] = []
+        if key is not None:
+            k_old, k_new = old_cols.index(key), update.header.index(key)
+            keys = [clean_text(r[k_old]) for r in old_rows]
+            if all(keys) and len(set(keys)) == len(keys):
+                where = {k: i for i, k in enumerate(keys)}
+                match = [where.get(clean_text(r[k_new])) for r in update.rows]
+        if not match:
+            match = [i if i < len(old_rows) else None for i in range(len(update.rows))]
+        update.sources = [original.excel_rows[m] if m is not None else None for m in match]
+        update.originals = [aligned[m] if m is not None else None for m in match]
+        update.source_rows = set(original.excel_rows)
 
 
 def changed_underneath(path: Path) -> LedgerLockedError:
@@ -340,7 +383,7 @@ def _load_sheet(raw: SheetRows, spec: schema.SheetSpec) -> tuple[LoadedSheet, li
         excel_rows.append(i)
     frame = pd.DataFrame(data, columns=columns, dtype=object)
     lacking = [c for c in required if c not in columns]
-    return LoadedSheet(frame, r + 1, excel_rows), lacking
+    return LoadedSheet(frame, r + 1, excel_rows, positions), lacking
 
 
 # columns whose merged cells (the clerk merges one group's rows) stand for every row they cover
