@@ -11,7 +11,7 @@ from pathlib import Path
 from villagectl.errors import FileAccessError, UsageError
 from villagectl.io.newbook import ColumnFormat, add_table_sheet, new_workbook, save_new
 from villagectl.io.safe_write import (
-    DEFAULT_BACKUPS,
+    Retention,
     backup_file,
     real_path,
     refuse_if_open_elsewhere,
@@ -133,7 +133,7 @@ def create_ledger(path: Path, village: str, preset_name: str, force: bool = Fals
     mode = None
     if path.exists():
         mode = os.stat(path).st_mode
-        backup_file(path, DEFAULT_BACKUPS)
+        backup_file(path, Retention.from_settings({}))  # the default count and ages: older backups stay
     save_new(wb, path)
     if mode is not None:
         os.chmod(path, stat.S_IMODE(mode))  # a replaced ledger keeps its permissions
