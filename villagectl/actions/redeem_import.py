@@ -321,7 +321,7 @@ def import_redemptions(
         points = round(sum(p.points for p in plans), 4)
         log = (f"{name}：{len(plans)} 张兑换单 {plans[0].number}–{plans[-1].number}，共 {fmt_number(points)} 分")
         if any(p.over_budget for p in plans):
-            log += f"；超出年度经费，原因：{clean_text(reason)}"
+            log += f"；超出年度经费，原因：{clean_text(reason)}" if clean_text(reason) else "；超出年度经费（经费超出时=提醒）"
         if again and (duplicates or earlier):
             log = f"再次导入（{duplicates} 次疑似重复），原因：{clean_text(reason)}；" + log
         result.pdf = commit(state, plans, target,
