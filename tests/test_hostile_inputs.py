@@ -252,7 +252,9 @@ def test_run_inbox_imports_the_good_files_and_moves_each_corrupt_one_to_refused(
         text = " ".join(str(c.value) for row in sheet.iter_rows() for c in row if c.value)
         assert "损坏" in text or "密码" in text
     assert [p for p in inbox.iterdir() if p.is_file()] == []
-    assert (village["ledger"].parent / "公示" / "2026-07积分公示.pdf").exists()
+    # the corrupt sheet was the first group's: the month is scored but not published until it comes back good
+    assert "2026-07 还不完整，没有打印公示：第一组" in result.stderr
+    assert not (village["ledger"].parent / "公示" / "2026-07积分公示.pdf").exists()
 
 
 def test_households_import_names_each_corrupt_roster(village, runner, tmp_path) -> None:

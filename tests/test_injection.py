@@ -280,7 +280,8 @@ def test_every_writer_stores_hostile_text_as_text(village: Path, runner, tmp_pat
 
     # --- score month, post, score year --export ------------------------------------------------
     assert invoke(runner, "score", "month", village, "--month", MONTH).exit_code == 0
-    result = invoke(runner, "post", "month", village, "--month", MONTH, "--force", "--reason", "=1+1 测试入账")
+    result = invoke(runner, "post", "month", village, "--month", MONTH, "--force", "--allow-missing",
+                    "--reason", "=1+1 测试入账")
     assert result.exit_code == 0, result.stderr
     export = tmp_path / "@年度.xlsx"
     result = invoke(runner, "score", "year", village, "--year", YEAR, "--export", export)

@@ -393,7 +393,18 @@ def _guess_identity(sheet: SheetRows, layout: GridLayout, ctx: Context) -> tuple
 
 
 def _identified_rows(sheet: SheetRows, layout: GridLayout, identity: list[int]) -> list[int]:
-    return [r for r in range(layout.first_data_row, len(sheet.rows)) if any(clean_text(sheet.cell(r, i)) for i in identity)]
+    """Rows that look like households (a 户号 or name), up to the signature line: what tells a score column."""
+    out = []
+    for r in range(layout.first_data_row, len(sheet.rows)):
+        if is_footer(sheet.rows[r]):
+            break
+        texts = [clean_text(sheet.cell(r, i)) for i in identity]
+        if not any(texts):
+            continue
+        if any(t == clean_text(layout.columns[i].text) or "：" in t or ":" in t for t, i in zip(texts, identity) if t):
+            continue  # a repeated header or a note in the name column
+        out.append(r)
+    return out
 
 
 def _column_data_kind(sheet: SheetRows, rows: list[int], c: int) -> str:
