@@ -157,8 +157,8 @@ def _what_followed(versions: list[_Version], i: int, infos: list[BackupInfo]) ->
         row = after.log[n]
         summary = f"{row['命令']}" + (f"：{row['结果']}" if row["结果"] else "")
         return row, summary
-    for j in range(len(versions) - 1):
-        if j != i and versions[j].sha256 and versions[j].sha256 == after.sha256:
+    for j in reversed(range(i)):  # a restore puts back a backup older than the one it took first
+        if versions[j].sha256 and versions[j].sha256 == after.sha256:
             when = infos[j].taken.isoformat(sep=" ", timespec="seconds") if infos[j].taken else versions[j].path.name
             return {"命令": "restore", "结果": versions[j].path.name}, f"restore：恢复为 {when} 的备份"
     return None, (f"{next_name}的操作日志不是接着这份写的：之后台账被恢复（所用备份已不在）、换成了别的文件，"
