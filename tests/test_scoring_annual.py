@@ -81,13 +81,20 @@ def test_below_base_gets_no_star_even_at_the_top() -> None:
 def test_a_veto_removes_the_rating_but_keeps_the_rank() -> None:
     hh = households(10)
     results = {f"{i:03d}": 100 - i for i in range(1, 11)}
-    frame = rate_year(2026, hh, results, RatingSettings(ratings="星级和牌级"), {"001": ["违法犯罪受到刑事处罚"]}, {}, {})
+    veto = {"001": ["违法犯罪受到刑事处罚"]}
+    frame = rate_year(2026, hh, results, RatingSettings(ratings="星级和牌级", whole_village_base=False), veto, {}, {})
     row = frame.set_index("户号").loc["001"]
     assert (row["名次"], row["星级"], row["牌级"], row["否决"]) == (1, "", "", "是")
     assert "一票否决，不参加评定：违法犯罪受到刑事处罚" in row["备注"]
-    # the others are rated among themselves: 9 eligible, 10% of 9 → position 0.9: nobody; 20% → 1.8: the best
+    # 评定基数 参评户: 9 eligible, 10% of 9 → position 0.9: nobody; 20% → 1.8: the best
     stars = dict(zip(frame["户号"], frame["星级"]))
     assert stars["002"] == "四星级文明户"
+    # 评定基数 全村 (the default, 篇4 "居全村前10%"): N = 10 with the vetoed household counted but never awarded,
+    # 10% → position 1.0: the best of the others; 20% → 2.0; 30% → 3.0
+    frame = rate_year(2026, hh, results, RatingSettings(ratings="星级和牌级"), veto, {}, {})
+    stars = dict(zip(frame["户号"], frame["星级"]))
+    assert (stars["001"], stars["002"], stars["003"], stars["004"], stars["005"]) == (
+        "", "五星级文明户", "四星级文明户", "三星级文明户", "")
 
 
 @pytest.mark.parametrize("cast, unfit, black", [(30, 10, True), (30, 9, False), (31, 10, False), (3, 1, True), (0, 0, False)])
@@ -98,11 +105,15 @@ def test_one_third_unfit_votes_is_the_black_list_boundary(cast, unfit, black) ->
 def test_black_list_loses_village_benefits_and_cannot_be_on_the_red_list() -> None:
     hh = households(10)
     results = {f"{i:03d}": 100 - i for i in range(1, 11)}
-    frame = rate_year(2026, hh, results, RatingSettings(red_share=20), {}, {"001": (30, 10), "002": (30, 9)}, {"007": 3})
+    votes = {"001": (30, 10), "002": (30, 9)}
+    frame = rate_year(2026, hh, results, RatingSettings(red_share=20, whole_village_base=False), {}, votes, {"007": 3})
     rows = frame.set_index("户号")
     assert (rows.loc["001", "榜单"], rows.loc["001", "享受村级福利"]) == ("黑榜", "否")
     assert (rows.loc["002", "榜单"], rows.loc["002", "享受村级福利"]) == ("红榜", "是")
-    assert rows.loc["003", "榜单"] == ""  # red list: 20% of the 9 not black-listed → positions ≤ 1.8
+    assert rows.loc["003", "榜单"] == ""  # 参评户: 20% of the 9 not black-listed → positions ≤ 1.8
+    # 全村: 20% of 10 → positions ≤ 2.0, so the second of the others is on the red list too
+    rows = rate_year(2026, hh, results, RatingSettings(red_share=20), {}, votes, {"007": 3}).set_index("户号")
+    assert (rows.loc["002", "榜单"], rows.loc["003", "榜单"], rows.loc["004", "榜单"]) == ("红榜", "红榜", "")
     assert rows.loc["007", "曝光台"] == 3 and "全年上曝光台 3 个月" in rows.loc["007", "备注"]
 
 
@@ -152,3 +163,52 @@ def test_a_worked_140_base_example() -> None:
     assert results == {"001": 139.0, "002": 143.0}
     latest = base_item_scores(inspections, rules, 2026, "最新")
     assert latest["001"]["HJ"] == 34.0 and latest["001"]["WM"] == 38.0
+
+
+@pytest.mark.parametrize("base, whole_tie_in, expected", [
+    # 49 households, 2 of them 0 points; the top 5 have 99, 98, 97, 96, 96 (a tie at positions 4–5)
+    ("全村", True, {"001": "金牌户", "002": "金牌户", "003": "金牌户", "004": "金牌户", "005": "金牌户"}),
+    ("全村", False, {"001": "金牌户", "002": "金牌户", "003": "金牌户"}),
+    ("参评户", True, {"001": "金牌户", "002": "金牌户", "003": "金牌户", "004": "金牌户", "005": "金牌户"}),
+    ("参评户", False, {"001": "金牌户", "002": "金牌户", "003": "金牌户"}),
+])
+def test_a_fractional_cut_with_a_tie_and_zero_point_households(base, whole_tie_in, expected) -> None:
+    hh = households(49)
+    results = {f"{i:03d}": float(100 - i) for i in range(1, 48)}
+    results["005"] = 96.0  # ties with 004
+    results["048"] = results["049"] = 0.0
+    s = RatingSettings(ratings="牌级", medal_cuts=(10, 20, 30), whole_tie_in=whole_tie_in,
+                       whole_village_base=base == "全村")
+    frame = rate_year(2026, hh, results, s, {}, {}, {})
+    gold = {h: m for h, m in zip(frame["户号"], frame["牌级"]) if m == "金牌户"}
+    # 全村: 10% of 49 = 4.9; 参评户: 10% of 47 = 4.7 — positions up to the cut, the tie at 4–5 straddles it
+    assert gold == expected
+    assert dict(zip(frame["户号"], frame["牌级"]))["048"] == ""  # zero points: counted, never awarded
+
+
+def test_a_tie_straddling_the_cut_follows_the_tie_rule_on_either_base() -> None:
+    # 60 households, 2 with nothing: 10% of 60 = 6.0, of 58 = 5.8; four tied at positions 5–8
+    hh = households(60)
+    results = {f"{i:03d}": float(200 - i if i < 5 else 150 if i <= 8 else 140 - i) for i in range(1, 59)}
+    results["059"] = results["060"] = 0.0
+    whole = rate_year(2026, hh, results, RatingSettings(ratings="牌级", whole_tie_in=False), {}, {}, {})
+    eligible = rate_year(2026, hh, results, RatingSettings(ratings="牌级", whole_tie_in=False, whole_village_base=False),
+                         {}, {}, {})
+    gold = lambda f: sorted(h for h, m in zip(f["户号"], f["牌级"]) if m == "金牌户")  # noqa: E731
+    assert gold(whole) == gold(eligible) == ["001", "002", "003", "004"]  # 整体不计入: the tie (5–8) is out either way
+    whole_in = rate_year(2026, hh, results, RatingSettings(ratings="牌级"), {}, {}, {})
+    assert gold(whole_in) == ["001", "002", "003", "004", "005", "006", "007", "008"]  # 整体计入: position 5 ≤ 6.0
+
+
+def test_the_base_decides_the_household_at_the_cut() -> None:
+    # 60 households, 2 with nothing: 全村 10% of 60 = 6.0 → the 6th is gold; 参评户 10% of 58 = 5.8 → it is not
+    hh = households(60)
+    results = {f"{i:03d}": float(100 - i) for i in range(1, 59)}
+    results["059"] = results["060"] = 0.0
+    gold = lambda f: sorted(h for h, m in zip(f["户号"], f["牌级"]) if m == "金牌户")  # noqa: E731
+    whole = rate_year(2026, hh, results, RatingSettings(ratings="牌级"), {}, {}, {})
+    eligible = rate_year(2026, hh, results, RatingSettings(ratings="牌级", whole_village_base=False), {}, {}, {})
+    assert gold(whole) == ["001", "002", "003", "004", "005", "006"]
+    assert gold(eligible) == ["001", "002", "003", "004", "005"]
+    assert RatingSettings.from_settings({"评定基数": "参评户"}).whole_village_base is False
+    assert RatingSettings.from_settings({}).whole_village_base is True

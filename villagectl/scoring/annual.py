@@ -166,6 +166,7 @@ class RatingSettings:
     whole_tie_in: bool = True
     red_share: float = 10
     black_share: Fraction = Fraction(1, 3)
+    whole_village_base: bool = True  # 评定基数: 全村 (every active household counts in N) or 参评户
 
     @classmethod
     def from_settings(cls, s: dict[str, str]) -> "RatingSettings":
@@ -189,6 +190,7 @@ class RatingSettings:
             whole_tie_in=(s.get("并列处理", "整体计入") or "整体计入") != "整体不计入",
             red_share=num("红榜比例", 10),
             black_share=parse_fraction(s.get("黑榜不合格票比例", "1/3") or "1/3"),
+            whole_village_base=(s.get("评定基数", "全村") or "全村") != "参评户",
         )
 
 
@@ -205,10 +207,14 @@ def parse_fraction(text: str) -> Fraction:
 
 
 def tiered(results: dict[str, float], eligible: set[str], cuts: tuple[float, ...], labels: tuple[str, ...],
-           whole_tie_in: bool, floor: float | None = None) -> dict[str, str]:
-    """Labels by percentile tiers among the eligible households (tie rule applied at each cut)."""
+           whole_tie_in: bool, floor: float | None = None, base_count: int | None = None) -> dict[str, str]:
+    """Labels by percentile tiers among the eligible households (tie rule applied at each cut).
+
+    ``base_count`` is the N of "前10%": the whole village (篇4 "得分居全村前10%": zero-point and vetoed
+    households counted but never awarded) or, when None, the eligible households only. The cut position
+    p% × N may be fractional (10 % of 49 = 4.9): positions up to it are in, with the tie rule at the boundary."""
     pool = {h: v for h, v in results.items() if h in eligible}
-    n = len(pool)
+    n = base_count if base_count is not None else len(pool)
     if not n:
         return {}
     ranks = competition_ranks(pool)
@@ -268,15 +274,16 @@ def rate_year(
     for members in by_group.values():
         group_ranks.update(competition_ranks(members))
     stars = medals = {}
+    base_count = len([h for h in pool if h in active]) if settings.whole_village_base else None
     if "星级" in settings.ratings:
         floor = settings.base if settings.stars_need_base else None
-        stars = tiered(pool, eligible, settings.star_cuts, STARS, settings.whole_tie_in, floor)
+        stars = tiered(pool, eligible, settings.star_cuts, STARS, settings.whole_tie_in, floor, base_count)
     if "牌级" in settings.ratings:
         if settings.medal_mode == "分数线":
             medals = by_lines(pool, eligible, settings.medal_lines, MEDALS)
         else:
-            medals = tiered(pool, eligible, settings.medal_cuts, MEDALS, settings.whole_tie_in)
-    red = tiered(pool, eligible - black, (settings.red_share,), ("红榜",), settings.whole_tie_in)
+            medals = tiered(pool, eligible, settings.medal_cuts, MEDALS, settings.whole_tie_in, base_count=base_count)
+    red = tiered(pool, eligible - black, (settings.red_share,), ("红榜",), settings.whole_tie_in, base_count=base_count)
     rows = []
     for hid in sorted(pool, key=lambda h: (ranks[h], h)):
         r = records[hid]
