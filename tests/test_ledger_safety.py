@@ -751,8 +751,9 @@ def test_sigkill_at_random_moments_over_backup_rotation(village: Path) -> None:
     outcomes = json.loads(proc.stdout.strip().splitlines()[-1])
     assert outcomes["failures"] == [], outcomes
     assert outcomes["saves"] >= 40, outcomes  # the kills interrupted a real stream of saves
-    # a kill between the new backup's rename and the rotation leaves one extra, removed by the next save
-    assert 1 <= outcomes["max_backups"] <= 3 + 1, outcomes
+    # a kill between the new backup's rename and the rotation leaves one extra, removed by the next save that gets
+    # as far; two or three such kills in a row leave as many (extra backups, never missing ones)
+    assert 1 <= outcomes["max_backups"] <= 3 + 3, outcomes
     _add_points(village, 999, keep_backups=3)  # the next save clears what the kills left
     folder = _backup_folder(village)
     assert not [p for p in folder.iterdir() if p.name.startswith(".villagectl-tmp")]
