@@ -770,6 +770,18 @@ def test_report_workbook_lists_every_problem(ledger: Path, tmp_path: Path, runne
     ]
 
 
+def test_report_workbook_shows_how_the_headers_were_read(ledger: Path, tmp_path: Path, runner) -> None:
+    path = save(tmp_path / "一组.xlsx", grid(labels={"TJ1": "孝敬老人"}, extra=("存在问题",)))
+    report = tmp_path / "读法.xlsx"
+    code, data = run(runner, ledger, path, "--dry-run", "--report", report)
+    assert code == 0, data
+    rows = list(openpyxl.load_workbook(report)["表头读法"].iter_rows(values_only=True))
+    assert rows[0] == ("文件", "工作表", "单元格", "表头", "认作", "确定程度", "依据")
+    read = [r for r in rows[1:] if r[5] != "读表说明"]
+    assert [(r[3], r[4], r[5]) for r in read] == [("孝敬老人", "孝老爱亲（TJ1）", "推测")]
+    assert any(r[5] == "读表说明" and "存在问题" in r[6] for r in rows[1:])
+
+
 # --------------------------------------------------------------------------- importing again
 
 

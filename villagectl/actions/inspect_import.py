@@ -365,5 +365,12 @@ def write_problem_report(path: Path, out: InspectionImportReport) -> Path:
                 sum(1 for p in f.problems if p.severity == "错误")] for f in out.files]
     add_table_sheet(wb, "文件汇总", [ColumnFormat("文件", 28), ColumnFormat("月份", 9), ColumnFormat("组别", 14),
                                     ColumnFormat("户数", 6), ColumnFormat("结果", 8), ColumnFormat("错误数", 7)], summary)
+    # how each header was read where it was not by the item's own name, and what was skipped: for checking by eye
+    readings = [[f.file, r.sheet, r.cell, r.header, f"{r.item}（{r.code}）", r.certainty, r.reason]
+                for f in out.files for r in f.readings]
+    readings += [[f.file, n.location.sheet, n.location.cell, "", "", "读表说明", n.message] for f in out.files for n in f.notes]
+    add_table_sheet(wb, "表头读法", [ColumnFormat("文件", 28), ColumnFormat("工作表", 12), ColumnFormat("单元格", 10),
+                                    ColumnFormat("表头", 30), ColumnFormat("认作", 16), ColumnFormat("确定程度", 8),
+                                    ColumnFormat("依据", 50)], readings)
     save_new(wb, path)
     return path
