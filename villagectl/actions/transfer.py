@@ -71,6 +71,7 @@ from villagectl.io.safe_write import ledger_lock, sha256_file
 from villagectl.ledger import schema
 from villagectl.ledger.journal import GENESIS, NewEntry, append_entries, check_value, require_intact
 from villagectl.ledger.workbook import Ledger
+from villagectl.render.typst_engine import write_atomically
 from villagectl.scoring.annual import entry_years
 from villagectl.values import (
     NotANumber,
@@ -433,27 +434,14 @@ def _check_writable(target: Path) -> None:
         raise FileAccessError(f"文件夹 {target.parent} 不能写入，无法保存转移单；台账未改动")
 
 
-def _tmp_name(target: Path) -> Path:
-    return target.with_name(f".villagectl-tmp-{os.getpid()}-{target.name}")
-
-
 def _write_file(target: Path, data: bytes) -> None:
-    """Write ``data`` as ``target``: a temporary file beside it, fsync, rename, fsync the folder.
+    """Write ``data`` as ``target`` with the one atomic writer, then fsync the folder (the rename is durable).
 
-    Stale temporary copies of the same file (a killed earlier run) are removed.
+    Stale temporary copies of the same file (a killed earlier run) are removed first.
     """
     for stale in target.parent.glob(f".villagectl-tmp-*-{glob_escape(target.name)}"):
         stale.unlink(missing_ok=True)
-    tmp = _tmp_name(target)
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_atomically(target, data)
     try:
         fd = os.open(target.parent, os.O_RDONLY)
     except OSError:
