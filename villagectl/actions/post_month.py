@@ -6,14 +6,14 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from villagectl.actions.score_month import listed_blank
+from villagectl.actions.score_month import coverage_of
 from villagectl.errors import DataError, UsageError
 from villagectl.io.safe_write import ledger_lock
 from villagectl.ledger import schema
 from villagectl.ledger.journal import NewEntry, anchor_values, append_entries, require_intact
 from villagectl.ledger.periods import NOTICE, POSTED, period_row, period_state, with_period
 from villagectl.ledger.workbook import Ledger
-from villagectl.scoring.coverage import describe_missing, missing_households, month_coverage
+from villagectl.scoring.coverage import describe_missing, missing_households
 from villagectl.values import NotANumber, clean_text, fmt_number, to_number
 
 
@@ -88,9 +88,7 @@ def post_month(
                 )
         part = results[months == month]
         # a household on no returned sheet would lose this month's points for good once the month is locked
-        coverage = month_coverage(ledger.frame(schema.HOUSEHOLDS.name),
-                                  {clean_text(h) for h, t in zip(part["户号"], part["总分"]) if _num(t) is not None},
-                                  listed_blank(ledger, month))
+        coverage = coverage_of(ledger, month, part)
         missing = missing_households(coverage)
         if missing and not allow_missing:
             names = {clean_text(h): clean_text(n) for h, n in zip(part["户号"], part["户主"])}

@@ -14,7 +14,7 @@ from villagectl.io.safe_write import ledger_lock
 from villagectl.ledger import schema
 from villagectl.ledger.periods import DRAFT, NOTICE, POSTED, period_state, with_period
 from villagectl.ledger.workbook import Ledger
-from villagectl.rules.catalogue import band_gaps_and_overlaps, parse_bands, parse_rules
+from villagectl.rules.catalogue import band_gaps_and_overlaps, parse_bands
 from villagectl.scoring.coverage import month_coverage
 from villagectl.scoring.monthly import MonthlySettings, history_from_results, score_month
 from villagectl.values import NotANumber, clean_text, to_number
@@ -140,15 +140,14 @@ def listed_blank(ledger: Ledger, month: str) -> set[str]:
     if frame.empty:
         return set()
     part = frame[frame["月份"].map(clean_text) == month]
-    rules = [r for r in parse_rules(ledger.frame(schema.RULES.name))[0] if r.type in ("检查项", "基础分")]
-    cols = list(item_columns_of(frame, rules).values())
+    cols = list(item_columns_of(frame, inspection_rules(ledger)).values())
     return {clean_text(h) for h, values in zip(part["户号"], zip(*(part[c] for c in cols)) if cols else [])
             if not any(clean_text(v) for v in values)}
 
 
 def coverage_of(ledger: Ledger, month: str, results: pd.DataFrame):
     """The month per group (scoring.coverage): only households on no sheet at all make it incomplete."""
-    scored = {clean_text(h) for h, t in zip(results["户号"], results["总分"]) if clean_text(t) not in ("", "None", "nan")}
+    scored = {clean_text(h) for h, t in zip(results["户号"], results["总分"]) if t is not None and clean_text(t) not in ("", "nan")}
     return month_coverage(ledger.frame(schema.HOUSEHOLDS.name), scored, listed_blank(ledger, month))
 
 

@@ -127,7 +127,7 @@ def read_inspection_file(book: WorkbookRows, display_name: str, ctx: Context) ->
 
 
 def _read_file(book: WorkbookRows, display_name: str, ctx: Context) -> FileResult:
-    from villagectl.importers.inspection_form import form_layout, read_form
+    from villagectl.importers.inspection_form import form_layout, read_form  # it imports this module
 
     result = FileResult(display_name)
     name_year = find_year(display_name)
