@@ -177,7 +177,11 @@ def test_members_and_year_with_balance_brought_forward(runner, ledger) -> None:
     result, year = invoke_json(runner, "passbook", ledger, "--household", "ZP010", "--year", "2026")
     assert result.exit_code == 0
     assert year["opening"] == 4.0  # 2025 brought forward
-    assert year["earned"] == before["earned"] - 4.0 and year["balance"] == before["balance"]
+    # the 2026-05-31 期初 (paper passbook carried over) is listed on its own line, not as the year's earnings
+    opening_rows = [r for r in year["rows"] if r["type"] == "期初"]
+    assert year["opening_entries"] == sum(r["points"] for r in opening_rows) > 0
+    assert not any(r["earned"] for r in opening_rows)
+    assert year["earned"] == before["earned"] - 4.0 - year["opening_entries"] and year["balance"] == before["balance"]
     assert all(r["date"].startswith("2026") for r in year["rows"])
     members = {m["member"]: m["earned"] for m in year["member_totals"]}
     assert members["李小红"] == 3.0 and members["李大山"] == 2.0

@@ -44,7 +44,6 @@ from villagectl.rules.catalogue import parse_rules
 from villagectl.values import (
     NotANumber,
     as_text,
-    clean_name,
     clean_text,
     fmt_number,
     to_int,
@@ -54,11 +53,12 @@ from villagectl.values import (
 EPS = 1e-9
 CLOSED_STATES = ("迁出", "注销")
 
-STATEMENT_COLUMNS = ["户号", "流水号", "日期", "年度", "类型", "成员", "积分", "余额", "说明", "关联", "计入获得", "计入兑换"]
+STATEMENT_COLUMNS = ["户号", "流水号", "日期", "年度", "类型", "成员", "积分", "余额", "说明", "关联", "计入获得", "计入兑换",
+                     "计入年度", "期初"]
 
 _MONTHLY_REF = re.compile(r"月度得分\s+(\d{4}-\d{2})\s+(\S+)")
 TRANSFER_ID = re.compile(r"ZY\d{8}-[0-9A-Za-z]+-[0-9a-f]{8}")  # transfer ids (actions.transfer.new_transfer_id)
-_MONTH_IN_TEXT = re.compile(r"(?<!\d)(\d{4})-(\d{2})(?!\d)")
+_MONTH_IN_TEXT = re.compile(r"(?<![\d-])(\d{4})-(\d{2})(?!\d|-\d)")  # a month, not a date's first part
 
 
 # --------------------------------------------------------------------------
@@ -206,6 +206,7 @@ def entry_reason(
 def statement_rows(
     journal: pd.DataFrame,
     details: dict[tuple[str, str], MonthDetail] | None = None,
+    events: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every journal row with its reason, the household's running balance and what it counts as.
 
@@ -214,9 +215,21 @@ def statement_rows(
     gives. A 冲正 counts as what the row it reverses counts as (earned or
     spent), as in ``summarize``. Rows whose 积分 is not a number are left out,
     as ``summarize`` leaves them out.
+
+    计入年度 is the year a year passbook lists the row under: the year its points
+    count for in the year's result (``scoring.annual.entry_years``: a month's
+    points for the month's year even when posted in January, an event's for
+    the event's date), else the year of its date. 期初 marks opening balances
+    (and their reversals): listed on their own line, never a year's earnings.
     """
     if journal is None or journal.empty:
         return pd.DataFrame(columns=STATEMENT_COLUMNS)
+    from villagectl.scoring.annual import entry_years
+
+    try:
+        rated_years = entry_years(journal, events if events is not None else pd.DataFrame())
+    except KeyError:  # a journal without the usual columns: dates only
+        rated_years = {}
     get = lambda col: journal[col].tolist() if col in journal.columns else [""] * len(journal)
     ids = [clean_text(v) for v in get("流水号")]
     kinds = [clean_text(v) for v in get("类型")]
@@ -239,11 +252,13 @@ def statement_rows(
         date = clean_text(date)
         ref = clean_text(ref)
         effective = kind_of.get(ref, kind) if kind == schema.ENTRY_REVERSAL else kind
+        date_year = int(date[:4]) if date[:4].isdigit() else None
+        rated = rated_years.get(entry_id)
         rows.append([
             hid,
             entry_id,
             date,
-            int(date[:4]) if date[:4].isdigit() else None,
+            date_year,
             kind,
             clean_text(member),
             value,
@@ -252,6 +267,8 @@ def statement_rows(
             ref,
             effective in schema.EARNING_TYPES,
             effective in schema.SPENDING_TYPES,
+            rated if rated is not None else date_year,
+            effective == schema.ENTRY_OPENING,
         ])
     return pd.DataFrame(rows, columns=STATEMENT_COLUMNS)
 
@@ -272,7 +289,8 @@ def statement_for_ledger(ledger: Ledger) -> pd.DataFrame:
         for key in monthly_refs - set(details):  # posted months whose inspection rows are gone: the total at least
             if key in totals:
                 details[key] = MonthDetail(totals[key], (), items_known=False)
-    return statement_rows(journal, details)
+    events = ledger.frame_or_empty(schema.EVENTS.name) if ledger.has(schema.EVENTS.name) else None
+    return statement_rows(journal, details, events)
 
 
 @dataclass
@@ -294,7 +312,7 @@ class HouseholdInfo:
 
         return cls(
             household_id=clean_text(row.get("户号", "")),
-            name=clean_name(row.get("户主", "")),
+            name=as_text(row.get("户主", "")),  # as typed
             group=clean_text(row.get("组别", "")),
             people=count("人口"),
             members=count("参评人数"),
@@ -319,11 +337,15 @@ def build_passbook(
     (seed 001 篇5). 参评人数 blank → 人口; 0 → no average.
     """
     # Plain lists: this runs once per household (3,000 times for ``--all``).
+    has = lambda col: col in rows.columns
+    n = len(rows)
     records = list(zip(
         rows["流水号"].tolist(), rows["日期"].tolist(), rows["类型"].tolist(), rows["积分"].tolist(),
         rows["余额"].tolist(), rows["说明"].tolist(), rows["成员"].tolist(), rows["关联"].tolist(),
-        rows["计入获得"].tolist(), rows["计入兑换"].tolist(), rows["年度"].tolist(),
-    ))
+        rows["计入获得"].tolist(), rows["计入兑换"].tolist(),
+        (rows["计入年度"] if has("计入年度") else rows["年度"]).tolist(),
+        rows["期初"].tolist() if has("期初") else [k == schema.ENTRY_OPENING for k in rows["类型"].tolist()],
+    )) if n else []
 
     def year_of(value) -> int | None:
         return None if value is None or (isinstance(value, float) and math.isnan(value)) else int(value)
@@ -333,9 +355,13 @@ def build_passbook(
         opening = round(sum(r[3] for r in records if (y := year_of(r[10])) is not None and y < year), 4) + 0.0
         before = [r for r in records if (y := year_of(r[10])) is not None and y <= year]
         part = [r for r in records if year_of(r[10]) == year]
+        # a year's earnings never include opening balances (期初): they are shown on their own line
+        earned_rows = [r for r in part if r[8] and not r[11]]
     else:
         before = part = records
-    earned = round(sum(r[3] for r in part if r[8]), 4) + 0.0
+        earned_rows = [r for r in part if r[8]]
+    earned = round(sum(r[3] for r in earned_rows), 4) + 0.0
+    opening_entries = round(sum(r[3] for r in part if r[11]), 4) + 0.0
     spent = round(-sum(r[3] for r in part if r[9]), 4) + 0.0
     balance = round((opening or 0.0) + sum(r[3] for r in part), 4) + 0.0
     earned_total = round(sum(r[3] for r in before if r[8]), 4) + 0.0
@@ -344,14 +370,14 @@ def build_passbook(
     member_totals: list[tuple[str, float]] = []
     if any(r[6] for r in part):
         sums: dict[str, float] = {}
-        for r in part:
-            if r[8]:
-                key = r[6] or "（全户）"
-                sums[key] = sums.get(key, 0.0) + r[3]
+        for r in earned_rows:
+            key = r[6] or "（全户）"
+            sums[key] = sums.get(key, 0.0) + r[3]
         member_totals = sorted(((m, round(v, 4) + 0.0) for m, v in sums.items()), key=lambda m: m[0] != "（全户）")
     lines = [
-        PassbookLine(entry_id, date, kind, float(points), float(bal), reason, member, ref, bool(is_earned))
-        for entry_id, date, kind, points, bal, reason, member, ref, is_earned, _spent, _year in part
+        PassbookLine(entry_id, date, kind, float(points), float(bal), reason, member, ref,
+                     bool(is_earned) and not (year is not None and is_opening))
+        for entry_id, date, kind, points, bal, reason, member, ref, is_earned, _spent, _year, is_opening in part
     ]
     return Passbook(
         village=village,
@@ -363,6 +389,7 @@ def build_passbook(
         year=year,
         lines=lines,
         opening=opening,
+        opening_entries=opening_entries,
         earned=earned,
         spent=spent,
         balance=balance,

@@ -96,6 +96,7 @@ class Passbook:
     family_average: float | None  # family_total ÷ 参评人数; None when 参评人数 is 0 or unknown
     member_totals: list[tuple[str, float]] = field(default_factory=list)  # (成员, earned) when 成员 is used
     state: str = ""  # 户籍 状态
+    opening_entries: float = 0.0  # 期初 rows in the period (opening balances carried over from paper): never a year's earnings
     printed: dt.date = field(default_factory=dt.date.today)
 
     def as_dict(self) -> dict:
@@ -109,6 +110,7 @@ class Passbook:
             "state": self.state,
             "year": self.year,
             "opening": self.opening,
+            "opening_entries": self.opening_entries,
             "earned": self.earned,
             "spent": self.spent,
             "balance": self.balance,
@@ -175,6 +177,7 @@ def passbook_context(book: Passbook, style: PassbookStyle) -> dict[str, Any]:
     ]
     return {
         "title": title,
+        "balance_sum": balance_sum(book),
         "village": book.village,
         "household_id": book.household_id,
         "name": book.name,
@@ -187,6 +190,7 @@ def passbook_context(book: Passbook, style: PassbookStyle) -> dict[str, Any]:
         "year_label": f"{book.year}年度" if book.year else "全部记录",
         "printed": book.printed,
         "opening": None if book.opening is None else _num(book.opening),
+        "opening_entries": _num(book.opening_entries) if book.opening_entries else "",
         "rows": rows,
         "show_members": show_members,
         "earned": _num(book.earned),
@@ -201,6 +205,23 @@ def passbook_context(book: Passbook, style: PassbookStyle) -> dict[str, Any]:
         "committee": style.committee or f"{book.village}村民委员会",
         "operator": style.operator,
     }
+
+
+def balance_sum(book: Passbook) -> str:
+    """How the end balance adds up, in words: '上年结转 0 分 + 期初结转 23 分 + 本年获得 4 分 − 本年兑换 0 分 = 27 分'."""
+    yearly = book.year is not None
+    terms: list[tuple[str, float]] = []
+    if yearly:
+        terms.append(("上年结转", book.opening or 0.0))
+        if book.opening_entries:
+            terms.append(("期初结转", book.opening_entries))
+    terms.append(("本年获得" if yearly else "累计获得", book.earned))
+    other = round(book.balance - sum(v for _, v in terms) + book.spent, 4)
+    text = " + ".join(f"{label} {_num(v)} 分" for label, v in terms)
+    text += f" − {'本年' if yearly else '已'}兑换 {_num(book.spent)} 分"
+    if abs(other) > 1e-9:  # transfers out (转出) and the like
+        text += f" {'−' if other < 0 else '+'} 转出等 {_num(abs(other))} 分"
+    return f"{text} = {'年末' if yearly else '可用'}余额 {_num(book.balance)} 分"
 
 
 def _load_template(env: jinja2.Environment, templates_dir: Path | None) -> jinja2.Template:
