@@ -61,7 +61,7 @@ def test_caps_per_year_count_earlier_events_but_not_rejected_ones(runner, wenmin
     result = invoke(runner, "event", "add", wenming, "--household", "001", "--rule", "GY01", "--count", "3",
                     "--date", "2026-06-01")
     assert result.exit_code == 1
-    assert "“志愿服务(每次)”2026年上限 10 分，已记 8 分，本次 3 分会超过上限（最多还能记 2 分）" in result.stderr
+    assert "“志愿服务（每次）”2026年上限 10 分，已记 8 分，本次 3 分会超过上限（最多还能记 2 分）" in result.stderr
     add(runner, wenming, "--household", "001", "--rule", "GY01", "--count", "2", "--date", "2026-06-01")
     add(runner, wenming, "--household", "001", "--rule", "GY01", "--count", "3", "--date", "2027-01-02")  # a new year
     add(runner, wenming, "--household", "002", "--rule", "GY01", "--count", "10", "--date", "2026-06-01")  # per household
@@ -198,7 +198,7 @@ def test_import_takes_a_messy_sheet_and_refuses_a_bad_file_whole(runner, wenming
     result, data = invoke_json(runner, "event", "import", wenming, good, bad)
     assert result.exit_code == 1
     assert data["refused_files"] == ["坏.xlsx"]
-    assert [e["项目"] for e in data["events"]] == ["志愿服务(每次)", "见义勇为", "乱倒垃圾、乱堆乱放"]
+    assert [e["项目"] for e in data["events"]] == ["志愿服务（每次）", "见义勇为", "乱倒垃圾、乱堆乱放"]
     assert [e["积分"] for e in data["events"]] == [2, 10, -2]
     got = {(p["cell"], p["message"]) for p in data["problems"] if p["file"] == "坏.xlsx"}
     assert ("B3", "第一组中没有户主“赵六”") in got

@@ -18,7 +18,7 @@ from villagectl.ledger import schema
 from villagectl.ledger.periods import cadre_period, period_row, with_period
 from villagectl.ledger.workbook import Ledger
 from villagectl.scoring.cadre import GRADES, Assessed, CadreSettings, democratic_score, grade_all, scorecard
-from villagectl.values import NotANumber, clean_text, to_int, to_number
+from villagectl.values import NotANumber, as_text, clean_text, to_int, to_number
 
 PERIOD_OPTIONS = {None: "全年", "H1": "上半年", "H2": "下半年", "上半年": "上半年", "下半年": "下半年", "全年": "全年"}
 SHEET_OF = {SCORES: schema.CADRE_SCORES, VOTES: schema.CADRE_VOTES, NEGATIVES: schema.CADRE_NEGATIVES,
@@ -181,10 +181,10 @@ def compute_cadres(ledger: Ledger, year: int, period: str) -> tuple[pd.DataFrame
                 continue
             count = _num(n.get("次数")) or 1.0
             if clean_text(item.iloc[0]["类型"]) == "负面否决":
-                vetoes.append(clean_text(n["事项"]))
+                vetoes.append(as_text(n["事项"]))
             else:
                 deductions += (_num(item.iloc[0]["满分"]) or 0.0) * count
-        people.append(Assessed(pid, clean_text(c["姓名"]), clean_text(c["职务"]), kind,
+        people.append(Assessed(pid, as_text(c["姓名"]), as_text(c["职务"]), kind,  # as typed (printed)
                                scorecard(marks, maxima, settings.drop_extremes), round(deductions, 4), democratic, tally, vetoes))
     if problems:
         return pd.DataFrame(), problems

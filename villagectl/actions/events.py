@@ -36,7 +36,7 @@ from villagectl.ledger.journal import NewEntry, ReversalRefused, append_entries,
 from villagectl.ledger.workbook import Ledger
 from villagectl.rules.catalogue import parse_rules
 from villagectl.rules.presets import Rule
-from villagectl.values import NotANumber, clean_name, clean_text, fmt_number, to_number
+from villagectl.values import NotANumber, as_text, clean_name, clean_text, fmt_number, to_number
 
 EVENT_TYPES = ("加分", "扣分", "否决")
 
@@ -56,6 +56,25 @@ def find_rule(rules: dict[str, Rule], text: str) -> Rule | None:
         if clean_name(r.item) == clean_name(text):
             return r
     return None
+
+
+def event_note(row) -> str:
+    """An event's 说明 as typed; empty when it only repeats the 项目 (a free-form event's 项目 is its note)."""
+    note, item = as_text(row.get("说明")), as_text(row.get("项目"))
+    if clean_name(note) == clean_name(item):
+        return ""
+    if clean_text(row.get("编码")) == "自由" and item and note.startswith(item):
+        return ""  # the 项目 is the note cut at 40 characters
+    return note
+
+
+def event_item(row) -> str:
+    """An event's 项目 as typed; a free-form event's whole note (its 项目 is the note cut short)."""
+    item = as_text(row.get("项目"))
+    note = as_text(row.get("说明"))
+    if clean_text(row.get("编码")) == "自由" and item and note.startswith(item):
+        return note
+    return item
 
 
 def operator_of(ledger: Ledger, operator: str | None) -> str:
@@ -117,7 +136,7 @@ def build_event(
             raise EventRefused(f"临时加扣分每次最多 {fmt_number(cap)} 分（参数“自由加分上限”），现为 {fmt_number(points)} 分")
         rule, pts = None, round(points, 4)
     member = clean_name(member)
-    return NewEvent(household_id, clean_text(hh.get("户主")), day, rule, count, pts, note.strip(), member, source)
+    return NewEvent(household_id, as_text(hh.get("户主")), day, rule, count, pts, as_text(note), member, source)
 
 
 @dataclass
@@ -298,7 +317,7 @@ def reject_events(ledger_path: Path, ids: list[str], reason: str, who: str, now:
         except EventRefused as exc:
             raise DataError(str(exc)) from None
         for i in frame.index[frame["事件号"].map(clean_text).isin(chosen)]:
-            frame.at[i, "说明"] = f"{clean_text(frame.at[i, '说明'])}（驳回：{reason.strip()}）".lstrip("（")
+            frame.at[i, "说明"] = f"{as_text(frame.at[i, '说明'])}（驳回：{reason.strip()}）".lstrip("（")
         ledger.replace(schema.EVENTS.name, frame)
         ledger.save("event reject", arguments, result=f"驳回 {len(chosen)} 条：{reason.strip()}")
         return EventsResult(chosen, _rows(frame, chosen))
@@ -332,9 +351,9 @@ def notice_events(ledger_path: Path, out_pdf: Path, start: dt.date, ids: list[st
         rows = [
             EventNoticeRow(
                 event_id=clean_text(r["事件号"]), date=clean_text(r["日期"]), group=group_of.get(clean_text(r["户号"]), ""),
-                name=clean_text(r["户主"]), member=clean_text(r.get("成员")), item=clean_text(r["项目"]),
+                name=as_text(r["户主"]), member=as_text(r.get("成员")), item=as_text(r["项目"]),
                 kind=clean_text(r["类型"]), count=to_number(r.get("次数")) or 1, points=to_number(r.get("积分")) or 0.0,
-                note=clean_text(r.get("说明")),
+                note=event_note(r),
             )
             for r in _rows(frame, chosen)
         ]
@@ -378,11 +397,11 @@ def post_events(ledger_path: Path, ids: list[str], use_all: bool, today: dt.date
             kind = schema.ENTRY_DEDUCTION if points < 0 else schema.ENTRY_AWARD
             count = to_number(row.get("次数")) or 1
             times = f"×{fmt_number(count)}" if count != 1 else ""
-            summary = f"{clean_text(row['项目'])}{times}（{clean_text(row['日期'])}）"
-            if clean_text(row.get("说明")):
-                summary += f"：{clean_text(row['说明'])}"
+            summary = f"{event_item(row)}{times}（{clean_text(row['日期'])}）"
+            if event_note(row):
+                summary += f"：{event_note(row)}"
             entries.append(NewEntry(clean_text(row["户号"]), kind, points, summary[:120], clean_text(row["事件号"]),
-                                    clean_text(row.get("成员"))))
+                                    as_text(row.get("成员"))))
             order.append(i)
         journal, entry_ids = append_entries(ledger.frame(schema.JOURNAL.name), entries, today.isoformat(), who)
         for i, entry_id in zip(order, entry_ids):
@@ -430,7 +449,7 @@ def revoke_entry(ledger_path: Path, entry_id: str, reason: str, false_claim: boo
             frame = events.copy()
             i = frame.index[frame["事件号"].map(clean_text) == event_id][0]
             frame.at[i, "状态"] = REVOKED
-            frame.at[i, "说明"] = f"{clean_text(frame.at[i, '说明'])}（撤销：{label}，冲正流水 {new_id}）"
+            frame.at[i, "说明"] = f"{as_text(frame.at[i, '说明'])}（撤销：{label}，冲正流水 {new_id}）"
             ledger.replace(schema.EVENTS.name, frame)
         ledger.save("event revoke", arguments, result=f"冲正流水 {entry_id} → {new_id}：{label}")
         return EventsResult([event_id] if event_id else [], [], [new_id])
@@ -447,7 +466,7 @@ def list_events(ledger_path: Path, state: str | None = None, household: str | No
             continue
         if household and clean_text(row["户号"]) != household:
             continue
-        rows.append({k: clean_text(v) if not isinstance(v, (int, float)) else v for k, v in row.items()})
+        rows.append({k: as_text(v) if not isinstance(v, (int, float)) else v for k, v in row.items()})
     return rows
 
 

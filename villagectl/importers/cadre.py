@@ -14,7 +14,7 @@ import pandas as pd
 from villagectl.errors import Location, Problem
 from villagectl.importers.table import FieldSpec, locate_table
 from villagectl.io.reader import SheetRows, WorkbookRows, cell_ref
-from villagectl.values import NotANumber, clean_name, clean_text, header_key, to_date, to_int, to_number
+from villagectl.values import NotANumber, as_text, clean_name, clean_text, header_key, to_date, to_int, to_number
 
 SCORES, VOTES, NEGATIVES, DUTIES = "考核评分", "民主评议", "负面记录", "代表履职"
 PERIOD_WORDS = {"上半年": "上半年", "H1": "上半年", "下半年": "下半年", "H2": "下半年", "全年": "全年", "年度": "全年"}
@@ -102,7 +102,7 @@ def read_cadre_file(book: WorkbookRows, display_name: str, cadres: pd.DataFrame,
                 problems.append(Problem(at("编号" if "编号" in table.columns and clean_text(table.value(r, "编号")) else "姓名"), problem))
                 continue
             row_period = PERIOD_WORDS.get(clean_text(table.value(r, "期间")), sheet_period)
-            base = {"年度": year, "期间": row_period, "编号": clean_text(person["编号"]), "姓名": clean_text(person["姓名"]),
+            base = {"年度": year, "期间": row_period, "编号": clean_text(person["编号"]), "姓名": as_text(person["姓名"]),
                     "来源": f"{display_name} / {sheet.name} / 第{r + 1}行"}
             if kind == SCORES:
                 assessor = clean_name(table.value(r, "考核人")) or assessor_from_title
@@ -155,8 +155,8 @@ def read_cadre_file(book: WorkbookRows, display_name: str, cadres: pd.DataFrame,
                 except ValueError:
                     problems.append(Problem(at("日期"), f"日期“{clean_text(table.value(r, '日期'))}”看不懂，请写成 2026-07-15"))
                     continue
-                item = clean_text(table.value(r, "事项"))
-                record = {**base, "日期": day.isoformat(), "事项": item, "次数": count, "说明": clean_text(table.value(r, "说明"))}
+                item = as_text(table.value(r, "事项"))  # free text: kept as typed
+                record = {**base, "日期": day.isoformat(), "事项": item, "次数": count, "说明": as_text(table.value(r, "说明"))}
                 if kind == NEGATIVES:
                     code = clean_text(table.value(r, "编码")).upper()
                     match = _negative_match(negatives, code, item)
@@ -203,9 +203,9 @@ def _identify(sheet: SheetRows, indicator_fields, negatives: pd.DataFrame, file_
 def _negative_match(negatives: pd.DataFrame, code: str, item: str) -> tuple[str, str] | None:
     for _, r in negatives.iterrows():
         if code and clean_text(r["编码"]).upper() == code:
-            return clean_text(r["编码"]), clean_text(r["指标"])
+            return clean_text(r["编码"]), as_text(r["指标"])
         if item and header_key(r["指标"]) == header_key(item):
-            return clean_text(r["编码"]), clean_text(r["指标"])
+            return clean_text(r["编码"]), as_text(r["指标"])
     return None
 
 

@@ -12,7 +12,7 @@ from villagectl.importers.table import FieldSpec, locate_table
 from villagectl.io.reader import WorkbookRows, cell_ref
 from villagectl.ledger import schema
 from villagectl.ledger.events import EventRefused, NewEvent
-from villagectl.values import NotANumber, clean_text, find_group, group_key, to_date, to_number
+from villagectl.values import NotANumber, as_text, clean_text, find_group, group_key, to_date, to_number
 
 EVENT_FIELDS = [
     FieldSpec("户号", ("户编号", "编号", "户码")),
@@ -80,14 +80,14 @@ def read_event_file(book: WorkbookRows, display_name: str, ledger, events: pd.Da
                 problems.append(Problem(at("积分"), f"积分“{clean_text(table.value(r, '积分'))}”不是数字"))
                 continue
             code_given = bool(clean_text(table.value(r, "编码")))
-            note = clean_text(table.value(r, "说明"))
+            note = as_text(table.value(r, "说明"))  # kept as typed
             try:
                 if code_given or not points:
                     event = build_event(ledger, pending, hid, rule_text, count, day, note,
                                         clean_text(table.value(r, "成员")), None,
                                         f"{display_name} / {sheet.name} / 第{r + 1}行")
                 else:  # a typed score with no code: a free-form award/deduction, the 项目 text is its reason
-                    event = build_event(ledger, pending, hid, None, count, day, note or rule_text,
+                    event = build_event(ledger, pending, hid, None, count, day, note or as_text(table.value(r, "项目")) or rule_text,
                                         clean_text(table.value(r, "成员")), points,
                                         f"{display_name} / {sheet.name} / 第{r + 1}行")
             except EventRefused as exc:

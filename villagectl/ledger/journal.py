@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from villagectl.ledger import schema
-from villagectl.values import NotANumber, clean_text, fmt_number, to_number
+from villagectl.values import NotANumber, as_text, clean_text, fmt_number, to_number
 
 COLUMNS = schema.JOURNAL.column_names
 GENESIS = "villagectl-journal-v1"
@@ -155,7 +155,7 @@ def reverse_entry(
         household_id=clean_text(original["户号"]),
         type=schema.ENTRY_REVERSAL,
         points=points,
-        summary=f"冲正：{clean_text(original['摘要'])}（{reason}）",
+        summary=f"冲正：{as_text(original['摘要'])}（{reason}）",
         reference=clean_text(entry_id),
         member=clean_text(original.get("成员", "")),
     )

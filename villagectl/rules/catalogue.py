@@ -62,15 +62,15 @@ def parse_rules(frame: pd.DataFrame) -> tuple[list[Rule], list[RuleIssue]]:
         rules.append(
             Rule(
                 code=code,
-                category=clean_text(row.get("类别", "")),
-                item=clean_text(row.get("项目", "")),
+                category=as_text(row.get("类别", "")),  # names and notes as typed (printed); matching uses clean_name
+                item=as_text(row.get("项目", "")),
                 points=points,
                 type=kind,
                 period=period,
                 cap=numbers["上限"],
                 step=numbers["步长"],
                 synonyms=as_text(row.get("同义词", "")),  # line breaks separate synonyms: keep them
-                note=clean_text(row.get("说明", "")),
+                note=as_text(row.get("说明", "")),
             )
         )
     return rules, issues
