@@ -257,7 +257,7 @@ def test_small_village_by_hand(tmp_path: Path) -> None:
     assert v.balance == 25  # 14 + 10 + 1
     assert (v.redeemed_points, v.redeemed_yuan, v.redemption_source) == (6, 6, "兑换记录")  # the voided slip left out
     assert v.budget == 10 and v.budget_use == 60.0  # 5 residents × 2 yuan
-    assert (v.stars, v.medals, v.red, v.black, v.rating) == ((1, 0, 0), (1, 1, 0), 1, 1, "已锁定")
+    assert (v.stars, v.medals, v.red, v.black, v.rating) == ((1, 0, 0), (1, 1, 0), 1, 1, "入账")
     groups = {g.group: g for g in v.groups}
     assert (groups["第一组"].households, groups["第一组"].residents, groups["第一组"].earned, groups["第一组"].balance) == (1, 3, 10, 14)
     assert (groups["第二组"].households, groups["第二组"].residents, groups["第二组"].earned, groups["第二组"].balance) == (1, 2, 10, 11)

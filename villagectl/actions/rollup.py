@@ -71,7 +71,8 @@ NO_GROUP = "（未分组）"
 NOT_IN_ROSTER = "（户籍中没有的户号）"
 SOURCE_REDEMPTIONS = "兑换记录"
 SOURCE_JOURNAL = "积分流水"
-RATED_POSTED = "已锁定"
+RATED_POSTED = "入账"  # the year's 年度评定 state, as the 期间 sheet names it
+RATED_NOTICE = "公示"
 RATED_DRAFT = "草稿"
 RATED_NONE = "未评定"
 SUMMARY_SHEET = "全镇汇总"
@@ -124,9 +125,15 @@ class VillageSummary:
     medals: tuple[int, int, int]
     red: int
     black: int
-    rating: str  # 已锁定 / 草稿 / 未评定
+    rating: str  # 入账 / 公示 / 草稿 / 未评定 (the year's 年度评定 rows)
     groups: list[GroupSummary] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    town: str = ""  # 参数 乡镇 (blank when the ledger does not say)
+    # households that moved out by a transfer: transfer id → (户号, 组别, points earned in the year here);
+    # when the receiving village is in the roll-up, the household counts there only (its history went with it)
+    transfers_out: dict[str, tuple[str, str, float]] = field(default_factory=dict)
+    transfers_in: list[str] = field(default_factory=list)  # transfer ids received (转入 rows' 关联)
+    moved_away: list[str] = field(default_factory=list)  # "户号（转往 X村）": counted in the receiving village
 
     @property
     def budget_use(self) -> float | None:
@@ -136,6 +143,7 @@ class VillageSummary:
     def as_dict(self) -> dict:
         d = asdict(self)
         d["groups"] = [g.as_dict() for g in self.groups]
+        d["transfers_out"] = sorted(self.transfers_out)
         d["budget_use"] = self.budget_use
         d["stars"] = dict(zip(("five", "four", "three"), self.stars))
         d["medals"] = dict(zip(("gold", "silver", "bronze"), self.medals))
@@ -188,6 +196,7 @@ class RollupResult:
     totals: Totals
     output: Path | None = None
     pdf: Path | None = None
+    town: str = ""  # --town, or the 乡镇 all the ledgers name
 
     @property
     def ok(self) -> bool:
@@ -197,6 +206,7 @@ class RollupResult:
         return {
             "ok": self.ok,
             "year": self.year,
+            "town": self.town,
             "files": self.files,
             "read": len(self.villages),
             "skipped": [s.as_dict() for s in self.skipped],
@@ -206,6 +216,55 @@ class RollupResult:
             "output": str(self.output) if self.output else None,
             "pdf": str(self.pdf) if self.pdf else None,
         }
+
+
+def refuse_same_names(villages: list[VillageSummary]) -> tuple[list[VillageSummary], list[Skipped]]:
+    """Two ledgers with the same 村名 are not summed (a copy or a backup would count a village twice)."""
+    names: dict[str, list[VillageSummary]] = {}
+    for v in villages:
+        names.setdefault(v.village, []).append(v)
+    kept: list[VillageSummary] = []
+    refused: list[Skipped] = []
+    for v in villages:
+        same = names[v.village]
+        if len(same) == 1:
+            kept.append(v)
+            continue
+        others = "、".join(o.file for o in same if o is not v)
+        refused.append(Skipped(v.file, f"村名“{v.village}”与 {others} 相同，同名的台账都没有汇总（以免一个村算两次）。"
+                                       "如果其中有副本或备份，请把它移出汇总的文件夹；如果确是两个村，"
+                                       "请在各自台账“参数”表把“村名”改成能区分的名字（如加上乡镇名）"))
+    return kept, refused
+
+
+def count_moved_once(villages: list[VillageSummary]) -> None:
+    """A household transferred between two villages of the roll-up counts in the receiving village only.
+
+    Its year's history went with it (``transfer in`` writes it as 转入 rows, which the receiving
+    village counts as the year's earnings), so the leaving village's earned points for it are taken
+    out of the village's and its group's figures. The household is no longer 正常 there, so the
+    household and resident counts already leave it out.
+    """
+    received = {tid: v for v in villages for tid in v.transfers_in}
+    for v in villages:
+        for tid, (hid, group, earned) in sorted(v.transfers_out.items()):
+            to = received.get(tid)
+            if to is None or to is v:
+                continue
+            v.moved_away.append(f"{hid}（转往{to.village}）")
+            if earned:
+                v.earned = round(v.earned - earned, 4)
+                for g in v.groups:
+                    if g.group == group:
+                        g.earned = round(g.earned - earned, 4)
+        if v.moved_away:
+            v.warnings.append(f"年内转往汇总内其他村的 {len(v.moved_away)} 户只计入转入的村（积分已随户转走）："
+                              + "、".join(v.moved_away))
+
+
+def common_town(villages: list[VillageSummary]) -> str:
+    towns = {v.town for v in villages if v.town}
+    return towns.pop() if len(towns) == 1 else ""
 
 
 def use_percent(yuan: float, budget: float | None) -> float | None:
@@ -649,6 +708,15 @@ def summarize_village(sheets: dict[str, SheetData], year: int, file: str = "", p
             journal_redeemed -= p
     earned_by_hh = {h: round(v, 4) for h, v in earned_by_hh.items()}
     balance_by_hh = {h: round(v, 4) for h, v in balance_by_hh.items()}
+    transfers_out: dict[str, tuple[str, str, float]] = {}
+    transfers_in: list[str] = []
+    for hid, kind, ref in zip(hids, kinds, refs):
+        if not ref:
+            continue
+        if kind == schema.ENTRY_TRANSFER_OUT:
+            transfers_out[ref] = (hid, group_of.get(hid, NOT_IN_ROSTER), earned_by_hh.get(hid, 0.0))
+        elif kind == schema.ENTRY_TRANSFER_IN and ref not in transfers_in:
+            transfers_in.append(ref)
 
     orphans = 0
     for hid in set(balance_by_hh) | set(earned_by_hh):
@@ -726,7 +794,7 @@ def summarize_village(sheets: dict[str, SheetData], year: int, file: str = "", p
             elif board == "黑榜":
                 black += 1
         if states:
-            rating = RATED_POSTED if "入账" in states else RATED_DRAFT
+            rating = RATED_POSTED if "入账" in states else RATED_NOTICE if "公示" in states else RATED_DRAFT
 
     ordered = list(groups.values())
     households = sum(g.households for g in ordered)
@@ -753,6 +821,9 @@ def summarize_village(sheets: dict[str, SheetData], year: int, file: str = "", p
         rating=rating,
         groups=[g for g in ordered if g.households or g.earned or g.balance or g.residents],
         warnings=warnings,
+        town=settings.get("乡镇", ""),
+        transfers_out=transfers_out,
+        transfers_in=transfers_in,
     )
 
 
@@ -886,6 +957,7 @@ def rollup(
     reader: str = "calamine",
     today: dt.date | None = None,
     title: str = "",
+    town: str = "",
 ) -> RollupResult:
     """Summarize the ledgers at ``paths`` (files or folders) into ``out`` (and ``pdf``).
 
@@ -911,16 +983,12 @@ def rollup(
     if on_start:
         on_start(len(files))
     villages, skipped = read_villages(files, year, workers, on_file, reader)
-    skipped = missing + skipped
+    villages, doubles = refuse_same_names(villages)
+    skipped = missing + skipped + doubles
+    count_moved_once(villages)
     warnings = [(v.file, w) for v in villages for w in v.warnings]
-    names: dict[str, list[str]] = {}
-    for v in villages:
-        names.setdefault(v.village, []).append(v.file)
-    for name, where in names.items():
-        if len(where) > 1:
-            warnings.append((where[0], f"村名“{name}”出现在 {len(where)} 本台账里（{'、'.join(where)}），"
-                                       "是否把备份或副本放进了汇总文件夹？"))
-    result = RollupResult(year, len(files) + len(missing), villages, skipped, warnings, total_of(villages))
+    result = RollupResult(year, len(files) + len(missing), villages, skipped, warnings, total_of(villages),
+                          town=town or common_town(villages))
 
     result.output = write_workbook(result, out)
     if pdf is not None:

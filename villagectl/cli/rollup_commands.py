@@ -26,7 +26,8 @@ def rollup_cmd(
     pdf: Annotated[Optional[Path], typer.Option("--pdf", help="同时打印 A4 横版汇总表 PDF")] = None,
     workers: Annotated[Optional[int], typer.Option("--workers", help="同时读取台账的进程数（默认 CPU 核数，最多 4；1 为不开子进程）",
                                                           callback=workers_check)] = None,
-    title: Annotated[Optional[str], typer.Option("--title", help="PDF 标题（默认“<年度>年度各村乡村治理积分汇总”）")] = None,
+    title: Annotated[Optional[str], typer.Option("--title", help="PDF 标题（默认“<乡镇><年度>年度各村乡村治理积分汇总”）")] = None,
+    town: Annotated[Optional[str], typer.Option("--town", help="乡镇名，印在标题和落款上（默认取各台账参数“乡镇”）")] = None,
     templates: TemplatesOpt = None,
     font: FontOpt = None,
     as_json: JsonOpt = False,
@@ -42,7 +43,7 @@ def rollup_cmd(
         bar = LazyProgress("读取台账", quiet=as_json)
         with bar as b:
             result = rollup(paths, output, year, pdf, workers, on_file=b.advance, on_start=b.start,
-                            font=font, templates_dir=templates, title=title or "")
+                            font=font, templates_dir=templates, title=title or "", town=town or "")
         code = int(ExitCode.OK) if result.ok else int(ExitCode.DATA)
         if as_json:
             emit_json(result.as_dict())

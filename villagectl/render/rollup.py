@@ -31,8 +31,8 @@ def percent_text(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}%"
 
 
-def default_title(year: int) -> str:
-    return f"{year}年度各村乡村治理积分汇总"
+def default_title(year: int, town: str = "") -> str:
+    return f"{town}{year}年度各村乡村治理积分汇总"
 
 
 def rollup_context(result: "RollupResult", title: str = "", today: dt.date | None = None) -> dict[str, Any]:
@@ -74,8 +74,13 @@ def rollup_context(result: "RollupResult", title: str = "", today: dt.date | Non
         "black": str(t.black),
     }
     skipped = [{"file": s.file, "reason": s.reason} for s in result.skipped]
+    town = getattr(result, "town", "") or ""
+    moved = [{"village": v.village, "households": "、".join(v.moved_away)} for v in result.villages if v.moved_away]
     return {
-        "title": title or default_title(result.year),
+        "title": title or default_title(result.year, town),
+        "town": town,
+        "signer": f"{town}人民政府" if town and not town.endswith(("政府", "办事处")) else town,
+        "moved": moved,
         "year": result.year,
         "file_count": str(result.files),
         "village_count": str(len(result.villages)),
