@@ -9,8 +9,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 import typer
-from rich.console import Console
+from rich.cells import cell_len, chop_cells
+from rich.console import Console, ConsoleOptions
+from rich.measure import Measurement
 from rich.table import Table
+from rich.text import Lines, Text
 
 from villagectl.errors import ExitCode, FileAccessError, Problem, VillageError, os_error_reason
 
@@ -57,6 +60,128 @@ def emit_json(data: Any) -> None:
     text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
+
+
+# --- Chinese line breaking -----------------------------------------------------
+# rich breaks lines at spaces only: a Chinese sentence is one "word" to it, cut with "…" or folded anywhere (a
+# line starting with "，"). CJKText breaks between Chinese characters, never inside a run of ASCII (an option
+# like --over-budget, a path, a 户号), never before closing punctuation nor after opening punctuation.
+
+CLOSING = set("，。、；：！？）」』”’》〉】〕…—·%‰,.;:!?)]}")
+OPENING = set("（「『“‘《〈【〔([{")
+
+
+def _wide(ch: str) -> bool:
+    return ord(ch) > 0x2E7F or ch in CLOSING or ch in OPENING
+
+
+def _breakable(prev: str, cur: str) -> bool:
+    if cur.isspace():
+        return False
+    if prev.isspace():
+        return True
+    if cur in CLOSING or prev in OPENING:
+        return False
+    if prev in "：:" and cur.isascii():  # "[默认：zhongping]", "例如：2026-07" stay together
+        return False
+    return (_wide(prev) or _wide(cur)) and not (prev.isascii() and cur.isascii())
+
+
+def break_units(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the pieces a line may break between (each keeps the spaces after it)."""
+    units: list[tuple[int, int]] = []
+    start = 0
+    bracket = 0  # "[默认：…]", "[必填]" are not broken
+    for i in range(1, len(text)):
+        bracket += {"[": 1, "]": -1}.get(text[i - 1], 0)
+        if bracket <= 0 and _breakable(text[i - 1], text[i]):
+            units.append((start, i))
+            start = i
+    if text:
+        units.append((start, len(text)))
+    return units
+
+
+def cjk_divide(text: str, width: int) -> list[int]:
+    """Offsets to break ``text`` at so that every line fits ``width`` cells (like rich's divide_line)."""
+    breaks: list[int] = []
+    offset = 0
+    for start, end in break_units(text):
+        piece = text[start:end]
+        size = cell_len(piece.rstrip())
+        if offset + size <= width:
+            offset += cell_len(piece)
+            continue
+        if size > width:  # longer than a whole line: fold it
+            if start and offset:
+                breaks.append(start)
+            chunks = chop_cells(piece, width)
+            for chunk in chunks[:-1]:
+                start += len(chunk)
+                breaks.append(start)
+            offset = cell_len(chunks[-1]) if chunks else 0
+            continue
+        if start and offset:
+            breaks.append(start)
+        offset = cell_len(piece)
+    return breaks
+
+
+class CJKText(Text):
+    """A rich Text that wraps Chinese between characters and keeps ASCII runs whole."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, text: "Text | str", **kwargs: Any) -> "CJKText":
+        if isinstance(text, str):
+            return cls(text, **kwargs)
+        out = cls(text.plain, style=text.style, justify=text.justify, overflow=text.overflow,
+                  no_wrap=text.no_wrap, end=text.end, tab_size=text.tab_size)
+        out._spans = list(text._spans)
+        return out
+
+    def wrap(self, console: Console, width: int, *, justify=None, overflow=None, tab_size: int = 8,
+             no_wrap: bool | None = None) -> Lines:  # type: ignore[no-untyped-def]
+        wrap_justify = justify or self.justify or "default"
+        wrap_overflow = overflow or self.overflow or "fold"
+        no_wrap = bool(no_wrap if no_wrap is not None else self.no_wrap) or overflow == "ignore"
+        lines = Lines()
+        for line in self.split(allow_blank=True):
+            if "\t" in line:
+                line.expand_tabs(tab_size)
+            if no_wrap:
+                if overflow == "ignore":
+                    lines.append(line)
+                    continue
+                new_lines = Lines([line])
+            else:
+                new_lines = line.divide(cjk_divide(line.plain, width))
+                for piece in new_lines:
+                    if cell_len(piece.plain) > width:  # rich's rstrip_end counts characters, not cells
+                        piece.rstrip()
+            if wrap_justify:
+                new_lines.justify(console, width, justify=wrap_justify, overflow=wrap_overflow)
+            for piece in new_lines:
+                piece.truncate(width, overflow=wrap_overflow)
+            lines.extend(new_lines)
+        return lines
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        lines = self.plain.splitlines()
+        widest = max((cell_len(line) for line in lines), default=0)
+        pieces = [cell_len(line[s:e].rstrip()) for line in lines for s, e in break_units(line)]
+        return Measurement(max(pieces, default=widest), widest)
+
+
+class _GreedyText(CJKText):
+    """Help beside an option: takes the width the other columns leave (as typer's Columns did)."""
+
+    __slots__ = ()
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        low, _high = super().__rich_measure__(console, options)
+        return Measurement(low, max(low, options.max_width))
 
 
 def problems_table(problems: list[Problem], title: str = "") -> Table:
@@ -215,3 +340,98 @@ def install_chinese() -> None:
         return option
 
     core.Command.get_help_option = get_help_option
+    _install_chinese_help()
+
+
+# What the usage line and the 参数 panel call each argument (typer shows the Python name: {ledger}).
+ARGUMENT_NAMES = {
+    "ledger": "台账", "file": "文件", "paths": "文件", "rosters": "名册", "folder": "文件夹",
+    "backup": "备份", "code": "核验码", "refs": "单号",
+}
+# Value kinds shown beside an option instead of typer's <str>, <bool>, <list[Path]>.
+TYPE_NAMES = {"str": "文字", "int": "整数", "float": "数字", "path": "路径", "Path": "路径", "bool": ""}
+USAGE_WORDS = (("[OPTIONS]", "[选项]"), ("COMMAND [ARGS]...", "命令 [参数]…"))
+
+
+def type_label(param: Any, ctx: Any) -> str | None:
+    """The Chinese kind of value an option or argument takes ("" for a flag)."""
+    if getattr(param, "metavar", None):
+        return param.metavar
+    if getattr(param, "is_flag", False):
+        return None
+    raw = param.display_type(ctx).strip("<>")
+    # an argument taking several values is already shown as "文件..." by typer
+    repeated = (raw.startswith("list[") or param.nargs != 1) and getattr(param, "param_type_name", "") == "option"
+    inner = raw[5:-1] if raw.startswith("list[") else raw
+    if "|" in inner:  # a choice: the values themselves
+        label = inner
+    else:
+        label = TYPE_NAMES.get(inner, inner)
+    if not label:
+        return None
+    return label + ("…" if repeated else "")
+
+
+def _install_chinese_help() -> None:
+    from typer import core as typer_core
+    from typer import rich_utils
+    from typer._click import core as click_core
+
+    def argument_name(self) -> str:  # type: ignore[no-untyped-def]
+        return self.metavar or ARGUMENT_NAMES.get(self.name, self.name)
+
+    def rich_display_name(self) -> str:  # type: ignore[no-untyped-def]
+        return argument_name(self) + ("…" if self.metavar is None and self.nargs != 1 else "")
+
+    def usage_display_name(self) -> str:  # type: ignore[no-untyped-def]
+        name = argument_name(self)
+        name = name if self.required else f"[{name}]"
+        return name + ("…" if self.nargs != 1 else "")
+
+    typer_core.TyperArgument.display_name_raw = property(argument_name)  # type: ignore[assignment]
+    typer_core.TyperArgument._rich_display_name = rich_display_name
+    typer_core.TyperArgument._usage_display_name = usage_display_name
+    typer_core.TyperArgument.display_type_rich = type_label  # type: ignore[assignment]
+    typer_core.TyperOption.display_type_rich = type_label  # type: ignore[assignment]
+
+    original_pieces = click_core.Command.collect_usage_pieces
+
+    def collect_usage_pieces(self, ctx):  # type: ignore[no-untyped-def]
+        pieces = original_pieces(self, ctx)
+        for en, zh in USAGE_WORDS:
+            pieces = [zh if p == en else p for p in pieces]
+        return pieces
+
+    click_core.Command.collect_usage_pieces = collect_usage_pieces
+    group_pieces = typer_core.TyperGroup.collect_usage_pieces
+
+    def group_usage_pieces(self, ctx):  # type: ignore[no-untyped-def]
+        pieces = group_pieces(self, ctx)
+        for en, zh in USAGE_WORDS:
+            pieces = [zh if p == en else p for p in pieces]
+        return pieces
+
+    typer_core.TyperGroup.collect_usage_pieces = group_usage_pieces
+
+    original_text = rich_utils._make_rich_text
+
+    def make_rich_text(*args, **kwargs):  # type: ignore[no-untyped-def]
+        text = original_text(*args, **kwargs)
+        return CJKText.of(text) if isinstance(text, Text) else text
+
+    rich_utils._make_rich_text = make_rich_text
+    original_param_help = rich_utils._get_parameter_help
+
+    def parameter_help(*args, **kwargs):  # type: ignore[no-untyped-def]
+        # typer puts the help, [默认：…] and [必填] in rich Columns, which cut a long line with "…"
+        columns = original_param_help(*args, **kwargs)
+        out = _GreedyText()
+        for item in getattr(columns, "renderables", []):
+            if not isinstance(item, Text):
+                return columns
+            if out.plain:
+                out.append(" ")
+            out.append_text(item)
+        return out
+
+    rich_utils._get_parameter_help = parameter_help

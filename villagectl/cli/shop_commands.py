@@ -75,12 +75,24 @@ class _RedeemGroup(TyperGroup):
             return _direct_command()
         return super().get_command(ctx, cmd_name)
 
+    def format_help(self, ctx, formatter):
+        """``redeem --help``: the direct form's usage and options, then the subcommands."""
+        from typer import rich_utils
+
+        direct = _direct_command()
+        direct_ctx = _DirectContext(direct, info_name="", parent=ctx)
+        rich_utils.rich_format_help(obj=direct, ctx=direct_ctx, markup_mode=self.rich_markup_mode)
+        commands = [c for c in (self.get_command(ctx, n) for n in self.list_commands(ctx)) if c and not c.hidden]
+        rich_utils._print_commands_panel(
+            name="批量导入和作废", commands=commands, markup_mode=self.rich_markup_mode,
+            console=rich_utils._get_rich_console(), cmd_len=max(len(c.name or "") for c in commands))
+
 
 redeem_app = typer.Typer(
     cls=_RedeemGroup,
     help="爱心超市兑换：用已入账的积分兑换物品，打印兑换单。\n\n"
-    "兑换一次：villagectl redeem 台账.xlsx --household 户号 --item 物品 [--qty 数量] [--item …] "
-    "（完整选项见 villagectl redeem 台账.xlsx --help）；批量导入和作废用下面的子命令。",
+    "兑换一次：villagectl redeem 台账.xlsx --household 户号 --item 物品 [--qty 数量] [--item …]；"
+    "批量导入和作废用子命令 redeem import、redeem cancel。",
     no_args_is_help=True,
 )
 app.add_typer(redeem_app, name="redeem")
