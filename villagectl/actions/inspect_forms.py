@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
@@ -9,10 +10,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from villagectl.actions.inspect_import import inspection_rules
-from villagectl.errors import DataError, FileAccessError, Location, Problem
+from villagectl.errors import DataError, FileAccessError, Location, Problem, UsageError
 from villagectl.io.outputs import guard_output, guard_outputs
 from villagectl.io.newbook import new_workbook, put, put_formula, save_new
 from villagectl.ledger import schema
+from villagectl.ledger.quarters import quarter_months, quarter_period
 from villagectl.ledger.workbook import Ledger
 from villagectl.values import clean_name, clean_text, fmt_number, group_key
 
@@ -35,11 +37,60 @@ def _column_letter(frame, column: str) -> str:
     return get_column_letter(list(frame.columns).index(column) + 1) if column in frame.columns else ""
 
 
-def make_forms(ledger_path: Path, month: str, out_dir: Path, group: str | None = None, force: bool = False) -> list[Path]:
+@dataclass(frozen=True)
+class FormKind:
+    """What a set of forms is for: a month (every item), a quarter (the 季 items) or the year-end review (年)."""
+
+    month: str  # the 检查记录 month the filled forms are imported under (stated in the title)
+    label: str  # '2026年7月', '2026年第一季度', '2026年度'
+    title_tail: str  # after village + group
+    periods: tuple[str, ...] = ()  # the 周期 of the items on the form; () for every item
+    footer: str = "检查人：____________    户主确认：____________    日期：______年____月____日"
+    signer: str = "检查人签字："
+
+
+REVIEW_FOOTER = "评议小组：第____组　　评议小组成员：________________________　　日期：______年____月____日"
+
+
+def month_form(month: str) -> FormKind:
+    return FormKind(month, month_title(month), f"{month_title(month)}检查评分表")
+
+
+def quarter_form(year: int, quarter: int, month: str | None = None) -> FormKind:
+    """The quarter's 日常 items (周期 季); imported under ``month`` (default: the quarter's last month)."""
+    months = quarter_months(year, quarter)
+    if month is not None and month not in months:
+        raise UsageError(f"--month {month} 不在 {quarter_period(year, quarter)}（{months[0]} 至 {months[-1]}）内",
+                         hint="--month 写这个季度里实际检查的月份，或不写（默认季度最后一个月）")
+    month = month or months[-1]
+    label = quarter_period(year, quarter)
+    return FormKind(month, label, f"{label}（{int(month[5:])}月）日常积分评分表", ("季",), REVIEW_FOOTER, "评议小组成员签字：")
+
+
+def review_form(year: int, month: str | None = None) -> FormKind:
+    """The year-end review of the annual items (周期 年); imported under ``month`` (default: December)."""
+    if month is not None and month[:4] != str(year):
+        raise UsageError(f"--month {month} 不在 {year} 年内", hint="--month 写年终评议的月份，或不写（默认 12 月）")
+    month = month or f"{year}-12"
+    return FormKind(month, f"{year}年度", f"{year}年度农户年终评议积分表（{int(month[5:])}月评议）", ("年",),
+                    REVIEW_FOOTER, "评议小组成员签字：")
+
+
+def make_forms(ledger_path: Path, month: str | FormKind, out_dir: Path, group: str | None = None,
+               force: bool = False) -> list[Path]:
+    """One form per group; ``month`` is a month ('2026-07', every item) or a FormKind (quarter_form, review_form)."""
+    kind = month if isinstance(month, FormKind) else month_form(month)
     out_dir = guard_output(out_dir, ledger_path, "-o", folder=True)
     ledger = Ledger.open(ledger_path)
     ledger.require(schema.HOUSEHOLDS.name, schema.RULES.name)
     rules = inspection_rules(ledger)
+    if kind.periods:
+        rules = [r for r in rules if r.period in kind.periods]
+        if not rules:
+            what = "按季度检查的项目（周期为“季”）" if "季" in kind.periods else "年终评议的项目（周期为“年”）"
+            raise DataError(f"“规则”表里没有{what}，{kind.label}的表没有生成",
+                            hint="base140 方案的 环境整治、文明新风 周期为“季”，党的建设、民生保障、遵纪守法 周期为“年”；"
+                                 "按月检查的用 --month")
     village = ledger.settings().get("村名", "")
     households = ledger.frame(schema.HOUSEHOLDS.name)
     active = households[households["状态"].map(clean_text).isin(["正常", ""])]
@@ -68,7 +119,7 @@ def make_forms(ledger_path: Path, month: str, out_dir: Path, group: str | None =
     if not groups:
         raise DataError("户籍中没有在册农户，无法生成检查表")
     order = sorted(groups, key=lambda x: (group_key(x).zfill(4), x))
-    targets = {g: out_dir / _safe_file_name(f"{village}{g}{month_title(month)}检查评分表.xlsx") for g in order}
+    targets = {g: out_dir / _safe_file_name(f"{village}{g}{kind.title_tail}.xlsx") for g in order}
     guard_outputs(targets.values(), ledger_path, "-o")  # every form, before the first is written
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -77,13 +128,13 @@ def make_forms(ledger_path: Path, month: str, out_dir: Path, group: str | None =
         if target.exists() and not force:
             raise FileAccessError(f"{target} 已存在；如要覆盖请加 --force")
         wb = new_workbook()
-        _fill(wb.create_sheet(g[:31] or "检查表"), village, g, month, rules, groups[g])
+        _fill(wb.create_sheet(g[:31] or "检查表"), f"{village}{g}{kind.title_tail}", rules, groups[g], kind)
         save_new(wb, target)
         written.append(target)
     return written
 
 
-def _fill(ws, village: str, group: str, month: str, rules, rows) -> None:
+def _fill(ws, title: str, rules, rows, kind: FormKind) -> None:
     cats: list[tuple[str, list]] = []
     for r in rules:
         if not cats or cats[-1][0] != r.category:
@@ -93,7 +144,7 @@ def _fill(ws, village: str, group: str, month: str, rules, rows) -> None:
     n_items = len(rules)
     total_col = first_item + n_items
     last_col = total_col + 1
-    put(ws, 1, 1, f"{village}{group}{month_title(month)}检查评分表").font = Font(bold=True, size=15)
+    put(ws, 1, 1, title).font = Font(bold=True, size=15)
     ws.cell(1, 1).alignment = Alignment(horizontal="center", vertical="center")
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=last_col)
     ws.row_dimensions[1].height = 28
@@ -154,7 +205,7 @@ def _fill(ws, village: str, group: str, month: str, rules, rows) -> None:
         dv.add(f"{letter}{first_data}:{letter}{last_data}")
         ws.add_data_validation(dv)
     footer = last_data + 2
-    put(ws, footer, 1, "检查人：____________    户主确认：____________    日期：______年____月____日")
+    put(ws, footer, 1, kind.footer)
     ws.merge_cells(start_row=footer, start_column=1, end_row=footer, end_column=last_col)
     ws.column_dimensions["A"].width = 5
     ws.column_dimensions["B"].width = 9
@@ -173,4 +224,4 @@ def _fill(ws, village: str, group: str, month: str, rules, rows) -> None:
     ws.page_setup.fitToHeight = 0
     ws.print_title_rows = "1:3"
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-    ws.oddFooter.left.text = "检查人签字："
+    ws.oddFooter.left.text = kind.signer

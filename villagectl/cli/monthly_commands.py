@@ -29,6 +29,7 @@ from villagectl.cli.app import (
     progress_over,
     score_app,
     templates_app,
+    year_check,
 )
 from villagectl.cli.console import console, emit_json, guarded, print_problems
 from villagectl.values import fmt_number
@@ -43,6 +44,8 @@ def inspect_import_cmd(
     replace: Annotated[bool, typer.Option("--replace", help="替换本月已导入、尚未入账的得分")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="只显示将会做什么，不写台账")] = False,
     report: Annotated[Optional[Path], typer.Option("--report", help="把所有问题写到这个 xlsx，发回给网格员")] = None,
+    reviewers: Annotated[Optional[str], typer.Option("--reviewers", help="评议小组成员，如 “张三、李四、王五”（表尾没有写时用；记入“检查记录”）")] = None,
+    review_group: Annotated[Optional[str], typer.Option("--review-group", help="评议的小组，如 第二组（交叉评议：评本组时提醒）")] = None,
     date: DateOpt = None,
     wait: WaitOpt = 0.0,
     as_json: JsonOpt = False,
@@ -64,6 +67,7 @@ def inspect_import_cmd(
             result = import_inspections(
                 ledger, paths, parse_month(month), group, replace, dry_run, report, wait,
                 parse_date(date), on_file=advance, arguments=arguments_text(),
+                reviewers=reviewers or "", review_group=review_group or "",
             )
         if as_json:
             emit_json({"ok": not result.refused, **result.as_dict()})
@@ -85,6 +89,10 @@ def inspect_import_cmd(
             table.add_row(f.file, f.month or "", "、".join(f.groups), str(f.households), status,
                           (f"{errors} 错误 " if errors else "") + (f"{warnings} 提醒" if warnings else ""))
         console().print(table)
+        for f in result.files:
+            if f.reviewers or f.review_group:
+                console().print(f"{f.file}：评议小组 {f.review_group or '（未写组别）'}"
+                                + (f"，成员 {'、'.join(f.reviewers)}" if f.reviewers else ""), overflow="fold")
         if dry_run:
             console().print("（试运行，台账未改动）")
         elif result.written:
@@ -125,24 +133,46 @@ def print_readings(files) -> None:
 @inspect_app.command("forms")
 def inspect_forms_cmd(
     ledger: LedgerArg,
-    month: Annotated[str, typer.Option("--month", help="月份 YYYY-MM")],
     output: Annotated[Path, typer.Option("--output", "-o", help="把检查表写到这个文件夹")],
+    month: Annotated[Optional[str], typer.Option("--month", help="月份 YYYY-MM；和 --quarter、--review 一起用时是实际检查（评议）的月份")] = None,
+    quarter: Annotated[Optional[str], typer.Option("--quarter", help="季度，如 2026Q1：只含按季度检查的项目（base140 的环境整治、文明新风）")] = None,
+    review: Annotated[Optional[int], typer.Option("--review", help="年度，如 2026：年终评议表，只含年度评议项目（党的建设、民生保障、遵纪守法）", callback=year_check)] = None,
     group: Annotated[Optional[str], typer.Option("--group", help="只生成这个组的表")] = None,
     force: Annotated[bool, typer.Option("--force", help="覆盖已存在的表")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """为每个组生成本月的空白检查评分表（已填好户号、户主，打分格限定 0 到满分），发给网格员。"""
+    """为每个组生成空白检查评分表（已填好户号、户主，打分格限定 0 到满分），发给网格员或评议小组。
+
+    --month 生成本月的表（全部检查项）；--quarter 生成季度日常积分表；--review 生成年终评议表（表尾有评议小组、成员和日期）。
+    """
 
     def body() -> None:
-        from villagectl.actions.inspect_forms import make_forms
+        from villagectl.actions.inspect_forms import make_forms, quarter_form, review_form
+        from villagectl.errors import UsageError
+        from villagectl.ledger.quarters import parse_quarter
 
-        paths = make_forms(ledger, parse_month(month), output, group, force)
+        if quarter and review is not None:
+            raise UsageError("--quarter 和 --review 只能用一个")
+        chosen = parse_month(month)
+        if quarter:
+            try:
+                year, q = parse_quarter(quarter)
+            except ValueError:
+                raise UsageError(f"季度“{quarter}”格式不对，应为 YYYYQn，例如 2026Q1") from None
+            kind = quarter_form(year, q, chosen)
+        elif review is not None:
+            kind = review_form(review, chosen)
+        elif chosen:
+            kind = chosen
+        else:
+            raise UsageError("请用 --month（月度检查表）、--quarter（季度日常积分表）或 --review（年终评议表）指定生成哪一期的表")
+        paths = make_forms(ledger, kind, output, group, force)
         if as_json:
             emit_json({"ok": True, "files": [str(p) for p in paths]})
             return
         for p in paths:
             console().print(f"已生成 {p}")
-        console().print(f"共 {len(paths)} 份。网格员填好交回后，用 villagectl inspect import 导入。")
+        console().print(f"共 {len(paths)} 份。填好交回后，用 villagectl inspect import 导入。")
 
     guarded(as_json, body)
 
