@@ -8,7 +8,7 @@ from villagectl.errors import DataError
 from villagectl.ledger import schema
 from villagectl.ledger.journal import summarize
 from villagectl.ledger.workbook import Ledger
-from villagectl.values import NotANumber, clean_text, to_int, to_number
+from villagectl.values import NotANumber, as_text, clean_text, to_int, to_number
 
 
 def household_balances(ledger: Ledger, household: str | None = None) -> list[dict]:
@@ -28,7 +28,7 @@ def household_balances(ledger: Ledger, household: str | None = None) -> list[dic
         rows.append(
             {
                 "household_id": hid,
-                "name": clean_text(row.get("户主", "")),
+                "name": as_text(row.get("户主", "")),
                 "group": clean_text(row.get("组别", "")),
                 "balance": float(t["balance"]) if t is not None else 0.0,
                 "earned": earned,

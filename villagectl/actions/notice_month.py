@@ -14,7 +14,7 @@ from villagectl.ledger import schema
 from villagectl.ledger.periods import DRAFT, NOTICE, POSTED, period_state, with_period
 from villagectl.ledger.workbook import Ledger
 from villagectl.render.notice import MonthNotice, NoticeRow, render_month_notice
-from villagectl.values import NotANumber, clean_text, group_key, to_number
+from villagectl.values import NotANumber, as_text, clean_text, group_key, to_number
 
 ORDER_NAMES = {"组别": "group", "group": "group", "名次": "rank", "rank": "rank"}
 
@@ -73,7 +73,7 @@ def build_notice(ledger: Ledger, month: str, start: dt.date, order: str | None, 
         total = _num(r.get("总分"))
         rows.append(NoticeRow(
             group=clean_text(r["组别"]),
-            name=clean_text(r["户主"]),
+            name=as_text(r["户主"]),
             scores=[_num(r.get(c)) for c in cats],
             total=total,
             points=_num(r.get("积分")),

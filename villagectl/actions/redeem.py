@@ -80,7 +80,7 @@ from villagectl.render.slips import (
     items_summary,
     render_slips,
 )
-from villagectl.values import NotANumber, clean_name, clean_text, fmt_number, to_number
+from villagectl.values import NotANumber, as_text, clean_name, clean_text, fmt_number, to_number
 
 NUMBER_PREFIX = "DH"
 NUMBER_DIGITS = 6
@@ -319,7 +319,7 @@ class ShopState:
             if not hid:
                 continue
             state = clean_text(row.get("状态")) or "正常"
-            name = clean_text(row.get("户主"))
+            name = as_text(row.get("户主"))
             self.households[hid] = {"name": name, "group": clean_text(row.get("组别")), "state": state}
             self.by_name.setdefault(clean_name(name), []).append(hid)
             if state == "正常":
@@ -331,7 +331,7 @@ class ShopState:
         self.duplicates: dict[str, list[int]] = {}
         cols = list(self.shop.columns)
         for idx, row in self.shop.iterrows():
-            name = clean_text(row.get("名称"))
+            name = as_text(row.get("名称"))  # printed on slips as typed; matched by clean_name
             if not name:
                 continue
             key = clean_name(name)
@@ -521,7 +521,7 @@ class ShopState:
         item_loc = line.where.get("物品", Location())
         qty_loc = line.where.get("数量", item_loc)
         pts_loc = line.where.get("积分", item_loc)
-        item = clean_text(line.item)
+        item = as_text(line.item)
         if not item:
             problems.append(Problem(item_loc, "物品名称是空的"))
             return None

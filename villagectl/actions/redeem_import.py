@@ -48,7 +48,7 @@ from villagectl.io.sandbox import read_untrusted_many, refuse_on_error
 from villagectl.ledger import schema
 from villagectl.ledger.journal import require_intact
 from villagectl.ledger.workbook import Ledger
-from villagectl.values import clean_name, clean_text, fmt_number, to_date
+from villagectl.values import as_text, clean_name, clean_text, fmt_number, to_date
 
 COMMAND = "redeem import"
 
@@ -257,10 +257,10 @@ def import_redemptions(
             if bad:
                 continue
             request_line = LineRequest(
-                item=clean_text(line.values.get("物品", "")),
+                item=as_text(line.values.get("物品", "")),
                 qty=line.values.get("数量") if "数量" in line.cells else None,
                 total_points=line.values.get("积分") if "积分" in line.cells else None,
-                reason=clean_text(line.values.get("备注", "")) or clean_text(reason),
+                reason=as_text(line.values.get("备注", "")) or as_text(reason),
                 where={f: loc(f) for f in ("物品", "数量", "积分") if f in line.cells},
                 source=f"{name} / {line.sheet} / 第{line.row + 1}行",
             )

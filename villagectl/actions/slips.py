@@ -46,7 +46,7 @@ from villagectl.ledger import schema
 from villagectl.ledger.journal import NewEntry, append_entries, require_intact
 from villagectl.ledger.workbook import Ledger
 from villagectl.render.slips import Slip, SlipLine, SlipSheet, render_slips
-from villagectl.values import NotANumber, clean_name, clean_text, fmt_number, to_number
+from villagectl.values import NotANumber, as_text, clean_name, clean_text, fmt_number, to_number
 
 SECRET_KEY = "兑换单密钥"
 MIN_SECRET_CHARS = 16
@@ -254,20 +254,20 @@ def slip_records(frame: pd.DataFrame) -> dict[str, SlipRecord]:
         row = frame.iloc[pos]
         rec = out.get(number)
         line = {
-            "item": clean_text(row.get("物品")),
+            "item": as_text(row.get("物品")),  # free text as typed; the code signs clean_name(item)
             "qty": _number(row.get("数量")) if _number(row.get("数量")) is not None else 1.0,
             "unit": clean_text(row.get("单位")),
             "unit_points": _number(row.get("积分单价")),
             "points": _number(row.get("积分")) or 0.0,
             "yuan": _number(row.get("金额")) or 0.0,
-            "note": clean_text(row.get("说明")),
+            "note": as_text(row.get("说明")),
         }
         if rec is None:
             rec = SlipRecord(
                 number=number,
                 date=clean_text(row.get("日期")),
                 household_id=clean_text(row.get("户号")),
-                name=clean_text(row.get("户主")),
+                name=as_text(row.get("户主")),
                 lines=[],
                 points=0.0,
                 yuan=0.0,
@@ -278,7 +278,7 @@ def slip_records(frame: pd.DataFrame) -> dict[str, SlipRecord]:
                 state=clean_text(row.get("状态")) or STATE_OPEN,
                 collected=clean_text(row.get("领取日期")),
                 operator=clean_text(row.get("经办人")),
-                note=clean_text(row.get("说明")),
+                note=as_text(row.get("说明")),
                 positions=[],
             )
             out[number] = rec

@@ -48,7 +48,7 @@ from villagectl.render.annual import (
     render_year_report,
 )
 from villagectl.scoring.annual import RatingSettings
-from villagectl.values import NotANumber, clean_text, to_number
+from villagectl.values import NotANumber, as_text, clean_text, to_number
 
 VOID = "作废"
 
@@ -180,7 +180,7 @@ def build_year_notice(ledger: Ledger, year: int, start: dt.date, mask: bool | No
     black: list[BlackRow] = []
     exposure: list[ExposureRow] = []
     for r in rows.to_dict("records"):
-        group, name = clean_text(r.get("组别")), clean_text(r.get("户主"))
+        group, name = as_text(r.get("组别")), as_text(r.get("户主"))
         result = _num(r.get("年度积分")) or 0.0
         rank = _int(r.get("名次"))
         star, medal, board = clean_text(r.get("星级")), clean_text(r.get("牌级")), clean_text(r.get("榜单"))
@@ -224,10 +224,10 @@ def build_certificates(ledger: Ledger, year: int, issued: dt.date) -> Certificat
     rows = _scored_rows(ledger, year)
     ratings = RatingSettings.from_settings(settings).ratings
     records = sorted(rows.to_dict("records"), key=lambda r: (_int(r.get("名次")), clean_text(r.get("户号"))))
-    certs = [Certificate(clean_text(r.get("组别")), clean_text(r.get("户主")), clean_text(r.get("星级")))
+    certs = [Certificate(as_text(r.get("组别")), as_text(r.get("户主")), clean_text(r.get("星级")))
              for r in records if clean_text(r.get("星级")) in STAR_TITLES]
     if not certs and "星级" not in ratings:
-        certs = [Certificate(clean_text(r.get("组别")), clean_text(r.get("户主")), clean_text(r.get("牌级")))
+        certs = [Certificate(as_text(r.get("组别")), as_text(r.get("户主")), clean_text(r.get("牌级")))
                  for r in records if clean_text(r.get("牌级")) in MEDAL_TITLES]
     return CertificateSet(settings.get("村名", ""), year, _committee(settings), issued, certs)
 

@@ -28,7 +28,7 @@ import pandas as pd
 
 from villagectl.ledger import schema
 from villagectl.rules.presets import Rule
-from villagectl.values import NotANumber, clean_text, to_number
+from villagectl.values import NotANumber, as_text, clean_text, to_number
 
 EPS = 1e-9
 STARS = ("五星级文明户", "四星级文明户", "三星级文明户")
@@ -298,7 +298,7 @@ def rate_year(
         rows.append({
             "年度": year,
             "户号": hid,
-            "户主": clean_text(r.get("户主")),
+            "户主": as_text(r.get("户主")),
             "组别": clean_text(r.get("组别")),
             "年度积分": pool[hid],
             "名次": ranks[hid],

@@ -22,7 +22,7 @@ import pandas as pd
 
 from villagectl.rules.catalogue import points_for
 from villagectl.rules.presets import Band, Rule
-from villagectl.values import NotANumber, clean_text, group_key, to_number
+from villagectl.values import NotANumber, as_text, clean_text, group_key, to_number
 
 EPS = 1e-9
 
@@ -171,7 +171,7 @@ def score_month(
     rows: list[dict] = []
     for hid in sorted(order, key=lambda h: (group_key(groups[h]).zfill(4), h)):
         hh = by_id[hid]
-        row: dict = {"月份": month, "户号": hid, "户主": clean_text(hh.get("户主", "")), "组别": groups[hid]}
+        row: dict = {"月份": month, "户号": hid, "户主": as_text(hh.get("户主", "")), "组别": groups[hid]}
         if hid in total_of:
             total = total_of[hid]
             for cat in cats:
