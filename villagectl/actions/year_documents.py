@@ -113,6 +113,15 @@ def rows_state(rows: pd.DataFrame) -> str:
     return DRAFT
 
 
+def moved_out_count(ledger: Ledger, rows: pd.DataFrame) -> int:
+    """How many of the year's rows are households no longer in the village (户籍 状态 迁出 / 注销)."""
+    if rows is None or rows.empty or not ledger.has(schema.HOUSEHOLDS.name):
+        return 0
+    households = ledger.frame(schema.HOUSEHOLDS.name)
+    gone = {clean_text(h) for h, s in zip(households["户号"], households["状态"]) if clean_text(s) in ("迁出", "注销")}
+    return int(rows["户号"].map(clean_text).isin(gone).sum())
+
+
 def _committee(settings: dict[str, str]) -> str:
     return settings.get("公示落款", "") or f"{settings.get('村名', '')}村民委员会"
 
@@ -215,6 +224,7 @@ def build_year_notice(ledger: Ledger, year: int, start: dt.date, mask: bool | No
         show_medals="牌级" in ratings or bool(medals),
         show_exposure=_yes_no(ledger, "曝光台上公示", True),
         mask_names=mask if mask is not None else settings.get("公示隐藏名字", "否") == "是",
+        moved_out=moved_out_count(ledger, rows),
     )
 
 
@@ -412,6 +422,7 @@ def build_year_report(ledger: Ledger, year: int, issued: dt.date) -> YearReport:
         points_redeemed=points,
         stars=int(a["star"].sum()), medals=int(a["medal"].sum()), red=int(a["red"].sum()),
         black=int(a["black"].sum()), vetoed=int(a["veto"].sum()), exposure=int(a["exposure"].sum()),
+        moved_out=moved_out_count(ledger, annual),
     )
 
 

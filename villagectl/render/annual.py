@@ -74,6 +74,11 @@ class ExposureRow:
     months: int  # months on the 曝光台 during the year
 
 
+def households_text(households: int, moved_out: int) -> str:
+    """'全村64户（年内迁出1户）': the year's households as they were, each counted once."""
+    return f"全村{households}户" + (f"（年内迁出{moved_out}户）" if moved_out else "")
+
+
 @dataclass
 class YearNotice:
     village: str
@@ -93,6 +98,7 @@ class YearNotice:
     show_medals: bool = True
     show_exposure: bool = True  # 参数 曝光台上公示
     mask_names: bool = False
+    moved_out: int = 0  # of ``households``: moved out (迁出 / 注销) during the year, counted once, in the year's rows
 
 
 def _tiers(rows: list[HonourRow], titles: tuple[str, ...], masked: bool) -> list[dict]:
@@ -143,6 +149,8 @@ def year_notice_context(notice: YearNotice) -> dict:
         "village": notice.village,
         "year": notice.year,
         "households": notice.households,
+        "moved_out": notice.moved_out,
+        "households_text": households_text(notice.households, notice.moved_out),
         "sections": sections,
         "numbers": {name: numerals[i] for i, name in enumerate(sections)},
         "stars": stars,
@@ -287,6 +295,7 @@ class YearReport:
     black: int = 0
     vetoed: int = 0
     exposure: int = 0
+    moved_out: int = 0  # households with a result this year that moved out (迁出 / 注销) during it
 
 
 def nice_step(span: float, target: int = 5) -> float:
@@ -515,6 +524,8 @@ def report_context(report: YearReport) -> dict:
         "active_households": report.active_households,
         "population": report.population,
         "ranked_households": total_households,
+        "moved_out": report.moved_out,
+        "households_text": households_text(total_households, report.moved_out),
         "group_count": len(groups),
         "groups": group_rows,
         "totals": totals,
