@@ -1,0 +1,273 @@
+"""``notice quarter`` / ``post quarter``: the base-140 scheme's quarterly 日常积分 (seed 001 篇4).
+
+The quarterly items (周期 季: 环境整治, 文明新风) are inspected by the 评议小组 once a
+quarter and imported with ``inspect import`` under the month of the inspection. A
+quarter's results are the 检查记录 rows of its three months: per household the
+latest row with a quarterly score; a row left blank is "not inspected" (the year
+then takes the other quarters' mean, or the base, as 季度合并方式 says).
+
+``notice quarter`` prints them (公示三天, A4 PDF through the month notice's render
+path) and opens the quarter's 期间 row ('2026年第一季度', 状态 公示); ``post quarter``
+records the quarter as 入账 once the notice period is over — without journal points:
+this scheme's points are the year's (``score year`` → ``post year``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from villagectl.actions.inspect_import import inspection_rules, item_columns_of
+from villagectl.errors import DataError, UsageError
+from villagectl.io.outputs import guard_output
+from villagectl.io.safe_write import ledger_lock
+from villagectl.io.staged import StagedOutputs
+from villagectl.ledger import schema
+from villagectl.ledger.periods import DRAFT, NOTICE, POSTED, period_row, with_period
+from villagectl.ledger.quarters import quarter_months, quarter_period
+from villagectl.ledger.workbook import Ledger
+from villagectl.render.notice import NoticeRow
+from villagectl.render.quarter_notice import QuarterNotice, QuarterReview, render_quarter_notice
+from villagectl.values import NotANumber, clean_text, fmt_number, group_key, to_number
+
+
+def _num(value: object) -> float | None:
+    try:
+        return to_number(value)
+    except NotANumber:
+        return None
+
+
+@dataclass
+class QuarterHousehold:
+    household_id: str
+    name: str
+    group: str
+    scores: dict[str, float]  # rule code -> score (only the items scored)
+    month: str = ""  # the 检查记录 month the scores come from
+    listed: bool = False  # on a sheet of the quarter (possibly left blank)
+
+    @property
+    def inspected(self) -> bool:
+        return bool(self.scores)
+
+    @property
+    def total(self) -> float | None:
+        return round(sum(self.scores.values()), 4) if self.scores else None
+
+
+@dataclass
+class QuarterResults:
+    year: int
+    quarter: int
+    rules: list  # the quarterly rules (周期 季), in catalogue order
+    households: list[QuarterHousehold]
+    reviews: list[QuarterReview] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return quarter_period(self.year, self.quarter)
+
+    def unlisted_by_group(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for h in self.households:
+            if not h.listed:
+                out[h.group] = out.get(h.group, 0) + 1
+        return out
+
+
+def quarter_results(ledger: Ledger, year: int, quarter: int) -> QuarterResults:
+    """Per active household (and any household scored in the quarter): its quarterly item scores."""
+    rules = [r for r in inspection_rules(ledger) if r.period == "季"]
+    label = quarter_period(year, quarter)
+    if not rules:
+        raise DataError(f"“规则”表里没有按季度检查的项目（周期为“季”），没有{label}的结果",
+                        hint="季度公示用于 base140 方案（环境整治、文明新风每季度评议一次）；按月检查的用 notice month")
+    months = set(quarter_months(year, quarter))
+    inspections = ledger.frame(schema.INSPECTIONS.name)
+    cols = item_columns_of(inspections, rules) if len(inspections) else {}
+    part = inspections[inspections["月份"].map(clean_text).isin(months)] if len(inspections) else inspections
+    part = part.iloc[part["月份"].map(clean_text).argsort(kind="stable")] if len(part) else part
+    by_household: dict[str, QuarterHousehold] = {}
+    households = ledger.frame(schema.HOUSEHOLDS.name)
+    for r in households.to_dict("records"):
+        if clean_text(r.get("状态")) in ("正常", ""):
+            hid = clean_text(r["户号"])
+            by_household[hid] = QuarterHousehold(hid, clean_text(r.get("户主")), clean_text(r.get("组别")), {})
+    known = {clean_text(r["户号"]): r for r in households.to_dict("records")}
+    reviews: dict[str, tuple[str, list[str]]] = {}
+    for r in part.to_dict("records"):
+        hid = clean_text(r.get("户号"))
+        scores = {code: v for code, col in cols.items() if (v := _num(r.get(col))) is not None}
+        if hid not in by_household:
+            if not scores or hid not in known:
+                continue  # moved out and not scored this quarter
+            h = known[hid]
+            by_household[hid] = QuarterHousehold(hid, clean_text(h.get("户主")), clean_text(h.get("组别")), {})
+        entry = by_household[hid]
+        entry.listed = True
+        if scores:  # the latest month with a quarterly score wins (a 补查 after a blank row)
+            entry.scores, entry.month = scores, clean_text(r.get("月份"))
+            by_group, members = clean_text(r.get("评议组")), clean_text(r.get("评议人"))
+            if by_group or members:
+                seen = reviews.setdefault(entry.group, (by_group, []))
+                for m in members.split("、"):
+                    if m and m not in seen[1]:
+                        seen[1].append(m)
+    if not any(h.listed for h in by_household.values()):
+        raise DataError(f"{label}（{min(months)} 至 {max(months)}）还没有导入按季度检查的评分表",
+                        hint=f"先用 villagectl inspect forms --quarter {year}Q{quarter} 生成评分表，填好后 inspect import 导入")
+    ordered = sorted(by_household.values(), key=lambda h: (group_key(h.group).zfill(4), h.household_id))
+    review_rows = [QuarterReview(g, by, "、".join(members)) for g, (by, members) in
+                   sorted(reviews.items(), key=lambda kv: group_key(kv[0]).zfill(4))]
+    return QuarterResults(year, quarter, rules, ordered, review_rows)
+
+
+def _blank_rule(settings: dict[str, str], rules) -> str:
+    base = "、".join(f"{r.item}{fmt_number(r.points)}分" for r in rules)
+    if (settings.get("季度合并方式", "平均") or "平均") == "最新":
+        return f"年终各项按最近一次检查的得分计入年度积分，全年未检查的按基础分（{base}）计。"
+    return f"年终各项按已检查季度的平均分计入年度积分，未检查的季度不计入平均，全年未检查的按基础分（{base}）计。"
+
+
+@dataclass
+class QuarterNoticeResult:
+    period: str
+    pdf: Path
+    period_start: dt.date
+    period_end: dt.date
+    households: int
+    inspected: int
+    state_before: str
+    reprint: bool
+
+    def as_dict(self) -> dict:
+        return {"period": self.period, "pdf": str(self.pdf), "period_start": self.period_start.isoformat(),
+                "period_end": self.period_end.isoformat(), "households": self.households,
+                "inspected": self.inspected, "state_before": self.state_before, "reprint": self.reprint}
+
+
+def build_quarter_notice(ledger: Ledger, results: QuarterResults, start: dt.date, mask: bool | None,
+                         not_yet: str = "") -> QuarterNotice:
+    from villagectl.actions.year_documents import notice_days
+
+    settings = ledger.settings()
+    days = notice_days(ledger)
+    codes = [r.code for r in results.rules]
+    rows = [NoticeRow(group=h.group, name=h.name, scores=[h.scores.get(c) for c in codes], total=h.total,
+                      points=None, missing=not h.inspected) for h in results.households]
+    village = settings.get("村名", "")
+    return QuarterNotice(
+        village=village,
+        label=results.label,
+        items=[f"{r.item}（{fmt_number(r.points)}分）" for r in results.rules],
+        rows=rows,
+        period_start=start,
+        period_end=start + dt.timedelta(days=days - 1),
+        objection_text=settings.get("异议受理", "") or "如对公示内容有异议，请在公示期内向村委会反映。",
+        committee=settings.get("公示落款", "") or f"{village}村民委员会",
+        issued=start,
+        blank_rule=_blank_rule(settings, results.rules),
+        reviews=results.reviews,
+        mask_names=mask if mask is not None else settings.get("公示隐藏名字", "否") == "是",
+        not_yet=not_yet,
+    )
+
+
+def print_quarter_notice(ledger_path: Path, year: int, quarter: int, out_pdf: Path, start: dt.date,
+                         mask: bool | None = None, templates_dir: Path | None = None, font: Path | None = None,
+                         wait_s: float = 0.0, arguments: str = "", *, partial: bool = False) -> QuarterNoticeResult:
+    out_pdf = guard_output(out_pdf, ledger_path, "-o")
+    if out_pdf.suffix.lower() != ".pdf":
+        raise UsageError(f"输出文件应以 .pdf 结尾：{out_pdf}")
+    with ledger_lock(ledger_path, wait_s), StagedOutputs() as outs:
+        ledger = Ledger.open(ledger_path)
+        ledger.require(schema.HOUSEHOLDS.name, schema.RULES.name)
+        results = quarter_results(ledger, year, quarter)
+        label = results.label
+        row = period_row(ledger, label)
+        state = (clean_text(row["状态"]) if row is not None else "") or DRAFT
+        unlisted = results.unlisted_by_group()
+        not_yet = ""
+        if unlisted:
+            groups = "、".join(f"{g or '未分组'}（{n}户）" for g, n in unlisted.items())
+            if not partial:
+                raise DataError(f"{label}还不完整：{groups}不在任何评分表上（整组的表未交或被拒绝？）",
+                                hint="导入这些户的评分表（表中留空的户算“本季度未检查”，不算缺），"
+                                     "或加 --partial 打印部分公示（注明哪些组尚未评议）")
+            not_yet = groups
+        notice = build_quarter_notice(ledger, results, start, mask, not_yet)
+        from villagectl.render.typst_engine import printing_paths
+
+        templates_dir, font = printing_paths(ledger.settings(), ledger_path, templates_dir, font)
+        render_quarter_notice(notice, outs.path(out_pdf), templates_dir=templates_dir, font=font)
+        result = QuarterNoticeResult(label, out_pdf, notice.period_start, notice.period_end, len(notice.rows),
+                                     sum(1 for h in results.households if h.inspected), state, reprint=state == NOTICE)
+        if state == POSTED:
+            outs.publish()
+            return result  # a reprint of a posted quarter changes nothing
+        ledger.replace(schema.PERIODS.name, with_period(
+            ledger.frame(schema.PERIODS.name), label, 状态=NOTICE, 公示开始=notice.period_start.isoformat(),
+            公示截止=notice.period_end.isoformat(), 计分时间=dt.datetime.now().isoformat(sep=" ", timespec="seconds")))
+        ledger.save("notice quarter", arguments,
+                    result=f"{label} 公示 {notice.period_start}～{notice.period_end}：{out_pdf.name}")
+        outs.publish()  # the notice appears only once the ledger has its period
+        return result
+
+
+@dataclass
+class QuarterPostResult:
+    period: str
+    households: int  # inspected this quarter
+    already: bool = False
+
+    def as_dict(self) -> dict:
+        return {"period": self.period, "households": self.households, "already": self.already, "points": 0}
+
+
+def post_quarter(ledger_path: Path, year: int, quarter: int, today: dt.date, force: bool = False,
+                 reason: str = "", operator: str | None = None, wait_s: float = 0.0,
+                 arguments: str = "") -> QuarterPostResult:
+    """Record the quarter as 入账 after its notice period; no journal rows (the points are the year's)."""
+    if force and not reason.strip():
+        raise UsageError("使用 --force 时必须用 --reason 写明原因")
+    with ledger_lock(ledger_path, wait_s):
+        ledger = Ledger.open(ledger_path)
+        results = quarter_results(ledger, year, quarter)
+        label = results.label
+        inspected = sum(1 for h in results.households if h.inspected)
+        row = period_row(ledger, label)
+        state = clean_text(row["状态"]) if row is not None else ""
+        if state == POSTED:
+            return QuarterPostResult(label, inspected, already=True)
+        end = clean_text(row["公示截止"]) if row is not None and state == NOTICE else ""
+        if not force:
+            if not end:
+                raise DataError(f"{label}还没有公示；请先打印公示（villagectl notice quarter），期满后再入账，"
+                                "或用 --force --reason 说明原因")
+            if today <= dt.date.fromisoformat(end):
+                raise DataError(f"{label}的公示期到 {end} 才结束，{today.isoformat()} 还不能入账；确需提前请用 --force --reason")
+        who = operator or ledger.settings().get("经办人", "") or ""
+        note = "季度结果入账（不记积分：基础分方案的积分在年度评定时计算）"
+        if force:
+            note += f"；提前入账：{reason.strip()}"
+        ledger.replace(schema.PERIODS.name, with_period(ledger.frame(schema.PERIODS.name), label, 状态=POSTED,
+                                                        入账日期=today.isoformat(), 经办人=who, 说明=note))
+        ledger.save("post quarter", arguments, result=f"{label} 入账（{inspected} 户已评议，不记积分）")
+        return QuarterPostResult(label, inspected)
+
+
+def frame_of(results: QuarterResults) -> pd.DataFrame:
+    """The quarter's results as a table (for the terminal and --json)."""
+    rows = []
+    for h in results.households:
+        row = {"组别": h.group, "户号": h.household_id, "户主": h.name}
+        for r in results.rules:
+            row[r.item] = h.scores.get(r.code)
+        row["合计"] = h.total
+        row["备注"] = "" if h.inspected else ("本季度未检查" if h.listed else "不在任何评分表上")
+        rows.append(row)
+    return pd.DataFrame(rows)
