@@ -417,10 +417,15 @@ def _merged_fill(raw: SheetRows, spec: schema.SheetSpec, columns: list[str], pos
     return out
 
 
+# keys that are text a person wrote (a shop item's name, a header as written): read as typed like any
+# text; rows are still matched by clean_text of the key (write-back) and by clean_name (redeem)
+FREE_TEXT_KEYS = ("名称", "表头文字")
+
+
 def _converter(spec: schema.SheetSpec, column: str):
     """How a column's raw cells become values (chosen once per column: big sheets)."""
     col = spec.column(column)
-    if column == spec.key or column == "户号":
+    if (column == spec.key and column not in FREE_TEXT_KEYS) or column == "户号":
         return clean_text
     if col is not None and col.kind == "month":
         return _month_value
