@@ -225,7 +225,17 @@ def build_year_notice(ledger: Ledger, year: int, start: dt.date, mask: bool | No
         show_exposure=_yes_no(ledger, "曝光台上公示", True),
         mask_names=mask if mask is not None else settings.get("公示隐藏名字", "否") == "是",
         moved_out=moved_out_count(ledger, rows),
+        base_line=rating_base_line(ledger, rows, settings),
     )
+
+
+def rating_base_line(ledger: Ledger, rows: pd.DataFrame, settings: dict[str, str]) -> str:
+    """'评定基数：全村30户……前10%为第1至3名……': the N of "前10%" and the cut positions (docs/presets.md)."""
+    from villagectl.scoring.annual import cut_positions_text
+
+    households = ledger.frame(schema.HOUSEHOLDS.name)
+    active = {clean_text(h) for h, s in zip(households["户号"], households["状态"]) if clean_text(s) in ("正常", "")}
+    return cut_positions_text(RatingSettings.from_settings(settings), rows.to_dict("records"), active)
 
 
 def build_certificates(ledger: Ledger, year: int, issued: dt.date) -> CertificateSet:

@@ -99,6 +99,7 @@ class YearNotice:
     show_exposure: bool = True  # 参数 曝光台上公示
     mask_names: bool = False
     moved_out: int = 0  # of ``households``: moved out (迁出 / 注销) during the year, counted once, in the year's rows
+    base_line: str = ""  # whose 10 %: '评定基数：全村30户…' (参数 评定基数, the cut positions, the tie rule)
 
 
 def _tiers(rows: list[HonourRow], titles: tuple[str, ...], masked: bool) -> list[dict]:
@@ -149,6 +150,7 @@ def year_notice_context(notice: YearNotice) -> dict:
         "village": notice.village,
         "year": notice.year,
         "households": notice.households,
+        "base_line": notice.base_line,
         "moved_out": notice.moved_out,
         "households_text": households_text(notice.households, notice.moved_out),
         "sections": sections,

@@ -315,3 +315,50 @@ def rate_year(
             "备注": "；".join(notes),
         })
     return pd.DataFrame(rows)
+
+
+def rating_base_count(settings: RatingSettings, rows: list[dict], active: set[str]) -> tuple[str, int]:
+    """('全村', N) or ('参评', N): the N of "前10%" over the year's 年度评定 rows, as ``rate_year`` counts it."""
+    mine = [r for r in rows if clean_text(r.get("户号")) in active]
+    if settings.whole_village_base:
+        return "全村", len(mine)
+    rated = [r for r in mine if clean_text(r.get("否决")) != "是" and (_num(r.get("年度积分")) or 0) > EPS]
+    return "参评", len(rated)
+
+
+def _cut_text(p: float, n: int) -> str:
+    from villagectl.values import fmt_number
+
+    cut = Fraction(str(p)) * n / 100
+    last = int(cut)  # positions 1 … ⌊cut⌋; the tie rule decides at the boundary
+    exact = cut.denominator == 1
+    span = f"第1至{last}名" if last >= 1 else "无名额"
+    if exact:
+        return f"前{fmt_number(p)}%为{span}（{n}×{fmt_number(p)}%={last}）"
+    return f"前{fmt_number(p)}%为{span}（{n}×{fmt_number(p)}%={fmt_number(float(cut))}，名次不超过{fmt_number(float(cut))}）"
+
+
+def cut_positions_text(settings: RatingSettings, rows: list[dict], active: set[str]) -> str:
+    """The notice's sentence on whose 10 %: '评定基数：全村30户（…）。前10%为第1至3名（30×10%=3）……'."""
+    kind, n = rating_base_count(settings, rows, active)
+    if not n:
+        return ""
+    cuts: list[float] = []
+    if "星级" in settings.ratings:
+        cuts += list(settings.star_cuts)
+    if "牌级" in settings.ratings and settings.medal_mode != "分数线":
+        cuts += list(settings.medal_cuts)
+    cuts.append(settings.red_share)
+    shown = list(dict.fromkeys(cuts))
+    if kind == "全村":
+        head = f"评定基数：全村{n}户（年度积分为0和一票否决的户计入户数，但不参评）"
+    else:
+        head = f"评定基数：参评{n}户（年度积分大于0、无一票否决的户）"
+    tie = ("跨分界的并列户名次在分界内的整体计入" if settings.whole_tie_in
+           else "跨分界的并列户整体不计入")
+    text = f"{head}。" + "，".join(_cut_text(p, n) for p in shown) + f"；{tie}"
+    if "星级" in settings.ratings and settings.stars_need_base and settings.base is not None:
+        from villagectl.values import fmt_number
+
+        text += f"；评星还须年度积分不低于基础分{fmt_number(settings.base)}分"
+    return text + "。"
