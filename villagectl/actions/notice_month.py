@@ -12,6 +12,7 @@ from villagectl.io.safe_write import ledger_lock
 from villagectl.io.staged import StagedOutputs
 from villagectl.ledger import schema
 from villagectl.ledger.periods import DRAFT, NOTICE, POSTED, period_state, with_period
+from villagectl.actions.notice_corrections import mark_corrections
 from villagectl.ledger.workbook import Ledger
 from villagectl.render.notice import MonthNotice, NoticeRow, render_month_notice
 from villagectl.values import NotANumber, as_text, clean_text, group_key, to_number
@@ -81,6 +82,7 @@ def build_notice(ledger: Ledger, month: str, start: dt.date, order: str | None, 
             village_rank=int(_num(r.get("名次"))) if total is not None and _num(r.get("名次")) is not None else None,
             blacklisted=clean_text(r.get("曝光台")) == "是",
             missing=total is None,
+            household_id=clean_text(r.get("户号")),
         ))
     village = settings.get("村名", "")
     return MonthNotice(
@@ -95,6 +97,7 @@ def build_notice(ledger: Ledger, month: str, start: dt.date, order: str | None, 
         issued=start,
         order=ORDER_NAMES[chosen],
         mask_names=mask if mask is not None else settings.get("公示隐藏名字", "否") == "是",
+        scope="本组" if group else "全村",
     )
 
 
@@ -141,6 +144,7 @@ def print_month_notice(
         state = period_state(ledger, month) or DRAFT
         notice = build_notice(ledger, month, start, order, mask, group)
         notice.not_yet = _not_yet(ledger, month, group, partial)
+        mark_corrections(notice, ledger, month)  # a reprint after score adjust: 更正公示
         settings = ledger.settings()
         from villagectl.render.typst_engine import printing_paths
 

@@ -36,6 +36,21 @@ class NoticeRow:
     village_rank: int | None = None
     blacklisted: bool = False  # on the 曝光台 this month
     missing: bool = False  # not inspected this month (未检查)
+    household_id: str = ""  # 户号: printed only to tell apart two masked names that read the same
+    corrected: bool = False  # changed by ``score adjust`` since the notice was first printed (更正公示)
+
+
+@dataclass
+class Correction:
+    """One adjustment listed under a 更正公示 (from the 调整记录 sheet)."""
+
+    group: str
+    name: str
+    household_id: str
+    item: str
+    old: float | None
+    new: float | None
+    reason: str
 
 
 @dataclass
@@ -52,6 +67,8 @@ class MonthNotice:
     order: str = "group"  # "group" or "rank"
     mask_names: bool = False
     not_yet: str = ""  # a partial notice (部分公示): who has no sheet yet, e.g. '第四组（16户）'
+    scope: str = "全村"  # "本组" for one group's notice (``notice month --group``)
+    corrections: list[Correction] | None = None  # a reprint after ``score adjust``: titled 更正公示
 
 
 def mask_name(name: str) -> str:
@@ -129,6 +146,31 @@ def order_rows(rows: list[NoticeRow], order: str) -> list[NoticeRow]:
     raise UsageError(f"排序方式“{order}”不认识，只能是 group（按组别）或 rank（按名次）")
 
 
+TAIL_ROWS = 3  # the table's last rows printed together with the 说明 / 公示期 / 异议 / 落款 block
+
+
+def shown_names(rows: list[NoticeRow], masked: bool) -> list[str]:
+    """The names as printed; with masking on, two rows that would read the same get their 户号 added.
+
+    张三明 and 张三丰 both mask to 张*明 / 张*丰 (distinct), but 张小明 and 张大明 both read 张*明:
+    each becomes 张*明（ZP012）. Rows without a 户号 keep the masked name.
+    """
+    if not masked:
+        return [r.name for r in rows]
+    names = [mask_name(r.name) for r in rows]
+    seen: dict[str, int] = {}
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+    return [f"{n}（{r.household_id}）" if seen[n] > 1 and r.household_id else n for n, r in zip(names, rows)]
+
+
+def _points_text(value: float | None) -> str:
+    if value is None:
+        return ""
+    rounded = round(float(value), 2)
+    return str(int(rounded)) if rounded == int(rounded) else f"{rounded:g}"
+
+
 def notice_context(notice: MonthNotice) -> dict:
     """The variables the template gets (see templates/README.md)."""
     n_cat = len(notice.categories)
@@ -141,14 +183,18 @@ def notice_context(notice: MonthNotice) -> dict:
         raise DataError(f"公示期结束日 {cn_date(notice.period_end)} 早于开始日 {cn_date(notice.period_start)}")
     month_label = cn_month(notice.month)
     ordered = order_rows(notice.rows, notice.order)
+    names = shown_names(ordered, notice.mask_names)
     rows = []
     previous_group = None
-    for row in ordered:
+    for row, name in zip(ordered, names):
         notes = ["曝光台"] if row.blacklisted else []  # 未检查 shows in the score columns
+        if row.corrected:
+            notes.insert(0, "更正")
         rows.append(
             {
                 "group": row.group,
-                "name": mask_name(row.name) if notice.mask_names else row.name,
+                "name": name,
+                "corrected": row.corrected,
                 "scores": [None if _is_blank(s) else s for s in (row.scores if not row.missing else [])],
                 "total": None if _is_blank(row.total) else row.total,
                 "points": None if _is_blank(row.points) else row.points,
@@ -161,11 +207,27 @@ def notice_context(notice: MonthNotice) -> dict:
             }
         )
         previous_group = row.group
+    corrections = []
+    shown = {id(r): n for r, n in zip(ordered, names)}
+    by_id = {r.household_id: r for r in ordered if r.household_id}
+    for c in notice.corrections or []:
+        row = by_id.get(c.household_id)
+        name = shown[id(row)] if row is not None else (mask_name(c.name) if notice.mask_names else c.name)
+        corrections.append({"group": c.group, "name": name, "item": c.item, "old": _points_text(c.old),
+                            "new": _points_text(c.new), "reason": c.reason})
+    tail = min(TAIL_ROWS, len(rows))
     return {
         "village": notice.village,
         "month": notice.month,
         "month_label": month_label,
-        "title": f"{notice.village}{month_label}农户积分公示" + ("（部分公示）" if notice.not_yet else ""),
+        "title": f"{notice.village}{month_label}农户积分{'更正' if notice.corrections else ''}公示"
+                 + ("（部分公示）" if notice.not_yet else ""),
+        "correction": bool(notice.corrections),
+        "corrections": corrections,
+        "scope": notice.scope,
+        "main_rows": rows[: len(rows) - tail],
+        "tail_rows": rows[len(rows) - tail:],
+        "tail_start": len(rows) - tail,
         "not_yet": notice.not_yet,
         "categories": list(notice.categories),
         "rows": rows,

@@ -1,0 +1,154 @@
+"""Printed month notices (issue 14 §3): the footer stays with the table, 本组N户, 更正公示, masked names
+that stay distinguishable. Documents are read back with pdftotext, page by page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import invoke, invoke_json
+from villagectl.ledger.workbook import Ledger
+from villagectl.render.notice import MonthNotice, NoticeRow, render_month_notice, shown_names
+from villagectl.samples import build_samples
+from villagectl.values import clean_text
+
+pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) not installed")
+
+MONTH = "2026-07"
+CATEGORIES = ["人居环境", "先锋模范", "学生就学", "创业就业", "团结友爱"]
+GROUPS = ["第一组", "第二组", "第三组", "第四组"]
+ROW = re.compile(r"第.组\s+\S+\s+[\d.]+")
+
+
+def pages(pdf: Path) -> list[str]:
+    out = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, check=True)
+    return out.stdout.decode("utf-8").split("\f")[:-1] or [""]
+
+
+def flat(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def rows_of(n: int) -> list[NoticeRow]:
+    out = []
+    for i in range(n):
+        scores = [49.5 - i * 0.5, 18.0, 9.0, 9.0, 8.5]  # totals fall with i: the printed order is i
+        out.append(NoticeRow(GROUPS[i * 4 // n], f"户主{i:03d}", scores, sum(scores), 3, household_id=f"H{i:03d}"))
+    return out
+
+
+def notice_of(rows: list[NoticeRow], **kw) -> MonthNotice:
+    values = dict(village="中坪村", month=MONTH, categories=CATEGORIES, rows=rows,
+                  period_start=dt.date(2026, 7, 26), period_end=dt.date(2026, 7, 28),
+                  objection_text="如对公示内容有异议，请在公示期内向村委会反映。", committee="中坪村村民委员会",
+                  issued=dt.date(2026, 7, 26))
+    values.update(kw)
+    return MonthNotice(**values)
+
+
+# --- the footer block stays with the end of the table ------------------------------------------
+
+
+@pytest.mark.parametrize("households", range(26, 36))
+def test_footer_never_stands_alone_on_a_page(tmp_path, households) -> None:
+    """Around the first page break every count of rows keeps 公示期 … 落款 with the table's last rows."""
+    pdf = render_month_notice(notice_of(rows_of(households)), tmp_path / "公示.pdf")
+    texts = pages(pdf)
+    last = texts[-1]
+    assert "公示期" in last and "中坪村村民委员会" in last
+    assert len(ROW.findall(last)) >= min(3, households), f"{households} 户：最后一页只有落款"
+    assert f"户主{households - 1:03d}" in last  # the last household is printed with the footer
+    for text in texts[1:]:  # a continued page starts with the column header
+        assert re.search(r"组别\s+户主\s+人居环境", text), text[:200]
+    seen = [m for text in texts for m in re.findall(r"户主\d{3}", text)]
+    assert seen == [f"户主{i:03d}" for i in range(households)]  # every household once, in order
+
+
+def test_a_short_notice_is_one_page_with_one_header(tmp_path) -> None:
+    pdf = render_month_notice(notice_of(rows_of(12)), tmp_path / "公示.pdf")
+    texts = pages(pdf)
+    assert len(texts) == 1 and len(re.findall(r"组别\s+户主", texts[0])) == 1
+    assert len(ROW.findall(texts[0])) == 12
+
+
+# --- masked names stay distinguishable ----------------------------------------------------------
+
+
+def test_masked_names_that_read_the_same_get_their_household_number(tmp_path) -> None:
+    rows = rows_of(6)
+    rows[0].name, rows[1].name, rows[2].name, rows[3].name = "张小明", "张大明", "李四", "欧阳修文"
+    assert shown_names(rows[:4], masked=True) == ["张*明（H000）", "张*明（H001）", "李*", "欧阳*文"]
+    assert shown_names(rows[:4], masked=False) == ["张小明", "张大明", "李四", "欧阳修文"]
+    text = flat("".join(pages(render_month_notice(notice_of(rows, mask_names=True), tmp_path / "公示.pdf"))))
+    assert "张*明（H000）" in text and "张*明（H001）" in text and "张小明" not in text and "李*" in text
+
+
+# --- from the ledger: 本组N户, 更正公示 --------------------------------------------------------------
+
+
+@pytest.fixture
+def scored(runner, tmp_path: Path) -> Path:
+    made = build_samples(tmp_path / "村")
+    ledger = Path(made["ledger"])
+    assert invoke(runner, "inspect", "import", ledger, *made["inspections"]).exit_code == 0
+    assert invoke(runner, "score", "month", ledger, "--month", MONTH).exit_code == 0
+    return ledger
+
+
+def _month_rows(ledger: Path):
+    frame = Ledger.open(ledger).frame("月度得分")
+    return frame[frame["月份"].map(clean_text) == MONTH]
+
+
+def test_a_groups_notice_counts_the_group(runner, scored, tmp_path) -> None:
+    pdf = tmp_path / "三组.pdf"
+    result, data = invoke_json(runner, "notice", "month", scored, "--month", MONTH, "-o", pdf, "--group", "第三组")
+    assert result.exit_code == 0, result.stdout
+    rows = _month_rows(scored)
+    n = int((rows["组别"].map(clean_text) == "第三组").sum())
+    text = flat("".join(pages(pdf)))
+    assert data["households"] == n and f"现将2026年7月本组{n}户农户" in text and "全村" not in text.split("公示期")[0]
+    whole = tmp_path / "全村.pdf"
+    assert invoke(runner, "notice", "month", scored, "--month", MONTH, "-o", whole).exit_code == 0
+    assert f"现将2026年7月全村{len(rows)}户农户" in flat("".join(pages(whole)))
+
+
+def test_a_reprint_after_score_adjust_is_a_correction_notice(runner, scored, tmp_path) -> None:
+    first = tmp_path / "公示.pdf"
+    assert invoke(runner, "notice", "month", scored, "--month", MONTH, "-o", first, "--date", "2026-07-26").exit_code == 0
+    assert "更正" not in flat("".join(pages(first)))
+    record = Ledger.open(scored).frame("检查记录")
+    row = record[record["户号"] == "ZP001"].iloc[0]
+    old = float(row["RJ1 庭院"])
+    new = 15.0 if old != 15 else 14.0
+    result = invoke(runner, "score", "adjust", scored, "--month", MONTH, "--household", "ZP001", "--item", "庭院",
+                    "--score", str(new), "--reason", "村民异议，复查属实")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    again = tmp_path / "更正公示.pdf"
+    assert invoke(runner, "notice", "month", scored, "--month", MONTH, "-o", again, "--date", "2026-07-27").exit_code == 0
+    texts = pages(again)
+    text = flat("".join(texts))
+    name = clean_text(Ledger.open(scored).frame("户籍").set_index("户号").loc["ZP001", "户主"])
+    assert text.startswith("中坪村2026年7月农户积分更正公示")
+    marked = [line for t in texts for line in t.splitlines() if name in line and "更正" in line]
+    assert marked, "the changed row is marked 更正"
+    others = [line for t in texts for line in t.splitlines() if ROW.search(line) and "更正" in line]
+    assert len(others) == 1  # only that row
+    fmt = lambda v: f"{v:g}"  # noqa: E731
+    assert f"更正内容（据“调整记录”）：•第一组{name}：庭院由{fmt(old)}分改为{fmt(new)}分（村民异议，复查属实）" in text
+    assert text.index("更正内容") < text.index("公示期：")  # listed under the table, before the footer
+
+
+def test_an_adjustment_before_the_first_notice_is_no_correction(runner, scored, tmp_path) -> None:
+    result = invoke(runner, "score", "adjust", scored, "--month", MONTH, "--household", "ZP002", "--item", "庭院",
+                    "--score", "10", "--reason", "网格员录错")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    pdf = tmp_path / "公示.pdf"
+    assert invoke(runner, "notice", "month", scored, "--month", MONTH, "-o", pdf).exit_code == 0
+    text = flat("".join(pages(pdf)))
+    assert "更正" not in text and text.startswith("中坪村2026年7月农户积分公示")
