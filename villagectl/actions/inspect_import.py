@@ -20,7 +20,7 @@ from villagectl.io.safe_write import ledger_lock, sha256_file
 from villagectl.io.sandbox import read_untrusted_many, refuse_on_error
 from villagectl.ledger import schema
 from villagectl.ledger.create import item_column
-from villagectl.ledger.periods import period_state
+from villagectl.ledger.periods import POSTED, period_state
 from villagectl.ledger.workbook import Ledger
 from villagectl.rules.catalogue import parse_rules
 from villagectl.values import clean_text, to_number
@@ -42,6 +42,7 @@ class FileOutcome:
     problems: list[Problem] = field(default_factory=list)
     readings: list = field(default_factory=list)  # ColumnReading: columns read by evidence, not by name
     notes: list[Problem] = field(default_factory=list)  # 提醒: what was skipped, and why
+    late: bool = False  # a posted month's late households (补录)
     reviewers: list[str] = field(default_factory=list)  # 评议小组 members (--reviewers or the sign-off line)
     review_group: str = ""  # the reviewing group (--review-group or the sign-off line)
 
@@ -71,6 +72,7 @@ class InspectionImportReport:
     dry_run: bool = False
     report_path: Path | None = None
     months_to_rescore: list[str] = field(default_factory=list)
+    restatements: list = field(default_factory=list)  # supplement.Restatement per posted month with late rows
 
     @property
     def refused(self) -> list[FileOutcome]:
@@ -87,6 +89,7 @@ class InspectionImportReport:
             "dry_run": self.dry_run,
             "report": str(self.report_path) if self.report_path else None,
             "months_to_rescore": self.months_to_rescore,
+            "supplements": [r.as_dict() for r in self.restatements],
         }
 
 
@@ -180,10 +183,7 @@ def import_inspections(
             apply_signoff(outcome, book, reviewers, review_group)  # who reviewed (篇4 评议小组)
             if result.errors or result.month is None:
                 continue
-            state = period_state(ledger, result.month)
-            if state == "入账":
-                outcome.problems.append(Problem(Location(path.name), f"{result.month} 已入账，不能再导入这个月的检查记录"))
-                continue
+            late = period_state(ledger, result.month) == POSTED
             conflicts: list[Problem] = []
             new_rows: list[InspectionRow] = []
             replaced = 0
@@ -194,6 +194,12 @@ def import_inspections(
                     conflicts.append(Problem(loc, f"{row.name}（{row.household_id}）{result.month} 的得分在 {batch_seen[key]} 中也有"))
                     continue
                 old = existing_scores.get(key)
+                if late and old is not None and old[0] and not _same(old[0], row.scores):
+                    # the month is posted: only households without a score come in late (补录)
+                    conflicts.append(Problem(loc, f"{row.name}（{row.household_id}）{result.month} 已入账，得分由 {old[1]} "
+                                                  "导入、与本表不同；入账后的得分不能用检查表替换，要更正请用 villagectl score "
+                                                  f"adjust --month {result.month} --household {row.household_id} --after-post"))
+                    continue
                 if old is not None and not old[0]:
                     new_rows.append(row)  # listed blank before: this (补查) is its inspection
                     continue
@@ -219,8 +225,12 @@ def import_inspections(
             # a household left blank is recorded as not inspected, unless it has (or gets) its scores
             for row in result.blank_rows:
                 key = (result.month, row.household_id)
-                if key not in batch_seen and key not in existing_scores:
+                if key not in batch_seen and key not in existing_scores and not late:
                     new_rows.append(row)
+            if late and new_rows:
+                outcome.late = True
+                outcome.notes.append(Problem(Location(path.name), f"{result.month} 已入账：本表 {len(new_rows)} 户当月还没有得分，"
+                                                                  "按补录导入（另行公示后只把这些户的积分入账）", "提醒"))
             for row in result.rows:
                 batch_seen[(result.month, row.household_id)] = f"{path.name} / {row.sheet} / {row.id_cell}"
             outcome.new, outcome.replaced = len(new_rows) - replaced, replaced
@@ -241,8 +251,16 @@ def import_inspections(
         if learned is not None:
             ledger.replace(schema.HEADER_MAP.name, learned)
         months = sorted({o.month for o, _ in accepted if o.month})
-        out.months_to_rescore = [m for m in months if period_state(ledger, m) is not None]
-        summary = "；".join(f"{o.file}：{o.status} {o.households} 户" for o in out.files)
+        out.months_to_rescore = [m for m in months if period_state(ledger, m) not in (None, POSTED)]
+        for m in months:
+            if period_state(ledger, m) == POSTED:
+                from villagectl.actions.supplement import restate_posted
+
+                late = [(o, rows) for o, rows in accepted if o.month == m]
+                targets = {row.household_id for _, rows in late for row in rows}
+                cause = "入账后交回的检查表：" + "、".join(o.file for o, _ in late)
+                out.restatements.append(restate_posted(ledger, m, targets, cause, now))
+        summary = "；".join(f"{o.file}：{o.status}{'（补录）' if o.late else ''} {o.households} 户" for o in out.files)
         ledger.save("inspect import", arguments, [(o.file, o.sha256) for o, _ in accepted], summary[:500], now=now)
         out.written = True
     return out
@@ -331,7 +349,7 @@ def _merge(existing: pd.DataFrame, accepted, rules, stamp: str) -> pd.DataFrame:
     for r in rules:
         cols.setdefault(r.code, item_column(r.code, r.item))
     base = ["月份", "户号", "户主", "组别"]
-    tail = ["合计", "来源文件", "工作表", "行号", "文件哈希", "导入时间"]
+    tail = ["合计", "来源文件", "工作表", "行号", "文件哈希", "导入时间", "备注"]
     tail += [c for c in ("评议组", "评议人") if c in existing.columns or any(o.reviewers or o.review_group for o, _ in accepted)]
     ordered = base + [cols[r.code] for r in rules]
     ordered += [c for c in existing.columns if c not in ordered and c not in tail] + tail
@@ -358,6 +376,7 @@ def _merge(existing: pd.DataFrame, accepted, rules, stamp: str) -> pd.DataFrame:
                 "行号": row.row,
                 "文件哈希": outcome.sha256[:16],
                 "导入时间": stamp,
+                "备注": "补录（入账后导入）" if outcome.late else "",
             })
             if "评议人" in ordered:
                 record.update({"评议组": outcome.review_group, "评议人": "、".join(outcome.reviewers)})

@@ -29,6 +29,8 @@ class NoticeResult:
     households: int
     state_before: str
     reprint: bool
+    supplement: str = ""  # a posted month's 补录/更正 notice: its 期间 row ("2026-09 补录1")
+    kind: str = ""  # 补录 / 更正 / 补录和更正
 
     def as_dict(self) -> dict:
         return {
@@ -38,6 +40,7 @@ class NoticeResult:
             "period_end": self.period_end.isoformat(),
             "households": self.households,
             "reprint": self.reprint,
+            "supplement": self.supplement or None,
         }
 
 
@@ -46,6 +49,16 @@ def _num(value: object) -> float | None:
         return to_number(value)
     except NotANumber:
         return None
+
+
+def notice_days(settings: dict[str, str]) -> int:
+    try:
+        days = int(to_number(settings.get("公示天数", "3")) or 3)
+    except NotANumber:
+        raise DataError("参数“公示天数”不是数字，请在“参数”表改正") from None
+    if days < 1:
+        raise DataError("参数“公示天数”至少为 1")
+    return days
 
 
 def build_notice(ledger: Ledger, month: str, start: dt.date, order: str | None, mask: bool | None,
@@ -60,12 +73,7 @@ def build_notice(ledger: Ledger, month: str, start: dt.date, order: str | None, 
         if part.empty:
             raise DataError(f"{month} 的计分结果里没有组别“{group}”")
     cats = [c for c in part.columns if c not in schema.MONTHLY.column_names]
-    try:
-        days = int(to_number(settings.get("公示天数", "3")) or 3)
-    except NotANumber:
-        raise DataError("参数“公示天数”不是数字，请在“参数”表改正") from None
-    if days < 1:
-        raise DataError("参数“公示天数”至少为 1")
+    days = notice_days(settings)
     chosen = order or settings.get("公示排序", "组别") or "组别"
     if chosen not in ORDER_NAMES:
         raise UsageError(f"排序方式“{chosen}”不认识，只能是 组别 或 名次")
@@ -142,6 +150,13 @@ def print_month_notice(
     with ledger_lock(ledger_path, wait_s), StagedOutputs() as outs:
         ledger = Ledger.open(ledger_path)
         state = period_state(ledger, month) or DRAFT
+        if state == POSTED and not group:
+            done = _print_supplement(ledger, month, outs.path(out_pdf), start, mask, templates_dir, font, arguments)
+            if done is not None:
+                result = NoticeResult(month, out_pdf, done.period_start, done.period_end, len(done.rows), state,
+                                      reprint=False, supplement=done.name, kind=done.kind)
+                outs.publish()
+                return result
         notice = build_notice(ledger, month, start, order, mask, group)
         notice.not_yet = _not_yet(ledger, month, group, partial)
         mark_corrections(notice, ledger, month)  # a reprint after score adjust: 更正公示
@@ -164,3 +179,23 @@ def print_month_notice(
         ledger.save("notice month", arguments, result=f"{month} 公示 {notice.period_start}～{notice.period_end}：{out_pdf.name}")
         outs.publish()  # the notice appears only once the ledger has its period
         return result
+
+
+def _print_supplement(ledger: Ledger, month: str, pdf: Path, start: dt.date, mask: bool | None,
+                      templates_dir: Path | None, font: Path | None, arguments: str):
+    """A posted month with a late sheet or a correction waiting: print its notice, open its notice period."""
+    from villagectl.actions.supplement import supplement_notice
+    from villagectl.render.supplement_notice import render_supplement_notice
+    from villagectl.render.typst_engine import printing_paths
+
+    notice = supplement_notice(ledger, month, start, notice_days(ledger.settings()), mask)
+    if notice is None:
+        return None
+    templates_dir, font = printing_paths(ledger.settings(), ledger.path, templates_dir, font)
+    render_supplement_notice(notice, pdf, templates_dir=templates_dir, font=font)
+    periods = with_period(ledger.frame(schema.PERIODS.name), notice.name, 状态=NOTICE,
+                          公示开始=notice.period_start.isoformat(), 公示截止=notice.period_end.isoformat())
+    ledger.replace(schema.PERIODS.name, periods)
+    ledger.save("notice month", arguments, result=f"{notice.name} {notice.kind}公示 {notice.period_start}～"
+                f"{notice.period_end}：{len(notice.rows)} 户次")
+    return notice

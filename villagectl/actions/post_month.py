@@ -10,7 +10,9 @@ from villagectl.actions.score_month import coverage_of
 from villagectl.errors import DataError, UsageError
 from villagectl.io.safe_write import ledger_lock
 from villagectl.ledger import schema
-from villagectl.ledger.journal import NewEntry, anchor_values, append_entries, require_intact
+from villagectl.actions.supplement import post_supplement
+from villagectl.ledger.journal import anchor_values, append_entries, require_intact
+from villagectl.ledger.month_posting import month_entries
 from villagectl.ledger.periods import NOTICE, POSTED, period_row, period_state, with_period
 from villagectl.ledger.workbook import Ledger
 from villagectl.scoring.coverage import describe_missing, missing_households
@@ -25,6 +27,7 @@ class PostResult:
     points: float = 0.0
     households: int = 0
     entry_ids: tuple[str, str] | None = None  # first and last 流水号
+    supplement: str = ""  # a posted month's 补录/更正 (期间 "2026-09 补录1") posted this time
 
     def as_dict(self) -> dict:
         return {
@@ -35,12 +38,8 @@ class PostResult:
             "households": self.households,
             "first_entry": self.entry_ids[0] if self.entry_ids else None,
             "last_entry": self.entry_ids[1] if self.entry_ids else None,
+            "supplement": self.supplement or None,
         }
-
-
-def monthly_reference(month: str, household_id: str) -> str:
-    """How a journal row names the 月度得分 row it comes from."""
-    return f"月度得分 {month} {household_id}"
 
 
 def post_month(
@@ -66,8 +65,15 @@ def post_month(
         state = period_state(ledger, month)
         if state is None:
             raise DataError(f"{month} 还没有计分；请先运行 villagectl score month")
-        if state == POSTED:
-            return PostResult(month, already=True)
+        operator = operator or ledger.settings().get("经办人", "") or "村文书"
+        if state == POSTED:  # only a late sheet or a correction (补录 / 更正) can be left to post
+            done = post_supplement(ledger, month, today, operator, force=force, reason=reason)
+            if done is None:
+                return PostResult(month, already=True)
+            ledger.save("post month", arguments, result=f"{done.supplement} 入账 {done.entries} 笔，"
+                        f"共 {fmt_number(done.points)} 分" + (f"；提前入账：{reason}" if force else ""))
+            return PostResult(month, False, done.entries, done.points, done.households, done.entry_ids,
+                              supplement=done.supplement)
         results = ledger.frame(schema.MONTHLY.name)
         months = results["月份"].map(clean_text)
         earlier = sorted({m for m in months if m < month and period_state(ledger, m) != POSTED})
@@ -97,20 +103,9 @@ def post_month(
                 "入账后这个月就锁定了，这些户的积分再也记不上；请先导入他们的检查表并重新计分（villagectl score month），"
                 "确实要缺着入账，请加 --allow-missing --reason “原因”"
             )
-        operator = operator or ledger.settings().get("经办人", "") or "村文书"
-        entries: list[NewEntry] = []
-        households = 0
-        for r in part.to_dict("records"):
-            points, bonus, total = _num(r.get("积分")), _num(r.get("奖励")), _num(r.get("总分"))
-            hid = clean_text(r["户号"])
-            if total is None:
-                continue  # not inspected this month
-            households += 1
-            ref = monthly_reference(month, hid)
-            if points:
-                entries.append(NewEntry(hid, schema.ENTRY_MONTHLY, points, f"{month} 月度检查 {fmt_number(total)} 分", ref))
-            if bonus:
-                entries.append(NewEntry(hid, schema.ENTRY_BONUS, bonus, f"{month} 连续奖励（连续最高档）", ref))
+        records = part.to_dict("records")
+        households = sum(1 for r in records if _num(r.get("总分")) is not None)  # the others: not inspected
+        entries = month_entries(month, records, ledger.frame(schema.JOURNAL.name))
         journal, ids = append_entries(ledger.frame(schema.JOURNAL.name), entries, today.isoformat(), operator)
         ledger.replace(schema.JOURNAL.name, journal)
         results = results.copy()

@@ -103,7 +103,7 @@ def replace_month_rows(results: pd.DataFrame, month: str, new: pd.DataFrame) -> 
     return frame.iloc[order.argsort(kind="stable")].reset_index(drop=True)
 
 
-def _same_results(old: pd.DataFrame, new: pd.DataFrame) -> bool:
+def same_results(old: pd.DataFrame, new: pd.DataFrame) -> bool:
     cols = ["户号", "总分", "积分", "奖励", "曝光台"]
     a = old[cols].astype(str).reset_index(drop=True)
     b = new[cols].astype(str).reset_index(drop=True)
@@ -164,7 +164,7 @@ def rescore(ledger: Ledger, month: str, now: dt.datetime | None = None) -> Month
     stamp = (now or dt.datetime.now()).isoformat(sep=" ", timespec="seconds")
     new = compute_month(ledger, month, results)
     old = results[results["月份"].map(clean_text) == month] if len(results) else results
-    unchanged = len(old) == len(new) and len(old) > 0 and _same_results(old, new)
+    unchanged = len(old) == len(new) and len(old) > 0 and same_results(old, new)
     outcome = MonthScore(month, new)
     if unchanged and state in (DRAFT, NOTICE):
         outcome.changed = False

@@ -31,7 +31,7 @@ from villagectl.cli.app import (
     templates_app,
     year_check,
 )
-from villagectl.cli.console import console, emit_json, guarded, print_problems
+from villagectl.cli.console import console, emit_result, guarded, named, print_problems
 from villagectl.values import fmt_number
 
 
@@ -70,8 +70,7 @@ def inspect_import_cmd(
                 reviewers=reviewers or "", review_group=review_group or "",
             )
         if as_json:
-            emit_json({"ok": not result.refused, **result.as_dict()})
-            return 1 if result.refused else 0
+            return emit_result(result.as_dict(), 1 if result.refused else 0)
         print_problems(result.problems)
         print_readings(result.files)
         table = Table(title="检查表导入结果")
@@ -99,6 +98,8 @@ def inspect_import_cmd(
             console().print("已写入台账“检查记录”。")
             for m in result.months_to_rescore:
                 console().print(f"{m} 已计过分，请重新运行：villagectl score month {ledger} --month {m}")
+            for r in result.restatements:
+                print_restatement(r, ledger)
         elif not result.refused:
             console().print("内容与已导入的相同，台账没有改动。")
         if result.report_path:
@@ -109,6 +110,29 @@ def inspect_import_cmd(
         return 0
 
     guarded(as_json, body)
+
+
+def print_restatement(r, ledger: Path) -> None:
+    """A posted month's late sheet or correction: what changed (and in which later months), what to do next."""
+    out = console()
+    if not r.changes:
+        out.print(f"{r.month} 已入账；这次导入或更正没有改变任何一户的结果。")
+        return
+    table = Table(title=f"{r.month} 已入账：{r.kind}的变动（{r.supplement}）", title_justify="left")
+    for col in ("月份", "户号", "户主", "类别", "变动"):
+        table.add_column(col, no_wrap=col != "变动", overflow="fold")
+    for c in r.changes:
+        table.add_row(c.month, c.household_id, c.name, c.kind, c.describe() or "改回入账时的结果")
+    out.print(table)
+    later = sorted({c.month for c in r.changes if c.month != r.month})
+    if later:
+        out.print(f"[yellow]连续奖励、曝光台按月份顺序计算：已入账的 {'、'.join(later)} 随之重算，差额一并公示、入账。[/]")
+    if r.rescored:
+        out.print(f"尚未入账的 {'、'.join(r.rescored)} 已重新计分。")
+    for m in r.notices_invalidated:
+        out.print(f"[yellow]{m} 已打印的公示内容有变化，请重新打印公示（公示期重新计算）。[/]")
+    out.print(f"下一步：villagectl notice month {ledger} --month {r.month} -o {r.month}{r.kind}公示.pdf，"
+              f"公示期满后 villagectl post month {ledger} --month {r.month}（只记差额）")
 
 
 def print_readings(files) -> None:
@@ -168,7 +192,7 @@ def inspect_forms_cmd(
             raise UsageError("请用 --month（月度检查表）、--quarter（季度日常积分表）或 --review（年终评议表）指定生成哪一期的表")
         paths = make_forms(ledger, kind, output, group, force)
         if as_json:
-            emit_json({"ok": True, "files": [str(p) for p in paths]})
+            emit_result({"files": [str(p) for p in paths]})
             return
         for p in paths:
             console().print(f"已生成 {p}")
@@ -192,7 +216,7 @@ def score_month_cmd(
         outcome = score_months(ledger, parse_month(month), wait, arguments_text())
         households = outcome.households()
         if as_json:
-            emit_json(households)
+            emit_result({"households": [{**h, "categories": named(h["categories"], "category")} for h in households]})
             return
         print_month_table(outcome.results)
         scored = [h for h in households if not h["missing"]]
@@ -245,23 +269,30 @@ def score_adjust_cmd(
     score: Annotated[float, typer.Option("--score", help="新的得分", callback=number_check("得分"))],
     reason: Annotated[str, typer.Option("--reason", help="调整原因，例如：村民异议，复查属实")],
     operator: Annotated[Optional[str], typer.Option("--operator", help="经办人（默认取参数“经办人”）")] = None,
+    after_post: Annotated[bool, typer.Option("--after-post", help="本月已入账也更正：差额以冲正 + 补记入账，须先打印更正公示")] = False,
     wait: WaitOpt = 0.0,
     as_json: JsonOpt = False,
 ) -> None:
-    """公示期间处理异议：改一户某一项的得分（记录谁、何时、为什么），并重新计算本月。"""
+    """公示期间处理异议：改一户某一项的得分（记录谁、何时、为什么），并重新计算本月。
+
+    已入账的月份加 --after-post：不改已入账的流水，打印更正公示，期满后 post month 记差额（冲正 + 补记）。
+    """
 
     def body() -> None:
         from villagectl.actions.score_adjust import adjust_score
 
-        a = adjust_score(ledger, parse_month(month), household.strip(), item, score, reason, operator, wait, arguments_text())
+        a = adjust_score(ledger, parse_month(month), household.strip(), item, score, reason, operator, wait, arguments_text(),
+                         after_post=after_post)
         if as_json:
-            emit_json({"ok": True, **a.as_dict()})
+            emit_result(a.as_dict())
             return
         out = console()
         out.print(f"已调整 {a.month} {a.household_id} 的 {a.item}：{fmt_number(a.old)} → {fmt_number(a.new)} 分")
         if a.new_total is not None:
             out.print(f"总分 {cell_text(a.old_total)} → {cell_text(a.new_total)}，积分 {cell_text(a.old_points)} → {cell_text(a.new_points)}")
-        if a.reprint_notice:
+        if a.restatement is not None:
+            print_restatement(a.restatement, ledger)
+        elif a.reprint_notice:
             out.print("[yellow]本月公示的内容已变化，需要重新打印公示；公示期从重新张贴之日起计算。[/]")
 
     guarded(as_json, body)
@@ -287,10 +318,15 @@ def post_month_cmd(
         result = post_month(ledger, parse_month(month), parse_date(date, FUTURE_POSTING), force, reason, operator, wait, arguments_text(),
                             allow_missing=allow_missing)
         if as_json:
-            emit_json({"ok": True, **result.as_dict()})
+            emit_result(result.as_dict())
             return
         if result.already:
             console().print(f"{result.month} 已经入账过，没有重复记账。")
+            return
+        if result.supplement:
+            span = f"（流水号 {result.entry_ids[0]}–{result.entry_ids[1]}）" if result.entry_ids else ""
+            console().print(f"{result.supplement} 已入账：{result.households} 户次变动，记 {result.entries} 笔流水，"
+                            f"合计 {fmt_number(result.points)} 分{span}。")
             return
         span = f"（流水号 {result.entry_ids[0]}–{result.entry_ids[1]}）" if result.entry_ids else ""
         console().print(
@@ -323,9 +359,14 @@ def notice_month_cmd(
         r = print_month_notice(ledger, parse_month(month), output, parse_date(date), order, mask_names, templates, font,
                                wait, arguments_text(), group, partial=partial)
         if as_json:
-            emit_json({"ok": True, **r.as_dict()})
+            emit_result(r.as_dict())
             return
         out = console()
+        if r.supplement:
+            out.print(f"已生成{r.kind}公示 {r.pdf}（{r.households} 户次，{r.supplement}）")
+            out.print(f"公示期：{r.period_start.isoformat()} 至 {r.period_end.isoformat()}；期满后运行 "
+                      f"villagectl post month {ledger} --month {r.month}（只记差额）")
+            return
         out.print(f"已生成公示 {r.pdf}（{r.households} 户）")
         if r.state_before == "入账":
             out.print("本月已入账，这是补打，台账未改动。")
@@ -354,7 +395,7 @@ def templates_export_cmd(
                           "templates export")
         paths = export_templates(folder, force)
         if as_json:
-            emit_json({"ok": True, "files": [str(p) for p in paths]})
+            emit_result({"files": [str(p) for p in paths]})
             return
         for p in paths:
             console().print(f"已导出 {p}")

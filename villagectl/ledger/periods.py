@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from villagectl.ledger import schema
@@ -51,3 +53,41 @@ def with_period(frame: pd.DataFrame, period: str, **values: object) -> pd.DataFr
     for key, value in values.items():
         frame.loc[mask, key] = value
     return frame
+
+
+# A posted month's late sheets and corrections go through their own 期间 row, "2026-09 补录1",
+# with the same life-cycle (草稿 → 公示 → 入账); 涉及月份 lists the posted months it changes.
+SUPPLEMENT_WORD = "补录"
+
+
+def supplement_name(month: str, number: int) -> str:
+    return f"{month} {SUPPLEMENT_WORD}{number}"
+
+
+def supplements_of(ledger, month: str) -> list[pd.Series]:
+    """The month's supplement rows in 期间, oldest first."""
+    frame = ledger.frame_or_empty(schema.PERIODS.name)
+    if frame.empty:
+        return []
+    pattern = re.compile(rf"{re.escape(month)} {SUPPLEMENT_WORD}(\d+)")
+    hits = [(int(m.group(1)), row) for row in (r for _, r in frame.iterrows())
+            for m in [pattern.fullmatch(clean_text(row["期间"]))] if m]
+    return [row for _, row in sorted(hits, key=lambda x: x[0])]
+
+
+def open_supplement(ledger, month: str) -> pd.Series | None:
+    """The month's supplement not yet posted, if any."""
+    rows = supplements_of(ledger, month)
+    return rows[-1] if rows and clean_text(rows[-1]["状态"]) != POSTED else None
+
+
+def next_supplement_name(ledger, month: str) -> str:
+    """The open supplement's name, or the next number."""
+    current = open_supplement(ledger, month)
+    if current is not None:
+        return clean_text(current["期间"])
+    return supplement_name(month, len(supplements_of(ledger, month)) + 1)
+
+
+def involved_months(row: pd.Series) -> list[str]:
+    return [m for m in re.split(r"[、,，\s]+", clean_text(row.get("涉及月份", ""))) if m]

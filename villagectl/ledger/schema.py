@@ -48,6 +48,9 @@ CADRE_KINDS = ("村干部", "村民代表")
 CADRE_STATES = ("在职", "离任", "停职")
 INDICATOR_TYPES = ("指标", "负面扣分", "负面否决")
 PERIOD_STATES = ("草稿", "公示", "入账")
+# a row of a posted month changed by a late sheet (补录) or a correction (更正), until that change is posted
+ROW_SUPPLEMENT, ROW_CORRECTION = "补录", "更正"
+MONTH_ROW_STATES = PERIOD_STATES + (ROW_SUPPLEMENT, ROW_CORRECTION)
 YES_NO = ("是", "否")
 
 # Journal entry types and whether they count as earned points (ratings use
@@ -179,6 +182,7 @@ INSPECTIONS = SheetSpec(
         C("行号", "int", width=6),
         C("文件哈希", width=18),
         C("导入时间", width=18),
+        C("备注", width=20, required=False),
     ),
     "导入的每户每月检查得分（每个检查项一列，列名为“编码 项目”，在组别与合计之间）及其来源",
     extensible=True,
@@ -197,8 +201,10 @@ MONTHLY = SheetSpec(
         C("积分", "number", width=6),
         C("奖励", "number", width=6),
         C("曝光台", width=7),
-        C("状态", width=7, choices=PERIOD_STATES),
+        C("状态", width=7, choices=MONTH_ROW_STATES),
         C("备注", width=20, required=False),
+        # while a 补录/更正 of a posted row waits to be posted: what was posted (总分…；积分…；奖励…；曝光台…)
+        C("原值", width=24, required=False),
     ),
     "每月每户的类别得分、总分、名次、积分（类别列在组别与总分之间）",
     extensible=True,
@@ -448,8 +454,10 @@ PERIODS = SheetSpec(
         # the journal's anchor right after the posting (积分流水 row count and last 校验), see ledger/journal.py
         C("流水行数", "int", width=8, required=False),
         C("流水末校验", width=16, required=False),
+        # a supplement (期间 "2026-09 补录1"): the posted months whose rows it changes
+        C("涉及月份", width=20, required=False),
     ),
-    "每个计分期间（月份）的状态：草稿 → 公示 → 入账",
+    "每个计分期间（月份）的状态：草稿 → 公示 → 入账；已入账月份的补录、更正另起一行（“2026-09 补录1”）",
     key="期间",
 )
 ADJUSTMENTS = SheetSpec(

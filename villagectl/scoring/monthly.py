@@ -129,6 +129,9 @@ def _advance(month: MonthHistory, run: dict[str, int], last: dict[str, int], set
     return bonus, shamed
 
 
+RESULT_FIELDS = ("月份", "户号", "户主", "组别")
+
+
 def score_month(
     month: str,
     scores: pd.DataFrame,
@@ -145,22 +148,57 @@ def score_month(
     Columns: 月份, 户号, 户主, 组别, <categories>, 总分, 名次, 组内名次, 积分, 奖励, 曝光台, 状态, 备注
     (numbers as floats/ints, missing values as None).
     """
+    return finish_month(month_points(month, scores, households, rules, bands, settings), categories(rules),
+                        settings, history)
+
+
+def month_points(
+    month: str,
+    scores: pd.DataFrame,
+    households: pd.DataFrame,
+    rules: list[Rule],
+    bands: list[Band],
+    settings: MonthlySettings,
+) -> pd.DataFrame:
+    """First stage: per household the category scores, 总分 and band 积分 (None when not inspected)."""
     cats = categories(rules)
     totals = month_totals(scores, rules) if len(scores) else pd.DataFrame(columns=["户号", *cats, "总分"])
     by_id = {clean_text(h): row for h, row in zip(households["户号"], households.to_dict("records"))}
     inspected = set(totals["户号"])
     active = {clean_text(h) for h, s in zip(households["户号"], households["状态"]) if clean_text(s) in ("正常", "")}
-    order = [h for h in by_id if h in inspected or h in active]
-
     frame = totals.set_index("户号") if len(totals) else pd.DataFrame(columns=[*cats, "总分"])
-    total_of = {h: float(t) for h, t in frame["总分"].items()}
-    cat_of = {cat: frame[cat].astype(float).to_dict() for cat in cats}
-    points = {h: band_points(t, bands, settings) for h, t in total_of.items()}
+    rows: list[dict] = []
+    for hid in (h for h in by_id if h in inspected or h in active):
+        hh = by_id[hid]
+        row: dict = {"月份": month, "户号": hid, "户主": as_text(hh.get("户主", "")), "组别": clean_text(hh.get("组别", ""))}
+        if hid in inspected:
+            total = float(frame.at[hid, "总分"])
+            row.update({cat: float(frame.at[hid, cat]) for cat in cats})
+            row.update({"总分": total, "积分": band_points(total, bands, settings)})
+        else:
+            row.update({cat: None for cat in cats})
+            row.update({"总分": None, "积分": None})
+        rows.append(row)
+    return pd.DataFrame(rows, columns=[*RESULT_FIELDS, *cats, "总分", "积分"])
+
+
+def finish_month(
+    points_frame: pd.DataFrame, cats: list[str], settings: MonthlySettings, history: list[MonthHistory]
+) -> pd.DataFrame:
+    """Second stage: ranks, the streak bonus, the 曝光台 and notes, from 总分/积分 and the earlier months.
+
+    Also used to restate a posted month (a late sheet, a correction) on its stored totals.
+    """
+    records = points_frame.to_dict("records")
+    month = clean_text(records[0]["月份"]) if records else ""
+    total_of = {clean_text(r["户号"]): float(r["总分"]) for r in records if _num(r.get("总分")) is not None}
+    points = {h: float(_num(r["积分"]) or 0.0) for r in records
+              for h in [clean_text(r["户号"])] if h in total_of}
     run, last = streak_state(history, settings)
     bonus_ids, shamed_ids = _advance(MonthHistory(month, dict(total_of), points), run, last, settings)
 
-    rank = competition_rank(frame["总分"].astype(float)).to_dict() if len(frame) else {}
-    groups = {h: clean_text(by_id[h].get("组别", "")) for h in order}
+    rank = competition_rank(pd.Series(total_of, dtype=float)).to_dict() if total_of else {}
+    groups = {clean_text(r["户号"]): clean_text(r["组别"]) for r in records}
     group_rank: dict[str, int] = {}
     members_of: dict[str, list[str]] = {}
     for h in total_of:
@@ -169,13 +207,14 @@ def score_month(
         group_rank.update(competition_rank(pd.Series({h: total_of[h] for h in members})).to_dict())
 
     rows: list[dict] = []
-    for hid in sorted(order, key=lambda h: (group_key(groups[h]).zfill(4), h)):
-        hh = by_id[hid]
-        row: dict = {"月份": month, "户号": hid, "户主": as_text(hh.get("户主", "")), "组别": groups[hid]}
+    for r in sorted(records, key=lambda r: (group_key(groups[clean_text(r["户号"])]).zfill(4), clean_text(r["户号"]))):
+        hid = clean_text(r["户号"])
+        row: dict = {k: r[k] for k in RESULT_FIELDS}
+        row["户号"] = hid
         if hid in total_of:
             total = total_of[hid]
             for cat in cats:
-                row[cat] = cat_of[cat][hid]
+                row[cat] = _num(r.get(cat))
             notes = []
             if total < settings.threshold - EPS:
                 notes.append(f"低于{_fmt(settings.threshold)}分，不积分")
@@ -199,7 +238,7 @@ def score_month(
                         "备注": "本月未检查"})
         row["状态"] = "草稿"
         rows.append(row)
-    columns = ["月份", "户号", "户主", "组别", *cats, "总分", "名次", "组内名次", "积分", "奖励", "曝光台", "状态", "备注"]
+    columns = [*RESULT_FIELDS, *cats, "总分", "名次", "组内名次", "积分", "奖励", "曝光台", "状态", "备注"]
     return pd.DataFrame(rows, columns=columns)
 
 

@@ -1,0 +1,224 @@
+"""A posted month's late sheets (补录) and corrections (更正), and the streaks they change — worked numbers.
+
+The zhongping rules (seed 001 篇3): 80–85 → 1 point, above 85 to 90 → 3, above 90 → 5; below 70 nothing;
+three months in a row at 5 points → +5 (runs do not overlap); the lowest total of the village three
+months in a row → 曝光台 from the third month.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from conftest import add_households, household, invoke, invoke_json, titled_sheet
+from villagectl.ledger.workbook import Ledger
+from villagectl.rules.presets import ZHONGPING
+from villagectl.values import clean_text, to_number
+
+ITEMS = [r for r in ZHONGPING.rules if r.type == "检查项"]
+GROUPS = {"第一组": ["A1", "A2"], "第二组": ["B1", "B2"]}
+NAMES = {"A1": "张建国", "A2": "李秀英", "B1": "王志强", "B2": "赵桂兰"}
+
+
+def item_scores(total: float) -> list[float]:
+    """Full marks, less (100 − total) taken from the items in order."""
+    short = 100 - total
+    out = []
+    for r in ITEMS:
+        cut = min(short, r.points)
+        out.append(r.points - cut)
+        short -= cut
+    return out
+
+
+def sheet(folder: Path, group: str, month: str, totals: dict[str, float]) -> Path:
+    year, m = month.split("-")
+    header = ["户号", "户主", *[r.item for r in ITEMS]]
+    rows = [[hid, NAMES[hid], *item_scores(t)] for hid, t in totals.items()]
+    folder.mkdir(parents=True, exist_ok=True)
+    return titled_sheet(folder / f"{group}{int(m)}月检查表.xlsx", f"中坪村{group}{year}年{int(m)}月检查评分表", header, rows)
+
+
+@pytest.fixture
+def village(ledger_path: Path) -> Path:
+    add_households(ledger_path, [household(h, NAMES[h], g) for g, ids in GROUPS.items() for h in ids])
+    return ledger_path
+
+
+def post(runner, ledger: Path, tmp: Path, month: str, sheets: dict[str, dict[str, float]], *, missing_ok: bool = False):
+    """Import, score, notice on the 1st of the next month, post on the 5th."""
+    folder = tmp / month
+    paths = [sheet(folder, g, month, t) for g, t in sheets.items()]
+    r = invoke(runner, "inspect", "import", ledger, *paths)
+    assert r.exit_code == 0, r.stdout + r.stderr
+    assert invoke(runner, "score", "month", ledger, "--month", month).exit_code == 0
+    day = _next_month(month)
+    r = invoke(runner, "notice", "month", ledger, "--month", month, "-o", tmp / f"{month}.pdf", "--date", f"{day}-01",
+               *(["--partial"] if missing_ok else []))
+    assert r.exit_code == 0, r.stdout + r.stderr
+    extra = ["--allow-missing", "--reason", "网格员没交表"] if missing_ok else []
+    r = invoke(runner, "post", "month", ledger, "--month", month, "--date", f"{day}-05", *extra)
+    assert r.exit_code == 0, r.stdout + r.stderr
+
+
+def _next_month(month: str) -> str:
+    y, m = map(int, month.split("-"))
+    return f"{y + (m == 12)}-{m % 12 + 1:02d}"
+
+
+def balances(runner, ledger: Path) -> dict[str, float]:
+    return {b["household_id"]: b["balance"] for b in _data(invoke_json(runner, "balance", ledger)[1])}
+
+
+def _data(payload):
+    """A list result, with or without the --json envelope."""
+    if isinstance(payload, dict):
+        return next(v for k, v in payload.items() if isinstance(v, list))
+    return payload
+
+
+def row(ledger: Path, month: str, hid: str) -> dict:
+    frame = Ledger.open(ledger).frame("月度得分")
+    hit = frame[(frame["月份"].map(clean_text) == month) & (frame["户号"].map(clean_text) == hid)]
+    return hit.iloc[0].to_dict()
+
+
+def journal_for(ledger: Path, hid: str) -> list[tuple[str, float, str]]:
+    j = Ledger.open(ledger).frame("积分流水")
+    j = j[j["户号"].map(clean_text) == hid]
+    return [(clean_text(k), to_number(p), str(s)) for k, p, s in zip(j["类型"], j["积分"], j["摘要"])]
+
+
+def notice_and_post(runner, ledger: Path, tmp: Path, month: str, start: str, post_day: str) -> dict:
+    pdf = tmp / f"{month}补录.pdf"
+    r = invoke(runner, "notice", "month", ledger, "--month", month, "-o", pdf, "--date", start)
+    assert r.exit_code == 0, r.stdout + r.stderr
+    early = invoke(runner, "post", "month", ledger, "--month", month, "--date", start)
+    assert early.exit_code == 1 and "公示期" in early.stderr  # the supplement's own notice period
+    result, posted = invoke_json(runner, "post", "month", ledger, "--month", month, "--date", post_day)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    return {"pdf": pdf, **posted}
+
+
+def test_september_group_refused_then_posted_late_as_a_supplement(runner, village, tmp_path: Path) -> None:
+    """The issue's September: a group's sheet missing, the month posted without it, the sheet comes late."""
+    ledger = village
+    post(runner, ledger, tmp_path, "2026-09", {"第二组": {"B1": 88, "B2": 82}}, missing_ok=True)
+    before = balances(runner, ledger)
+    assert (before["A1"], before["B1"], before["B2"]) == (0, 3, 1)
+    late = sheet(tmp_path / "late", "第一组", "2026-09", {"A1": 95, "A2": 86})
+    result = invoke(runner, "inspect", "import", ledger, late)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "按补录导入" in result.stdout and "2026-09 补录1" in result.stdout
+    assert row(ledger, "2026-09", "A1")["状态"] == "补录"
+    assert row(ledger, "2026-09", "B1")["状态"] == "入账"  # others are untouched (B1's rank moved: not a change)
+    # nothing is posted before the supplement's notice period is over
+    assert balances(runner, ledger) == before
+    done = notice_and_post(runner, ledger, tmp_path, "2026-09", "2026-10-10", "2026-10-13")
+    assert done["supplement"] == "2026-09 补录1" and done["points"] == 5 + 3 and done["entries"] == 2
+    text = "".join(p.extract_text() for p in PdfReader(done["pdf"]).pages)
+    assert "中坪村2026年9月农户积分补录公示" in text and "张建国" in text and "王志强" not in text
+    after = balances(runner, ledger)
+    assert (after["A1"], after["A2"], after["B1"], after["B2"]) == (5, 3, 3, 1)
+    assert journal_for(ledger, "A1") == [("月度积分", 5, "2026-09 月度检查 95 分（补录）")]
+    assert row(ledger, "2026-09", "A1")["状态"] == "入账" and clean_text(row(ledger, "2026-09", "A1")["原值"]) == ""
+    # the same sheet again adds nothing; a different score for a posted household is refused
+    again = invoke(runner, "inspect", "import", ledger, late)
+    assert again.exit_code == 0 and "内容与已导入的相同" in again.stdout
+    changed = sheet(tmp_path / "changed", "第一组", "2026-09", {"A1": 90, "A2": 86})
+    refused = invoke(runner, "inspect", "import", ledger, changed)
+    assert refused.exit_code == 1 and "score adjust --month 2026-09 --household A1 --after-post" in refused.stdout + refused.stderr
+    assert invoke(runner, "check", ledger).exit_code == 0
+
+
+def test_a_late_sheet_completes_a_three_month_run(runner, village, tmp_path: Path) -> None:
+    ledger = village
+    post(runner, ledger, tmp_path, "2026-07", {"第一组": {"A1": 95, "A2": 86}, "第二组": {"B1": 88, "B2": 82}})
+    post(runner, ledger, tmp_path, "2026-08", {"第一组": {"A1": 92, "A2": 86}, "第二组": {"B1": 88, "B2": 82}})
+    post(runner, ledger, tmp_path, "2026-09", {"第二组": {"B1": 88, "B2": 82}}, missing_ok=True)
+    assert balances(runner, ledger)["A1"] == 10  # 5 + 5, no bonus: September broke the run
+    late = sheet(tmp_path / "late", "第一组", "2026-09", {"A1": 91, "A2": 86})
+    assert invoke(runner, "inspect", "import", ledger, late).exit_code == 0
+    assert row(ledger, "2026-09", "A1")["奖励"] == 5
+    done = notice_and_post(runner, ledger, tmp_path, "2026-09", "2026-10-10", "2026-10-13")
+    assert done["points"] == 5 + 5 + 3  # A1 monthly + bonus, A2 monthly
+    assert balances(runner, ledger)["A1"] == 20
+    assert ("连续奖励", 5, "2026-09 连续奖励（连续最高档）（补录）") in journal_for(ledger, "A1")
+
+
+def test_a_correction_after_posting_breaks_a_run_and_reverses_the_bonus(runner, village, tmp_path: Path) -> None:
+    ledger = village
+    for m in ("2026-07", "2026-08", "2026-09"):
+        post(runner, ledger, tmp_path, m, {"第一组": {"A1": 95, "A2": 86}, "第二组": {"B1": 88, "B2": 82}})
+    assert balances(runner, ledger)["A1"] == 5 * 3 + 5
+    # August's 庭院 (RJ1, 10 of 15) was misread: 0 takes August to 85, 1 point, and breaks the run
+    item = ITEMS[0]
+    refused = invoke(runner, "score", "adjust", ledger, "--month", "2026-08", "--household", "A1", "--item", item.code,
+                     "--score", "0", "--reason", "复查：庭院杂物堆放")
+    assert refused.exit_code == 1 and "--after-post" in refused.stderr
+    result = invoke(runner, "score", "adjust", ledger, "--month", "2026-08", "--household", "A1", "--item", item.code,
+                    "--score", "0", "--reason", "复查：庭院杂物堆放", "--after-post")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "2026-09" in result.stdout  # the later month's bonus is recomputed and listed
+    assert row(ledger, "2026-08", "A1")["状态"] == "更正" and row(ledger, "2026-09", "A1")["状态"] == "更正"
+    assert "因2026-08更正重算" in clean_text(row(ledger, "2026-09", "A1")["备注"])
+    done = notice_and_post(runner, ledger, tmp_path, "2026-08", "2026-10-10", "2026-10-13")
+    assert done["points"] == (-5 + 1) + (-5)  # August 5 → 1 (冲正 + 补记); September's bonus reversed
+    assert balances(runner, ledger)["A1"] == 5 + 1 + 5
+    kinds = [k for k, _, _ in journal_for(ledger, "A1")]
+    assert kinds[-3:] == ["冲正", "月度积分", "冲正"]  # August: 冲正 + 补记; September's bonus: 冲正
+    reversal = [s for k, _, s in journal_for(ledger, "A1") if k == "冲正"]
+    assert any("连续奖励" in s and "2026-08 补录1" in s for s in reversal)
+    text = "".join(p.extract_text() for p in PdfReader(done["pdf"]).pages)
+    assert "更正公示" in text and "总分 95→85" in text
+    assert invoke(runner, "check", ledger).exit_code == 0
+
+
+def test_a_correction_puts_a_household_on_the_exposure_board(runner, village, tmp_path: Path) -> None:
+    ledger = village
+    post(runner, ledger, tmp_path, "2026-07", {"第一组": {"A1": 90, "A2": 86}, "第二组": {"B1": 72, "B2": 80}})
+    post(runner, ledger, tmp_path, "2026-08", {"第一组": {"A1": 90, "A2": 86}, "第二组": {"B1": 75, "B2": 74}})
+    post(runner, ledger, tmp_path, "2026-09", {"第一组": {"A1": 90, "A2": 86}, "第二组": {"B1": 71, "B2": 80}})
+    assert clean_text(row(ledger, "2026-09", "B1")["曝光台"]) == ""  # B2 was the lowest in August
+    item = ITEMS[0]
+    result = invoke(runner, "score", "adjust", ledger, "--month", "2026-08", "--household", "B2", "--item", item.code,
+                    "--score", "6",  # 74 had RJ1 0: now 80, above B1's 75
+                    "--reason", "复查属实", "--after-post")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert row(ledger, "2026-09", "B1")["曝光台"] == "是" and row(ledger, "2026-09", "B1")["状态"] == "更正"
+    assert "曝光台 不上榜→上榜" in result.stdout
+
+
+def test_a_late_sheet_takes_a_household_off_the_exposure_board(runner, village, tmp_path: Path) -> None:
+    ledger = village
+    post(runner, ledger, tmp_path, "2026-07", {"第一组": {"A1": 90, "A2": 86}, "第二组": {"B1": 85, "B2": 72}})
+    post(runner, ledger, tmp_path, "2026-08", {"第二组": {"B1": 85, "B2": 72}}, missing_ok=True)
+    post(runner, ledger, tmp_path, "2026-09", {"第一组": {"A1": 90, "A2": 86}, "第二组": {"B1": 85, "B2": 72}})
+    assert row(ledger, "2026-09", "B2")["曝光台"] == "是"
+    late = sheet(tmp_path / "late", "第一组", "2026-08", {"A1": 90, "A2": 65})
+    result = invoke(runner, "inspect", "import", ledger, late)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert clean_text(row(ledger, "2026-09", "B2")["曝光台"]) == ""
+    assert "因2026-08补录重算" in clean_text(row(ledger, "2026-09", "B2")["备注"])
+    assert "2026-09" in result.stdout and "上榜→不上榜" in result.stdout
+    done = notice_and_post(runner, ledger, tmp_path, "2026-08", "2026-10-10", "2026-10-13")
+    assert done["points"] == 3  # A1 90 → 3; A2 (65, below 70) earns nothing; the 曝光台 has no points
+    assert row(ledger, "2026-09", "B2")["状态"] == "入账"
+
+
+def test_a_correction_changed_back_before_posting_posts_nothing(runner, village, tmp_path: Path) -> None:
+    ledger = village
+    post(runner, ledger, tmp_path, "2026-07", {"第一组": {"A1": 95, "A2": 86}, "第二组": {"B1": 88, "B2": 82}})
+    item = ITEMS[0]
+    args = ["score", "adjust", ledger, "--month", "2026-07", "--household", "A1", "--item", item.code,
+            "--reason", "异议", "--after-post"]
+    assert invoke(runner, *args, "--score", str(item.points - 10)).exit_code == 0
+    assert row(ledger, "2026-07", "A1")["状态"] == "更正"
+    assert invoke(runner, *args, "--score", str(item.points - 5)).exit_code == 0  # back to what was posted
+    assert row(ledger, "2026-07", "A1")["状态"] == "入账"
+    before = balances(runner, ledger)
+    r = invoke(runner, "notice", "month", ledger, "--month", "2026-07", "-o", tmp_path / "x.pdf", "--date", "2026-08-10")
+    assert r.exit_code == 0 and "补打" in r.stdout  # nothing waits: a reprint of the posted month
+    assert balances(runner, ledger) == before
