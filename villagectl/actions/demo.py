@@ -36,11 +36,11 @@ def _made_by_demo(path: Path) -> bool:
         return False
 
 
-def _refuse_foreign_files(output: Path) -> None:
+def _refuse_foreign_files(output: Path, ledger_name: str = "中坪村积分台账.xlsx") -> None:
     """The demo replaces its own files; a real ledger (or a link to one) under those names is never touched."""
     from villagectl.samples import ROSTER_DIR
 
-    ours = output / "中坪村积分台账.xlsx"
+    ours = output / ledger_name
     if (ours.exists() or ours.is_symlink()) and not (ours.is_file() and not ours.is_symlink() and _made_by_demo(ours)):
         raise UsageError(
             f"-o 指向的文件夹里已有 {ours}，它不是以前的演示生成的（可能是真实台账），演示不会覆盖它。"
@@ -51,7 +51,11 @@ def _refuse_foreign_files(output: Path) -> None:
         guard_outputs([p for p in raw.rglob("*") if p.is_file()], None, "-o")
 
 
-def run_demo(output: Path, progress: Say = None) -> dict:
+def run_demo(output: Path, progress: Say = None, preset: str = "zhongping") -> dict:
+    if preset == "base140":
+        return run_base140_demo(output, progress)
+    if preset != "zhongping":
+        raise UsageError(f"演示只有 zhongping（月度检查、积分兑换）和 base140（基础分140分、季度评议、年终评星）两种，没有“{preset}”")
     say = progress or (lambda _msg: None)
     output = guard_output(output, None, "-o", folder=True)
     if output.exists() and not output.is_dir():
@@ -139,5 +143,126 @@ def run_demo(output: Path, progress: Say = None) -> dict:
         "scored": len(done),
         "posted_points": posted.points,
         "slip": str(slip_pdf),
+        "check_errors": len(problems),
+    }
+
+
+# --- the base-140 village's year (seed 001 篇4) ------------------------------------------------------
+
+
+def _base140_events(ledger_path: Path, batch: str, folder: Path, say) -> list[Path]:
+    """Declare, review, publish, approve (or reject) and post one batch of BASE140_EVENTS."""
+    from villagectl.actions.events import (
+        add_event, approve_events, notice_events, post_events, reject_events, review_events,
+    )
+    from villagectl.samples import BASE140_EVENTS
+
+    year, month = int(batch[:4]), int(batch[5:])
+    day = dt.date(year, month, 1)
+    chosen = [e for e in BASE140_EVENTS if e[5] == batch]
+    ids = {}
+    for hid, points, date, note, fate, _ in chosen:
+        added = add_event(ledger_path, hid, None, 1, dt.date.fromisoformat(date), note, points=points, arguments="demo")
+        ids.setdefault(fate, []).extend(added.ids)
+    every = [i for fate in ids.values() for i in fate]
+    review_events(ledger_path, every, False, "网格员", dt.datetime.combine(day, dt.time(9)), arguments="demo")
+    published = ids.get("入账", []) + ids.get("驳回", [])
+    pdf = folder / f"{batch}加减分事项公示.pdf"
+    notice = notice_events(ledger_path, pdf, day, published, arguments="demo")
+    end = dt.date.fromisoformat(notice.period[1])
+    if ids.get("驳回"):
+        reject_events(ledger_path, ids["驳回"], "经评议小组核实不属实", "村委会", dt.datetime.combine(end, dt.time(17)),
+                      arguments="demo")
+    after = end + dt.timedelta(days=1)
+    approve_events(ledger_path, ids["入账"], False, "村支书", dt.datetime.combine(after, dt.time(9)), arguments="demo")
+    posted = post_events(ledger_path, ids["入账"], False, after, arguments="demo")
+    total = sum(e[1] for e in chosen if e[4] == "入账")
+    say(f"   {batch} 加减分 {len(chosen)} 条：入账 {len(posted.entries)} 笔（合计 {fmt_number(total)} 分）"
+        + (f"，驳回 {len(ids['驳回'])} 条" if ids.get("驳回") else "")
+        + (f"，{len(ids['初审'])} 条尚在初审（不计入）" if ids.get("初审") else "") + f" → {pdf.name}")
+    return [pdf]
+
+
+def _all_in(imported) -> None:
+    if imported.refused:  # the sample's own forms: a refusal is a bug, never a step to skip
+        raise DataError("示例评分表没有全部导入", imported.problems)
+
+
+def run_base140_demo(output: Path, progress: Say = None) -> dict:
+    """桃源村's year on the base-140 scheme: quarterly forms → imports → notices → events → year-end
+    review → score year → notice year → post year, into one folder."""
+    from villagectl.actions.inspect_forms import quarter_form, review_form
+    from villagectl.actions.notice_quarter import post_quarter, print_quarter_notice
+    from villagectl.actions.score_year import post_year, score_year
+    from villagectl.actions.year_documents import print_year_notice
+    from villagectl.samples import BASE140_VILLAGE, BASE140_YEAR, build_base140_samples, fill_base140_form
+
+    say = progress or (lambda _msg: None)
+    output = guard_output(output, None, "-o", folder=True)
+    if output.exists() and not output.is_dir():
+        raise UsageError(f"{output} 已存在且不是文件夹，请换一个 --output")
+    _refuse_foreign_files(output, f"{BASE140_VILLAGE}积分台账.xlsx")
+    output.mkdir(parents=True, exist_ok=True)
+    year = BASE140_YEAR
+    say(f"① 生成示例村（{BASE140_VILLAGE}，基础分140分方案，3 个组 30 户）的台账 → {output.resolve()}")
+    ledger_path = build_base140_samples(output)
+    pdfs: list[Path] = []
+    pdfs += _base140_events(ledger_path, "2026-01", output, say)
+    quarter_days = {1: (3, 25), 2: (6, 24), 3: (9, 23), 4: (12, 9)}
+    for q in (1, 2, 3, 4):
+        forms_dir = output / f"{year}年第{'一二三四'[q - 1]}季度评分表"
+        kind = quarter_form(year, q)
+        forms = make_forms(ledger_path, kind, forms_dir, force=True)
+        for f in forms:
+            fill_base140_form(f, q)
+        month, day = quarter_days[q]
+        imported = import_inspections(ledger_path, forms, today=dt.date(year, month, day), arguments="demo")
+        _all_in(imported)
+        blank = sum(1 for f in imported.files for p in f.problems if "没有打分" in p.message)
+        say(f"② {kind.label}：生成评分表 {len(forms)} 份（只含环境整治、文明新风），评议小组交叉评议后导入 "
+            f"{sum(f.households for f in imported.files)} 户" + (f"，{blank} 户本季度未检查（留空）" if blank else ""))
+        start = dt.date(year, month, day + 1)
+        pdf = output / f"{kind.label}日常积分公示.pdf"
+        notice = print_quarter_notice(ledger_path, year, q, pdf, start, arguments="demo")
+        post_quarter(ledger_path, year, q, notice.period_end + dt.timedelta(days=1), arguments="demo")
+        say(f"   公示 {notice.period_start} 至 {notice.period_end} → {pdf.name}；期满入账（季度不记积分）")
+        pdfs.append(pdf)
+        if q == 3:
+            pdfs += _base140_events(ledger_path, "2026-09", output, say)
+    review_dir = output / f"{year}年度评议表"
+    forms = make_forms(ledger_path, review_form(year), review_dir, force=True)
+    for f in forms:
+        fill_base140_form(f, 0)
+    imported = import_inspections(ledger_path, forms, today=dt.date(year, 12, 18), arguments="demo")
+    _all_in(imported)
+    who = "；".join(f"{'、'.join(f.groups)}由{f.review_group}评议" for f in imported.files)
+    say(f"③ 年终评议（党的建设、民生保障、遵纪守法）：{len(forms)} 份评议表导入 {sum(f.households for f in imported.files)} 户（{who}）")
+    pdfs += _base140_events(ledger_path, "2027-01", output, say)
+    result = score_year(ledger_path, year, arguments="demo")
+    rows = result.households()
+    stars = {t: [r for r in rows if r["star"] == t] for t in ("五星级文明户", "四星级文明户", "三星级文明户")}
+    say(f"④ 年度评定 {len(rows)} 户：" + "，".join(f"{t} {len(v)} 户" for t, v in stars.items()))
+    for r in sorted(rows, key=lambda r: r["rank"])[:10]:
+        say(f"   第{r['rank']}名 {r['group']} {r['name']} {fmt_number(r['result'])} 分 {r['star'] or ''}".rstrip())
+    pdf = output / f"{year}年度文明户评定结果公示.pdf"
+    notice = print_year_notice(ledger_path, year, pdf, dt.date(year + 1, 1, 8), arguments="demo")
+    pdfs.append(pdf)
+    posted = post_year(ledger_path, year, notice.period_end + dt.timedelta(days=1), arguments="demo")
+    say(f"⑤ 年度公示 {notice.period_start} 至 {notice.period_end} → {pdf.name}；期满锁定 {posted} 户")
+    ledger = Ledger.open(ledger_path)
+    problems = [p for p in find_problems(ledger) if p.severity == "错误"]
+    say("⑥ 检查台账：" + ("通过" if not problems else f"发现 {len(problems)} 处错误"))
+    say("完成。生成的文件：")
+    say(f"   台账（用 Excel/WPS 打开）：{ledger_path}")
+    for p in pdfs:
+        say(f"   {p}")
+    return {
+        "output": str(output.resolve()),
+        "ledger": str(ledger_path),
+        "preset": "base140",
+        "notices": [str(p) for p in pdfs],
+        "rated": len(rows),
+        "stars": {t: [r["household_id"] for r in v] for t, v in stars.items()},
+        "posted": posted,
         "check_errors": len(problems),
     }

@@ -189,15 +189,16 @@ def _fill(ws, title: str, rules, rows, kind: FormKind) -> None:
     for k, rule in enumerate(rules):
         letter = get_column_letter(first_item + k)
         ref = f"{letter}{first_data}"
-        step = rule.step or 1
-        formula = f"AND(ISNUMBER({ref}),{ref}>=0,{ref}<={fmt_number(rule.points)},MOD({ref}*{fmt_number(1 / step)},1)=0)"
+        step = rule.step  # no step in 规则: any score in range (36.5 in a 40-point item), as inspect import takes it
+        formula = f"AND(ISNUMBER({ref}),{ref}>=0,{ref}<={fmt_number(rule.points)}" + (
+            f",MOD({ref}*{fmt_number(1 / step)},1)=0)" if step else ")")
         dv = DataValidation(
             type="custom",
             formula1=formula,
             allow_blank=True,
             showErrorMessage=True,
             errorTitle="得分不对",
-            error=f"{rule.item} 得分应在 0 到 {fmt_number(rule.points)} 之间，最小单位 {fmt_number(step)} 分",
+            error=f"{rule.item} 得分应在 0 到 {fmt_number(rule.points)} 之间" + (f"，最小单位 {fmt_number(step)} 分" if step else ""),
             showInputMessage=True,
             promptTitle=rule.item,
             prompt=f"满分 {fmt_number(rule.points)} 分；{rule.note}"[:250],

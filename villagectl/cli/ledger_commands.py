@@ -159,15 +159,17 @@ def balance_cmd(
 
 @app.command("demo")
 def demo_cmd(
-    output: Annotated[Path, typer.Option("--output", "-o", help="演示结果写到这个文件夹")] = Path("villagectl-demo"),
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="演示结果写到这个文件夹（默认 villagectl-demo，base140 为 villagectl-demo-base140）")] = None,
+    preset: Annotated[str, typer.Option("--preset", help="zhongping：月度检查、积分兑换；base140：基础分140分、季度评议、年终评星")] = "zhongping",
     as_json: JsonOpt = False,
 ) -> None:
-    """用自带的示例台账演示主要流程，结果写到一个文件夹里。"""
+    """用自带的示例台账演示主要流程，结果写到一个文件夹里（--preset base140：一个村基础分140分方案的一整年）。"""
 
     def body() -> None:
         from villagectl.actions.demo import run_demo
 
-        result = run_demo(output, progress=None if as_json else console().print)
+        folder = output or Path("villagectl-demo" + ("-base140" if preset == "base140" else ""))
+        result = run_demo(folder, progress=None if as_json else console().print, preset=preset)
         if as_json:
             emit_json({"ok": True, **result})
 
