@@ -262,7 +262,7 @@ def test_all_writes_one_file_per_household(runner, ledger, tmp_path: Path) -> No
 
 def test_refusals(runner, ledger, tmp_path: Path) -> None:
     result = invoke(runner, "passbook", ledger, "--household", "ZP999")
-    assert result.exit_code == 1 and "没有户号 ZP999" in result.stderr
+    assert result.exit_code == 1 and "户号 ZP999 不在户籍中" in result.stderr
     assert invoke(runner, "passbook", ledger, "--all").exit_code == 2
     assert invoke(runner, "passbook", ledger, "--all", "--household", "ZP001", "-o", tmp_path).exit_code == 2
     assert invoke(runner, "passbook", ledger).exit_code == 2

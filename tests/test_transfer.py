@@ -328,7 +328,7 @@ def test_missing_town_key_is_refused_with_how_to_set_it(runner, town) -> None:
 
 def test_transfer_out_of_unknown_or_closed_household_is_refused(runner, town) -> None:
     err = _refused(runner, town["a"], "transfer", "out", town["a"], "--household", "ZP999", "--to-village", "东坪村")
-    assert "没有户号 ZP999" in err
+    assert "户号 ZP999 不在户籍中" in err
     err = _refused(runner, town["a"], "transfer", "out", town["a"], "--household", "ZP047", "--to-village", "东坪村")
     assert "迁出" in err and "账户已关闭" in err  # the sample village's moved-out household
     transfer_out(runner, town)

@@ -56,6 +56,24 @@ def clean_name(value: object) -> str:
     return _SPACES.sub("", clean_text(value))
 
 
+def id_key(value: object) -> str:
+    """户号 (and other identifiers) for matching only: NFKC, no spaces, upper case ('ｚｐ００６' → 'ZP006')."""
+    return clean_name(value).upper()
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (insert, delete, replace one character)."""
+    if len(a) < len(b):
+        a, b = b, a
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
 def header_key(value: object) -> str:
     """Header cell → comparable key: no spaces or line breaks, no '(15分)' suffix."""
     if isinstance(value, str):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from villagectl.errors import DataError
 from villagectl.ledger import schema
+from villagectl.ledger.households import find_household
 from villagectl.ledger.journal import summarize
 from villagectl.ledger.workbook import Ledger
 from villagectl.values import NotANumber, as_text, clean_text, to_int, to_number
@@ -18,6 +19,8 @@ def household_balances(ledger: Ledger, household: str | None = None) -> list[dic
     journal = ledger.frame(schema.JOURNAL.name)
     totals = summarize(journal).set_index("household_id")
     members = member_points(journal)
+    if household:
+        household = clean_text(find_household(households, household)["户号"])
     rows: list[dict] = []
     for row in households.to_dict("records"):
         hid = clean_text(row.get("户号", ""))

@@ -32,6 +32,7 @@ from villagectl.ledger.events import (
     move,
     used_in_window,
 )
+from villagectl.ledger.households import find_household
 from villagectl.ledger.journal import NewEntry, ReversalRefused, append_entries, require_intact, reverse_entry
 from villagectl.ledger.workbook import Ledger
 from villagectl.rules.catalogue import parse_rules
@@ -88,14 +89,11 @@ def free_cap(ledger: Ledger) -> float:
         return 10.0
 
 
-def household_row(ledger: Ledger, household_id: str) -> dict:
-    frame = ledger.frame(schema.HOUSEHOLDS.name)
-    hit = frame[frame["户号"].map(clean_text) == household_id]
-    if hit.empty:
-        raise DataError(f"户籍表中没有户号 {household_id}")
-    row = hit.iloc[0].to_dict()
+def household_row(ledger: Ledger, household: str) -> dict:
+    """The household ``household`` names (户号 or 户主, see find_household), refused unless 正常."""
+    row = find_household(ledger.frame(schema.HOUSEHOLDS.name), household)
     if clean_text(row.get("状态")) not in ("正常", ""):
-        raise DataError(f"户号 {household_id}（{clean_text(row['户主'])}）的状态是“{clean_text(row['状态'])}”，不能记积分")
+        raise DataError(f"户号 {clean_text(row['户号'])}（{as_text(row['户主'])}）的状态是“{clean_text(row['状态'])}”，不能记积分")
     return row
 
 
@@ -113,6 +111,7 @@ def build_event(
 ) -> NewEvent:
     """Validate one event against the rules, caps and the roster (EventRefused with the reason)."""
     hh = household_row(ledger, household_id)
+    household_id = clean_text(hh["户号"])  # as the roster spells it
     if count <= 0 or not float(count).is_integer():
         raise EventRefused(f"次数 {fmt_number(count)} 应为正整数")
     if rule_text:
@@ -460,6 +459,8 @@ def list_events(ledger_path: Path, state: str | None = None, household: str | No
     frame = ledger.frame(schema.EVENTS.name)
     if state and state not in schema.EVENT_STATES:
         raise UsageError(f"状态“{state}”无效，应为 {'/'.join(schema.EVENT_STATES)}")
+    if household:
+        household = clean_text(find_household(ledger.frame(schema.HOUSEHOLDS.name), household)["户号"])
     rows = []
     for row in frame.to_dict("records"):
         if state and clean_text(row["状态"]) != state:

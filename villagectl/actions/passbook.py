@@ -40,6 +40,7 @@ from villagectl.render.passbook import (
     paper_name,
     print_many,
 )
+from villagectl.ledger.households import find_household
 from villagectl.rules.catalogue import parse_rules
 from villagectl.values import (
     NotANumber,
@@ -439,12 +440,9 @@ class LedgerPassbooks:
         settings = ledger.settings()
         return cls(settings.get("村名", ""), settings, ledger.frame(schema.HOUSEHOLDS.name), statement_for_ledger(ledger))
 
-    def info(self, household_id: str) -> HouseholdInfo:
-        ids = self.households["户号"].map(clean_text)
-        hits = self.households[ids == household_id]
-        if hits.empty:
-            raise DataError(f"户籍表中没有户号 {household_id}；请核对户号（可用 villagectl balance 查看全部户号）")
-        return HouseholdInfo.from_row(hits.iloc[0])
+    def info(self, household: str) -> HouseholdInfo:
+        """The household ``household`` names: its 户号 or 户主 (ledger.households.find_household)."""
+        return HouseholdInfo.from_row(find_household(self.households, household))
 
     def rows_of(self, household_id: str) -> pd.DataFrame:
         if self._groups is None:
@@ -453,7 +451,8 @@ class LedgerPassbooks:
         return self.statement.iloc[positions] if positions is not None else self.statement.iloc[0:0]
 
     def passbook(self, household_id: str, year: int | None = None, printed: dt.date | None = None) -> Passbook:
-        return build_passbook(self.rows_of(household_id), self.info(household_id), self.village, year, printed)
+        info = self.info(household_id)
+        return build_passbook(self.rows_of(info.household_id), info, self.village, year, printed)
 
     def open_households(self) -> list[HouseholdInfo]:
         """Households in 户籍 order whose account is open (状态 not 迁出 / 注销)."""

@@ -64,6 +64,7 @@ from villagectl.io.outputs import guard_output
 from villagectl.io.safe_write import ledger_lock
 from villagectl.io.staged import StagedOutputs
 from villagectl.ledger import schema
+from villagectl.ledger.households import find_household
 from villagectl.ledger.journal import (
     NewEntry,
     ReversalRefused,
@@ -857,6 +858,7 @@ def redeem(
         ledger = Ledger.open(ledger_path)
         require_intact(ledger)  # never spend from a journal edited by hand
         state = ShopState(ledger)
+        household_id = clean_text(find_household(ledger.frame(schema.HOUSEHOLDS.name), household_id)["户号"])
         problems: list[Problem] = []
         plan = state.plan(RedemptionRequest(household_id, day, lines), problems, over_budget, clean_text(reason))
         if plan is None:

@@ -162,11 +162,12 @@ def _count(value: object) -> int | None:
         return None
 
 
-def household_row(households: pd.DataFrame, household_id: str) -> tuple[int, pd.Series]:
-    ids = households["户号"].map(clean_text)
-    hits = households.index[ids == household_id]
-    if len(hits) == 0:
-        raise DataError(f"户籍表中没有户号 {household_id}；请核对户号（可用 villagectl balance 查看全部户号）")
+def household_row(households: pd.DataFrame, household: str) -> tuple[int, pd.Series]:
+    """(index, row) of the household ``household`` names: its 户号 or 户主 (find_household)."""
+    from villagectl.ledger.households import find_household
+
+    hid = clean_text(find_household(households, household)["户号"])
+    hits = households.index[households["户号"].map(clean_text) == hid]
     return hits[0], households.loc[hits[0]]
 
 
@@ -360,6 +361,7 @@ def transfer_out(
         key = town_key(settings)
         households = ledger.frame(schema.HOUSEHOLDS.name).copy()
         index, row = household_row(households, household)
+        household = clean_text(row.get("户号", ""))  # as the roster spells it
         state = clean_text(row.get("状态", ""))
         if state in CLOSED_STATES:
             issued = [t for t in issued_transfers(ledger, ledger_path) if t.household_id == household]

@@ -233,3 +233,121 @@ def _stored(key: str, value: object) -> object:
         except NotANumber:
             return clean_text(value)
     return value
+
+
+# --------------------------------------------------------------------------
+# Finding one household from what a person typed (--household, a sheet's cell)
+# --------------------------------------------------------------------------
+
+_GROUP_FIRST = re.compile(r"^(第?[0-9一二三四五六七八九十两〇零]+(?:村民小组|小组|组|网格))(.+)$")
+_GROUP_AFTER = re.compile(r"^(.+?)[（(](.+)[)）]$")
+HOUSEHOLD_FORMS = "户号（如 ZP006，大小写、全角半角都行）、户主姓名（如 张三），同名时加组别（第二组张三 或 张三@第二组）"
+
+
+def split_name_and_group(text: str) -> tuple[str, str]:
+    """'张三@第二组' / '第二组张三' / '第二组 张三' / '张三（第二组）' → ('张三', '第二组'); no group → (name, '')."""
+    text = as_text(text)
+    for sep in ("@", "＠"):
+        if sep in text:
+            name, _, group = text.partition(sep)
+            return clean_name(name), clean_name(group)
+    m = _GROUP_FIRST.match(clean_name(text))
+    if m:
+        return m.group(2), m.group(1)
+    m = _GROUP_AFTER.match(clean_name(text))
+    if m:
+        return clean_name(m.group(1)), clean_name(m.group(2))
+    return clean_name(text), ""
+
+
+def group_names(households: pd.DataFrame) -> list[str]:
+    """The village's groups as the roster spells them, in roster order."""
+    from villagectl.values import group_key
+
+    seen: dict[str, str] = {}
+    for g in households.get("组别", pd.Series(dtype=object)):
+        name = clean_text(g)
+        if name and group_key(name) not in seen:
+            seen[group_key(name)] = name
+    return list(seen.values())
+
+
+def _label(row: dict) -> str:
+    group = clean_text(row.get("组别", ""))
+    return f"{clean_text(row.get('户号'))}（{as_text(row.get('户主'))}{'，' + group if group else ''}）"
+
+
+def nearest_ids(households: pd.DataFrame, text: str, group: str | None = None, limit: int = 3) -> list[dict]:
+    """Rows whose 户号 is one or two edits from ``text`` (closest first; same group first when given)."""
+    from villagectl.values import edit_distance, group_key, id_key
+
+    key = id_key(text)
+    if not key:
+        return []
+    scored = []
+    for pos, row in enumerate(households.to_dict("records")):
+        other = id_key(row.get("户号"))
+        if not other:
+            continue
+        d = edit_distance(key, other)
+        if d <= max(1, min(2, len(key) // 3)):
+            same = group is not None and group_key(row.get("组别", "")) == group
+            scored.append((d, not same, pos, row))
+    return [r for *_, r in sorted(scored, key=lambda t: t[:3])[:limit]]
+
+
+def nearest_names(households: pd.DataFrame, name: str, limit: int = 3) -> list[dict]:
+    from villagectl.values import edit_distance
+
+    name = clean_name(name)
+    if len(name) < 2:
+        return []
+    scored = []
+    for pos, row in enumerate(households.to_dict("records")):
+        other = clean_name(row.get("户主"))
+        if other and len(other) == len(name) and edit_distance(name, other) == 1:
+            scored.append((pos, row))
+    return [r for _, r in scored[:limit]]
+
+
+def find_household(households: pd.DataFrame, text: str, option: str = "--household") -> dict:
+    """The one household ``text`` names: a 户号 (case- and width-insensitive) or a 户主 name, with its group
+    when names repeat ('第二组张三', '张三@第二组', '张三（第二组）'). Returns the row (its 户号 as the roster has it);
+    DataError saying what was found instead: the nearest 户号, namesakes in other groups, a group the village has not.
+    The household's 状态 is not checked here (the command decides)."""
+    from villagectl.errors import DataError, UsageError
+    from villagectl.values import group_key, id_key
+
+    typed = as_text(text)
+    if not typed:
+        raise UsageError(f"请用 {option} 给出{HOUSEHOLD_FORMS}")
+    records = households.to_dict("records") if len(households) else []
+    key = id_key(typed)
+    for row in records:
+        if id_key(row.get("户号")) == key:
+            return row
+    name, group = split_name_and_group(typed)
+    if group:
+        wanted = group_key(group)
+        groups = group_names(households)
+        if wanted not in {group_key(g) for g in groups}:
+            raise DataError(f"本村没有“{group}”：户籍中的组是 {'、'.join(groups) or '（户籍里没有填组别）'}")
+    named = [r for r in records if clean_name(r.get("户主")) == name] if name else []
+    hits = [r for r in named if group_key(r.get("组别", "")) == group_key(group)] if group else named
+    if len(hits) == 1:
+        return hits[0]
+    if len(hits) > 1:
+        listed = "、".join(_label(r) for r in hits)
+        if len({group_key(r.get("组别", "")) for r in hits}) > 1:
+            g = clean_text(hits[0].get("组别", ""))
+            how = f"请用户号，或写上组别，如 {option} {g}{name}"
+        else:
+            how = "同一组里也同名，请用户号"
+        raise DataError(f"户主“{name}”有 {len(hits)} 户：{listed}；{how}")
+    if named:  # the name exists, in other groups
+        raise DataError(f"{group}没有户主“{name}”；同名的在：{'、'.join(_label(r) for r in named)}")
+    close = nearest_ids(households, typed) + nearest_names(households, name)
+    what = f"户号 {typed} 不在户籍中" if re.search(r"[0-9A-Z]", key) else f"户籍中没有户主“{typed}”"
+    if close:
+        raise DataError(f"{what}；是不是 {'、'.join(dict.fromkeys(_label(r) for r in close))}？")
+    raise DataError(f"{what}（{option} 可写{HOUSEHOLD_FORMS}；全部户号可用 villagectl balance 台账.xlsx 查看）")
