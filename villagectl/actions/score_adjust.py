@@ -33,9 +33,12 @@ class Adjustment:
     old_points: float | None
     new_points: float | None
     reprint_notice: bool
+    restatement: object | None = None  # supplement.Restatement when a posted month is corrected (--after-post)
 
     def as_dict(self) -> dict:
-        return dict(self.__dict__)
+        out = {k: v for k, v in self.__dict__.items() if k != "restatement"}
+        out["restatement"] = self.restatement.as_dict() if self.restatement is not None else None
+        return out
 
 
 def adjust_score(
@@ -49,6 +52,8 @@ def adjust_score(
     wait_s: float = 0.0,
     arguments: str = "",
     now: dt.datetime | None = None,
+    *,
+    after_post: bool = False,
 ) -> Adjustment:
     if not reason.strip():
         raise UsageError("请用 --reason 写明调整原因（例如：村民异议，复查属实）")
@@ -56,8 +61,11 @@ def adjust_score(
         ledger = Ledger.open(ledger_path)
         household = clean_text(find_household(ledger.frame(schema.HOUSEHOLDS.name), household)["户号"])
         state = period_state(ledger, month)
-        if state == POSTED:
-            raise DataError(f"{month} 已入账，不能再调整得分；如有错误请用冲正更正")
+        if state == POSTED and not after_post:
+            raise DataError(f"{month} 已入账，得分不能直接改；要更正请加 --after-post：差额以冲正 + 补记入账，"
+                            "并先打印更正公示（villagectl notice month）")
+        if after_post and state != POSTED:
+            raise UsageError(f"{month} 还没有入账，不用 --after-post；直接调整即可")
         rules = inspection_rules(ledger)
         rule = next((r for r in rules if r.code == code.strip().upper() or r.item == code.strip()), None)
         if rule is None:
@@ -90,14 +98,23 @@ def adjust_score(
                   "原因": reason.strip(), "经办人": operator, "时间": stamp}
         log = ledger.frame(schema.ADJUSTMENTS.name)
         ledger.replace(schema.ADJUSTMENTS.name, pd.concat([log, pd.DataFrame([record], dtype=object)], ignore_index=True))
-        outcome = rescore(ledger, month, now) if state is not None else None
+        restated = None
+        if state == POSTED:
+            from villagectl.actions.supplement import restate_posted
+
+            restated = restate_posted(ledger, month, {household}, f"更正：{household} {rule.item} "
+                                      f"{fmt_number(old)}→{fmt_number(score)}，{reason.strip()}", now)
+            outcome = None
+        else:
+            outcome = rescore(ledger, month, now) if state is not None else None
         after = _household_result(ledger, month, household)
         ledger.save("score adjust", arguments,
                     result=f"{month} {household} {rule.item} {fmt_number(old)} → {fmt_number(score)}：{reason.strip()}")
         return Adjustment(
             month, household, rule.code, rule.item, old, score,
             before[0], after[0], before[1], after[1],
-            reprint_notice=bool(outcome and outcome.notice_invalidated) or state == NOTICE,
+            reprint_notice=bool(outcome and outcome.notice_invalidated) or state == NOTICE or bool(restated and restated.changes),
+            restatement=restated,
         )
 
 
