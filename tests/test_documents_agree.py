@@ -245,3 +245,14 @@ def test_two_ledgers_with_one_village_name_are_not_summed(town, tmp_path) -> Non
     refused = {s.file: s.reason for s in result.skipped}
     assert set(refused) == {"中坪村积分台账.xlsx"} or len(result.skipped) == 2
     assert all("村名“中坪村”与" in r and "都没有汇总" in r for r in refused.values())
+
+
+def test_table_headers_are_never_broken_into_an_orphan_character(town) -> None:
+    """Many short columns (report, roll-up): every header reads on one line ("参评户数", not "参评户/数")."""
+    report = pdf_text(town["report_a"])
+    for header in ("参评户数", "年度积分合计", "曝光台户", "星级户", "牌级户"):
+        assert any(header in line.replace(" ", "") for line in report.splitlines()), header
+    table_head = next(line for line in pdf_text(town["town_pdf"]).splitlines() if "村名" in line)
+    for header in ("序号", "村名", "户数", "人口", "年度获得积分", "积分余额", "兑换积分", "兑换金额（元）",
+                   "奖励经费（元）", "经费使用率", "红榜", "黑榜", "年度评定"):
+        assert header in table_head.replace(" ", ""), header
