@@ -88,3 +88,22 @@ def test_a_month_with_a_group_missing_waits_for_its_sheet(setup, runner, tmp_pat
     assert (ledger.parent / "公示" / "2026-07积分公示.pdf").exists()
     periods = Ledger.open(ledger).frame("期间")
     assert periods.iloc[-1][["期间", "状态", "公示开始"]].tolist() == ["2026-07", "公示", "2026-07-27"]
+
+
+def test_a_late_sheet_for_a_posted_month_gets_its_own_notice(setup, runner, tmp_path: Path) -> None:
+    ledger, inbox = setup
+    group4 = next(p for p in inbox.iterdir() if "第四组" in p.name)
+    held_back = shutil.move(group4, tmp_path / group4.name)
+    assert invoke(runner, "run", ledger, "--inbox", inbox, "--date", "2026-07-26").exit_code == 6
+    assert invoke(runner, "notice", "month", ledger, "--month", "2026-07", "-o", tmp_path / "部分.pdf",
+                  "--date", "2026-07-26", "--partial").exit_code == 0
+    assert invoke(runner, "post", "month", ledger, "--month", "2026-07", "--date", "2026-07-30",
+                  "--allow-missing", "--reason", "第四组的表退回重填").exit_code == 0
+    shutil.move(held_back, inbox / group4.name)  # the corrected sheet, after the month was posted
+    result = invoke(runner, "run", ledger, "--inbox", inbox, "--date", "2026-08-03")
+    assert result.exit_code == 0, result.stderr
+    assert (ledger.parent / "公示" / "2026-07补录公示.pdf").exists()
+    periods = Ledger.open(ledger).frame("期间")
+    assert periods.iloc[-1][["期间", "状态", "公示开始"]].tolist() == ["2026-07 补录1", "公示", "2026-08-03"]
+    assert invoke(runner, "post", "month", ledger, "--month", "2026-07", "--date", "2026-08-06").exit_code == 0
+    assert Ledger.open(ledger).frame("期间").iloc[-1]["状态"] == "入账"

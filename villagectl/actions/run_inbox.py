@@ -39,7 +39,10 @@ class RunResult:
     exit_code: int = int(ExitCode.OK)
 
     def as_dict(self) -> dict:
-        return {**self.__dict__}
+        out = {k: v for k, v in self.__dict__.items() if k != "exit_code"}
+        out["moved"] = [{"file": f, "moved_to": to} for f, to in self.moved.items()]
+        out["incomplete"] = [{"month": m, "missing": who} for m, who in self.incomplete.items()]
+        return out
 
 
 def _unique_target(folder: Path, name: str) -> Path:
@@ -120,7 +123,16 @@ def run_inbox(
     ledger = Ledger.open(ledger_path) if result.months else None
     for m in sorted(result.months):
         state = period_state(ledger, m)
+        folder = notice_dir or ledger_path.parent / "公示"
         if state == POSTED:
+            # a late sheet of a posted month (补录): its own notice; the clerk posts it after the period
+            late = [r for r in report.restatements if r.month == m and r.changes]
+            if late:
+                pdf = guard_output(folder / f"{m}{late[-1].kind}公示.pdf", ledger_path, "--notice-dir")
+                folder.mkdir(parents=True, exist_ok=True)
+                print_month_notice(ledger_path, m, pdf, today, wait_s=wait_s, arguments="run")
+                result.notices.append(str(pdf))
+                log.info("%s 已入账，补录的检查表另行公示 %s", m, pdf)
             continue
         month_files = [o for o in report.files if o.month == m and o.status == IMPORTED]
         if not month_files and state is not None:
@@ -132,7 +144,6 @@ def run_inbox(
             result.incomplete[m] = describe_missing(scored.coverage, names)
             log.warning("%s 未公示：%s 没有检查表，收到后下次运行会补上", m, result.incomplete[m])
             continue
-        folder = notice_dir or ledger_path.parent / "公示"
         pdf = guard_output(folder / f"{m}积分公示.pdf", ledger_path, "--notice-dir")
         folder.mkdir(parents=True, exist_ok=True)
         print_month_notice(ledger_path, m, pdf, today, wait_s=wait_s, arguments="run")
