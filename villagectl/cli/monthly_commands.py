@@ -231,7 +231,10 @@ def score_month_cmd(
             out.print(f"[yellow]本月未检查 {len(missing)} 户：{names}{'……' if len(missing) > 20 else ''}[/]")
         print_coverage(outcome.coverage, ledger)
         if outcome.posted:
-            out.print(f"{outcome.month} 已入账，以上是入账时的结果，不能重新计分；如有错误请用 villagectl event revoke 冲正。")
+            waiting = sum(1 for h in outcome.results["状态"] if str(h) in ("补录", "更正"))
+            out.print(f"{outcome.month} 已入账，以上是入账时的结果，不能重新计分；迟交的检查表直接导入（补录），"
+                      f"得分有错用 villagectl score adjust … --after-post 更正。"
+                      + (f"有 {waiting} 户的补录或更正等着公示、入账。" if waiting else ""))
         elif not outcome.changed:
             out.print("结果与上次计分相同，台账没有改动。")
         if outcome.rescored_later:
