@@ -125,7 +125,7 @@ def test_undo_a_mistaken_import_from_the_command_line(ledger_path: Path, tmp_pat
     newest = data["backups"][0]
     assert newest["number"] == 1 and newest["opens"] is True and newest["size"] > 0
     assert Path(newest["path"]).read_bytes() == before
-    assert newest["before"]["命令"] == "households import"
+    assert newest["before"]["command"] == "households import"
     assert newest["note"] == "households import：新增 1 户，修改 2 户，跳过 0 行"
     assert "户籍" in newest["sheets"] and "积分流水" in newest["sheets"]
     assert data["backups"][1]["note"] == "households import：新增 2 户，修改 0 户，跳过 0 行"
@@ -145,10 +145,11 @@ def test_undo_a_mistaken_import_from_the_command_line(ledger_path: Path, tmp_pat
     ]
     (added,) = households["added"]
     assert added["row"] == "户号 003"
-    assert {k: added["values"][k] for k in ("户号", "户主", "组别", "人口")} == {
+    values = {v["column"]: v["value"] for v in added["values"]}
+    assert {k: values[k] for k in ("户号", "户主", "组别", "人口")} == {
         "户号": "003", "户主": "王五", "组别": "第三组", "人口": "2"}
     (logged,) = sheets["操作日志"]["added"]
-    assert logged["values"]["命令"] == "households import" and sheets["操作日志"]["changed"] == []
+    assert {v["column"]: v["value"] for v in logged["values"]}["命令"] == "households import" and sheets["操作日志"]["changed"] == []
     text = invoke(runner, "diff", ledger_path, "1").stdout
     assert "户籍（按户号对应）：新增 1 行，修改 2 行，删除 0 行" in text
     assert "修改 户号 001：户主 刘昇 → 张三" in text and "修改 户号 002：人口 5 → 7" in text
@@ -171,7 +172,7 @@ def test_undo_a_mistaken_import_from_the_command_line(ledger_path: Path, tmp_pat
     assert len(data["backups"]) == 3
     assert Path(data["backups"][0]["path"]).read_bytes() == wrong_state
     assert data["backups"][0]["note"].startswith("restore：恢复为")
-    assert data["backups"][0]["before"]["命令"] == "restore"
+    assert data["backups"][0]["before"]["command"] == "restore"
     # restoring the same backup again: nothing to do
     result = invoke(runner, "restore", ledger_path, data["backups"][1]["name"])
     assert result.exit_code == 0 and "无需恢复" in result.stdout

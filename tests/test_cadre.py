@@ -155,11 +155,12 @@ def _materials(tmp: Path, period_word: str = "", unfit_gb02: int = 2) -> list[Pa
 def test_import_and_score_from_the_command_line(village: Path, runner, tmp_path: Path) -> None:
     result, data = invoke_json(runner, "cadre", "import", village, *_materials(tmp_path), "--year", "2026")
     assert result.exit_code == 0, data
-    assert data["counts"] == {"考核评分": 3 * 3 * 5 + 2 * 4, "民主评议": 4, "负面记录": 1, "代表履职": 2}
+    assert data["counts"] == {"assessment_scores": 3 * 3 * 5 + 2 * 4, "democratic_votes": 4, "negative_records": 1,
+                              "representative_duties": 2}
     pay = tmp_path / "报酬.xlsx"
     result, people = invoke_json(runner, "cadre", "score", village, "--year", "2026", "--pay-sheet", pay)
     assert result.exit_code == 0
-    by = {p["id"]: p for p in people}
+    by = {p["cadre_id"]: p for p in people["people"]}
     # 王书记: scorecard 24+14+24+19+14 = 95 (assessors 24, 23, 25 → 24); votes (2000+640+120)/30 = 92
     assert by["GB01"]["scorecard"] == 95 and by["GB01"]["democratic"] == 92
     assert by["GB01"]["score"] == round(95 * 0.7 + 92 * 0.3, 4) == 94.1
@@ -179,7 +180,7 @@ def test_import_and_score_from_the_command_line(village: Path, runner, tmp_path:
 def test_unfit_votes_flag_from_imported_tally(village: Path, runner, tmp_path: Path) -> None:
     invoke(runner, "cadre", "import", village, *_materials(tmp_path, unfit_gb02=15), "--year", "2026")
     _, people = invoke_json(runner, "cadre", "score", village, "--year", "2026")
-    gb02 = next(p for p in people if p["id"] == "GB02")
+    gb02 = next(p for p in people["people"] if p["cadre_id"] == "GB02")
     assert "组织调整" in gb02["flags"]  # 15 of 43 votes > 1/3
 
 

@@ -85,7 +85,7 @@ def scored(village: Path, runner, tmp_path: Path) -> tuple[Path, dict]:
     assert result.exit_code == 0, result.stdout + result.stderr
     result, people = invoke_json(runner, "cadre", "score", village, "--year", "2026")
     assert result.exit_code == 0, people
-    by = {p["id"]: p for p in people}
+    by = {p["cadre_id"]: p for p in people["people"]}
     # the fixture is what the tests below rely on
     assert "组织调整" in by["GB02"]["flags"]  # 15 of 43 不称职 > 1/3
     assert by["GB03"]["grade"] == "不称职" and "停职教育" in by["GB03"]["flags"]  # veto
@@ -126,7 +126,7 @@ def test_public_notice_has_names_posts_grades_and_nothing_private(scored, runner
     for cast in ("33", "43", "37", "31", "15"):  # votes cast, 李主任's 不称职 votes
         assert cast not in words, cast
     # JSON for scripts; the notice period is recorded like the monthly one
-    assert data["ok"] and data["counts"] == {"村干部": 3, "村民代表": 1} and data["recorded"]
+    assert data["ok"] and data["counts"] == {"cadres": 3, "representatives": 1} and data["recorded"]
     assert data["period_start"] == "2027-01-10" and data["period_end"] == "2027-01-12"
     assert data["internal_pdf"] is None and data["pay_total"] is None
     book = Ledger.open(ledger)
@@ -282,8 +282,8 @@ def test_commitments_notice(village: Path, runner, tmp_path: Path) -> None:
     before = village.read_bytes()
     result, data = invoke_json(runner, "notice", "commitments", village, "--year", "2026", "-o", out, "--date", "2026-01-08")
     assert result.exit_code == 0, data
-    assert data == {"ok": True, "year": 2026, "pdf": str(out), "people": 3, "commitments": 5,
-                    "counts": {"村干部": 2, "村民代表": 1}}
+    assert data == {"ok": True, "exit_code": 0, "year": 2026, "pdf": str(out), "people": 3, "commitments": 5,
+                    "counts": {"cadres": 2, "representatives": 1}}
     text = pdf_text(out)
     assert "中坪村2026年度村干部和村民代表履职承诺公示" in text
     for r in COMMITMENTS[:4]:

@@ -49,11 +49,11 @@ def totals(ledger: Path) -> dict:
 def test_add_uses_the_rule_points_times_count(runner, wenming) -> None:
     e = add(runner, wenming, "--household", "001", "--rule", "GY01", "--count", "3", "--member", "张小三",
             "--date", "2026-03-05", "--note", "清扫村道")
-    assert (e["事件号"], e["编码"], e["积分"], e["次数"], e["成员"], e["状态"]) == ("E000001", "GY01", 3, 3, "张小三", "申报")
+    assert (e["event_id"], e["rule_code"], e["points"], e["count"], e["member"], e["status"]) == ("E000001", "GY01", 3, 3, "张小三", "申报")
     e = add(runner, wenming, "--household", "002", "--rule", "乱倒垃圾、乱堆乱放", "--date", "2026-03-06")
-    assert (e["编码"], e["类型"], e["积分"]) == ("HJ11", "扣分", -2)
+    assert (e["rule_code"], e["kind"], e["points"]) == ("HJ11", "扣分", -2)
     e = add(runner, wenming, "--household", "003", "--rule", "GY04", "--date", "2026-12-20", "--note", "调解邻里纠纷")
-    assert e["积分"] == 50  # seed 004: an excellent mediator gets 50 points
+    assert e["points"] == 50  # seed 004: an excellent mediator gets 50 points
 
 
 def test_caps_per_year_count_earlier_events_but_not_rejected_ones(runner, wenming) -> None:
@@ -82,7 +82,7 @@ def test_free_form_points_need_a_reason_and_respect_the_cap(runner, wenming) -> 
     result = invoke(runner, "event", "add", wenming, "--household", "001", "--points", "11", "--note", "抢险")
     assert result.exit_code == 1 and "临时加扣分每次最多 10 分" in result.stderr
     e = add(runner, wenming, "--household", "001", "--points", "-4", "--note", "占道堆放柴草")
-    assert (e["编码"], e["类型"], e["积分"]) == ("自由", "扣分", -4)
+    assert (e["rule_code"], e["kind"], e["points"]) == ("自由", "扣分", -4)
 
 
 def test_review_path_order_and_notice_period(runner, wenming, tmp_path) -> None:
@@ -123,7 +123,8 @@ def test_posting_writes_journal_rows_with_member_and_reference(runner, wenming, 
     assert Ledger.open(wenming).frame("积分事件")["流水号"].tolist() == ["000001", "000002"]
     # family and member accounts (篇5): average = earned ÷ 参评人数
     _, balances = invoke_json(runner, "balance", wenming, "--household", "001")
-    assert balances[0]["family_average"] == 2.5 and balances[0]["members"] == {"张小三": 10.0}
+    balances = balances["households"]
+    assert balances[0]["family_average"] == 2.5 and balances[0]["members"] == [{"member": "张小三", "points": 10.0}]
     assert invoke(runner, "check", wenming).exit_code == 0
 
 
@@ -198,8 +199,8 @@ def test_import_takes_a_messy_sheet_and_refuses_a_bad_file_whole(runner, wenming
     result, data = invoke_json(runner, "event", "import", wenming, good, bad)
     assert result.exit_code == 1
     assert data["refused_files"] == ["坏.xlsx"]
-    assert [e["项目"] for e in data["events"]] == ["志愿服务（每次）", "见义勇为", "乱倒垃圾、乱堆乱放"]
-    assert [e["积分"] for e in data["events"]] == [2, 10, -2]
+    assert [e["item"] for e in data["events"]] == ["志愿服务（每次）", "见义勇为", "乱倒垃圾、乱堆乱放"]
+    assert [e["points"] for e in data["events"]] == [2, 10, -2]
     got = {(p["cell"], p["message"]) for p in data["problems"] if p["file"] == "坏.xlsx"}
     assert ("B3", "第一组中没有户主“赵六”") in got
     assert any(cell == "D4" and "规则中没有加分/扣分/否决项“打麻将”" in msg for cell, msg in got)

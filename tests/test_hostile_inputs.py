@@ -348,7 +348,7 @@ def test_cadre_import_takes_the_good_materials_and_refuses_each_corrupt_one(runn
     no_internal_error(result)
     assert result.exit_code == 1
     assert sorted(data["refused_files"]) == sorted(p.name for p in bad)
-    assert data["counts"] == {"考核评分": 5}
+    assert data["counts"] == {"assessment_scores": 5}
 
 
 def _hostile_transfer_files(tmp_path: Path) -> list[Path]:

@@ -126,16 +126,16 @@ def test_balance_command_table_and_json(ledger_path: Path, runner) -> None:
     ledger.save("test")
     result, data = invoke_json(runner, "balance", ledger_path)
     assert result.exit_code == 0
-    assert data == [  # family average = earned ÷ 参评人数 (3 in each household here)
-        {"household_id": "001", "name": "张三", "balance": 7.0, "earned": 15.0, "spent": 8.0,
-         "family_average": 5.0, "members": {}},
-        {"household_id": "002", "name": "李四", "balance": 3.0, "earned": 3.0, "spent": 0.0,
-         "family_average": 1.0, "members": {}},
-        {"household_id": "003", "name": "王五", "balance": 0.0, "earned": 0.0, "spent": 0.0,
-         "family_average": 0.0, "members": {}},
+    assert data["households"] == [  # family average = earned ÷ 参评人数 (3 in each household here)
+        {"household_id": "001", "name": "张三", "group": "第一组", "balance": 7.0, "earned": 15.0, "spent": 8.0,
+         "family_average": 5.0, "members": []},
+        {"household_id": "002", "name": "李四", "group": "第一组", "balance": 3.0, "earned": 3.0, "spent": 0.0,
+         "family_average": 1.0, "members": []},
+        {"household_id": "003", "name": "王五", "group": "第一组", "balance": 0.0, "earned": 0.0, "spent": 0.0,
+         "family_average": 0.0, "members": []},
     ]
     result, data = invoke_json(runner, "balance", ledger_path, "--household", "002")
-    assert [d["household_id"] for d in data] == ["002"]
+    assert [d["household_id"] for d in data["households"]] == ["002"]
     result = invoke(runner, "balance", ledger_path)
     assert "张三" in result.stdout and "余额合计 10 分" in result.stdout
     result = invoke(runner, "balance", ledger_path, "--household", "999")

@@ -294,5 +294,5 @@ def test_a_full_month_resaved_by_libreoffice_still_verifies_and_writes_back(tmp_
     assert invoke(runner, "check", ledger).exit_code == 0
     import json
 
-    balances = {b["household_id"]: b for b in json.loads(invoke(runner, "balance", ledger, "--json").stdout)}
+    balances = {b["household_id"]: b for b in json.loads(invoke(runner, "balance", ledger, "--json").stdout)["households"]}
     assert balances["ZP010"]["spent"] == 10 and balances["ZP002"]["spent"] == 5

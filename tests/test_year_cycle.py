@@ -44,9 +44,10 @@ def _votes(path: Path, rows: list[list]) -> Path:
 
 def test_year_results_are_the_years_earned_points(village: Path, runner) -> None:
     _, monthly = invoke_json(runner, "score", "month", village, "--month", "2026-07")
-    expected = {h["household_id"]: h["points"] + h["bonus"] for h in monthly if not h["missing"]}
+    expected = {h["household_id"]: h["points"] + h["bonus"] for h in monthly["households"] if not h["missing"]}
     result, rows = invoke_json(runner, "score", "year", village, "--year", "2026")
     assert result.exit_code == 0
+    rows = rows["households"]
     got = {r["household_id"]: r["result"] for r in rows}
     assert {h: got[h] for h in expected} == expected  # opening balances are not a year's earnings
     top = max(expected.values())
@@ -57,7 +58,7 @@ def test_year_results_are_the_years_earned_points(village: Path, runner) -> None
 def test_redemptions_do_not_change_ratings(village: Path, runner) -> None:
     _, before = invoke_json(runner, "score", "year", village, "--year", "2026")
     ledger = Ledger.open(village)
-    richest = max(before, key=lambda r: r["result"])["household_id"]
+    richest = max(before["households"], key=lambda r: r["result"])["household_id"]
     journal, _ = append_entries(ledger.frame("积分流水"), [NewEntry(richest, "兑换", -5, "兑换 毛巾×1", "DH2026-000001")],
                                 "2026-08-02", "村文书")
     ledger.replace("积分流水", journal)
@@ -71,7 +72,7 @@ def test_vote_import_black_list_boundary_and_lock(village: Path, runner, tmp_pat
     result, data = invoke_json(runner, "vote", "import", village, sheet, "--year", "2026")
     assert result.exit_code == 0 and data["households"] == 3
     _, rows = invoke_json(runner, "score", "year", village, "--year", "2026")
-    by_id = {r["household_id"]: r for r in rows}
+    by_id = {r["household_id"]: r for r in rows["households"]}
     assert (by_id["ZP001"]["list"], by_id["ZP001"]["village_benefits"]) == ("黑榜", False)  # exactly one third
     assert by_id["ZP002"]["list"] != "黑榜" and by_id["ZP002"]["village_benefits"] is True  # just under
     assert by_id["ZP003"]["list"] != "黑榜"  # 10/31 < 1/3

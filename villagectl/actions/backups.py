@@ -249,9 +249,9 @@ class SheetDiff:
             "entries": self.entries,
             "log": self.log,
             "summary": self.summary(),
-            "added": [{"row": label, "values": row} for label, row in self.added],
+            "added": [{"row": label, "values": _cells(row)} for label, row in self.added],
             "changed": [c.as_dict() for c in self.changed],
-            "removed": [{"row": label, "values": row} for label, row in self.removed],
+            "removed": [{"row": label, "values": _cells(row)} for label, row in self.removed],
         }
 
 
@@ -275,6 +275,11 @@ class LedgerDiff:
 
     def as_dict(self) -> dict:
         return {"from": str(self.old), "to": str(self.new), "sheets": [s.as_dict() for s in self.sheets]}
+
+
+def _cells(row: dict) -> list[dict]:
+    """A row for --json: [{column, value}] (the column names are the sheet's own, any the clerk added too)."""
+    return [{"column": c, "value": v} for c, v in row.items()]
 
 
 def _text(value: object) -> str:

@@ -127,7 +127,7 @@ class CadreResult:
         out = []
         for _, r in self.frame.iterrows():
             out.append({
-                "id": r["编号"], "name": r["姓名"], "post": r["职务"], "kind": r["类别"],
+                "cadre_id": r["编号"], "name": r["姓名"], "post": r["职务"], "kind": r["类别"],
                 "scorecard": r["指标得分"], "deductions": r["负面扣分"], "democratic": r["民主评议"],
                 "score": r["综合得分"], "rank": r["名次"], "grade": r["等次"],
                 "flags": [f for f in clean_text(r["标记"]).split("、") if f], "pay": r["考核报酬"] if r["考核报酬"] != "" else None,

@@ -25,7 +25,7 @@ from villagectl.cli.app import (
     workers_check,
     year_check,
 )
-from villagectl.cli.console import console, emit_json, guarded
+from villagectl.cli.console import console, emit_result, guarded
 from villagectl.errors import UsageError
 from villagectl.values import fmt_number
 
@@ -52,7 +52,7 @@ def transfer_out_cmd(
 
         r = transfer_out(ledger, household, to_village, parse_date(date), output, operator, wait, arguments_text())
         if as_json:
-            emit_json({"ok": True, **r.as_dict()})
+            emit_result(r.as_dict())
             return
         out = console()
         if r.reissued:
@@ -131,7 +131,7 @@ def transfer_in_cmd(
                 return 0
         r = run(dry_run)
         if as_json:
-            emit_json({"ok": True, **r.as_dict()})
+            emit_result(r.as_dict())
             return None
         verb = "将转入" if r.dry_run else "已转入"
         if r.dry_run:
@@ -184,7 +184,7 @@ def passbook_cmd(
                 result = print_all_passbooks(ledger, output, year, paper, templates, font, printed,
                                              on_each=b.advance, on_start=b.start, workers=jobs)
             if as_json:
-                emit_json({"ok": True, **result.as_dict()})
+                emit_result(result.as_dict())
                 return
             console().print(f"已为 {result.households} 户打印存折，保存在 {output}", markup=False)
             if result.skipped_closed:
@@ -198,7 +198,7 @@ def passbook_cmd(
         else:
             result, book = None, passbook_for(ledger, household, year, printed)
         if as_json:
-            emit_json({"ok": True, **book.as_dict(), "files": [str(p) for p in result.files] if result else []})
+            emit_result({**book.as_dict(), "files": [str(p) for p in result.files] if result else []})
             return
         _print_book(book)
         if result:

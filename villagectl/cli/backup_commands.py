@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from villagectl.cli.app import JsonOpt, LedgerArg, WaitOpt, app
-from villagectl.cli.console import console, emit_json, guarded
+from villagectl.cli.console import console, emit_result, guarded
 
 BackupArg = Annotated[
     Optional[str],
@@ -29,7 +29,7 @@ def backups_cmd(ledger: LedgerArg, as_json: JsonOpt = False) -> None:
 
         infos = list_backups(ledger)
         if as_json:
-            emit_json({"ok": True, "ledger": str(ledger), "backups": [i.as_dict() for i in infos]})
+            emit_result({"ledger": str(ledger), "backups": [i.as_dict() for i in infos]})
             return
         if not infos:
             console().print(f"台账 {ledger.name} 还没有备份（每次写入台账前会自动备份）")
@@ -56,7 +56,7 @@ def diff_cmd(ledger: LedgerArg, backup: BackupArg = None, as_json: JsonOpt = Fal
 
         chosen, diff = diff_since(ledger, backup)
         if as_json:
-            emit_json({"ok": True, "backup": str(chosen), **diff.as_dict()})
+            emit_result({"backup": str(chosen), **diff.as_dict()})
             return
         console().print(f"自备份 {chosen.name} 以来 {ledger.name} 的改动：")
         for line in diff.lines():
@@ -80,7 +80,7 @@ def restore_cmd(
 
         result = restore_backup(ledger, backup, wait)
         if as_json:
-            emit_json(result.as_dict())
+            emit_result(result.as_dict())
             return
         out = console()
         if not result.restored:

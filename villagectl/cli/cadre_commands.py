@@ -20,7 +20,7 @@ from villagectl.cli.app import (
     cell_text,
     parse_date,
 )
-from villagectl.cli.console import console, emit_json, guarded, print_problems
+from villagectl.cli.console import console, emit_result, guarded, print_problems
 
 cadre_app = typer.Typer(help="村干部、村民代表考核：导入评分和评议、计算等次和考核报酬", no_args_is_help=True)
 app.add_typer(cadre_app, name="cadre")
@@ -43,9 +43,8 @@ def cadre_import_cmd(
 
         r = import_cadre_files(ledger, paths, year, period, parse_date(date), wait, arguments_text())
         if as_json:
-            emit_json({"ok": not r.refused, "counts": r.counts, "refused_files": r.refused,
-                       "problems": [p.as_dict() for p in r.problems]})
-            return 1 if r.refused else 0
+            return emit_result({"counts": r.counts, "refused_files": r.refused,
+                                "problems": [p.as_dict() for p in r.problems]}, 1 if r.refused else 0)
         print_problems(r.problems)
         for kind, n in r.counts.items():
             console().print(f"{kind}：{n} 行")
@@ -73,7 +72,7 @@ def cadre_score_cmd(
 
         r = score_cadres(ledger, year, period, pay_sheet, wait, arguments_text())
         if as_json:
-            emit_json(r.people())
+            emit_result({"people": r.people()})
             return
         table = Table(title=f"{r.year}年{'' if r.period == '全年' else r.period}考核结果")
         cols = ("类别", "编号", "姓名", "职务", "指标得分", "负面扣分", "民主评议", "综合得分", "等次", "标记", "考核报酬")

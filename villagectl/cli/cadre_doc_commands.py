@@ -19,7 +19,7 @@ from villagectl.cli.app import (
     notice_app,
     parse_date,
 )
-from villagectl.cli.console import console, emit_json, guarded
+from villagectl.cli.console import console, emit_result, guarded
 from villagectl.values import fmt_number
 
 OutputOpt = Annotated[Path, typer.Option("--output", "-o", help="公示 PDF 文件")]
@@ -50,7 +50,7 @@ def notice_cadre_cmd(
         r = print_cadre_notice(ledger, year, period, output, parse_date(date), internal, templates, font, wait,
                                arguments_text())
         if as_json:
-            emit_json({"ok": True, **r.as_dict()})
+            emit_result(r.as_dict())
             return
         out = console()
         people = "，".join(f"{k} {n} 人" for k, n in r.counts.items())
@@ -85,7 +85,7 @@ def notice_commitments_cmd(
 
         r = print_commitments(ledger, year, output, parse_date(date), templates, font)
         if as_json:
-            emit_json({"ok": True, **r.as_dict()})
+            emit_result(r.as_dict())
             return
         people = "，".join(f"{k} {n} 人" for k, n in r.counts.items())
         console().print(f"已生成履职承诺公示 {r.pdf}（{people}，共 {r.commitments} 条承诺）")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import sys
@@ -56,10 +57,70 @@ def reset_consoles() -> None:
     _err_console = None
 
 
+# A ledger row (a dict keyed by the sheet's Chinese column names) goes to --json with these English keys
+# (docs/json.md); a key not listed here and not already snake_case fails tests/test_json_envelope.py.
+JSON_KEYS = {
+    # 户籍
+    "户号": "household_id", "户主": "name", "组别": "group", "人口": "size", "参评人数": "rated_members",
+    "户类型": "household_type", "联系电话": "phone", "身份证号": "id_number", "享受村级福利": "village_benefits",
+    # 积分事件, 积分流水, 兑换记录, 商品
+    "事件号": "event_id", "日期": "date", "成员": "member", "编码": "rule_code", "项目": "item", "类型": "kind",
+    "次数": "count", "积分": "points", "说明": "note", "状态": "status", "申报人": "declared_by",
+    "初审人": "reviewed_by", "初审时间": "reviewed_at", "公示开始": "notice_start", "公示截止": "notice_end",
+    "审核人": "approved_by", "审核时间": "approved_at", "流水号": "entry_id", "来源": "source", "摘要": "summary",
+    "关联": "reference", "经办人": "operator", "校验": "checksum", "余额": "balance", "单号": "slip",
+    "核验码": "code", "物品": "item", "名称": "item", "数量": "qty", "单位": "unit", "积分单价": "unit_points",
+    "库存": "stock", "金额": "amount", "兑换前余额": "balance_before", "兑换后余额": "balance_after",
+    "领取日期": "collected_date", "备注": "remark",
+    # 月度得分, 年度评定, 互评, 检查记录
+    "月份": "month", "年度": "year", "期间": "period", "得分": "score", "总分": "total_score", "满分": "full_marks",
+    "名次": "rank", "组内名次": "group_rank", "曝光台": "exposure", "奖励": "bonus", "年度积分": "year_points",
+    "星级": "stars", "牌级": "medal", "榜单": "list", "否决": "veto", "投票数": "votes", "不合格票": "unfit_votes",
+    "合计": "total", "原值": "old_value", "工作表": "sheet", "行号": "row", "来源文件": "source_file",
+    "文件哈希": "file_hash", "导入时间": "imported_at",
+    # 干部, 考核评分, 民主评议, 履职承诺
+    "编号": "cadre_id", "姓名": "name", "职务": "position", "类别": "category", "考核人": "assessor",
+    "指标": "indicator", "优秀": "excellent", "称职": "competent", "基本称职": "basically_competent",
+    "不称职": "unfit", "承诺内容": "commitment", "完成情况": "progress", "对象": "target",
+    # counts of what a cadre import read, of the people on a commitments notice
+    "考核评分": "assessment_scores", "民主评议": "democratic_votes", "负面记录": "negative_records",
+    "代表履职": "representative_duties", "村干部": "cadres", "村民代表": "representatives",
+    # 操作日志
+    "时间": "time", "命令": "command", "参数": "arguments", "结果": "result",
+}
+
+
+def _plain(value: Any) -> Any:
+    """English keys (JSON_KEYS), dates as ISO text, paths as text, tuples as lists: what json can say."""
+    if isinstance(value, dict):
+        return {JSON_KEYS.get(str(k), str(k)): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
 def emit_json(data: Any) -> None:
-    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    text = json.dumps(_plain(data), ensure_ascii=False, indent=2, default=str)
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
+
+
+def named(mapping: dict, key: str, value: str = "points") -> list[dict]:
+    """{名字: 分} as [{key: 名字, value: 分}]: json keys are field names, never data (a category, a member)."""
+    return [{key: k, value: v} for k, v in (mapping or {}).items()]
+
+
+def emit_result(data: dict[str, Any], exit_code: int = 0, ok: bool | None = None) -> int:
+    """Print one command's --json result in the envelope every command shares (docs/json.md):
+    ``{"ok": …, "exit_code": N, <named fields>}`` — a list goes under a named key, e.g.
+    ``emit_result({"households": rows})``. Returns the exit code so a body can ``return emit_result(…)``."""
+    fields = {k: v for k, v in data.items() if k not in ("ok", "exit_code")}
+    emit_json({"ok": exit_code == 0 if ok is None else bool(ok), "exit_code": int(exit_code), **fields})
+    return int(exit_code)
 
 
 # --- Chinese line breaking -----------------------------------------------------

@@ -23,7 +23,7 @@ from villagectl.cli.app import (
     number_check,
     parse_date,
 )
-from villagectl.cli.console import console, emit_json, guarded, print_problems
+from villagectl.cli.console import console, emit_result, guarded, print_problems
 from villagectl.values import fmt_number
 
 event_app = typer.Typer(help="加分、扣分、一票否决事项：申报 → 初审 → 公示 → 审核 → 入账", no_args_is_help=True)
@@ -73,7 +73,7 @@ def event_add_cmd(
         r = add_event(ledger, household.strip(), rule, count, parse_date(date), note, member, points, operator, wait,
                       arguments_text())
         if as_json:
-            emit_json({"ok": True, **r.as_dict()})
+            emit_result(r.as_dict())
             return
         e = r.events[0]
         console().print(f"已申报 {e['事件号']}：{e['户主']}（{e['户号']}）{e['项目']} {fmt_number(e['积分'])} 分。"
@@ -99,8 +99,8 @@ def event_import_cmd(
 
         r, problems, refused = import_events(ledger, paths, parse_date(date), dry_run, operator, wait, arguments_text())
         if as_json:
-            emit_json({"ok": not refused, **r.as_dict(), "refused_files": refused, "problems": [p.as_dict() for p in problems]})
-            return 1 if refused else 0
+            return emit_result({**r.as_dict(), "refused_files": refused, "problems": [p.as_dict() for p in problems]},
+                               1 if refused else 0)
         print_problems(problems)
         if r.ids:
             _show(r, "将申报" if dry_run else "已申报")
@@ -124,7 +124,7 @@ def event_review_cmd(
         from villagectl.actions.events import review_events
 
         r = review_events(ledger, ids or [], all_, by, _now(date), wait, arguments_text())
-        emit_json({"ok": True, **r.as_dict()}) if as_json else _show(r, "初审通过")
+        emit_result(r.as_dict()) if as_json else _show(r, "初审通过")
 
     guarded(as_json, body)
 
@@ -148,7 +148,7 @@ def event_notice_cmd(
 
         r = notice_events(ledger, output, parse_date(date), ids, mask_names, templates, font, wait, arguments_text())
         if as_json:
-            emit_json({"ok": True, **r.as_dict()})
+            emit_result(r.as_dict())
             return
         console().print(f"已生成公示 {r.pdf}（{len(r.ids)} 项），公示期 {r.period[0]} 至 {r.period[1]}")
 
@@ -167,7 +167,7 @@ def event_approve_cmd(
         from villagectl.actions.events import approve_events
 
         r = approve_events(ledger, ids or [], all_, by, _now(date, force), force, wait, arguments_text())
-        emit_json({"ok": True, **r.as_dict()}) if as_json else _show(r, "审核通过")
+        emit_result(r.as_dict()) if as_json else _show(r, "审核通过")
 
     guarded(as_json, body)
 
@@ -184,7 +184,7 @@ def event_post_cmd(
 
         r = post_events(ledger, ids or [], all_, parse_date(date), operator, wait, arguments_text())
         if as_json:
-            emit_json({"ok": True, **r.as_dict()})
+            emit_result(r.as_dict())
             return
         _show(r, "已入账")
         console().print(f"记入积分流水 {len(r.entries)} 笔" + (f"（{r.entries[0]}–{r.entries[-1]}）" if r.entries else ""))
@@ -206,7 +206,7 @@ def event_reject_cmd(
         from villagectl.actions.events import reject_events
 
         r = reject_events(ledger, ids or [], reason, by, _now(date), wait, arguments_text())
-        emit_json({"ok": True, **r.as_dict()}) if as_json else _show(r, "已驳回")
+        emit_result(r.as_dict()) if as_json else _show(r, "已驳回")
 
     guarded(as_json, body)
 
@@ -227,7 +227,7 @@ def event_revoke_cmd(
 
         r = revoke_entry(ledger, entry, reason, false_claim, parse_date(date), operator, wait, arguments_text())
         if as_json:
-            emit_json({"ok": True, **r.as_dict()})
+            emit_result(r.as_dict())
             return
         console().print(f"已冲正流水 {entry}，冲正流水号 {r.entries[0]}" + (f"；事件 {r.ids[0]} 已标记撤销" if r.ids else ""))
 
@@ -248,7 +248,7 @@ def event_list_cmd(
 
         rows = list_events(ledger, status, household)
         if as_json:
-            emit_json(rows)
+            emit_result({"events": rows})
             return
         table = Table(title="积分事项")
         cols = ("事件号", "日期", "户号", "户主", "成员", "项目", "积分", "状态", "流水号")

@@ -21,7 +21,8 @@ from villagectl.cli.app import (
 )
 from villagectl.cli.console import (
     console,
-    emit_json,
+    emit_result,
+    named,
     guarded,
     print_problems,
     problems_table,
@@ -45,7 +46,7 @@ def init_cmd(
 
         chosen = create_ledger(ledger, village, preset, force=force, today=parse_date(date, FUTURE_NEVER))
         if as_json:
-            emit_json({"ok": True, "ledger": str(ledger), "preset": chosen.name, "village": village})
+            emit_result({"ledger": str(ledger), "preset": chosen.name, "village": village})
         else:
             console().print(f"已新建台账 [bold]{ledger}[/]（{chosen.title}）")
             console().print("下一步：在“户籍”表录入农户，或用 villagectl households import 导入现有名册")
@@ -71,7 +72,7 @@ def households_import_cmd(
 
         report = import_households(ledger, rosters, skip_invalid, dry_run, wait, arguments_text())
         if as_json:
-            emit_json({"ok": True, **report.as_dict()})
+            emit_result(report.as_dict())
             return
         out = console()
         if report.problems:
@@ -112,7 +113,7 @@ def check_cmd(ledger: LedgerArg, as_json: JsonOpt = False) -> None:
         _, problems = check_ledger(ledger)
         errors = [p for p in problems if p.severity == "错误"]
         if as_json:
-            emit_json({"ok": not errors, "problems": [p.as_dict() for p in problems]})
+            emit_result({"problems": [p.as_dict() for p in problems]}, 1 if errors else 0)
         elif problems:
             console().print(problems_table(problems, f"{ledger.name} 的检查结果"))
             console().print(f"发现 {len(errors)} 处错误、{len(problems) - len(errors)} 处警告")
@@ -136,12 +137,9 @@ def balance_cmd(
 
         rows = balances_for(ledger, household.strip() if household else None)
         if as_json:
-            emit_json(
-                [
-                    {k: r[k] for k in ("household_id", "name", "balance", "earned", "spent", "family_average", "members")}
-                    for r in rows
-                ]
-            )
+            keys = ("household_id", "name", "group", "balance", "earned", "spent", "family_average", "members")
+            emit_result({"households": [{**{k: r[k] for k in keys if k in r}, "members": named(r.get("members", {}), "member")}
+                                        for r in rows]})
             return
         table = Table(title="积分余额")
         for col, justify in (("户号", "left"), ("户主", "left"), ("组别", "left"), ("余额", "right"),
@@ -171,6 +169,6 @@ def demo_cmd(
         folder = output or Path("villagectl-demo" + ("-base140" if preset == "base140" else ""))
         result = run_demo(folder, progress=None if as_json else console().print, preset=preset)
         if as_json:
-            emit_json({"ok": True, **result})
+            emit_result(result)
 
     guarded(as_json, body)

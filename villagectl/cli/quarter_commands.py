@@ -21,7 +21,7 @@ from villagectl.cli.app import (
     parse_date,
     post_app,
 )
-from villagectl.cli.console import console, emit_json, guarded
+from villagectl.cli.console import console, emit_result, guarded
 from villagectl.errors import UsageError
 
 QuarterOpt = Annotated[str, typer.Option("--quarter", help="季度，如 2026Q1（也可写 2026年第一季度）")]
@@ -58,7 +58,7 @@ def notice_quarter_cmd(
         r = print_quarter_notice(ledger, year, q, output, parse_date(date), mask_names, templates, font, wait,
                                  arguments_text(), partial=partial)
         if as_json:
-            emit_json({"ok": True, **r.as_dict()})
+            emit_result(r.as_dict())
             return
         out = console()
         out.print(f"已生成公示 {r.pdf}（{r.households} 户，其中 {r.inspected} 户本季度已评议）")
@@ -91,7 +91,7 @@ def post_quarter_cmd(
         r = post_quarter(ledger, year, q, parse_date(date, FUTURE_POSTING), force, reason, operator, wait,
                          arguments_text())
         if as_json:
-            emit_json({"ok": True, **r.as_dict()})
+            emit_result(r.as_dict())
             return
         if r.already:
             console().print(f"{r.period}已经入账过，台账没有改动。")

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from villagectl.cli.app import FontOpt, JsonOpt, LazyProgress, TemplatesOpt, app, workers_check, year_check
-from villagectl.cli.console import console, emit_json, err_console, guarded
+from villagectl.cli.console import console, emit_result, err_console, guarded
 from villagectl.errors import ExitCode
 
 
@@ -46,8 +46,7 @@ def rollup_cmd(
                             font=font, templates_dir=templates, title=title or "", town=town or "")
         code = int(ExitCode.OK) if result.ok else int(ExitCode.DATA)
         if as_json:
-            emit_json(result.as_dict())
-            return code
+            return emit_result(result.as_dict(), code)
         _print_result(result)
         return code
 

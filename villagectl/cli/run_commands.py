@@ -19,7 +19,7 @@ from villagectl.cli.app import (
     parse_date,
     parse_month,
 )
-from villagectl.cli.console import emit_json, err_console, guarded
+from villagectl.cli.console import emit_result, err_console, guarded
 
 
 def _setup_logging(log_file: Path | None, verbose: bool) -> None:
@@ -63,7 +63,7 @@ def run_cmd(
 
         r = run_inbox(ledger, inbox, archive, parse_month(month), parse_date(date), notice_dir, wait)
         if as_json:
-            emit_json({"ok": r.exit_code in (0, 5), **r.as_dict()})
+            emit_result(r.as_dict(), r.exit_code, ok=r.exit_code in (0, 5))
         else:
             if r.refused:
                 err_console().print(f"{len(r.refused)} 个文件未导入，已移到 {inbox / 'refused'}：{'、'.join(r.refused)}")

@@ -32,7 +32,7 @@ from villagectl.cli.app import (
     parse_date,
     progress_over,
 )
-from villagectl.cli.console import console, emit_json, err_console, guarded
+from villagectl.cli.console import console, emit_result, err_console, guarded
 from villagectl.errors import UsageError
 from villagectl.values import fmt_number
 
@@ -200,7 +200,7 @@ def redeem_cmd(
         result = redeem(ledger, household, lines, parse_date(date), reason, over_budget, operator, output,
                         not no_print, dry_run, templates, font, wait, arguments_text())
         if as_json:
-            emit_json({"ok": True, **result.as_dict()})
+            emit_result(result.as_dict())
             return
         plan = result.plans[0]
         out = console()
@@ -266,7 +266,7 @@ def redeem_import_cmd(
                                         templates, font, wait, arguments_text(), on_slip=bar.advance, on_start=bar.start,
                                         again=again)
         if as_json:
-            emit_json({"ok": True, "file": str(file), **result.as_dict()})
+            emit_result({"file": str(file), **result.as_dict()})
             return
         out = console()
         table = Table(title=f"{file.name}：{len(result.plans)} 张兑换单")
@@ -309,7 +309,7 @@ def redeem_cancel_cmd(
 
         r = cancel_redemption(ledger, slip, reason, parse_date(date), operator, returned, wait, arguments_text())
         if as_json:
-            emit_json({"ok": True, **r.as_dict()})
+            emit_result(r.as_dict())
             return
         out = console()
         out.print(f"已作废兑换单 {r.slip}（{r.name}，{r.household_id}）：退回 {fmt_number(r.points)} 分，"
@@ -348,8 +348,7 @@ def slip_verify_cmd(
         claim = Claim(slip or "", date or "", household or "", points or "")
         r = verify_slip(ledger, code, claim)
         if as_json:
-            emit_json(r.as_dict())
-            return 0 if r.genuine else 1
+            return emit_result(r.as_dict(), 0 if r.genuine else 1)
         out = console()
         color = "green" if r.genuine else "red"
         out.print(f"核验结果：[bold {color}]{VERDICT_TEXT[r.verdict]}[/]")
@@ -387,7 +386,7 @@ def slip_use_cmd(
 
         r = use_slip(ledger, code, parse_date(date), operator, wait, arguments_text())
         if as_json:
-            emit_json({"ok": True, **r.as_dict()})
+            emit_result(r.as_dict())
             return
         rec = r.record
         items = "、".join(f"{l['item']}×{fmt_number(l['qty'])}{l['unit']}" for l in rec.lines)
@@ -414,7 +413,7 @@ def slip_print_cmd(
         with bar as advance:
             r = reprint_slips(ledger, list(refs), output, templates, font, on_slip=advance)
         if as_json:
-            emit_json({"ok": True, **r.as_dict()})
+            emit_result(r.as_dict())
             return
         console().print(f"已补打 {len(r.slips)} 张兑换单：{r.pdf}")
 

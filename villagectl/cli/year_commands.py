@@ -22,7 +22,7 @@ from villagectl.cli.app import (
     post_app,
     score_app,
 )
-from villagectl.cli.console import console, emit_json, guarded, print_problems
+from villagectl.cli.console import console, emit_result, guarded, print_problems
 
 vote_app = typer.Typer(help="年终村民互评（红黑榜）", no_args_is_help=True)
 app.add_typer(vote_app, name="vote")
@@ -44,7 +44,7 @@ def score_year_cmd(
         r = score_year(ledger, year, export, wait, arguments_text())
         rows = r.households()
         if as_json:
-            emit_json(rows)
+            emit_result({"households": rows})
             return
         table = Table(title=f"{year} 年度评定")
         cols = ("名次", "组别", "户号", "户主", "年度积分", "星级", "牌级", "榜单", "备注")
@@ -86,7 +86,7 @@ def post_year_cmd(
 
         n = post_year(ledger, year, parse_date(date, FUTURE_POSTING), force, reason, wait, arguments_text())
         if as_json:
-            emit_json({"ok": True, "year": year, "locked": n})
+            emit_result({"year": year, "locked": n})
         else:
             console().print(f"{year} 年度评定已锁定（{n} 户）。" if n else f"{year} 年度评定早已锁定，没有改动。")
 
@@ -108,7 +108,7 @@ def vote_import_cmd(
 
         n, problems = import_votes(ledger, paths, year, wait, arguments_text())
         if as_json:
-            emit_json({"ok": True, "year": year, "households": n, "problems": [p.as_dict() for p in problems]})
+            emit_result({"year": year, "households": n, "problems": [p.as_dict() for p in problems]})
             return
         print_problems(problems)
         console().print(f"已导入 {year} 年互评结果 {n} 户。请运行 villagectl score year {ledger} --year {year} 更新红黑榜。")

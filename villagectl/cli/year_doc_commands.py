@@ -20,7 +20,7 @@ from villagectl.cli.app import (
     notice_app,
     parse_date,
 )
-from villagectl.cli.console import console, emit_json, guarded
+from villagectl.cli.console import console, emit_result, guarded
 from villagectl.values import fmt_number
 
 report_app = typer.Typer(help="报表：年度工作报告（报乡镇）", no_args_is_help=True)
@@ -48,7 +48,7 @@ def notice_year_cmd(
         r = print_year_notice(ledger, year, output, parse_date(date), certificates, mask_names, templates, font,
                               wait, arguments_text())
         if as_json:
-            emit_json({"ok": True, **r.as_dict()})
+            emit_result(r.as_dict())
             return
         out = console()
         out.print(f"已生成公示 {r.pdf}（参评 {r.households} 户：星级 {r.stars} 户，牌级 {r.medals} 户，"
@@ -81,7 +81,7 @@ def report_year_cmd(
 
         r = print_year_report(ledger, year, output, parse_date(date), templates, font)
         if as_json:
-            emit_json({"ok": True, **r.as_dict()})
+            emit_result(r.as_dict())
             return
         out = console()
         pages = f"，共 {r.pages} 页" if r.pages else ""
