@@ -212,3 +212,27 @@ def test_the_base_decides_the_household_at_the_cut() -> None:
     assert gold(eligible) == ["001", "002", "003", "004", "005"]
     assert RatingSettings.from_settings({"评定基数": "参评户"}).whole_village_base is False
     assert RatingSettings.from_settings({}).whole_village_base is True
+
+
+def test_the_year_counts_its_households_as_they_were() -> None:
+    """Issue: people who move. 001 left in 2027 (still there all 2026): awarded for 2026 though 户籍 says 迁出;
+    002 left in June 2026: counted in 全村N, never awarded; 011 left in 2025: not in 2026 at all."""
+    from villagectl.ledger.households import year_presence
+
+    hh = households(11)
+    hh.loc[hh["户号"].isin(["001", "002", "011"]), "状态"] = "迁出"
+    journal, _ = append_entries(empty_journal(), [NewEntry("011", "转出", -3, "转出至东村", "T1")], "2025-11-02", "文书")
+    journal, _ = append_entries(journal, [NewEntry("002", "转出", -9, "转出至西村", "T2")], "2026-06-15", "文书")
+    journal, _ = append_entries(journal, [NewEntry("001", "转出", -40, "转出至南村", "T3")], "2027-03-01", "文书")
+    presence = year_presence(hh, journal, pd.DataFrame(columns=["户号", "月份", "总分"]), 2026)
+    assert sorted(presence.during) == [f"{i:03d}" for i in range(1, 11)]
+    assert "002" not in presence.at_end and "001" in presence.at_end
+    results = {f"{i:03d}": 100 - i for i in range(1, 11)}  # 001 best, 002 second
+    frame = rate_year(2026, hh, results, RatingSettings(ratings="星级"), {}, {}, {}, presence).set_index("户号")
+    # N = 10 (002 counted, 011 not): 10% → position 1.0, 20% → 2.0, 30% → 3.0 among those who can be awarded
+    assert [frame.loc[h, "星级"] for h in ("001", "002", "003", "004", "005")] == [
+        "五星级文明户", "", "四星级文明户", "三星级文明户", ""]
+    assert "011" not in frame.index
+    # without the year's presence (today's 户籍), 001 would lose a star it earned in 2026
+    today = rate_year(2026, hh, results, RatingSettings(ratings="星级"), {}, {}, {}).set_index("户号")
+    assert today.loc["001", "星级"] == ""

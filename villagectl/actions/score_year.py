@@ -20,6 +20,7 @@ from villagectl.ledger import schema
 from villagectl.ledger.events import vetoed
 from villagectl.ledger.journal import require_intact
 from villagectl.ledger.periods import period_row, with_period
+from villagectl.ledger.households import year_presence
 from villagectl.ledger.workbook import Ledger
 from villagectl.rules.catalogue import parse_rules
 from villagectl.scoring.annual import (
@@ -71,6 +72,7 @@ def compute_year(ledger: Ledger, year: int) -> tuple[pd.DataFrame, dict[str, lis
     journal = ledger.frame(schema.JOURNAL.name)
     events = ledger.frame(schema.EVENTS.name)
     ids = [clean_text(h) for h in households["户号"]]
+    presence = year_presence(households, journal, ledger.frame(schema.MONTHLY.name), year)
     if scheme == "基础分":
         rules, issues = parse_rules(ledger.frame(schema.RULES.name))
         if issues:
@@ -79,14 +81,13 @@ def compute_year(ledger: Ledger, year: int) -> tuple[pd.DataFrame, dict[str, lis
                                  year, settings.get("季度合并方式", "平均") or "平均")
         adjustments = year_earnings(journal, events, year,
                                     frozenset({schema.ENTRY_AWARD, schema.ENTRY_DEDUCTION, schema.ENTRY_TRANSFER_IN}))
-        active = [h for h, s in zip(ids, households["状态"]) if clean_text(s) in ("正常", "")]
-        results = base_results(active, rules, items, adjustments)
+        results = base_results([h for h in ids if h in presence.during], rules, items, adjustments)
     else:
         results = year_earnings(journal, events, year)
     vetoes = vetoed(events, year)
     votes = year_votes(ledger, year)
     shamed = exposure_months(ledger.frame(schema.MONTHLY.name), year)
-    frame = rate_year(year, households, results, RatingSettings.from_settings(settings), vetoes, votes, shamed)
+    frame = rate_year(year, households, results, RatingSettings.from_settings(settings), vetoes, votes, shamed, presence)
     return frame, vetoes
 
 

@@ -351,3 +351,52 @@ def find_household(households: pd.DataFrame, text: str, option: str = "--househo
     if close:
         raise DataError(f"{what}；是不是 {'、'.join(dict.fromkeys(_label(r) for r in close))}？")
     raise DataError(f"{what}（{option} 可写{HOUSEHOLD_FORMS}；全部户号可用 villagectl balance 台账.xlsx 查看）")
+
+
+def is_active(state: object) -> bool:
+    """A household in the village today: 状态 正常 (or left empty)."""
+    return clean_text(state) in ("正常", "")
+
+
+@dataclass(frozen=True)
+class YearPresence:
+    """Who was in the village in a year, as it was then (issue: people who move)."""
+
+    during: frozenset[str]  # in the village at some time in the year: the year's 全村N户
+    at_end: frozenset[str]  # still there at its end: the ones a year's rating can award
+
+
+def year_presence(households: pd.DataFrame, journal: pd.DataFrame, monthly: pd.DataFrame, year: int) -> YearPresence:
+    """The year's households from 户籍 today and the dates the ledger holds.
+
+    An active household counts (户籍 has no date of arrival). One no longer active (迁出, 注销,
+    暂停) counts for the years up to the one it left: the date of its 转出 entry, else its last
+    月度得分 month or journal entry; left in the year = counted in N, not awarded.
+    """
+    last_seen: dict[str, str] = {}
+    left_on: dict[str, str] = {}
+    if len(journal):
+        for hid, kind, date in zip(journal["户号"], journal["类型"], journal["日期"]):
+            hid, day = clean_text(hid), clean_text(date)[:10]
+            if clean_text(kind) == schema.ENTRY_TRANSFER_OUT:
+                left_on[hid] = max(left_on.get(hid, ""), day)
+            last_seen[hid] = max(last_seen.get(hid, ""), day)
+    if len(monthly):
+        for hid, month, total in zip(monthly["户号"], monthly["月份"], monthly["总分"]):
+            if clean_text(total) not in ("", "nan", "None"):
+                hid = clean_text(hid)
+                last_seen[hid] = max(last_seen.get(hid, ""), clean_text(month) + "-01")
+    during, at_end = set(), set()
+    start, end = f"{year}-01-01", f"{year}-12-31"
+    for hid, state in zip(households["户号"], households["状态"]):
+        hid = clean_text(hid)
+        if is_active(state):
+            during.add(hid)
+            at_end.add(hid)
+            continue
+        left = left_on.get(hid) or last_seen.get(hid, "")
+        if left >= start:
+            during.add(hid)
+            if left > end:
+                at_end.add(hid)
+    return YearPresence(frozenset(during), frozenset(at_end))

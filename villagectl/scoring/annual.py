@@ -26,6 +26,7 @@ from fractions import Fraction
 
 import pandas as pd
 
+from villagectl.ledger.households import YearPresence, is_active
 from villagectl.ledger import schema
 from villagectl.rules.presets import Rule
 from villagectl.values import NotANumber, as_text, clean_text, to_number
@@ -257,15 +258,23 @@ def rate_year(
     vetoes: dict[str, list[str]],
     votes: dict[str, tuple[int, int]],
     shamed_months: dict[str, int],
+    presence: YearPresence | None = None,
 ) -> pd.DataFrame:
-    """年度评定 rows for every household with a result (and every active one)."""
+    """年度评定 rows for every household with a result (and every one in the village that year).
+
+    ``presence``: the year's households as they were (ledger.households.year_presence); without it,
+    today's 户籍 状态 decides.
+    """
     ids = [clean_text(h) for h in households["户号"]]
     records = {clean_text(r["户号"]): r for r in households.to_dict("records")}
-    active = {h for h in ids if clean_text(records[h].get("状态")) in ("正常", "")}
+    if presence is None:
+        active = awardable = {h for h in ids if is_active(records[h].get("状态"))}
+    else:
+        active, awardable = set(presence.during), set(presence.at_end)
     pool = {h: results.get(h, 0.0) for h in ids if h in active or h in results}
     black = black_listed({h: v for h, v in votes.items() if h in pool}, settings.black_share)
-    # rated: active, no veto this year, and something earned (nobody is a 金牌户 for 0 points)
-    eligible = {h for h in pool if h not in vetoes and h in active and pool[h] > EPS}
+    # rated: in the village at the year's end, no veto this year, and something earned (nobody is a 金牌户 for 0 points)
+    eligible = {h for h in pool if h not in vetoes and h in awardable and pool[h] > EPS}
     ranks = competition_ranks(pool)
     group_ranks: dict[str, int] = {}
     by_group: dict[str, dict[str, float]] = {}
