@@ -113,13 +113,20 @@ def rows_state(rows: pd.DataFrame) -> str:
     return DRAFT
 
 
-def moved_out_count(ledger: Ledger, rows: pd.DataFrame) -> int:
-    """How many of the year's rows are households no longer in the village (户籍 状态 迁出 / 注销)."""
+def year_presence_of(ledger: Ledger, year: int):
+    """The year's households as they were (ledger.households.year_presence)."""
+    from villagectl.ledger.households import year_presence
+
+    return year_presence(ledger.frame(schema.HOUSEHOLDS.name), ledger.frame_or_empty(schema.JOURNAL.name),
+                         ledger.frame_or_empty(schema.MONTHLY.name), year)
+
+
+def moved_out_count(ledger: Ledger, rows: pd.DataFrame, year: int) -> int:
+    """How many of the year's rows are households that left the village during that year."""
     if rows is None or rows.empty or not ledger.has(schema.HOUSEHOLDS.name):
         return 0
-    households = ledger.frame(schema.HOUSEHOLDS.name)
-    gone = {clean_text(h) for h, s in zip(households["户号"], households["状态"]) if clean_text(s) in ("迁出", "注销")}
-    return int(rows["户号"].map(clean_text).isin(gone).sum())
+    presence = year_presence_of(ledger, year)
+    return int(rows["户号"].map(clean_text).isin(presence.during - presence.at_end).sum())
 
 
 def _committee(settings: dict[str, str]) -> str:
@@ -224,18 +231,17 @@ def build_year_notice(ledger: Ledger, year: int, start: dt.date, mask: bool | No
         show_medals="牌级" in ratings or bool(medals),
         show_exposure=_yes_no(ledger, "曝光台上公示", True),
         mask_names=mask if mask is not None else settings.get("公示隐藏名字", "否") == "是",
-        moved_out=moved_out_count(ledger, rows),
-        base_line=rating_base_line(ledger, rows, settings),
+        moved_out=moved_out_count(ledger, rows, year),
+        base_line=rating_base_line(ledger, rows, settings, year),
     )
 
 
-def rating_base_line(ledger: Ledger, rows: pd.DataFrame, settings: dict[str, str]) -> str:
+def rating_base_line(ledger: Ledger, rows: pd.DataFrame, settings: dict[str, str], year: int) -> str:
     """'评定基数：全村30户……前10%为第1至3名……': the N of "前10%" and the cut positions (docs/presets.md)."""
     from villagectl.scoring.annual import cut_positions_text
 
-    households = ledger.frame(schema.HOUSEHOLDS.name)
-    active = {clean_text(h) for h, s in zip(households["户号"], households["状态"]) if clean_text(s) in ("正常", "")}
-    return cut_positions_text(RatingSettings.from_settings(settings), rows.to_dict("records"), active)
+    return cut_positions_text(RatingSettings.from_settings(settings), rows.to_dict("records"),
+                              set(year_presence_of(ledger, year).during))
 
 
 def build_certificates(ledger: Ledger, year: int, issued: dt.date) -> CertificateSet:
@@ -432,7 +438,7 @@ def build_year_report(ledger: Ledger, year: int, issued: dt.date) -> YearReport:
         points_redeemed=points,
         stars=int(a["star"].sum()), medals=int(a["medal"].sum()), red=int(a["red"].sum()),
         black=int(a["black"].sum()), vetoed=int(a["veto"].sum()), exposure=int(a["exposure"].sum()),
-        moved_out=moved_out_count(ledger, annual),
+        moved_out=moved_out_count(ledger, annual, year),
     )
 
 
