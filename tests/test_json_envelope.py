@@ -109,6 +109,15 @@ def _scenario(root: Path) -> Run:
       "--reason", "复查后更正")
     r("notice", "month", ledger, "--month", "2026-07", "-o", root / "公示.pdf", "--date", "2026-07-26")
     r("post", "month", ledger, "--month", "2026-07", "--date", "2026-07-29")
+    from villagectl.samples import build_base140_samples, fill_base140_form
+
+    b140 = build_base140_samples(root / "桃源村")  # the base-140 scheme's quarter
+    quarter = [Path(p) for p in r("inspect", "forms", b140, "--quarter", "2026Q1", "-o", root / "季度表")["files"]]
+    for f in quarter:
+        fill_base140_form(f, 1)
+    r("inspect", "import", b140, *quarter)
+    r("notice", "quarter", b140, "--quarter", "2026Q1", "-o", root / "季度公示.pdf", "--date", "2026-03-26")
+    r("post", "quarter", b140, "--quarter", "2026Q1", "--date", "2026-03-29")
     r("balance", ledger)
     r("passbook", ledger, "--household", "ZP010")
     r("templates", "export", root / "模板")
