@@ -289,3 +289,21 @@ def test_the_base_line_at_a_fractional_cut() -> None:
     text = cut_positions_text(rated, rows, active)
     assert text.startswith("评定基数：参评48户")  # the vetoed and the zero-point household are left out
     assert "前10%为第1至4名（48×10%=4.8，名次不超过4.8）" in text
+
+
+@pytest.mark.parametrize(("line", "members", "group"), [
+    ("评议小组：第二组　　评议小组成员：张三、李四、王五　　日期：2026年3月20日", ["张三", "李四", "王五"], "第二组"),
+    ("考评小组组长：何建华　　成员：胡丽萍、汪志成　　考评日期：2025年11月28日", ["何建华", "胡丽萍", "汪志成"], ""),
+    ("评议小组成员签字：何建华（组长）、胡丽萍、陈光荣（村民代表）", ["何建华", "胡丽萍", "陈光荣"], ""),
+    ("评议小组（签字）：何建华　胡丽萍　汪志成　　2025年9月26日", ["何建华", "胡丽萍", "汪志成"], ""),
+    ("评议小组成员：五人", [], ""),
+    ("评议小组：第____组　　评议小组成员：________　　日期：______年____月____日", [], ""),  # the blank form
+    ("检查人：张三　　户主确认：李四　　日期：2026年7月3日", [], ""),  # a monthly sheet's inspector: not a review
+    ("打分人：龚秀兰　日期：2025/11/23", [], ""),
+])
+def test_the_review_sign_off_line(line: str, members: list[str], group: str) -> None:
+    from villagectl.importers.review_signoff import signoff_of_rows
+
+    found = signoff_of_rows([["", ""], [line]], "评分表")
+    assert (found.members, found.group) == (members, group)
+    assert found.where == ("评分表 / A2" if members or group else "")

@@ -9,8 +9,8 @@ A sheet the 评议小组 fills ends with lines such as
 
 ``read_signoff`` reads the members (in order, once each) and the reviewing group
 from such lines; dates, "（组长）", blanks "____" and counts ("五人") are not names.
-Only short rows (one or two cells with text) are looked at: a household row is never
-a sign-off line. Pure: it gets the parsed rows, never a file.
+Only short rows (one or two cells with text) with a 评议/考评 label are looked at: a household
+row is never a sign-off line, and a monthly sheet's '检查人：' or '打分人：' is not a review. Pure: it gets the parsed rows, never a file.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from villagectl.values import clean_text, group_key
 
 # a label ending in a colon: '评议小组成员：', '考评小组组长：', '评议小组（签字）：', '日期：'
 _LABEL = re.compile(r"([\u4e00-\u9fff（）()]{1,14})\s*[：:]")
-_SIGNERS = ("评议", "考评", "检查组", "检查人", "评分人", "打分人", "成员", "组长", "签字")
+_REVIEW = ("评议", "考评")  # a line is a review sign-off only when one of its labels says so ('检查人：' is not)
+_SIGNERS = ("评议", "考评", "成员", "组长", "签字")
 _NOT_SIGNERS = ("日期", "时间", "审核", "意见", "户主", "盖章")
 _GROUP = re.compile(r"^第?[一二三四五六七八九十百0-9]+(?:组|小组|评议组|评议小组)$")
 _DATE = re.compile(r"(?:20\d{2}|[〇零一二三四五六七八九]{4})\s*[年./-]\s*\S{1,3}?\s*[月./-]\s*\S{1,3}?\s*日?|20\d{2}[./-]\d{1,2}[./-]\d{1,2}")
@@ -78,7 +79,10 @@ def signoff_of_rows(rows: list[list], sheet: str = "") -> Signoff:
             continue
         text = "　".join(t for _, t in cells)
         hit = False
-        for label, value in _pieces(text):
+        pieces = _pieces(text)
+        if not any(w in label for label, _ in pieces for w in _REVIEW):
+            continue
+        for label, value in pieces:
             if not any(w in label for w in _SIGNERS) or any(w in label for w in _NOT_SIGNERS):
                 continue
             names, group = _names(value)
