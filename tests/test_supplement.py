@@ -222,3 +222,24 @@ def test_a_correction_changed_back_before_posting_posts_nothing(runner, village,
     r = invoke(runner, "notice", "month", ledger, "--month", "2026-07", "-o", tmp_path / "x.pdf", "--date", "2026-08-10")
     assert r.exit_code == 0 and "补打" in r.stdout  # nothing waits: a reprint of the posted month
     assert balances(runner, ledger) == before
+
+
+def test_a_late_sheet_rescores_a_later_month_on_notice(runner, village, tmp_path: Path) -> None:
+    ledger = village
+    post(runner, ledger, tmp_path, "2026-06", {"第一组": {"A1": 95, "A2": 86}, "第二组": {"B1": 88, "B2": 82}})
+    post(runner, ledger, tmp_path, "2026-07", {"第二组": {"B1": 88, "B2": 82}}, missing_ok=True)
+    august = [sheet(tmp_path / "08", g, "2026-08", t) for g, t in
+              {"第一组": {"A1": 95, "A2": 86}, "第二组": {"B1": 88, "B2": 82}}.items()]
+    assert invoke(runner, "inspect", "import", ledger, *august).exit_code == 0
+    assert invoke(runner, "score", "month", ledger, "--month", "2026-08").exit_code == 0
+    assert invoke(runner, "notice", "month", ledger, "--month", "2026-08", "-o", tmp_path / "08.pdf",
+                  "--date", "2026-09-01").exit_code == 0
+    assert row(ledger, "2026-08", "A1")["奖励"] == 0
+    late = sheet(tmp_path / "late", "第一组", "2026-07", {"A1": 95, "A2": 86})
+    result = invoke(runner, "inspect", "import", ledger, late)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    # June, July (late), August: three months at 5 points — August, not yet posted, is scored again
+    assert row(ledger, "2026-08", "A1")["奖励"] == 5 and row(ledger, "2026-08", "A1")["状态"] == "草稿"
+    assert "2026-08 已打印的公示内容有变化" in result.stdout
+    periods = Ledger.open(ledger).frame("期间").set_index("期间")
+    assert periods.loc["2026-08", "状态"] == "草稿" and clean_text(periods.loc["2026-08", "公示开始"]) == ""
