@@ -68,7 +68,7 @@ def test_a_locked_ledger_waits_then_gives_up_changing_nothing(setup, runner) -> 
 def test_missing_inbox(setup, runner, tmp_path: Path) -> None:
     ledger, _ = setup
     result = invoke(runner, "run", ledger, "--inbox", tmp_path / "没有")
-    assert result.exit_code == 1 and "收件箱文件夹不存在" in result.stderr
+    assert result.exit_code == 4 and "收件箱文件夹不存在" in result.stderr
 
 
 def test_a_month_with_a_group_missing_waits_for_its_sheet(setup, runner, tmp_path: Path) -> None:

@@ -78,6 +78,12 @@ class FileAccessError(VillageError):
     exit_code = ExitCode.IO
 
 
+def missing_inputs(paths) -> FileAccessError:
+    """Input files or folders that do not exist (exit 4), every one named."""
+    names = "、".join(str(p) for p in paths)
+    return FileAccessError(f"找不到 {names}（文件或文件夹不存在）；请核对路径和名字，台账未改动")
+
+
 _ERRNO_TEXT = {  # by name: not every platform has every errno (EDQUOT on Windows)
     "EACCES": "没有权限",
     "EPERM": "没有权限",

@@ -20,7 +20,50 @@ SCHEMES = ("月度换算", "基础分", "事件")
 
 def check_ledger(path: Path) -> tuple[Ledger, list[Problem]]:
     ledger = Ledger.open(path)
-    return ledger, find_problems(ledger)
+    return ledger, group_repeats(find_problems(ledger))
+
+
+def group_repeats(problems: list[Problem], shown: int = 8) -> list[Problem]:
+    """The same finding on many cells of one sheet is one line: the cells, then how many
+    ("D5、D9、D12……（共 29 处）: 户号 ZP009 不在户籍表中"), in the place of its first cell."""
+    cells: dict[tuple, list[str]] = {}
+    for p in problems:
+        key = (p.location.file, p.location.sheet, p.message, p.severity)
+        cells.setdefault(key, []).append(p.location.cell)
+    out: list[Problem] = []
+    done: set[tuple] = set()
+    for p in problems:
+        key = (p.location.file, p.location.sheet, p.message, p.severity)
+        where = [c for c in cells[key] if c]
+        if len(cells[key]) == 1 or len(where) < 2:
+            out.append(p)
+            continue
+        if key in done:
+            continue
+        done.add(key)
+        listed = "、".join(where[:shown]) + ("……" if len(where) > shown else "")
+        out.append(Problem(Location(p.location.file, p.location.sheet, f"{listed}（共 {len(where)} 处）"), p.message, p.severity))
+    return out
+
+
+def check_advice(problems: list[Problem], ledger_name: str) -> str:
+    """What to do after check found errors."""
+    if not any(p.severity == "错误" for p in problems):
+        return ""
+    return (f"请按上面指出的工作表和单元格在 Excel/WPS 里改正，保存后再运行 villagectl check {ledger_name}；"
+            f"如果是最近手工改错的，可用 villagectl backups {ledger_name} 查看备份，"
+            f"villagectl diff 看改了什么，villagectl restore {ledger_name} 备份文件 恢复到改动之前")
+
+
+def _id_advice(hid: str, known_ids: set[str]) -> str:
+    from villagectl.values import edit_distance, id_key
+
+    same = [k for k in known_ids if k and id_key(k) == id_key(hid)]
+    if same:
+        return f"（户籍里是 {same[0]}：大小写或全角半角不同，请改成一样）"
+    close = sorted((edit_distance(id_key(hid), id_key(k)), k) for k in known_ids if k)
+    near = [k for d, k in close[:3] if d <= 1]
+    return f"（是不是 {'、'.join(near)}？）" if near else ""
 
 
 def find_problems(ledger: Ledger) -> list[Problem]:
@@ -105,15 +148,17 @@ def find_problems(ledger: Ledger) -> list[Problem]:
             if spec.name in broken:
                 continue
             frame = ledger.frame(spec.name)
-            unknown_rows = [
-                pos for pos, v in enumerate(frame.get("户号", pd.Series(dtype=object)))
-                if clean_text(v) and clean_text(v) not in known_ids
-            ]
-            for pos in unknown_rows[:20]:
-                hid = clean_text(frame["户号"].iloc[pos])
-                problems.append(Problem(at(spec.name, pos, "户号"), f"户号 {hid} 不在户籍表中"))
-            if len(unknown_rows) > 20:
-                problems.append(Problem(at(spec.name), f"另有 {len(unknown_rows) - 20} 行的户号不在户籍表中"))
+            unknown: dict[str, list[int]] = {}
+            for pos, v in enumerate(frame.get("户号", pd.Series(dtype=object))):
+                if clean_text(v) and clean_text(v) not in known_ids:
+                    unknown.setdefault(clean_text(v), []).append(pos)
+            for hid, rows in list(unknown.items())[:20]:  # one line per 户号 (grouped below), all its rows
+                message = f"户号 {hid} 不在户籍表中{_id_advice(hid, known_ids)}"
+                for pos in rows:
+                    problems.append(Problem(at(spec.name, pos, "户号"), message))
+            if len(unknown) > 20:
+                rest = list(unknown.values())[20:]
+                problems.append(Problem(at(spec.name), f"另有 {len(rest)} 个户号（{sum(map(len, rest))} 行）不在户籍表中"))
 
     if schema.JOURNAL.name not in broken:
         problems += journal_problems(ledger)  # the chain and the anchors (操作日志, 期间)

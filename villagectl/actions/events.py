@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from villagectl.errors import DataError, Location, Problem, UsageError
+from villagectl.errors import DataError, Problem, UsageError
 from villagectl.importers.events import read_event_file
 from villagectl.io.outputs import guard_output
 from villagectl.io.safe_write import ledger_lock, sha256_file
@@ -78,6 +78,24 @@ def event_item(row) -> str:
     return item
 
 
+def unknown_rule_message(rules: dict[str, Rule], text: str) -> str:
+    """No such event rule: the close ones first, then what there is, or (none at all) how to go on."""
+    import difflib
+
+    if not rules:
+        return (f"“规则”表里没有加分/扣分/否决项，找不到“{text}”。临时加扣分请用 --points 分值 --note 原因；"
+                "常用的事项请在“规则”表加一行（类型填 加分、扣分 或 否决，写上编码、项目和分值）")
+    names = {r.code: clean_name(r.item) for r in rules.values()}
+    key = clean_name(text)
+    close = difflib.get_close_matches(key, list(names.values()), n=3, cutoff=0.5)
+    close += difflib.get_close_matches(key.upper(), list(names), n=3, cutoff=0.6)
+    near = [r for r in rules.values() if names[r.code] in close or r.code in close or (key and key in names[r.code])]
+    listed = "、".join(f"{r.code} {r.item}" for r in list(rules.values())[:30]) + ("……" if len(rules) > 30 else "")
+    guess = f"是不是 {'、'.join(f'{r.code} {r.item}' for r in near[:3])}？" if near else ""
+    return (f"规则中没有加分/扣分/否决项“{text}”；{guess}可用的有：{listed}"
+            "（--rule 写编码或项目名称；规则以外的临时加扣分用 --points 和 --note）")
+
+
 def operator_of(ledger: Ledger, operator: str | None) -> str:
     return (operator or ledger.settings().get("经办人", "") or "村文书").strip()
 
@@ -117,8 +135,7 @@ def build_event(
     if rule_text:
         rule = find_rule(event_rules(ledger), rule_text)
         if rule is None:
-            codes = "、".join(f"{r.code} {r.item}" for r in event_rules(ledger).values())
-            raise EventRefused(f"规则中没有加分/扣分/否决项“{rule_text}”；可用的有：{codes}")
+            raise EventRefused(unknown_rule_message(event_rules(ledger), rule_text))
         if points is not None:
             raise EventRefused("按规则记分时不要再给 --points（分值取自规则）")
         pts = event_points(rule, count)
@@ -199,9 +216,9 @@ def import_events(
     """(recorded events, problems, refused file names); each file is all-or-nothing."""
     from villagectl.actions.inspect_import import expand_paths
 
-    files, missing = expand_paths(paths)
-    problems = [Problem(Location(p.name), "文件不存在") for p in missing]
-    refused = [p.name for p in missing]
+    files, _ = expand_paths(paths)  # a path that does not exist: exit 4
+    problems: list[Problem] = []
+    refused: list[str] = []
     if not files:
         raise DataError("没有找到要导入的事件表（xlsx、xls、ods）", problems)
     with ledger_lock(ledger_path, wait_s):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from villagectl.errors import DataError, Location, Problem
+from villagectl.errors import DataError, Location, Problem, missing_inputs
 from villagectl.importers.roster import find_duplicates, read_roster, roster_paths
 from villagectl.io.outputs import guard_outputs
 from villagectl.io.newbook import ColumnFormat, add_table_sheet, new_workbook, save_new
@@ -61,10 +61,9 @@ def import_households(
 
         records: list[HouseholdRecord] = []
         invalid: set[tuple[str, str, int]] = set()
-        existing = [p for p in files if p.exists()]
-        for path in files:
-            if not path.exists():
-                report.problems.append(Problem(Location(path.name), "文件不存在"))
+        if any(not p.exists() for p in files):
+            raise missing_inputs([p for p in files if not p.exists()])
+        existing = list(files)
         books = read_untrusted_many(existing)
         for path in existing:
             book = books[path]

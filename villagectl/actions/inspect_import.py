@@ -180,7 +180,7 @@ def import_inspections(
             outcome.month = result.month
             outcome.groups = sorted(result.groups)
             outcome.households = len(result.rows)
-            apply_signoff(outcome, book, reviewers, review_group)  # who reviewed (篇4 评议小组)
+            apply_signoff(outcome, book, reviewers, review_group, ledger.settings().get("评议小组最少人数", ""))
             if result.errors or result.month is None:
                 continue
             late = period_state(ledger, result.month) == POSTED

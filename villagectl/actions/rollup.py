@@ -44,7 +44,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from villagectl.errors import DataError, FileAccessError, UsageError
+from villagectl.errors import DataError, FileAccessError, UsageError, missing_inputs
 from villagectl.io.filetype import sniff
 from villagectl.io.preflight import col_letters
 from villagectl.io.safe_write import STATE_DIR
@@ -977,6 +977,8 @@ def rollup(
     check_output(out, ".xlsx", [f for f, _ in files] + [Path(p) for p in paths if Path(p).is_file()], "-o")
     if pdf is not None:
         check_output(Path(pdf), ".pdf", [f for f, _ in files] + [Path(p) for p in paths if Path(p).is_file()], "--pdf")
+    if not files and missing and len(missing) == len(list(paths)):
+        raise missing_inputs([Path(p) for p in paths])
     if not files:
         where = "、".join(str(p) for p in paths)
         raise DataError(f"在 {where} 里没有找到台账文件（.xlsx）", [])

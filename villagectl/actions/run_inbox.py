@@ -17,7 +17,7 @@ from villagectl.actions.inspect_import import IMPORTED, REFUSED, expand_paths, i
 from villagectl.actions.notice_month import print_month_notice
 from villagectl.actions.score_month import score_months
 from villagectl.scoring.coverage import describe_missing, missing_households
-from villagectl.errors import DataError, ExitCode
+from villagectl.errors import ExitCode, FileAccessError
 from villagectl.io.outputs import guard_output, in_state_folder, same_file
 from villagectl.io.newbook import ColumnFormat, add_table_sheet, new_workbook, save_new
 from villagectl.ledger.periods import POSTED, period_state
@@ -94,7 +94,7 @@ def run_inbox(
     if notice_dir is not None:
         notice_dir = guard_output(notice_dir, ledger_path, "--notice-dir", folder=True)
     if not inbox.is_dir():
-        raise DataError(f"收件箱文件夹不存在：{inbox}")
+        raise FileAccessError(f"收件箱文件夹不存在：{inbox}；请核对路径（或先建好这个文件夹）")
     archive = archive or inbox / "已导入"
     refused_dir = inbox / REFUSED_DIR
     files = [p for p in expand_paths([inbox])[0]

@@ -108,7 +108,7 @@ def check_cmd(ledger: LedgerArg, as_json: JsonOpt = False) -> None:
     """检查台账：工作表和列、规则与换算档次、户籍、户号引用、积分流水的余额和校验链。"""
 
     def body() -> int:
-        from villagectl.actions.check import check_ledger
+        from villagectl.actions.check import check_advice, check_ledger
 
         _, problems = check_ledger(ledger)
         errors = [p for p in problems if p.severity == "错误"]
@@ -117,6 +117,8 @@ def check_cmd(ledger: LedgerArg, as_json: JsonOpt = False) -> None:
         elif problems:
             console().print(problems_table(problems, f"{ledger.name} 的检查结果"))
             console().print(f"发现 {len(errors)} 处错误、{len(problems) - len(errors)} 处警告")
+            if errors:
+                console().print(check_advice(problems, ledger.name), markup=False)
         else:
             console().print(f"{ledger.name} 检查通过，没有发现问题")
         return 1 if errors else 0

@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 
 from villagectl.errors import Location, Problem
-from villagectl.importers.households_lookup import Roster
+from villagectl.importers.households_lookup import Roster, collapse_not_found
 from villagectl.importers.table import FieldSpec, locate_table
 from villagectl.io.reader import WorkbookRows, cell_ref
 from villagectl.ledger import schema
@@ -38,6 +38,7 @@ def read_event_file(book: WorkbookRows, display_name: str, ledger, events: pd.Da
     new: list[NewEvent] = []
     pending = events.copy()
     found = False
+    matched, titles = 0, []
     for sheet in book.sheets:
         if not any(clean_text(v) for row in sheet.rows for v in row):
             continue
@@ -48,6 +49,7 @@ def read_event_file(book: WorkbookRows, display_name: str, ledger, events: pd.Da
             continue
         found = True
         title = " ".join(clean_text(v) for row in sheet.rows[: table.header_row] for v in row if clean_text(v))
+        titles.append(f"{title} {sheet.name}")
         sheet_group = find_group(title) or find_group(display_name)
         for r in table.data_rows:
             def at(name: str) -> Location:
@@ -61,6 +63,7 @@ def read_event_file(book: WorkbookRows, display_name: str, ledger, events: pd.Da
                 problems.append(Problem(at("户号" if target == "id" and "户号" in table.columns else "户主"), message, severity))
             if lookup.index is None:
                 continue
+            matched += 1
             hid = clean_text(roster[lookup.index]["户号"])
             try:
                 count = to_number(table.value(r, "次数"))
@@ -93,7 +96,9 @@ def read_event_file(book: WorkbookRows, display_name: str, ledger, events: pd.Da
             except EventRefused as exc:
                 column = "编码" if "编码" in table.columns else "项目"
                 message = str(exc)
-                if "次数" in message:
+                if message.startswith(("规则中没有", "“规则”表里没有")):
+                    pass  # the rule named in 编码 / 项目
+                elif "次数" in message:
                     column = "次数"
                 elif "临时加扣分" in message or "原因" in message:
                     column = "积分"
@@ -103,6 +108,7 @@ def read_event_file(book: WorkbookRows, display_name: str, ledger, events: pd.Da
             pending = _with(pending, event)
     if not found:
         problems.append(Problem(Location(display_name), "文件里没有找到事件表（表头要有“户号”或“户主”列和“编码”或“项目”列）"))
+    problems = collapse_not_found(problems, roster, display_name, titles, ledger.settings().get("村名", ""), matched)
     return new, problems
 
 

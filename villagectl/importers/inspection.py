@@ -25,7 +25,7 @@ from villagectl.importers.formula import Unsupported, evaluate
 from villagectl.importers.header_match import (
     DEFAULT_FILLERS, EXACT, Column, ItemScanner, ItemSpec, match_columns, stated_max,
 )
-from villagectl.importers.households_lookup import Roster
+from villagectl.importers.households_lookup import Roster, collapse_not_found
 from villagectl.importers.sheet_layout import (
     FOOTER, HOUSEHOLD, MAXIMA, REPEATED_HEADER, STRAY, SUBTITLE, SUMMARY, GridLayout, classify_row,
     grid_layout, number_or_none,
@@ -101,6 +101,7 @@ class Context:
     learned: dict[str, str] = field(default_factory=dict)  # 表头对照: header text -> code
     fillers: tuple[str, ...] = DEFAULT_FILLERS
     dash_is_zero: bool = False  # 参数 短横记零分
+    village: str = ""  # 参数 村名: a batch from another village is named as such
 
     def __post_init__(self) -> None:
         self.specs = [ItemSpec.from_rule(r) for r in self.rules]
@@ -121,6 +122,9 @@ class Context:
 
 def read_inspection_file(book: WorkbookRows, display_name: str, ctx: Context) -> FileResult:
     result = _read_file(book, display_name, ctx)
+    titles = [_text_of(sheet, 0, 3) + " " + sheet.name for sheet in book.sheets]
+    result.problems = collapse_not_found(result.problems, ctx.roster, display_name, titles, ctx.village,
+                                         len(result.rows) + len(result.blank_rows))
     result.notes = [p for p in result.problems if p.severity == INFO]
     result.problems = [p for p in result.problems if p.severity != INFO]
     return result

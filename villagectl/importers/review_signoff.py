@@ -126,14 +126,25 @@ def reviews_itself(review_group: str, groups: list[str]) -> bool:
     return bool(key) and any(group_key(g) == key for g in groups)
 
 
-def apply_signoff(outcome, book: WorkbookRows, reviewers: str = "", review_group: str = "") -> None:
+def apply_signoff(outcome, book: WorkbookRows, reviewers: str = "", review_group: str = "",
+                  min_members: str = "") -> None:
     """Set ``outcome.reviewers`` / ``outcome.review_group`` (the options first, else the sheet's sign-off) and
-    add a 提醒 when the group reviews its own households (篇4: 实行小组交叉考察评议)."""
+    add a 提醒 when the group reviews its own households (篇4: 实行小组交叉考察评议) or has fewer members
+    than 参数 评议小组最少人数 (篇4: 每组不少于5人)."""
     from villagectl.errors import Location, Problem
+    from villagectl.values import NotANumber, to_number
 
     signoff = read_signoff(book)
     outcome.reviewers = split_reviewers(reviewers) or signoff.members
     outcome.review_group = clean_text(review_group) or signoff.group
+    try:
+        least = to_number(min_members) if clean_text(min_members) else None
+    except NotANumber:
+        least = None
+    if least and outcome.reviewers and len(outcome.reviewers) < least:
+        outcome.problems.append(Problem(
+            Location(outcome.file), f"评议小组成员 {len(outcome.reviewers)} 人（{'、'.join(outcome.reviewers)}），"
+            f"少于参数“评议小组最少人数” {int(least)} 人（篇4：每组不少于5人）；请核对（照常导入）", "提醒"))
     if outcome.review_group and reviews_itself(outcome.review_group, outcome.groups):
         sheet, _, cell = signoff.where.partition(" / ") if not review_group and signoff.where else ("", "", "")
         outcome.problems.append(Problem(
