@@ -10,7 +10,7 @@ from typing import Callable
 
 import pandas as pd
 
-from villagectl.errors import DataError, Location, Problem
+from villagectl.errors import DataError, Location, Problem, missing_inputs
 from villagectl.importers.inspection import Context, FileResult, InspectionRow, read_inspection_file
 from villagectl.importers.review_signoff import apply_signoff
 from villagectl.io.filetype import looks_like_spreadsheet
@@ -94,7 +94,11 @@ class InspectionImportReport:
 
 
 def expand_paths(paths: list[Path]) -> tuple[list[Path], list[Path]]:
-    """(spreadsheet files, paths that do not exist); folders are searched recursively."""
+    """(spreadsheet files, []); folders are searched recursively.
+
+    A path that does not exist is a file that cannot be read: FileAccessError (exit 4) naming every
+    one of them, before anything is read (the second list is always empty, kept for the callers).
+    """
     files: list[Path] = []
     missing: list[Path] = []
     for p in paths:
@@ -104,6 +108,8 @@ def expand_paths(paths: list[Path]) -> tuple[list[Path], list[Path]]:
             files.append(p)
         else:
             missing.append(p)
+    if missing:
+        raise missing_inputs(missing)
     return files, missing
 
 
@@ -155,7 +161,8 @@ def import_inspections(
         header_map = ledger.frame_or_empty(schema.HEADER_MAP.name)
         ctx = Context(rules, ledger.frame(schema.HOUSEHOLDS.name), month, group, today,
                       learned=learned_headers(header_map, rules), fillers=header_fillers(ledger),
-                      dash_is_zero=ledger.settings().get("短横记零分", "否") == "是")
+                      dash_is_zero=ledger.settings().get("短横记零分", "否") == "是",
+                      village=ledger.settings().get("村名", ""))
         existing = ledger.frame(schema.INSPECTIONS.name)
         existing_scores = _existing_scores(existing, rules)
 
