@@ -308,3 +308,22 @@ def test_the_review_sign_off_line(line: str, members: list[str], group: str) -> 
     found = signoff_of_rows([["", ""], [line]], "评分表")
     assert (found.members, found.group) == (members, group)
     assert found.where == ("评分表 / A2" if members or group else "")
+
+
+def test_the_base140_demo(runner, tmp_path: Path) -> None:
+    r, data = invoke_json(runner, "demo", "--preset", "base140", "-o", tmp_path / "演示")
+    ok(r)
+    assert data["stars"] == {"five_star": ["101", "201", "102", "301"], "four_star": ["202", "103", "302"],
+                             "three_star": ["303"]}
+    assert data["rated"] == 30 and data["posted"] == 30 and data["check_errors"] == 0
+    names = [Path(p).name for p in data["notices"]]
+    assert names == ["2026-01加减分事项公示.pdf", "2026年第一季度日常积分公示.pdf", "2026年第二季度日常积分公示.pdf",
+                     "2026年第三季度日常积分公示.pdf", "2026-09加减分事项公示.pdf", "2026年第四季度日常积分公示.pdf",
+                     "2027-01加减分事项公示.pdf", "2026年度文明户评定结果公示.pdf"]
+    assert all(Path(p).stat().st_size > 1000 for p in data["notices"])
+    # the demo refuses to overwrite a ledger it did not make
+    other = tmp_path / "别处"
+    other.mkdir()
+    (other / "桃源村积分台账.xlsx").write_bytes(b"not ours")
+    refused = invoke(runner, "demo", "--preset", "base140", "-o", other)
+    assert refused.exit_code == 2 and (other / "桃源村积分台账.xlsx").read_bytes() == b"not ours"

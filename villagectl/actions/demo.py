@@ -262,7 +262,8 @@ def run_base140_demo(output: Path, progress: Say = None) -> dict:
         "preset": "base140",
         "notices": [str(p) for p in pdfs],
         "rated": len(rows),
-        "stars": {t: [r["household_id"] for r in v] for t, v in stars.items()},
+        "stars": {key: [r["household_id"] for r in stars[t]]
+                  for key, t in (("five_star", "五星级文明户"), ("four_star", "四星级文明户"), ("three_star", "三星级文明户"))},
         "posted": posted,
         "check_errors": len(problems),
     }
