@@ -292,8 +292,10 @@ def nearest_ids(households: pd.DataFrame, text: str, group: str | None = None, l
         d = edit_distance(key, other)
         if d <= max(1, min(2, len(key) // 3)):
             same = group is not None and group_key(row.get("组别", "")) == group
-            scored.append((d, not same, pos, row))
-    return [r for *_, r in sorted(scored, key=lambda t: t[:3])[:limit]]
+            prefix = key.startswith(other) or other.startswith(key)  # a digit typed twice, or one left out
+            scored.append((d, not same, not prefix, pos, row))
+    best = min((t[0] for t in scored), default=0)
+    return [t[-1] for t in sorted((t for t in scored if t[0] == best), key=lambda t: t[:4])[:limit]]
 
 
 def nearest_names(households: pd.DataFrame, name: str, limit: int = 3) -> list[dict]:
