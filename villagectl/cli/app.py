@@ -227,7 +227,9 @@ def cell_text(value) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, (int, float)):
-        return fmt_number(value)
+        from villagectl.cli.console import shown
+
+        return shown(value)  # at most 2 decimals, as on the documents
     return str(value)
 
 

@@ -39,7 +39,8 @@ def backups_cmd(ledger: LedgerArg, as_json: JsonOpt = False) -> None:
         for i in infos:
             when = i.taken.isoformat(sep=" ", timespec="seconds") if i.taken else "时间不明"
             opens = "能打开" if i.opens else "[red]打不开[/]"
-            out.print(f"{i.number:>3}. {when}  {_size(i.size)}  {opens}  {i.name}")
+            out.print(f"{i.number:>3}. {when}  {_size(i.size)}  {opens}")
+            out.print(f"     {i.name}", markup=False)  # a file name on a line of its own: never split by the terminal
             out.print(f"     之后：{i.note}", markup=False)
         console().print(f"共 {len(infos)} 份。看某份备份之后改了什么：villagectl diff 台账 序号；"
                         "恢复：villagectl restore 台账 序号")

@@ -20,7 +20,7 @@ from villagectl.cli.app import (
     cell_text,
     parse_date,
 )
-from villagectl.cli.console import console, emit_result, guarded, print_problems
+from villagectl.cli.console import console, emit_result, fit_table, guarded, print_problems
 
 cadre_app = typer.Typer(help="村干部、村民代表考核：导入评分和评议、计算等次和考核报酬", no_args_is_help=True)
 app.add_typer(cadre_app, name="cadre")
@@ -76,11 +76,12 @@ def cadre_score_cmd(
             return
         table = Table(title=f"{r.year}年{'' if r.period == '全年' else r.period}考核结果")
         cols = ("类别", "编号", "姓名", "职务", "指标得分", "负面扣分", "民主评议", "综合得分", "等次", "标记", "考核报酬")
+        numbers = ("指标得分", "负面扣分", "民主评议", "综合得分", "考核报酬")
         for c in cols:
-            table.add_column(c, overflow="fold")
+            table.add_column(c, overflow="fold", justify="right" if c in numbers else "left")
         for _, row in r.frame.iterrows():
             table.add_row(*[cell_text(row[c]) for c in cols])
-        console().print(table)
+        console().print(fit_table(table, drop=("职务", "负面扣分", "类别", "标记")))
         console().print(grades_summary(r))
         if not r.changed:
             console().print("结果与台账中已有的相同，台账没有改动。")

@@ -245,14 +245,106 @@ class _GreedyText(CJKText):
         return Measurement(low, max(low, options.max_width))
 
 
-def problems_table(problems: list[Problem], title: str = "") -> Table:
+# --- tables at 80 columns ---------------------------------------------------------
+# Identifiers, names, dates, file names and numbers are never folded into two lines (issue 14 §4): their
+# columns are no_wrap; Chinese text wraps between characters (CJKText); a table still too wide for the
+# terminal leaves out its empty columns, then the columns a command names as least useful, and as a last
+# resort is printed one block per row.
+
+WHOLE = frozenset((
+    "户号", "户主", "组别", "日期", "月份", "年度", "期间", "事件号", "流水号", "单号", "核验码", "编号", "姓名",
+    "文件", "名次", "时间", "序号", "状态", "类别", "类型", "职务", "等次", "星级", "牌级", "榜单", "单元格", "认作",
+))
+
+
+def shown(value: Any) -> str:
+    """A number as the documents show it: at most 2 decimals (95.3333 → 95.33, 5.0 → 5)."""
+    from villagectl.values import fmt_number
+
+    if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "" if value is None else str(value)
+    if isinstance(value, float) and value != value:  # nan
+        return ""
+    return fmt_number(round(float(value), 2) + 0.0 if isinstance(value, float) else value)
+
+
+def _cell_plain(cell: Any) -> str:
+    return cell.plain if isinstance(cell, Text) else str(cell) if cell is not None else ""
+
+
+def _needed_width(table: Table, out: Console) -> int:
+    """The narrowest the table can be with its whole columns unbroken and the others wrapped."""
+    options = out.options.update(max_width=100_000)
+    total = table._extra_width
+    for column in table.columns:
+        measured = table._measure_column(out, options, column)
+        total += measured.maximum if column.no_wrap else measured.minimum
+    return total
+
+
+def _drop_column(table: Table, header: str) -> bool:
+    for column in table.columns:
+        if _cell_plain(column.header) == header:
+            table.columns.remove(column)
+            for i, c in enumerate(table.columns):
+                c._index = i
+            return True
+    return False
+
+
+def _vertical(table: Table) -> Any:
+    from rich.console import Group
+
+    blocks: list[Any] = []
+    if table.title:
+        blocks.append(Text.from_markup(str(table.title)) if isinstance(table.title, str) else table.title)
+    headers = [_cell_plain(c.header) for c in table.columns]
+    for i in range(table.row_count):
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(no_wrap=True, style="bold")
+        grid.add_column(overflow="fold")
+        for header, column in zip(headers, table.columns):
+            cell = column._cells[i] if i < len(column._cells) else ""
+            if _cell_plain(cell):
+                grid.add_row(header, cell)
+        blocks.append(grid)
+        blocks.append(Text(""))
+    return Group(*blocks)
+
+
+def fit_table(table: Table, drop: tuple[str, ...] = (), width: int | None = None) -> Any:
+    """The table made to fit ``width`` (the terminal's) without breaking an identifier (see WHOLE)."""
+    out = console()
+    width = width or out.width
+    for column in table.columns:
+        header = _cell_plain(column.header)
+        if header in WHOLE or column.justify == "right":
+            column.no_wrap = True
+        else:
+            # text given as a str wraps the Chinese way; a Text cell keeps its own breaking (a location "文件 / 表")
+            column._cells = [CJKText.of(Text.from_markup(c)) if isinstance(c, str) else c for c in column._cells]
+    if table.row_count:
+        for column in list(table.columns):
+            if all(not _cell_plain(c).strip() for c in column._cells):
+                _drop_column(table, _cell_plain(column.header))
+    for header in drop:
+        if _needed_width(table, out) <= width:
+            break
+        _drop_column(table, header)
+    if _needed_width(table, out) <= width:
+        return table
+    return _vertical(table)
+
+
+def problems_table(problems: list[Problem], title: str = "") -> Any:
     table = Table(title=title or None, show_lines=False, expand=False)
     table.add_column("位置", overflow="fold", style="cyan")
     table.add_column("问题", overflow="fold")
     for p in problems:
         style = "yellow" if p.severity != "错误" else ""
-        table.add_row(str(p.location) or "—", f"[{style}]{p.message}[/]" if style else p.message)
-    return table
+        message = CJKText(p.message, style=style)  # the message as written: no markup read into it
+        table.add_row(Text(str(p.location) or "—"), message)
+    return fit_table(table)
 
 
 def print_problems(problems: list[Problem], limit: int = 200) -> None:

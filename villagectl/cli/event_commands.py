@@ -23,7 +23,7 @@ from villagectl.cli.app import (
     number_check,
     parse_date,
 )
-from villagectl.cli.console import console, emit_result, guarded, print_problems
+from villagectl.cli.console import console, emit_result, fit_table, guarded, print_problems
 from villagectl.values import fmt_number
 
 event_app = typer.Typer(help="加分、扣分、一票否决事项：申报 → 初审 → 公示 → 审核 → 入账", no_args_is_help=True)
@@ -46,7 +46,7 @@ def _show(result, verb: str) -> None:
         table.add_column(col, overflow="fold")
     for e in result.events:
         table.add_row(*[cell_text(e.get(c)) for c in ("事件号", "日期", "户号", "户主", "成员", "项目", "次数", "积分", "状态")])
-    console().print(table)
+    console().print(fit_table(table, drop=("成员", "次数")))
 
 
 @event_app.command("add")
@@ -253,10 +253,10 @@ def event_list_cmd(
         table = Table(title="积分事项")
         cols = ("事件号", "日期", "户号", "户主", "成员", "项目", "积分", "状态", "流水号")
         for col in cols:
-            table.add_column(col, overflow="fold")
+            table.add_column(col, overflow="fold", justify="right" if col == "积分" else "left")
         for e in rows:
             table.add_row(*[cell_text(e.get(c)) for c in cols])
-        console().print(table)
+        console().print(fit_table(table, drop=("成员", "流水号")))
         console().print(f"共 {len(rows)} 项")
 
     guarded(as_json, body)

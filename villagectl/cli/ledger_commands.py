@@ -23,6 +23,8 @@ from villagectl.cli.console import (
     console,
     emit_result,
     named,
+    fit_table,
+    shown,
     guarded,
     print_problems,
     problems_table,
@@ -148,11 +150,11 @@ def balance_cmd(
                              ("累计获得", "right"), ("已兑换", "right"), ("家庭平均", "right"), ("个人积分", "left")):
             table.add_column(col, justify=justify, overflow="fold")
         for r in rows:
-            people = "、".join(f"{m} {fmt_number(p)}" for m, p in r["members"].items())
-            table.add_row(r["household_id"], r["name"], r["group"], fmt_number(r["balance"]),
-                          fmt_number(r["earned"]), fmt_number(r["spent"]), fmt_number(r["family_average"]), people)
-        console().print(table)
-        console().print(f"共 {len(rows)} 户，余额合计 {fmt_number(round(sum(r['balance'] for r in rows), 4))} 分")
+            people = "、".join(f"{m} {shown(p)}" for m, p in r["members"].items())
+            table.add_row(r["household_id"], r["name"], r["group"], shown(r["balance"]),
+                          shown(r["earned"]), shown(r["spent"]), shown(r["family_average"]), people)
+        console().print(fit_table(table, drop=("已兑换", "组别", "家庭平均")))  # 已兑换 = 累计获得 − 余额
+        console().print(f"共 {len(rows)} 户，余额合计 {shown(sum(r['balance'] for r in rows))} 分")
 
     guarded(as_json, body)
 

@@ -31,7 +31,7 @@ from villagectl.cli.app import (
     templates_app,
     year_check,
 )
-from villagectl.cli.console import console, emit_result, guarded, named, print_problems
+from villagectl.cli.console import console, emit_result, fit_table, guarded, named, print_problems
 from villagectl.values import fmt_number
 
 
@@ -87,7 +87,7 @@ def inspect_import_cmd(
                 status += f"（替换 {f.replaced} 户）"
             table.add_row(f.file, f.month or "", "、".join(f.groups), str(f.households), status,
                           (f"{errors} 错误 " if errors else "") + (f"{warnings} 提醒" if warnings else ""))
-        console().print(table)
+        console().print(fit_table(table, drop=("组别",)))
         for f in result.files:
             if f.reviewers or f.review_group:
                 console().print(f"{f.file}：评议小组 {f.review_group or '（未写组别）'}"
@@ -148,7 +148,7 @@ def print_readings(files) -> None:
             for r in f.readings:
                 item = f"{r.item} {r.code}" + ("（推测）" if r.certainty == "推测" else "")
                 table.add_row(f"{r.sheet}!{r.cell}", r.header, item, r.reason.removeprefix("依据"))
-            out.print(table)
+            out.print(fit_table(table))
         if f.notes:
             notes = "；".join(f"{p.location.cell or p.location.sheet} {p.message}".strip() for p in f.notes)
             out.print(f"[dim]{f.file} 读表说明：{notes}[/]", overflow="fold", soft_wrap=False)
@@ -418,4 +418,4 @@ def print_month_table(results) -> None:
         table.add_column(col, overflow="fold", justify="right" if col in numeric else "left", no_wrap=col in numeric)
     for row in results.to_dict("records"):
         table.add_row(*[cell_text(row[c]) for c in columns])
-    console().print(table)
+    console().print(fit_table(table, drop=("备注", "组别")))

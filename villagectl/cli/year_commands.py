@@ -22,7 +22,7 @@ from villagectl.cli.app import (
     post_app,
     score_app,
 )
-from villagectl.cli.console import console, emit_result, guarded, print_problems
+from villagectl.cli.console import console, emit_result, fit_table, guarded, print_problems
 
 vote_app = typer.Typer(help="年终村民互评（红黑榜）", no_args_is_help=True)
 app.add_typer(vote_app, name="vote")
@@ -52,7 +52,7 @@ def score_year_cmd(
             table.add_column(c, overflow="fold", justify="right" if c in ("名次", "年度积分") else "left")
         for row in r.frame.to_dict("records"):
             table.add_row(*[cell_text(row[c]) for c in cols])
-        console().print(table)
+        console().print(fit_table(table, drop=("备注", "榜单")))
         stars = sum(1 for x in rows if x["star"])
         medals = sum(1 for x in rows if x["medal"])
         red = sum(1 for x in rows if x["list"] == "红榜")
