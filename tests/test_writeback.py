@@ -238,7 +238,12 @@ def test_libreoffice_resaved_ledger_reads_writes_back_and_checks(tmp_path: Path,
     assert result.exit_code == 0, result.stderr
     after = parts(ledger)
     changed = {n for n in before if before[n] != after.get(n)}
-    assert changed == {sheet_part(ledger, "户籍"), sheet_part(ledger, "操作日志"), "xl/workbook.xml"}
+    # styles.xml: once, a date-formatted twin of the 操作日志 时间 column's style is appended (dates are
+    # real date cells); every style that was there keeps its place and its XML
+    assert changed == {sheet_part(ledger, "户籍"), sheet_part(ledger, "操作日志"), "xl/workbook.xml", "xl/styles.xml"}
+    xfs = lambda xml: re.findall(r"<xf\b[^>]*?(?:/>|>.*?</xf>)", re.search(r"<cellXfs.*?</cellXfs>", xml, re.S).group(0), re.S)  # noqa: E731
+    old_xfs, new_xfs = xfs(before["xl/styles.xml"].decode()), xfs(after["xl/styles.xml"].decode())
+    assert new_xfs[: len(old_xfs)] == old_xfs and len(new_xfs) > len(old_xfs)
     assert after["xl/sharedStrings.xml"] == before["xl/sharedStrings.xml"]
     book = read_workbook(ledger)
     assert book.sheet("我的统计").rows[0][1] == 3.0  # stored result kept (Excel recomputes on open)
@@ -289,7 +294,8 @@ def test_a_full_month_resaved_by_libreoffice_still_verifies_and_writes_back(tmp_
     redeem(ledger, "ZP002", [LineRequest("毛巾", 1)], dt.date(2026, 8, 5), print_slip=False)
     after = parts(ledger)
     changed = {n for n in before if before[n] != after.get(n)} - {"xl/workbook.xml"}
-    assert changed == {sheet_part(ledger, s) for s in ("积分流水", "兑换记录", "商品", "操作日志")}
+    # + styles.xml: the date-formatted twins of the date columns' styles are appended, once
+    assert changed == {sheet_part(ledger, s) for s in ("积分流水", "兑换记录", "商品", "操作日志")} | {"xl/styles.xml"}
     assert after["xl/sharedStrings.xml"] == before["xl/sharedStrings.xml"]
     assert invoke(runner, "check", ledger).exit_code == 0
     import json

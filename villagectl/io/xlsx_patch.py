@@ -47,6 +47,10 @@ class SheetUpdate:
     sources: list[int | None] | None = None
     originals: list[list[Any] | None] | None = None
     source_rows: set[int] = field(default_factory=set)  # every row read as data (the others are kept as they are)
+    # 0-based column → "date" / "datetime": an ISO value ('2026-07-28', '2026-07-28 09:30:00') is written as a
+    # real date cell (a serial number with a date format), so Excel filters and sorts it; other text stays text
+    date_columns: dict[int, str] = field(default_factory=dict)
+    date_style: Any = None  # set by patch_workbook: (style, kind) → the style index of a date-formatted twin
 
 
 # --- cell and row XML -----------------------------------------------------
@@ -93,6 +97,177 @@ def cell_xml(ref: str, value: Any, style: str | None, as_text: bool) -> str:
         value = _number(value) or ""
     text = _xml_text(str(value))
     return f'<c r="{ref}"{s_attr} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+
+
+# --- dates ---------------------------------------------------------------------
+
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_ISO_DATETIME = re.compile(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})")  # as the tool stamps (seconds)
+_EPOCH = dt.datetime(1899, 12, 30)
+_EPOCH_1904 = dt.datetime(1904, 1, 1)
+
+
+def date_serial(value: Any, kind: str, date1904: bool = False) -> str | None:
+    """An ISO date (or date and time) as the number Excel stores; None when the value is not one.
+
+    Only whole ISO values are converted ('2026-07-28', '2026-07-28 09:30:00'), so what reads
+    back (calamine gives the date, the reader turns it into the same ISO text) is what was written.
+    """
+    if isinstance(value, dt.datetime) and kind == "datetime":
+        moment = value.replace(tzinfo=None, microsecond=0)
+    elif isinstance(value, dt.date) and not isinstance(value, dt.datetime) and kind == "date":
+        moment = dt.datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        text = value.strip()
+        # a date column takes dates, a date-and-time column full stamps: each reads back as it was written
+        m = _ISO_DATETIME.fullmatch(text) if kind == "datetime" else _ISO_DATE.fullmatch(text)
+        if m is None:
+            return None
+        try:
+            parts = [int(g) if g else 0 for g in m.groups()]
+            moment = dt.datetime(*parts)
+        except ValueError:
+            return None
+    else:
+        return None
+    if moment.year < 1900 or (date1904 and moment.year < 1904):
+        return None
+    delta = moment - (_EPOCH_1904 if date1904 else _EPOCH)
+    if delta.seconds == 0:
+        return str(delta.days)
+    return repr(round(delta.days + delta.seconds / 86400, 10))
+
+
+_NUMFMT_RE = re.compile(r'<(?:\w+:)?numFmt\b[^>]*?numFmtId="(\d+)"[^>]*?formatCode="([^"]*)"[^>]*/>')
+_XF_RE = re.compile(r"<(?:\w+:)?xf\b[^>]*?(?:/>|>.*?</(?:\w+:)?xf>)", re.S)
+_BUILTIN_DATES = set(range(14, 18)) | {22, 45, 46, 47}  # 18–21 are times of day only; 22 has both
+_BUILTIN_TIMES = set(range(18, 23)) | {45, 46, 47}
+
+
+def _format_kind(code: str) -> tuple[bool, bool]:
+    """(shows a date, shows a time) for a number format code."""
+    bare = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", html.unescape(code)).lower()
+    return any(ch in bare for ch in "yd") or "m" in bare and "h" not in bare and "s" not in bare, "h" in bare or "s" in bare
+
+
+class DateStyles:
+    """The workbook's cell styles (xl/styles.xml cellXfs), with date-formatted twins added on demand.
+
+    A date cell keeps the look of its column (font, border, alignment, fill): its style is the
+    column's style with the number format swapped for a date format. A style that already shows
+    a date (and a time, for date-and-time columns) is used as it is; twins are made once and reused.
+    """
+
+    def __init__(self, xml: str):
+        self.xml = xml
+        self.changed = False
+        self.formats = {int(i): html.unescape(c) for i, c in _NUMFMT_RE.findall(xml)}
+        m = re.search(r"<((?:\w+:)?)cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", xml, re.S)
+        self.prefix = m.group(1) if m else ""
+        self.xfs = _XF_RE.findall(m.group(2)) if m else []
+        self._twins: dict[tuple[str, str], str] = {}
+
+    def _num_fmt(self, index: int) -> int:
+        if 0 <= index < len(self.xfs):
+            a = _attrs(re.match(r"<[^>]*>", self.xfs[index]).group(0))
+            try:
+                return int(a.get("numFmtId", "0"))
+            except ValueError:
+                return 0
+        return 0
+
+    def _shows(self, fmt_id: int) -> tuple[bool, bool]:
+        if fmt_id in self.formats:
+            return _format_kind(self.formats[fmt_id])
+        return fmt_id in _BUILTIN_DATES, fmt_id in _BUILTIN_TIMES
+
+    def _format_id(self, code: str) -> int:
+        for i, c in self.formats.items():
+            if c == code:
+                return i
+        new = max([163, *self.formats]) + 1
+        self.formats[new] = code
+        entry = f'<{self.prefix}numFmt numFmtId="{new}" formatCode="{html.escape(code)}"/>'
+        numfmts = re.search(r"<((?:\w+:)?)numFmts\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?numFmts>)", self.xml, re.S)
+        if numfmts:
+            inner = (numfmts.group(3) or "") + entry  # an empty <numFmts count="0"/> too
+            tag = f"<{numfmts.group(1)}numFmts count=\"{len(_NUMFMT_RE.findall(inner))}\">{inner}</{numfmts.group(1)}numFmts>"
+            self.xml = self.xml[: numfmts.start()] + tag + self.xml[numfmts.end():]
+        else:
+            root = re.search(r"<(?:\w+:)?styleSheet\b[^>]*>", self.xml)
+            at = root.end() if root else 0
+            self.xml = self.xml[:at] + f'<{self.prefix}numFmts count="1">{entry}</{self.prefix}numFmts>' + self.xml[at:]
+        self.changed = True
+        return new
+
+    def style_for(self, style: str | None, kind: str) -> str | None:
+        """The style index for a date (kind 'date') or date-and-time ('datetime') cell."""
+        key = (style or "0", kind)
+        if key in self._twins:
+            return self._twins[key]
+        try:
+            index = int(style or 0)
+        except ValueError:
+            index = 0
+        if not self.xfs:
+            return style
+        index = index if index < len(self.xfs) else 0
+        has_date, has_time = self._shows(self._num_fmt(index))
+        if has_date and (has_time or kind == "date"):
+            self._twins[key] = str(index) if style or index else style
+            return self._twins[key]
+        fmt = self._format_id(DATETIME_FORMAT if kind == "datetime" else DATE_FORMAT)
+        base = self.xfs[index]
+        head = re.match(r"<[^>]*?(/?)>", base)
+        opening = head.group(0)
+        tag = re.sub(r'\s*\b(numFmtId|applyNumberFormat|quotePrefix)="[^"]*"', "", opening)
+        tag = re.sub(r"^<((?:\w+:)?xf)\b", rf'<\1 numFmtId="{fmt}" applyNumberFormat="1"', tag, count=1)
+        twin = tag + base[len(opening):]
+        if twin in self.xfs:
+            found = str(self.xfs.index(twin))
+        else:
+            self.xfs.append(twin)
+            found = str(len(self.xfs) - 1)
+            self._write_xfs()
+        self._twins[key] = found
+        return found
+
+    def _write_xfs(self) -> None:
+        m = re.search(r"<((?:\w+:)?)cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", self.xml, re.S)
+        body = "".join(self.xfs)
+        tag = f'<{m.group(1)}cellXfs count="{len(self.xfs)}">{body}</{m.group(1)}cellXfs>'
+        self.xml = self.xml[: m.start()] + tag + self.xml[m.end():]
+        self.changed = True
+
+
+def date_cell_xml(ref: str, value: Any, style: str | None, kind: str, styles: DateStyles | None,
+                  date1904: bool = False) -> str | None:
+    """A date cell for an ISO value in a date column; None when the value is not a date (write it as text)."""
+    if styles is None:
+        return None
+    serial = date_serial(value, kind, date1904)
+    if serial is None:
+        return None
+    s = styles.style_for(style, kind)
+    s_attr = f' s="{s}"' if s else ""
+    return f'<c r="{ref}"{s_attr}><v>{serial}</v></c>'
+
+
+def _writer(update: "SheetUpdate", as_text: list[bool]):
+    """cell(c, ref, value, style) → the cell's XML, dates as date cells in the update's date columns."""
+    dates = update.date_columns
+    styles = update.date_style
+
+    def cell(c: int, ref: str, value: Any, style: str | None) -> str:
+        if dates and c in dates and styles is not None:
+            made = date_cell_xml(ref, value, style, dates[c], styles[0], styles[1])
+            if made is not None:
+                return made
+        return cell_xml(ref, value, style, as_text[c])
+
+    return cell
 
 
 def _row_xml(prefix: str, r: int, cells: Iterable[str], attrs: str = "") -> str:
@@ -211,13 +386,14 @@ def rewrite_sheet_xml(xml: str, update: SheetUpdate) -> tuple[str, bool]:
     text_cols = update.text_columns
     letters = [col_letters(c + 1) for c in range(width)]
     as_text = [c in text_cols for c in range(width)]
+    write = _writer(update, as_text)
     if update.sources is not None and update.originals is not None:
-        body_rows, last_row = _kept_layout_rows(prefix, update, old_rows, styles, letters, as_text, width)
+        body_rows, last_row = _kept_layout_rows(prefix, update, old_rows, styles, letters, write, width)
         parts.extend(body_rows)
     else:
         for i, row in enumerate(update.rows):
             r = str(hr + 1 + i)
-            cells = [cell_xml(letters[c] + r, value, styles[c], as_text[c]) for c, value in enumerate(row)]
+            cells = [write(c, letters[c] + r, value, styles[c]) for c, value in enumerate(row)]
             parts.append(_row_xml(prefix, hr + 1 + i, cells))
         last_row = hr + len(update.rows)
     new_sheet_data = f"<{prefix}sheetData>" + "".join(parts) + f"</{prefix}sheetData>"
@@ -264,7 +440,7 @@ def _cells_by_column(body: str) -> dict[int, str] | None:
 
 
 def _kept_layout_rows(prefix: str, update: SheetUpdate, old_rows: dict[int, tuple[str, str, str]],
-                      styles: list, letters: list[str], as_text: list[bool], width: int) -> tuple[list[str], int]:
+                      styles: list, letters: list[str], write, width: int) -> tuple[list[str], int]:
     """The data rows when the caller said where each row came from.
 
     * A row read from Excel row *r* is written at *r* again while the rows stay in
@@ -301,7 +477,7 @@ def _kept_layout_rows(prefix: str, update: SheetUpdate, old_rows: dict[int, tupl
         if src is not None:
             used_sources.add(src)
         placed[target] = _row_for(prefix, target, row, orig, old_rows.get(target) if src is not None else None,
-                                  styles, letters, as_text, width)
+                                  styles, letters, write, width, update.date_columns if update.date_style else {})
     for r in others:
         if r not in placed:
             placed[r] = old_rows[r][2]
@@ -320,16 +496,23 @@ def _significant(attrs_text: str, body: str) -> bool:
     return a.get("outlineLevel", "0") not in ("", "0") or a.get("hidden", "0") in ("1", "true")
 
 
+_TEXT_CELL = re.compile(r'\bt="(?:inlineStr|s|str)"')
+
+
 def _row_for(prefix: str, r: int, row: list[Any], orig: list[Any] | None, old: tuple[str, str, str] | None,
-             styles: list, letters: list[str], as_text: list[bool], width: int) -> str:
+             styles: list, letters: list[str], write, width: int, dates: dict[int, str] | None = None) -> str:
     rs = str(r)
     if old is None or orig is None:
-        return _row_xml(prefix, r, (cell_xml(letters[c] + rs, v, styles[c], as_text[c]) for c, v in enumerate(row)))
+        return _row_xml(prefix, r, (write(c, letters[c] + rs, v, styles[c]) for c, v in enumerate(row)))
     attrs_text, body, whole = old
     old_cells = _cells_by_column(body)
     if old_cells is None:
-        return _row_xml(prefix, r, (cell_xml(letters[c] + rs, v, styles[c], as_text[c]) for c, v in enumerate(row)))
+        return _row_xml(prefix, r, (write(c, letters[c] + rs, v, styles[c]) for c, v in enumerate(row)))
     same = [c < len(orig) and _same_value(v, orig[c]) for c, v in enumerate(row)]
+    for c, kind in (dates or {}).items():  # a date the tool once wrote as text becomes a date cell
+        if c < len(row) and same[c] and c in old_cells and _TEXT_CELL.search(old_cells[c].split(">", 1)[0]) \
+                and date_serial(row[c], kind) is not None:
+            same[c] = False
     formula = {c for c, xml in old_cells.items() if _FORMULA_RE.search(xml)}
     if all(same) and not formula:
         return whole
@@ -342,7 +525,7 @@ def _row_for(prefix: str, r: int, row: list[Any], orig: list[Any] | None, old: t
         style = styles[c]
         if xml is not None:
             style = _attrs(_CELL_RE.match(xml).group(1)).get("s", style)
-        new = cell_xml(letters[c] + rs, v, style, as_text[c])
+        new = write(c, letters[c] + rs, v, style)
         if new:
             cells[c] = new
     attrs = re.sub(r'\s*\b(r|spans)="[^"]*"', "", attrs_text)
@@ -447,6 +630,31 @@ def _force_full_calc(files: dict[str, bytes], pkg: _Package) -> None:
 
 
 _ANY_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+STYLES_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles"
+
+
+def _date_styles(zf: zipfile.ZipFile, pkg: _Package, files: dict[str, bytes], updates: list[SheetUpdate]):
+    """(DateStyles, date1904, styles part) when some update has date columns and the package has styles."""
+    if not any(u.date_columns for u in updates):
+        return None
+    rels = files.get(pkg.rels_part, b"").decode("utf-8")
+    part = None
+    for match in re.finditer(r"<Relationship\b[^>]*/>", rels):
+        if STYLES_TYPE in match.group(0):
+            target = re.search(r'Target="([^"]+)"', match.group(0))
+            if target:
+                part = _resolve(pkg.workbook_part, target.group(1))
+    if part is None or part not in zf.namelist():
+        return None
+    styles = DateStyles(zf.read(part).decode("utf-8"))
+    if not styles.xfs:
+        return None
+    date1904 = bool(re.search(r'<(?:\w+:)?workbookPr\b[^>]*date1904="(1|true)"', files[pkg.workbook_part].decode("utf-8")))
+    pair = (styles, date1904)
+    for u in updates:
+        if u.date_columns:
+            u.date_style = pair
+    return styles, date1904, part
 
 
 def patch_workbook(src: Path, dst: Path, updates: list[SheetUpdate]) -> None:
@@ -459,6 +667,7 @@ def patch_workbook(src: Path, dst: Path, updates: list[SheetUpdate]) -> None:
         base = {n: zf.read(n) for n in needed if n in zf.namelist()}
         files = dict(base)
         drop_calc = False
+        date_styles = _date_styles(zf, pkg, files, updates)
         for update in updates:
             part = pkg.sheet_parts.get(update.name)
             if part is None:
@@ -468,6 +677,8 @@ def patch_workbook(src: Path, dst: Path, updates: list[SheetUpdate]) -> None:
             new_xml, had_formula = rewrite_sheet_xml(xml, update)
             changed[part] = new_xml.encode("utf-8")
             drop_calc = drop_calc or had_formula
+        if date_styles is not None and date_styles[0].changed:
+            changed[date_styles[2]] = date_styles[0].xml.encode("utf-8")
         removed = _drop_calc_chain(files, pkg) if drop_calc else set()
         replaced = {pkg.sheet_parts[u.name] for u in updates}
         formulas_elsewhere = any(

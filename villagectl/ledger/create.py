@@ -22,7 +22,9 @@ from villagectl.rules.presets import PRESETS, Preset
 
 SECRET_KEY = "兑换单密钥"
 
-NUMBER_FORMATS = {"text": "@", "month": "@", "date": "@", "int": "0", "number": "General"}
+# dates are real date cells (Excel filters and sorts them); the reader gives them back as ISO text
+NUMBER_FORMATS = {"text": "@", "month": "@", "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm:ss",
+                  "int": "0", "number": "General"}
 
 
 def _formats(spec: schema.SheetSpec, extra_after: str = "", extra: list[str] | None = None) -> list[ColumnFormat]:

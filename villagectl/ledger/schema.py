@@ -11,7 +11,7 @@ TOOL = "tool"
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str = "text"  # text | number | int | date | month
+    kind: str = "text"  # text | number | int | date | datetime | month (date, datetime: real date cells, read as ISO text)
     width: float = 12
     required: bool = True  # must exist as a column header
     choices: tuple[str, ...] = ()  # dropdown in init
@@ -428,11 +428,11 @@ EVENTS = SheetSpec(
         C("状态", width=7, choices=EVENT_STATES),
         C("申报人", width=9),
         C("初审人", width=9),
-        C("初审时间", width=18),
+        C("初审时间", "datetime", width=18),
         C("公示开始", "date", width=11),
         C("公示截止", "date", width=11),
         C("审核人", width=9),
-        C("审核时间", width=18),
+        C("审核时间", "datetime", width=18),
         C("流水号", width=10),
         C("来源", width=28, required=False),
     ),
@@ -445,7 +445,7 @@ PERIODS = SheetSpec(
     (
         C("期间", width=9),
         C("状态", width=7, choices=PERIOD_STATES),
-        C("计分时间", width=18),
+        C("计分时间", "datetime", width=18),
         C("公示开始", "date", width=11),
         C("公示截止", "date", width=11),
         C("入账日期", "date", width=11),
@@ -472,7 +472,7 @@ ADJUSTMENTS = SheetSpec(
         C("新得分", "number", width=8),
         C("原因", width=36),
         C("经办人", width=9),
-        C("时间", width=20),
+        C("时间", "datetime", width=20),
     ),
     "公示期间因异议调整的得分（谁、何时、为什么）",
 )
@@ -493,7 +493,7 @@ OPLOG = SheetSpec(
     "操作日志",
     TOOL,
     (
-        C("时间", width=20),
+        C("时间", "datetime", width=20),
         C("命令", width=24),
         C("参数", width=40),
         C("输入文件", width=50),

@@ -277,12 +277,16 @@ class Ledger:
         frame = sheet.frame
         header = [str(c) for c in frame.columns]
         text_cols = set()
+        date_cols: dict[int, str] = {}
         for i, col in enumerate(header):
             column = spec.column(col) if spec else None
-            if column is not None and column.kind in ("text", "date", "month"):
-                text_cols.add(i)
+            if column is not None and column.kind in ("text", "date", "datetime", "month"):
+                text_cols.add(i)  # dates that are not ISO dates (typed by hand) stay text
+            if column is not None and column.kind in ("date", "datetime"):
+                date_cols[i] = column.kind
         rows = frame.astype(object).where(frame.notna(), None).values.tolist()
-        update = SheetUpdate(name, header, rows, header_row=sheet.header_row, text_columns=text_cols)
+        update = SheetUpdate(name, header, rows, header_row=sheet.header_row, text_columns=text_cols,
+                             date_columns=date_cols)
         self._keep_layout(name, update, spec)
         return update
 
@@ -435,6 +439,8 @@ def _converter(spec: schema.SheetSpec, column: str):
         return as_text
     if col.kind == "date":
         return _date_value
+    if col.kind == "datetime":
+        return _datetime_value
     return _int_value if col.kind == "int" else _number_value
 
 
@@ -448,6 +454,16 @@ def _date_value(value: object) -> object:
     if isinstance(value, (dt.date, dt.datetime)):
         return (value.date() if isinstance(value, dt.datetime) else value).isoformat()
     return clean_text(value)
+
+
+def _datetime_value(value: object) -> object:
+    """A date-and-time cell as the tool stamps it: '2026-07-28 09:30:00' (to the nearest second)."""
+    if isinstance(value, dt.datetime):
+        value = (value + dt.timedelta(microseconds=500_000)).replace(microsecond=0)
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return as_text(value)
 
 
 def _raw_value(value: object) -> object:
