@@ -327,3 +327,39 @@ def test_the_base140_demo(runner, tmp_path: Path) -> None:
     (other / "桃源村积分台账.xlsx").write_bytes(b"not ours")
     refused = invoke(runner, "demo", "--preset", "base140", "-o", other)
     assert refused.exit_code == 2 and (other / "桃源村积分台账.xlsx").read_bytes() == b"not ours"
+
+
+def test_a_posted_quarter_keeps_its_scores(village: Path, runner, tmp_path: Path) -> None:
+    files = forms(runner, village, tmp_path / "Q1", "--quarter", "2026Q1", "--group", "第一组")
+    fill_base140_form(files[0], 1)
+    ok(invoke(runner, "inspect", "import", village, *files))
+    ok(invoke(runner, "notice", "quarter", village, "--quarter", "2026Q1", "-o", tmp_path / "q.pdf", "--date",
+              "2026-03-26", "--partial"))
+    ok(invoke(runner, "post", "quarter", village, "--quarter", "2026Q1", "--date", "2026-03-29"))
+    # a changed score of a posted quarter is refused, whatever month of the quarter it is filed under
+    again = forms(runner, village, tmp_path / "再", "--quarter", "2026Q1", "--month", "2026-02", "--group", "第一组")
+    fill_base140_form(again[0], 1)
+    wb = openpyxl.load_workbook(again[0])
+    wb.worksheets[0]["D4"] = 30  # 101's 环境整治 (40 when posted)
+    wb.save(again[0])
+    r, data = invoke_json(runner, "inspect", "import", village, *again)
+    assert r.exit_code == 1
+    assert any(p["cell"] == "B4" and "2026年第一季度已入账，陈德荣（101）本季度的得分（环境整治 40、文明新风 40）不能再改"
+               in p["message"] for p in data["files"][0]["problems"])
+    # a household without a score in the posted quarter comes in late (补查), with a reminder to reprint
+    late = forms(runner, village, tmp_path / "补查", "--quarter", "2026Q1", "--group", "第三组")
+    fill_base140_form(late[0], 1)
+    wb = openpyxl.load_workbook(late[0])
+    ws = wb.worksheets[0]
+    for r in range(4, ws.max_row + 1):
+        if str(ws.cell(r, 2).value or "").isdigit() and str(ws.cell(r, 2).value) != "302":
+            ws.cell(r, 4).value = ws.cell(r, 5).value = None  # the clerk's 补查 sheet: 302 only
+    wb.save(late[0])
+    r, data = invoke_json(runner, "inspect", "import", village, *late)
+    ok(r)
+    assert [p["message"] for p in data["files"][0]["problems"] if p["severity"] == "提醒"] == [
+        "2026年第一季度已入账：甘露华（302）本季度原来没有得分，按补查导入；请重新打印季度公示（villagectl notice quarter --quarter 2026Q1）"]
+    # the year-end review's annual items in a posted quarter's month pass
+    review = forms(runner, village, tmp_path / "评议", "--review", "2026", "--month", "2026-03", "--group", "第一组")
+    fill_base140_form(review[0], 0)
+    ok(invoke(runner, "inspect", "import", village, *review))

@@ -190,6 +190,11 @@ def import_inspections(
             apply_signoff(outcome, book, reviewers, review_group, ledger.settings().get("评议小组最少人数", ""))
             if result.errors or result.month is None:
                 continue
+            from villagectl.actions.notice_quarter import posted_quarter_problems  # it imports this module
+
+            outcome.problems += posted_quarter_problems(ledger, result.month, result.rows, path.name)
+            if any(p.severity == "错误" for p in outcome.problems):
+                continue
             late = period_state(ledger, result.month) == POSTED
             conflicts: list[Problem] = []
             new_rows: list[InspectionRow] = []

@@ -271,3 +271,36 @@ def frame_of(results: QuarterResults) -> pd.DataFrame:
         row["备注"] = "" if h.inspected else ("本季度未检查" if h.listed else "不在任何评分表上")
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def posted_quarter_problems(ledger: Ledger, month: str, rows, file: str) -> list:
+    """``inspect import`` into a month whose quarter is posted (``post quarter``): a household's quarterly
+    scores of that quarter no longer change (错误); a household without any yet comes in as a 补查 (提醒:
+    reprint the quarter's notice). Sheets with only the annual items (the year-end review) pass."""
+    from villagectl.errors import Location, Problem
+    from villagectl.ledger.quarters import quarter_of
+
+    if not month or len(month) != 7:
+        return []
+    year, q = quarter_of(month)
+    label = quarter_period(year, q)
+    row = period_row(ledger, label)
+    if row is None or clean_text(row["状态"]) != POSTED:
+        return []
+    results = quarter_results(ledger, year, q)
+    codes = {r.code for r in results.rules}
+    have = {h.household_id: h.scores for h in results.households if h.scores}
+    out = []
+    for r in rows:
+        mine = {c: v for c, v in r.scores.items() if c in codes}
+        if not mine:
+            continue
+        where = Location(file, r.sheet, r.id_cell)
+        old = have.get(r.household_id)
+        if old is None:
+            out.append(Problem(where, f"{label}已入账：{r.name}（{r.household_id}）本季度原来没有得分，按补查导入；"
+                                      f"请重新打印季度公示（villagectl notice quarter --quarter {year}Q{q}）", "提醒"))
+        elif any(abs(old.get(c, float("nan")) - v) > 1e-9 or c not in old for c, v in mine.items()):
+            was = "、".join(f"{rule.item} {fmt_number(old[rule.code])}" for rule in results.rules if rule.code in old)
+            out.append(Problem(where, f"{label}已入账，{r.name}（{r.household_id}）本季度的得分（{was}）不能再改"))
+    return out
