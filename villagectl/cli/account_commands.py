@@ -25,9 +25,9 @@ from villagectl.cli.app import (
     workers_check,
     year_check,
 )
-from villagectl.cli.console import console, emit_result, guarded
+from villagectl.cli.console import console, emit_result, fit_table, guarded
 from villagectl.errors import UsageError
-from villagectl.values import fmt_number
+from villagectl.cli.console import shown as fmt_number  # numbers as the documents show them (2 decimals at most)
 
 transfer_app = typer.Typer(help="积分转移：农户在本镇范围内迁出、迁入时，积分随户转移和接续", no_args_is_help=True)
 app.add_typer(transfer_app, name="transfer")
@@ -231,7 +231,7 @@ def _print_book(book) -> None:
         table.add_row(escape(line.entry_id), escape(line.date), *([escape(line.member)] if show_members else []),
                       escape(line.reason),
                       f"[red]{points}[/]" if points.startswith("-") else points, fmt_number(line.balance))
-    out.print(table)
+    out.print(fit_table(table, drop=("成员",)))
     if not book.lines:
         out.print("暂无积分记录。")
     if book.year:

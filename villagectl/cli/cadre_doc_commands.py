@@ -20,7 +20,7 @@ from villagectl.cli.app import (
     parse_date,
 )
 from villagectl.cli.console import console, emit_result, guarded
-from villagectl.values import fmt_number
+from villagectl.cli.console import shown as fmt_number  # numbers as the documents show them (2 decimals at most)
 
 OutputOpt = Annotated[Path, typer.Option("--output", "-o", help="公示 PDF 文件")]
 

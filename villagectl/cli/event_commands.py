@@ -24,7 +24,7 @@ from villagectl.cli.app import (
     parse_date,
 )
 from villagectl.cli.console import console, emit_result, fit_table, guarded, print_problems
-from villagectl.values import fmt_number
+from villagectl.cli.console import shown as fmt_number  # numbers as the documents show them (2 decimals at most)
 
 event_app = typer.Typer(help="加分、扣分、一票否决事项：申报 → 初审 → 公示 → 审核 → 入账", no_args_is_help=True)
 app.add_typer(event_app, name="event")

@@ -85,7 +85,7 @@ def households_import_cmd(
                 table.add_column(col, overflow="fold")
             for c in report.changes[:200]:
                 table.add_row(c.household_id, c.field, c.old, c.new)
-            out.print(table)
+            out.print(fit_table(table))
         if report.added:
             shown = "、".join(report.added[:30]) + ("……" if len(report.added) > 30 else "")
             out.print(f"新增农户：{shown}")

@@ -32,7 +32,7 @@ from villagectl.cli.app import (
     year_check,
 )
 from villagectl.cli.console import console, emit_result, fit_table, guarded, named, print_problems
-from villagectl.values import fmt_number
+from villagectl.cli.console import shown as fmt_number  # numbers as the documents show them (2 decimals at most)
 
 
 @inspect_app.command("import")
@@ -123,7 +123,7 @@ def print_restatement(r, ledger: Path) -> None:
         table.add_column(col, no_wrap=col != "变动", overflow="fold")
     for c in r.changes:
         table.add_row(c.month, c.household_id, c.name, c.kind, c.describe() or "改回入账时的结果")
-    out.print(table)
+    out.print(fit_table(table))
     later = sorted({c.month for c in r.changes if c.month != r.month})
     if later:
         out.print(f"[yellow]连续奖励、曝光台按月份顺序计算：已入账的 {'、'.join(later)} 随之重算，差额一并公示、入账。[/]")
@@ -257,7 +257,7 @@ def print_coverage(coverage, ledger: Path) -> None:
     for g in coverage:
         table.add_row(g.group, str(g.expected), str(g.inspected), str(len(g.blank)),
                       ("[red]" + "、".join(g.missing[:10]) + ("……" if len(g.missing) > 10 else "") + "[/]") if g.missing else "0")
-    console().print(table)
+    console().print(fit_table(table))
     if any(g.missing for g in coverage):
         console().print("[yellow]有的户没有出现在任何检查表里（可能是整组的表被拒绝或还没交）。导入改好的表后重新计分；"
                         f"确实要缺着入账，须 villagectl post month {ledger} --month … --allow-missing --reason “原因”。[/]")

@@ -32,9 +32,9 @@ from villagectl.cli.app import (
     parse_date,
     progress_over,
 )
-from villagectl.cli.console import console, emit_result, err_console, guarded
+from villagectl.cli.console import console, emit_result, err_console, fit_table, guarded
 from villagectl.errors import UsageError
-from villagectl.values import fmt_number
+from villagectl.cli.console import shown as fmt_number  # numbers as the documents show them (2 decimals at most)
 
 DIRECT = ""  # the hidden name under which ``redeem`` runs its direct form
 RAW_ARGS = "villagectl.raw_args"
@@ -206,7 +206,7 @@ def redeem_cmd(
         out = console()
         verb = "将兑换" if dry_run else "已兑换"
         out.print(f"{verb}：[bold]{plan.number}[/]  {plan.date.isoformat()}  {plan.name}（{plan.household_id}）")
-        out.print(_lines_table(plan))
+        out.print(fit_table(_lines_table(plan), drop=("积分单价",)))
         out.print(f"合计 {fmt_number(plan.points)} 分（{plan.yuan:.2f} 元）；余额 {fmt_number(plan.balance_before)} → "
                   f"{fmt_number(plan.balance_after)} 分；核验码 {plan.code}")
         for w in result.warnings:
@@ -277,7 +277,7 @@ def redeem_import_cmd(
         for p in shown:
             table.add_row(p.number, p.date.isoformat(), p.household_id, p.name, p.summary.removeprefix("兑换 "),
                           fmt_number(p.points), f"{fmt_number(p.balance_before)}→{fmt_number(p.balance_after)}")
-        out.print(table)
+        out.print(fit_table(table, drop=("日期",)))
         if len(result.plans) > len(shown):
             out.print(f"……另有 {len(result.plans) - len(shown)} 张（用 --json 查看全部）")
         out.print(f"共 {len(result.plans)} 张，{fmt_number(result.points)} 分（{result.yuan:.2f} 元）")

@@ -21,7 +21,7 @@ from villagectl.cli.app import (
     parse_date,
 )
 from villagectl.cli.console import console, emit_result, guarded
-from villagectl.values import fmt_number
+from villagectl.cli.console import shown as fmt_number  # numbers as the documents show them (2 decimals at most)
 
 report_app = typer.Typer(help="报表：年度工作报告（报乡镇）", no_args_is_help=True)
 app.add_typer(report_app, name="report")
