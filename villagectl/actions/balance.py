@@ -7,7 +7,7 @@ from pathlib import Path
 from villagectl.errors import DataError
 from villagectl.ledger import schema
 from villagectl.ledger.households import find_household
-from villagectl.ledger.journal import summarize
+from villagectl.ledger.journal import Entry, account_totals, classify
 from villagectl.ledger.workbook import Ledger
 from villagectl.values import NotANumber, as_text, clean_text, to_int, to_number
 
@@ -17,8 +17,9 @@ def household_balances(ledger: Ledger, household: str | None = None) -> list[dic
     ledger.require(schema.HOUSEHOLDS.name, schema.JOURNAL.name)
     households = ledger.frame(schema.HOUSEHOLDS.name)
     journal = ledger.frame(schema.JOURNAL.name)
-    totals = summarize(journal).set_index("household_id")
-    members = member_points(journal)
+    entries = classify(journal)
+    totals = account_totals(entries)
+    members = member_points(entries)
     if household:
         household = clean_text(find_household(households, household)["户号"])
     rows: list[dict] = []
@@ -26,16 +27,16 @@ def household_balances(ledger: Ledger, household: str | None = None) -> list[dic
         hid = clean_text(row.get("户号", ""))
         if not hid or (household and hid != household):
             continue
-        t = totals.loc[hid] if hid in totals.index else None
-        earned = float(t["earned"]) if t is not None else 0.0
+        t = totals.get(hid)
+        earned = t.earned if t is not None else 0.0
         rows.append(
             {
                 "household_id": hid,
                 "name": as_text(row.get("户主", "")),
                 "group": clean_text(row.get("组别", "")),
-                "balance": float(t["balance"]) if t is not None else 0.0,
+                "balance": t.balance if t is not None else 0.0,
                 "earned": earned,
-                "spent": float(t["spent"]) if t is not None else 0.0,
+                "spent": t.spent if t is not None else 0.0,
                 "family_average": family_average(earned, row),
                 "members": members.get(hid, {}),
             }
@@ -61,27 +62,13 @@ def family_average(earned: float, row) -> float:
     return round(earned / participants(row), 2)
 
 
-def member_points(journal) -> dict[str, dict[str, float]]:
+def member_points(entries: list[Entry]) -> dict[str, dict[str, float]]:
     """Per household, the earned points booked to named members (个人积分)."""
     out: dict[str, dict[str, float]] = {}
-    if journal.empty or "成员" not in journal.columns:
-        return out
-    kinds = {clean_text(i): clean_text(k) for i, k in zip(journal["流水号"], journal["类型"])}
-    for row in journal.to_dict("records"):
-        member = clean_text(row.get("成员"))
-        if not member:
-            continue
-        kind = clean_text(row["类型"])
-        if kind == schema.ENTRY_REVERSAL:
-            kind = kinds.get(clean_text(row.get("关联")), kind)
-        if kind not in schema.EARNING_TYPES:
-            continue
-        try:
-            points = to_number(row.get("积分")) or 0.0
-        except NotANumber:
-            continue
-        hh = out.setdefault(clean_text(row["户号"]), {})
-        hh[member] = round(hh.get(member, 0.0) + points, 4)
+    for e in entries:
+        if e.member and e.kind in schema.EARNING_TYPES:
+            hh = out.setdefault(e.household_id, {})
+            hh[e.member] = round(hh.get(e.member, 0.0) + e.points, 4)
     return out
 
 

@@ -69,6 +69,7 @@ from villagectl.ledger.journal import (
     NewEntry,
     ReversalRefused,
     append_entries,
+    current_balances,
     require_intact,
     reverse_entry,
 )
@@ -251,12 +252,8 @@ def _num(value: object) -> float | None:
 
 
 def balances_of(journal: pd.DataFrame) -> dict[str, float]:
-    """户号 → balance: the sum of its journal points."""
-    if journal.empty:
-        return {}
-    points = journal["积分"].map(lambda v: _num(v) or 0.0)
-    hids = journal["户号"].map(clean_text)
-    return {h: round(float(v), 4) for h, v in points.groupby(hids).sum().items()}
+    """户号 → balance: the sum of its journal points (ledger.journal)."""
+    return current_balances(journal)
 
 
 class ShopState:

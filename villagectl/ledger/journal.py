@@ -8,7 +8,7 @@ corrections are reversal rows (冲正) referencing the original.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -80,14 +80,7 @@ def _next_id(journal: pd.DataFrame) -> int:
 
 
 def current_balances(journal: pd.DataFrame) -> dict[str, float]:
-    balances: dict[str, float] = {}
-    for row in journal.to_dict("records"):
-        hid = clean_text(row.get("户号", ""))
-        try:
-            balances[hid] = round(balances.get(hid, 0.0) + (to_number(row.get("积分")) or 0.0), 4)
-        except NotANumber:
-            continue
-    return balances
+    return {h: t.balance for h, t in account_totals(classify(journal)).items()}
 
 
 def append_entries(
@@ -163,35 +156,139 @@ def reverse_entry(
     return new, new_ids[0]
 
 
-def _effective_kind(row: pd.Series, kinds_by_id: dict[str, str]) -> str:
-    kind = clean_text(row.get("类型", ""))
-    if kind == schema.ENTRY_REVERSAL:
-        return kinds_by_id.get(clean_text(row.get("关联", "")), kind)
-    return kind
+# --- the one classifier and the one totals accumulator ---------------------------------------
+# Every figure of a household's account (balance, earned, spent, a year's earnings) is worked out
+# here, from the rows as ``classify`` reads them; balance, passbook, redeem, transfer, the year's
+# results and the town's roll-up all go through it.
+
+MONTHLY_PREFIX = "月度得分 "
+
+
+def monthly_reference(month: str, household_id: str) -> str:
+    """How a journal row names the 月度得分 row it comes from: '月度得分 2026-07 ZP001'."""
+    return f"{MONTHLY_PREFIX}{month} {household_id}"
+
+
+def parse_monthly_reference(reference: str) -> tuple[str, str] | None:
+    """'月度得分 2026-07 ZP001' → ('2026-07', 'ZP001'); None for any other reference."""
+    if not reference.startswith(MONTHLY_PREFIX):
+        return None
+    parts = reference[len(MONTHLY_PREFIX):].split(" ", 1)
+    return (parts[0], parts[1] if len(parts) > 1 else "")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One journal row as the account reads it."""
+
+    entry_id: str
+    household_id: str
+    member: str
+    type: str  # as written (冲正 for a reversal)
+    kind: str  # what it counts as: a reversal counts as the kind of the entry it reverses
+    points: float
+    date: str
+    year: int | None  # the year whose results the points count for; None: none (期初, 兑换, 转出, 领取)
+    reference: str
+
+
+def classify(journal: pd.DataFrame, events: pd.DataFrame | None = None) -> list[Entry]:
+    """The journal's rows, classified once: kind, points, and the year each counts for.
+
+    The year (docs/workbook.md): a month's points and bonus count for the month's year (关联 月度得分),
+    an award or deduction for its event's date, anything else earned for the posting date; a reversal
+    for the year of what it reverses. Openings (期初) count for no year's results. Rows whose 积分 is
+    not a number are left out (``check`` reports them).
+    """
+    if journal is None or journal.empty:
+        return []
+    event_dates: dict[str, str] = {}
+    if events is not None and len(events) and "事件号" in events.columns:
+        event_dates = {clean_text(i): clean_text(d) for i, d in zip(events["事件号"], events["日期"])}
+    cache: dict = {}
+
+    def text(value: object) -> str:  # clean_text, once per distinct cell value (ids, types repeat)
+        try:
+            return cache[value]
+        except KeyError:
+            result = cache[value] = clean_text(value)
+            return result
+        except TypeError:
+            return clean_text(value)
+
+    members = journal["成员"].tolist() if "成员" in journal.columns else [""] * len(journal)
+    kinds: dict[str, str] = {}
+    years: dict[str, int | None] = {}
+    out: list[Entry] = []
+    for entry_id, hid, member, written, points, date, ref in zip(
+            journal["流水号"].tolist(), journal["户号"].tolist(), members, journal["类型"].tolist(),
+            journal["积分"].tolist(), journal["日期"].tolist(), journal["关联"].tolist()):
+        number = _points(points)
+        if number is None:
+            continue
+        entry_id, written, ref, day = text(entry_id), text(written), text(ref), text(date)[:10]
+        kind, year = written, (int(day[:4]) if day[:4].isdigit() else None)
+        if written == schema.ENTRY_REVERSAL:
+            kind, year = kinds.get(ref, written), years.get(ref, year)
+        elif written in (schema.ENTRY_MONTHLY, schema.ENTRY_BONUS) and ref.startswith(MONTHLY_PREFIX):
+            month = ref[len(MONTHLY_PREFIX):len(MONTHLY_PREFIX) + 4]
+            year = int(month) if month.isdigit() else year
+        elif written in (schema.ENTRY_AWARD, schema.ENTRY_DEDUCTION) and ref in event_dates:
+            d = event_dates[ref]
+            year = int(d[:4]) if d[:4].isdigit() else year
+        if kind not in schema.EARNING_TYPES or kind == schema.ENTRY_OPENING:
+            year = None
+        kinds[entry_id], years[entry_id] = kind, year
+        out.append(Entry(entry_id, text(hid), text(member), written, kind, number, day, year, ref))
+    return out
+
+
+@dataclass
+class Totals:
+    """A household's account: spendable balance, earned (for ratings), spent (redemptions), earned by year."""
+
+    balance: float = 0.0
+    earned: float = 0.0
+    spent: float = 0.0
+    by_year: dict[int, float] = field(default_factory=dict)
+
+    def add(self, entry: Entry) -> None:
+        self.balance += entry.points
+        if entry.kind in schema.EARNING_TYPES:
+            self.earned += entry.points
+        elif entry.kind in schema.SPENDING_TYPES:
+            self.spent -= entry.points
+        if entry.year is not None:
+            self.by_year[entry.year] = self.by_year.get(entry.year, 0.0) + entry.points
+
+    def rounded(self) -> "Totals":
+        return Totals(round(self.balance, 4), round(self.earned, 4), round(self.spent, 4),
+                      {y: round(v, 4) for y, v in self.by_year.items()})
+
+
+def account_totals(entries: list[Entry], kinds: frozenset[str] | None = None) -> dict[str, Totals]:
+    """户号 → Totals over ``entries`` (optionally only entries counting as one of ``kinds``)."""
+    out: dict[str, Totals] = {}
+    for e in entries:
+        if kinds is None or e.kind in kinds:
+            out.setdefault(e.household_id, Totals()).add(e)
+    return {h: t.rounded() for h, t in out.items()}
 
 
 def summarize(journal: pd.DataFrame) -> pd.DataFrame:
     """Per household: balance (spendable), earned (for ratings), spent (redemptions)."""
-    kinds_by_id = {clean_text(i): clean_text(k) for i, k in zip(journal["流水号"], journal["类型"])} if len(journal) else {}
-    totals: dict[str, dict[str, float]] = {}
-    for row in journal.to_dict("records"):
-        hid = clean_text(row.get("户号", ""))
-        try:
-            points = to_number(row.get("积分")) or 0.0
-        except NotANumber:
-            continue
-        t = totals.setdefault(hid, {"balance": 0.0, "earned": 0.0, "spent": 0.0})
-        t["balance"] += points
-        kind = _effective_kind(row, kinds_by_id)
-        if kind in schema.EARNING_TYPES:
-            t["earned"] += points
-        elif kind in schema.SPENDING_TYPES:
-            t["spent"] -= points
-    frame = pd.DataFrame(
-        [{"household_id": h, **{k: round(v, 4) for k, v in t.items()}} for h, t in totals.items()],
-        columns=["household_id", "balance", "earned", "spent"],
-    )
-    return frame
+    totals = account_totals(classify(journal))
+    return pd.DataFrame([{"household_id": h, "balance": t.balance, "earned": t.earned, "spent": t.spent}
+                         for h, t in totals.items()], columns=["household_id", "balance", "earned", "spent"])
+
+
+def _points(value: object) -> float | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return 0.0 if value != value else float(value)  # NaN: an empty cell
+    try:
+        return to_number(value) or 0.0
+    except NotANumber:
+        return None
 
 
 def verify_journal(journal: pd.DataFrame) -> list[JournalIssue]:
@@ -341,7 +438,7 @@ def anchor_issues(journal: pd.DataFrame, oplog: pd.DataFrame, periods: pd.DataFr
                         earned = earned or bool(to_number(value))
                     except NotANumber:
                         pass
-            prefix = f"月度得分 {period} "
+            prefix = monthly_reference(period, "")
             if earned and not any(r.startswith(prefix) for r in refs):
                 issues.append(AnchorIssue(schema.PERIODS.name, pos, "期间",
                                           f"期间 {period} 已入账，但积分流水里没有它的任何入账流水：入账流水被删除了"))

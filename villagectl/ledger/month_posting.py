@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from villagectl.ledger import schema
-from villagectl.ledger.journal import NewEntry
+from villagectl.ledger.journal import NewEntry, monthly_reference, parse_monthly_reference
 from villagectl.values import NotANumber, clean_text, fmt_number, to_number
 
 EPS = 1e-9
@@ -21,21 +21,16 @@ EPS = 1e-9
 POSTED_FIELDS = ((schema.ENTRY_MONTHLY, "积分"), (schema.ENTRY_BONUS, "奖励"))
 
 
-def monthly_reference(month: str, household_id: str) -> str:
-    """How a journal row names the 月度得分 row it comes from."""
-    return f"月度得分 {month} {household_id}"
-
-
 def posted_for_month(journal: pd.DataFrame, month: str) -> dict[tuple[str, str], list[tuple[str, float, str]]]:
     """(户号, type) -> the month's entries still standing: (流水号, 积分, 摘要); reversed ones left out."""
     if journal.empty:
         return {}
-    prefix = f"月度得分 {month} "
     reversed_ids = {clean_text(r) for r, k in zip(journal["关联"], journal["类型"]) if clean_text(k) == schema.ENTRY_REVERSAL}
     out: dict[tuple[str, str], list[tuple[str, float, str]]] = {}
     for row in journal.to_dict("records"):
         ref, kind, entry_id = clean_text(row.get("关联")), clean_text(row.get("类型")), clean_text(row.get("流水号"))
-        if not ref.startswith(prefix) or entry_id in reversed_ids:
+        parsed = parse_monthly_reference(ref)
+        if parsed is None or parsed[0] != month or entry_id in reversed_ids:
             continue
         try:
             points = to_number(row.get("积分")) or 0.0

@@ -27,6 +27,7 @@ from fractions import Fraction
 import pandas as pd
 
 from villagectl.ledger.households import YearPresence, is_active
+from villagectl.ledger.journal import account_totals, classify
 from villagectl.ledger import schema
 from villagectl.rules.presets import Rule
 from villagectl.values import NotANumber, as_text, clean_text, to_number
@@ -47,52 +48,15 @@ def _num(value: object) -> float | None:
 
 
 def entry_years(journal: pd.DataFrame, events: pd.DataFrame) -> dict[str, int | None]:
-    """The year each journal row's points belong to (None: not a year's earnings)."""
-    event_dates = {}
-    if len(events):
-        event_dates = {clean_text(i): clean_text(d) for i, d in zip(events["事件号"], events["日期"])}
-    years: dict[str, int | None] = {}
-    kinds: dict[str, str] = {}
-    for row in journal.to_dict("records"):
-        entry_id = clean_text(row["流水号"])
-        kind = clean_text(row["类型"])
-        ref = clean_text(row.get("关联"))
-        date = clean_text(row.get("日期"))
-        year: int | None = int(date[:4]) if date[:4].isdigit() else None
-        if kind in (schema.ENTRY_MONTHLY, schema.ENTRY_BONUS) and ref.startswith("月度得分 "):
-            month = ref.split(" ")[1] if len(ref.split(" ")) > 1 else ""
-            year = int(month[:4]) if month[:4].isdigit() else year
-        elif kind in (schema.ENTRY_AWARD, schema.ENTRY_DEDUCTION) and ref in event_dates:
-            d = event_dates[ref]
-            year = int(d[:4]) if d[:4].isdigit() else year
-        elif kind == schema.ENTRY_REVERSAL:
-            kind = kinds.get(ref, kind)
-            year = years.get(ref, year)
-        if kind not in schema.EARNING_TYPES or kind == schema.ENTRY_OPENING:
-            year = None
-        years[entry_id] = year
-        kinds[entry_id] = kind
-    return years
+    """The year each journal row's points belong to (None: not a year's earnings) — ledger.journal.classify."""
+    return {e.entry_id: e.year for e in classify(journal, events)}
 
 
 def year_earnings(journal: pd.DataFrame, events: pd.DataFrame, year: int,
                   kinds: frozenset[str] | None = None) -> dict[str, float]:
     """Per household, the points earned in ``year`` (optionally only of some entry kinds)."""
-    years = entry_years(journal, events)
-    original = {clean_text(i): clean_text(k) for i, k in zip(journal["流水号"], journal["类型"])} if len(journal) else {}
-    out: dict[str, float] = {}
-    for row in journal.to_dict("records"):
-        entry_id = clean_text(row["流水号"])
-        if years.get(entry_id) != year:
-            continue
-        kind = clean_text(row["类型"])
-        if kind == schema.ENTRY_REVERSAL:
-            kind = original.get(clean_text(row.get("关联")), kind)
-        if kinds is not None and kind not in kinds:
-            continue
-        hid = clean_text(row["户号"])
-        out[hid] = round(out.get(hid, 0.0) + (_num(row.get("积分")) or 0.0), 4)
-    return out
+    totals = account_totals([e for e in classify(journal, events) if e.year == year], kinds)
+    return {h: t.by_year.get(year, 0.0) for h, t in totals.items()}
 
 
 # --- base-and-adjust (篇4) ------------------------------------------------------
