@@ -140,3 +140,27 @@ def test_balance_command_table_and_json(ledger_path: Path, runner) -> None:
     assert "张三" in result.stdout and "余额合计 10 分" in result.stdout
     result = invoke(runner, "balance", ledger_path, "--household", "999")
     assert result.exit_code == 1 and "没有户号 999" in result.stderr
+
+
+def test_one_classifier_gives_kind_year_and_totals() -> None:
+    """Balance, earned, spent and the year each entry counts for, worked out once (issue 15)."""
+    import pandas as pd
+
+    from villagectl.ledger.journal import account_totals, classify, monthly_reference, parse_monthly_reference
+
+    j = empty_journal()
+    j, ids = append_entries(j, [
+        NewEntry("A", "期初", 20, "上年结转"),
+        NewEntry("A", "月度积分", 5, "2026-12 月度检查 95 分", monthly_reference("2026-12", "A")),
+        NewEntry("A", "加分", 3, "见义勇为", "E1"),
+        NewEntry("A", "兑换", -8, "兑换 食用油", "S1"),
+    ], "2027-01-05", "文书")
+    j, [rev] = append_entries(j, [NewEntry("A", "冲正", -5, "冲正：2026-12 月度检查", ids[1])], "2027-02-01", "文书")
+    events = pd.DataFrame([{"事件号": "E1", "日期": "2026-11-30"}])
+    entries = {e.entry_id: e for e in classify(j, events)}
+    assert [entries[i].year for i in ids] == [None, 2026, 2026, None]  # the month's year; the event's date
+    assert (entries[rev].kind, entries[rev].year) == ("月度积分", 2026)  # a reversal counts as what it reverses
+    t = account_totals(list(entries.values()))["A"]
+    assert (t.balance, t.earned, t.spent, t.by_year) == (15, 23, 8, {2026: 3})
+    assert parse_monthly_reference("月度得分 2026-07 ZP001") == ("2026-07", "ZP001")
+    assert parse_monthly_reference("E1") is None
