@@ -71,7 +71,7 @@ def test_force_lets_a_future_date_through_and_the_log_records_it(runner, wenming
                                                                   monkeypatch) -> None:
     e, data = invoke_json(runner, "event", "add", wenming, "--household", "001", "--rule", "GY01", "--date",
                           day(TODAY - dt.timedelta(days=10)))
-    eid = data["events"][0]["事件号"]
+    eid = data["events"][0]["event_id"]
     assert invoke(runner, "event", "review", wenming, "--id", eid, "--by", "网格员王").exit_code == 0
     assert invoke(runner, "event", "notice", wenming, "-o", tmp_path / "公示.pdf", "--id", eid,
                   "--date", day(TODAY - dt.timedelta(days=1))).exit_code == 0

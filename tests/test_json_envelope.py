@@ -245,3 +245,21 @@ def test_dates_are_iso(run: Run) -> None:
         for e in data["events"]:
             assert all(ISO_DAY.match(v) for k, v in e.items() if k.endswith("date") and v)
     assert dt.date.fromisoformat(run.outputs["redeem"][0][1]["slips"][0]["date"])
+
+
+@pytest.mark.parametrize("args,message", [
+    (("balance",), "缺少参数 '台账'。"),
+    (("check", "x.xlsx", "--nonsense"), "没有这个选项"),
+    (("households", "import", "x.xlsx", "y.xlsx", "--wait", "nan"), "等待秒数写的是 nan"),
+])
+def test_usage_errors_found_by_the_framework_answer_json_too(args, message) -> None:
+    result = invoke(CliRunner(), *args, "--json")
+    assert result.exit_code == 2
+    data = json.loads(result.stdout)
+    assert (data["ok"], data["exit_code"]) == (False, 2) and message in data["error"]
+    assert message in result.stderr  # the clerk's message stays on stderr
+
+
+def test_without_json_a_usage_error_prints_no_json() -> None:
+    result = invoke(CliRunner(), "balance")
+    assert result.exit_code == 2 and result.stdout.strip() == "" and "缺少参数 '台账'。" in result.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -445,7 +446,7 @@ ZH_PHRASES = (
 def translate(text: str) -> str:
     for en, zh in ZH_PHRASES:
         text = text.replace(en, zh)
-    return text
+    return re.sub(r"(?<=['\u4e00-\u9fff])\.(\s*)$", r"。\1", text)  # "缺少参数 '台账'." ends the Chinese way
 
 
 def _wrap_format_message(cls: type) -> None:
@@ -588,3 +589,39 @@ def _install_chinese_help() -> None:
         return out
 
     rich_utils._get_parameter_help = parameter_help
+    _install_json_usage_errors()
+
+
+_RAW_ARGS: list[list[str]] = []  # the arguments of the command line being run (innermost last)
+
+
+def _install_json_usage_errors() -> None:
+    """A usage error the framework finds itself (a missing argument, an unknown option) also answers --json with
+    the envelope on stdout — ``{"ok": false, "exit_code": 2, "error": …}`` — besides the message on stderr."""
+    from typer import core as typer_core
+    from typer import rich_utils
+
+    original_main = typer_core._main
+    if getattr(original_main, "_villagectl", False):
+        return
+
+    def main(self, *, args=None, **kwargs):  # type: ignore[no-untyped-def]
+        _RAW_ARGS.append(list(sys.argv[1:] if args is None else args))
+        try:
+            return original_main(self, args=args, **kwargs)
+        finally:
+            _RAW_ARGS.pop()
+
+    main._villagectl = True  # type: ignore[attr-defined]
+    typer_core._main = main
+    original_error = rich_utils.rich_format_error
+
+    def format_error(exc):  # type: ignore[no-untyped-def]
+        original_error(exc)
+        args = _RAW_ARGS[-1] if _RAW_ARGS else []
+        args = args[: args.index("--")] if "--" in args else args
+        if "--json" in args and exc.__class__.__name__ != "NoArgsIsHelpError":
+            emit_json({"ok": False, "exit_code": int(getattr(exc, "exit_code", 2)),
+                       "error": translate(exc.format_message()), "problems": []})
+
+    rich_utils.rich_format_error = format_error
