@@ -305,13 +305,39 @@ def test_totals_are_the_sum_of_the_villages(town: Path, tmp_path: Path) -> None:
     assert t.earned > 0 and sum(t.medals) > 0 and t.redeemed_points > 0  # the data is not trivially empty
 
 
+def table_rows(ws) -> list[tuple]:
+    """The table of a town sheet: from its header row (under the title) to its last row (above the signatures)."""
+    rows = list(ws.iter_rows(values_only=True))
+    start = next(i for i, r in enumerate(rows) if "村名" in r)
+    end = start
+    while end + 1 < len(rows) and any(v not in (None, "") for v in rows[end + 1]):
+        end += 1
+    return rows[start : end + 1]
+
+
+def test_town_sheets_have_a_title_borders_signatures_and_a4_print_setup(town: Path, tmp_path: Path) -> None:
+    out = tmp_path / "town.xlsx"
+    rollup([town], out, YEAR, today=TODAY, town="青山镇")
+    wb = openpyxl.load_workbook(out)
+    for name, title in (("全镇汇总", "青山镇2025年度各村乡村治理积分汇总"), ("分组明细", "青山镇2025年度各村分组积分明细")):
+        ws = wb[name]
+        assert ws["A1"].value == title and any(str(r) .startswith("A1:") for r in ws.merged_cells.ranges)
+        assert ws["A2"].value == "年度" and ws.freeze_panes == "A3" and ws.auto_filter.ref.startswith("A2:")
+        last = 2 + len(table_rows(ws)) - 1
+        assert all(ws.cell(r, c).border.left.style == "thin" for r in (2, last) for c in (1, ws.max_column))
+        texts = [str(c.value) for row in ws.iter_rows(min_row=last + 1) for c in row if c.value]
+        assert "制表人：" in texts and "审核人：" in texts and "青山镇人民政府（盖章）" in texts
+        assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4 and ws.print_title_rows.replace("$", "") == "1:2"
+        assert ws.page_setup.fitToWidth == 1
+
+
 def test_workbook_reopens_and_its_total_row_is_the_column_sum(town: Path, tmp_path: Path) -> None:
     out = tmp_path / "汇总" / "town.xlsx"
     out.parent.mkdir()
     rollup([town], out, YEAR, today=TODAY)
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["全镇汇总", "分组明细", "问题"]
-    rows = list(wb["全镇汇总"].iter_rows(values_only=True))
+    rows = table_rows(wb["全镇汇总"])
     header, villages, total = rows[0], rows[1:-1], rows[-1]
     col = {name: i for i, name in enumerate(header)}
     assert total[col["村名"]] == "合计"
@@ -324,7 +350,7 @@ def test_workbook_reopens_and_its_total_row_is_the_column_sum(town: Path, tmp_pa
     assert total[col["年度获得积分"]] == pytest.approx(sum(e["earned"] for e in exps))
     assert total[col["经费使用率(%)"]] == pytest.approx(
         round(total[col["兑换金额(元)"]] / total[col["奖励经费(元)"]] * 100, 1))
-    groups = list(wb["分组明细"].iter_rows(values_only=True))
+    groups = table_rows(wb["分组明细"])
     gcol = {name: i for i, name in enumerate(groups[0])}
     for r in villages:
         mine = [g for g in groups[1:] if g[gcol["台账文件"]] == r[col["台账文件"]]]
@@ -375,7 +401,7 @@ def test_broken_ledgers_are_reported_and_the_others_still_summed(town: Path, tmp
     wb = openpyxl.load_workbook(out)
     problems = list(wb["问题"].iter_rows(values_only=True))[1:]
     assert {p[0] for p in problems if p[1] == "错误"} == set(reasons)
-    total = list(wb["全镇汇总"].iter_rows(values_only=True))[-1]
+    total = table_rows(wb["全镇汇总"])[-1]
     assert total[1] == "合计" and total[5] == pytest.approx(sum(e["earned"] for e in exps))
 
 

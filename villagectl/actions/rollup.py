@@ -1084,21 +1084,22 @@ def problem_rows(result: RollupResult) -> list[list[Any]]:
 
 
 def write_workbook(result: RollupResult, out: Path) -> Path:
-    """town.xlsx: 全镇汇总, 分组明细, 问题 (a new workbook made with openpyxl)."""
+    """town.xlsx: 全镇汇总, 分组明细 (each: title row 1, header row 2, then the rows; the 合计 row last in
+    全镇汇总; the signature lines two rows below), 问题 (header row 1). A new workbook made with openpyxl."""
     from villagectl.io.newbook import ColumnFormat, add_table_sheet, new_workbook, save_new
 
     def fmt(cols) -> list[ColumnFormat]:
         return [ColumnFormat(n, w, (), f) for n, w, f in cols]
 
     wb = new_workbook()
-    add_table_sheet(wb, SUMMARY_SHEET, fmt(SUMMARY_COLUMNS), summary_rows(result), tab_color="C00000")
-    ws = wb[SUMMARY_SHEET]
-    from openpyxl.styles import Font
-
-    last = ws.max_row
-    for cell in ws[last]:
-        cell.font = Font(bold=True)
-    add_table_sheet(wb, GROUP_SHEET, fmt(GROUP_COLUMNS), group_rows(result), tab_color="4472C4")
+    # for the town office: a title row, borders, the 制表 / 审核 / 盖章 line, A4 (newbook.add_table_sheet)
+    town = result.town
+    signer = f"{town}人民政府" if town and not town.endswith(("政府", "办事处")) else town
+    add_table_sheet(wb, SUMMARY_SHEET, fmt(SUMMARY_COLUMNS), summary_rows(result), tab_color="C00000",
+                    title_line=f"{town}{result.year}年度各村乡村治理积分汇总", borders=True, signatures=signer,
+                    bold_last_row=True)
+    add_table_sheet(wb, GROUP_SHEET, fmt(GROUP_COLUMNS), group_rows(result), tab_color="4472C4",
+                    title_line=f"{town}{result.year}年度各村分组积分明细", borders=True, signatures=signer)
     add_table_sheet(wb, PROBLEM_SHEET, fmt(PROBLEM_COLUMNS), problem_rows(result),
                     tab_color="FFC000" if result.skipped or result.warnings else "A5A5A5")
     save_new(wb, out)

@@ -124,7 +124,17 @@ def add_table_sheet(
     rows: Iterable[Iterable[Any]] = (),
     title_line: str = "",
     tab_color: str = "",
+    *,
+    borders: bool = False,
+    signatures: str | None = None,
+    bold_last_row: bool = False,
 ) -> None:
+    """One table: (a merged title row,) the header with an autofilter, the rows; frozen header; A4 print setup.
+
+    Exports meant for the town (``borders``/``signatures``): every cell of the table has a thin border and
+    below it the 制表人 / 审核人 / （盖章） line with the date (``signatures`` is the signing body, e.g.
+    "中坪村村民委员会"; "" prints a blank for it), printed on A4 with the title and header on every page.
+    """
     ws = wb.create_sheet(title)
     if tab_color:
         ws.sheet_properties.tabColor = tab_color
@@ -144,14 +154,30 @@ def add_table_sheet(
         ws.column_dimensions[letter].width = col.width
         if col.number_format:
             ws.column_dimensions[letter].number_format = col.number_format
+    last_row = header_row
     for r, row in enumerate(rows, start=header_row + 1):
+        last_row = r
         for c, value in enumerate(row, start=1):
             if value is None or value == "":
+                if borders and c <= len(columns):
+                    ws.cell(row=r, column=c).border = BORDER
                 continue
             cell = put(ws, r, c, value)
             fmt = columns[c - 1].number_format if c - 1 < len(columns) else ""
             if fmt:
                 cell.number_format = fmt
+            if borders:
+                cell.border = BORDER
+        if borders:
+            for c in range(len(row) + 1, len(columns) + 1):
+                ws.cell(row=r, column=c).border = BORDER
+    if bold_last_row and last_row > header_row:
+        for c in range(1, len(columns) + 1):
+            ws.cell(row=last_row, column=c).font = HEADER_FONT
+    last_letter = get_column_letter(max(1, len(columns)))
+    ws.auto_filter.ref = f"A{header_row}:{last_letter}{last_row}"  # Excel's filter and sort on the header
+    if signatures is not None:
+        _signature_line(ws, last_row + 2, len(columns), signatures)
     for c, col in enumerate(columns, start=1):
         if not col.choices:
             continue
@@ -176,7 +202,25 @@ def add_table_sheet(
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
-    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.print_title_rows = f"1:{header_row}" if title_line else f"{header_row}:{header_row}"
+    if borders or signatures is not None:
+        ws.print_options.horizontalCentered = True
+        ws.page_margins.left = ws.page_margins.right = 0.5
+        ws.page_margins.top, ws.page_margins.bottom = 0.7, 0.7
+        ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+
+def _signature_line(ws, row: int, width: int, signer: str) -> None:
+    """制表人：____　审核人：____　<单位>（盖章）　年　月　日, spread over the table's width."""
+    width = max(width, 3)
+    third = max(1, width // 3)
+    put(ws, row, 1, "制表人：")
+    put(ws, row, 1 + third, "审核人：")
+    put(ws, row, 1 + 2 * third, f"{signer}（盖章）" if signer else "（盖章）")
+    put(ws, row + 1, 1 + 2 * third, "年　　月　　日")
+    for r in (row, row + 1):
+        for c in range(1, width + 1):
+            ws.cell(row=r, column=c).font = Font(size=11)
 
 
 def new_workbook() -> Workbook:
