@@ -163,3 +163,10 @@ def test_shop_items_kept_on_redemptions_journal_and_slip(runner, wenming: Path, 
     assert ITEM in sheet_cells(wenming, "兑换记录")
     assert any(ITEM in s for s in sheet_cells(wenming, "积分流水"))
     assert in_pdf(ITEM, slip) and in_pdf(NAME, slip)
+    number = Ledger.open(wenming).frame("兑换记录").iloc[0]["单号"]
+    reason = "村民退回（包装破损），　换货"
+    result = invoke(runner, "redeem", "cancel", wenming, "--slip", number, "--reason", reason, "--returned",
+                    "--date", "2026-08-11")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert any(reason in s for s in sheet_cells(wenming, "兑换记录"))
+    assert any(reason in s for s in sheet_cells(wenming, "积分流水"))

@@ -857,7 +857,7 @@ def redeem(
         state = ShopState(ledger)
         household_id = clean_text(find_household(ledger.frame(schema.HOUSEHOLDS.name), household_id)["户号"])
         problems: list[Problem] = []
-        plan = state.plan(RedemptionRequest(household_id, day, lines), problems, over_budget, clean_text(reason))
+        plan = state.plan(RedemptionRequest(household_id, day, lines), problems, over_budget, as_text(reason))
         if plan is None:
             located = [p for p in problems if str(p.location)]
             unlocated = [p.message for p in problems if not str(p.location)]
@@ -875,7 +875,7 @@ def redeem(
         target = prepare_output(ledger_path, out_pdf, f"{plan.number}.pdf") if print_slip else None
         log = f"{plan.number} {plan.name}（{household_id}）{plan.summary} {fmt_number(plan.points)} 分"
         if plan.over_budget:
-            log += f"；超出年度经费，原因：{clean_text(reason)}" if clean_text(reason) else "；超出年度经费（经费超出时=提醒）"
+            log += f"；超出年度经费，原因：{as_text(reason)}" if clean_text(reason) else "；超出年度经费（经费超出时=提醒）"
         result.pdf = commit(state, [plan], target, lambda: ledger.save("redeem", arguments, result=log),
                             templates_dir, font, operator=operator)
         return result
@@ -946,7 +946,7 @@ def cancel_redemption(
             )
         operator = operator_of(ledger, operator)
         try:
-            journal, reversal_id = reverse_entry(state.journal, rec.entry_id, clean_text(reason), day.isoformat(), operator)
+            journal, reversal_id = reverse_entry(state.journal, rec.entry_id, as_text(reason), day.isoformat(), operator)
         except ReversalRefused as exc:
             raise DataError(f"兑换单 {rec.number} 不能作废：{exc}", [Problem(where, f"{rec.number} 的流水号为“{rec.entry_id}”")]) from None
         ledger.replace(schema.JOURNAL.name, journal)
@@ -973,11 +973,11 @@ def cancel_redemption(
             ledger.replace(schema.SHOP.name, shop)
         frame = state.redemptions.copy()
         idx = frame.index[rec.positions]
-        note = f"作废：{clean_text(reason)}（{day.isoformat()}，冲正流水 {reversal_id}）"
+        note = f"作废：{as_text(reason)}（{day.isoformat()}，冲正流水 {reversal_id}）"
         frame.loc[idx, "状态"] = STATE_VOID
-        frame.loc[idx, "说明"] = [f"{clean_text(v)}；{note}" if clean_text(v) else note for v in frame.loc[idx, "说明"]]
+        frame.loc[idx, "说明"] = [f"{as_text(v)}；{note}" if clean_text(v) else note for v in frame.loc[idx, "说明"]]
         ledger.replace(schema.REDEMPTIONS.name, frame)
         balance = balances_of(journal).get(rec.household_id, 0.0)
         ledger.save("redeem cancel", arguments,
-                    result=f"{rec.number} 作废，冲正流水 {reversal_id}，退回 {fmt_number(rec.points)} 分：{clean_text(reason)}")
+                    result=f"{rec.number} 作废，冲正流水 {reversal_id}，退回 {fmt_number(rec.points)} 分：{as_text(reason)}")
         return CancelResult(rec.number, rec.household_id, rec.name, rec.points, reversal_id, balance, restored, warnings)

@@ -292,7 +292,7 @@ def import_redemptions(
 
         plans: list[PlannedRedemption] = []
         for _, req in groups:
-            plan = state.plan(req, problems, over_budget, clean_text(reason))
+            plan = state.plan(req, problems, over_budget, as_text(reason))
             if plan is not None:
                 plans.append(plan)
         errors = [p for p in problems if p.severity == "错误"]
@@ -321,9 +321,9 @@ def import_redemptions(
         points = round(sum(p.points for p in plans), 4)
         log = (f"{name}：{len(plans)} 张兑换单 {plans[0].number}–{plans[-1].number}，共 {fmt_number(points)} 分")
         if any(p.over_budget for p in plans):
-            log += f"；超出年度经费，原因：{clean_text(reason)}" if clean_text(reason) else "；超出年度经费（经费超出时=提醒）"
+            log += f"；超出年度经费，原因：{as_text(reason)}" if clean_text(reason) else "；超出年度经费（经费超出时=提醒）"
         if again and (duplicates or earlier):
-            log = f"再次导入（{duplicates} 次疑似重复），原因：{clean_text(reason)}；" + log
+            log = f"再次导入（{duplicates} 次疑似重复），原因：{as_text(reason)}；" + log
         result.pdf = commit(state, plans, target,
                             lambda: ledger.save(COMMAND, arguments, [(name, digest)], log[:500]),
                             templates_dir, font, on_slip, operator, on_start)
