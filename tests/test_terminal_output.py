@@ -61,6 +61,11 @@ def test_help_reads_in_chinese_and_is_not_cut_at_80_columns(command) -> None:
                 assert compact(Text.from_markup(param.help).plain) in whole, (param.name, text)
 
 
+def test_defaults_read_as_written() -> None:
+    text = run80("redeem", "import", "--help").stdout
+    assert "[默认：0]" in text and "0.0" not in text
+
+
 def test_usage_names_the_arguments_in_chinese() -> None:
     text = run80("households", "import", "--help").stdout
     assert "用法：villagectl households import [选项] 台账 名册…" in text
@@ -170,6 +175,7 @@ def test_inspect_import_summary_keeps_file_names_whole(village) -> None:
     text = village["import"]
     assert wide(text) == []
     assert whole_on_one_line(text, village["files"] + ["2026-07"]) == []
+    assert DECIMALS.findall(text) == []
 
 
 def test_check_table_keeps_locations_readable(tmp_path: Path, ledger_path: Path) -> None:
@@ -204,6 +210,7 @@ def test_event_list_keeps_ids_dates_and_names_whole(tmp_path: Path) -> None:
     text = run80("event", "list", ledger).stdout
     assert wide(text) == []
     assert whole_on_one_line(text, ["E000001", "E000003", "2026-05-03", *LONG.values()]) == []
+    assert DECIMALS.findall(text) == []
 
 
 def test_backups_put_the_file_name_on_its_own_line(village) -> None:

@@ -589,6 +589,13 @@ def _install_chinese_help() -> None:
         return out
 
     rich_utils._get_parameter_help = parameter_help
+    original_default = typer_core._get_default_string
+
+    def default_string(*args, **kwargs):  # type: ignore[no-untyped-def]
+        text = original_default(*args, **kwargs)
+        return re.sub(r"^(-?\d+)\.0$", r"\1", text) if isinstance(text, str) else text  # [默认：0], not 0.0
+
+    typer_core._get_default_string = default_string
     _install_json_usage_errors()
 
 
