@@ -259,7 +259,8 @@ def write_pay_sheet(result: CadreResult, path: Path, village: str) -> Path:
             ColumnFormat("综合得分", 10, (), "0.00"), ColumnFormat("等次", 10, (), "@"), ColumnFormat("考核报酬（元）", 14, (), "#,##0.00"),
             ColumnFormat("标记", 16, (), "@")]
     wb = new_workbook()
-    add_table_sheet(wb, "考核报酬", cols, rows, title_line=f"{village}{result.year}年{'' if result.period == '全年' else result.period}村干部考核报酬表")
+    add_table_sheet(wb, "考核报酬", cols, rows, title_line=f"{village}{result.year}年{'' if result.period == '全年' else result.period}村干部考核报酬表",
+                    borders=True, signatures=f"{village}村民委员会" if village else "", bold_last_row=True)
     save_new(wb, path)
     return path
 
