@@ -219,3 +219,18 @@ def test_check_groups_repeated_findings_and_says_what_to_do(village: Path, runne
     out = result.stdout.replace("\n", "")
     assert "villagectl restore" in out and "villagectl backups" in out
     assert len(journal) == len(Ledger.open(village).frame("积分流水"))
+
+
+def test_importers_match_ids_in_any_case_or_width(village: Path, runner, tmp_path: Path) -> None:
+    roster = titled_sheet(tmp_path / "名册.xlsx", "花名册", ["户号", "户主", "组别", "人口", "联系电话"],
+                          [["ｚｐ００１", "何文华", "第一组", 5, "13912345678"]])
+    result, data = invoke_json(runner, "households", "import", village, roster)
+    assert result.exit_code == 0, result.stdout
+    frame = households(village)
+    assert len(frame) == 64 and "zp001" not in set(frame["户号"]) and "ｚｐ００１" not in set(frame["户号"])
+    assert frame.loc[frame["户号"] == "ZP001", "联系电话"].iloc[0] == "13912345678"
+    sheet = titled_sheet(tmp_path / "兑换.xlsx", "爱心超市兑换登记", ["日期", "户号", "户主", "物品", "数量"],
+                         [["2026-08-01", "zp0344", "吴桂兰", "毛巾", 1]])
+    result, data = invoke_json(runner, "redeem", "import", village, sheet)
+    assert result.exit_code == 1
+    assert any("户号 zp0344 不在户籍中；同一行户主是吴桂兰，户号 ZP034？" in p["message"] for p in data["problems"])

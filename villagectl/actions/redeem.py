@@ -410,6 +410,25 @@ class ShopState:
 
     # -- finding -------------------------------------------------------------
 
+    def id_of(self, text: str) -> str:
+        """The roster's spelling of a 户号 written in any case or width (the text itself when unknown)."""
+        from villagectl.values import id_key
+
+        if not hasattr(self, "_by_key"):
+            self._by_key = {id_key(h): h for h in self.households}
+        return self._by_key.get(id_key(text), clean_text(text))
+
+    def id_hint(self, text: str, name: str = "") -> str:
+        """'；同一行户主是吴桂兰，户号 ZP034？' or the nearest 户号, for an unknown one."""
+        hits = self.by_name.get(clean_name(name), []) if name else []
+        if len(hits) == 1:
+            return f"；同一行户主是{self.households[hits[0]]['name']}，户号 {hits[0]}？"
+        from villagectl.values import edit_distance, id_key
+
+        scored = sorted((edit_distance(id_key(text), id_key(h)), h) for h in self.households)
+        near = [f"{h}（{self.households[h]['name']}）" for d, h in scored if d == 1][:3]
+        return "；相近的户号：" + "、".join(near) if near else ""
+
     def household_problem(self, household_id: str) -> str | None:
         info = self.households.get(household_id)
         if info is None:

@@ -239,9 +239,9 @@ def import_redemptions(
             head = clean_text(line.values.get("户主", ""))
             where = loc("户号") if hid_text or "户主" not in line.cells else loc("户主")
             if hid_text:
-                hid = hid_text
+                hid = state.id_of(hid_text)  # zp001 / ＺＰ００１ = ZP001
                 if hid not in state.households:
-                    problems.append(Problem(where, f"户号 {hid} 不在户籍中"))
+                    problems.append(Problem(where, f"户号 {hid_text} 不在户籍中{state.id_hint(hid_text, head)}"))
                     bad = True
                 elif head and clean_name(head) != clean_name(state.households[hid]["name"]):
                     problems.append(Problem(loc("户主"), f"户号 {hid} 的户主是“{state.households[hid]['name']}”，"

@@ -14,7 +14,7 @@ import pandas as pd
 from villagectl.errors import Location, Problem
 from villagectl.importers.table import FieldSpec, locate_table
 from villagectl.io.reader import SheetRows, WorkbookRows, cell_ref
-from villagectl.values import NotANumber, as_text, clean_name, clean_text, header_key, to_date, to_int, to_number
+from villagectl.values import NotANumber, as_text, clean_name, clean_text, header_key, id_key, to_date, to_int, to_number
 
 SCORES, VOTES, NEGATIVES, DUTIES = "考核评分", "民主评议", "负面记录", "代表履职"
 PERIOD_WORDS = {"上半年": "上半年", "H1": "上半年", "下半年": "下半年", "H2": "下半年", "全年": "全年", "年度": "全年"}
@@ -51,14 +51,14 @@ def _period_of(text: str) -> str | None:
 class People:
     def __init__(self, cadres: pd.DataFrame) -> None:
         self.records = cadres.to_dict("records") if len(cadres) else []
-        self.ids = {clean_text(r.get("编号")): r for r in self.records}
+        self.ids = {id_key(r.get("编号")): r for r in self.records}  # gb01 / ＧＢ０１ = GB01
         self.by_name: dict[str, list[dict]] = {}
         for r in self.records:
             self.by_name.setdefault(clean_name(r.get("姓名")), []).append(r)
 
     def find(self, person_id: str, name: str) -> tuple[dict | None, str | None]:
         if person_id:
-            r = self.ids.get(person_id)
+            r = self.ids.get(id_key(person_id))
             return (r, None) if r else (None, f"编号 {person_id} 不在“干部”表中")
         hits = self.by_name.get(clean_name(name), [])
         if len(hits) == 1:

@@ -9,7 +9,7 @@ from villagectl.errors import Location, Problem
 from villagectl.importers.table import FieldSpec, locate_table
 from villagectl.io.reader import WorkbookRows, cell_ref
 from villagectl.ledger.households import HouseholdRecord, normalize_record, validate_record
-from villagectl.values import clean_text
+from villagectl.values import clean_text, id_key
 
 ROSTER_FIELDS = [
     FieldSpec("户号", ("户编号", "编号", "户籍编号", "户代码", "户码", "门牌号"), required=True),
@@ -76,14 +76,14 @@ def find_duplicates(records: list[HouseholdRecord]) -> list[Problem]:
         hid = clean_text(rec.values.get("户号", ""))
         if not hid:
             continue
-        if hid in first:
-            other = first[hid]
+        if id_key(hid) in first:  # zp006 and ZP006 are one household
+            other = first[id_key(hid)]
             where = f"{other.file} / {other.sheet} / {other.cells['户号']}" if other.file != rec.file else f"{other.cells['户号']}"
             problems.append(
                 Problem(Location(rec.file, rec.sheet, rec.cells["户号"]), f"户号 {hid} 重复（与 {where} 相同）")
             )
         else:
-            first[hid] = rec
+            first[id_key(hid)] = rec
     return problems
 
 

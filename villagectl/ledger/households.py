@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from villagectl.ledger import schema
-from villagectl.values import NotANumber, as_text, clean_name, clean_text, to_int
+from villagectl.values import NotANumber, as_text, clean_name, clean_text, id_key, to_int
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
@@ -188,7 +188,7 @@ def merge_households(existing: pd.DataFrame, records: list[dict[str, object]]) -
     for col in FIELDS:
         if col not in frame.columns:
             frame[col] = ""
-    ids = frame["户号"].map(clean_text).tolist()
+    ids = frame["户号"].map(id_key).tolist()  # a roster's zp006 / ＺＰ００６ updates ZP006
     index_of = {hid: i for i, hid in enumerate(ids) if hid}
     added: list[str] = []
     changes: list[Change] = []
@@ -196,8 +196,9 @@ def merge_households(existing: pd.DataFrame, records: list[dict[str, object]]) -
     new_rows: list[dict[str, object]] = []
     for values in records:
         hid = clean_text(values["户号"])
-        if hid in index_of:
-            i = index_of[hid]
+        if id_key(hid) in index_of:
+            i = index_of[id_key(hid)]
+            hid = clean_text(frame.at[frame.index[i], "户号"])  # the ledger's spelling
             before = len(changes)
             for key, value in values.items():
                 if key == "户号" or clean_text(value) == "":
@@ -218,7 +219,7 @@ def merge_households(existing: pd.DataFrame, records: list[dict[str, object]]) -
             if not clean_text(row.get("参评人数", "")) and clean_text(row.get("人口", "")):
                 row["参评人数"] = _stored("参评人数", row["人口"])
             new_rows.append(row)
-            index_of[hid] = -1
+            index_of[id_key(hid)] = -1
             added.append(hid)
     if new_rows:
         frame = pd.concat([frame, pd.DataFrame(new_rows, columns=frame.columns, dtype=object)], ignore_index=True)
