@@ -504,6 +504,7 @@ ARGUMENT_NAMES = {
 }
 # Value kinds shown beside an option instead of typer's <str>, <bool>, <list[Path]>.
 TYPE_NAMES = {"str": "文字", "int": "整数", "float": "数字", "path": "路径", "Path": "路径", "bool": ""}
+SELF_EXPLAINED = {"date", "month", "quarter", "year"}  # their help gives the form (YYYY-MM-DD, 2026-07, 2026Q1, 2026)
 USAGE_WORDS = (("[OPTIONS]", "[选项]"), ("COMMAND [ARGS]...", "命令 [参数]…"))
 
 
@@ -512,6 +513,8 @@ def type_label(param: Any, ctx: Any) -> str | None:
     if getattr(param, "metavar", None):
         return param.metavar
     if getattr(param, "is_flag", False):
+        return None
+    if getattr(param, "name", None) in SELF_EXPLAINED:
         return None
     raw = param.display_type(ctx).strip("<>")
     # an argument taking several values is already shown as "文件..." by typer
