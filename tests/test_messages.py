@@ -234,3 +234,12 @@ def test_importers_match_ids_in_any_case_or_width(village: Path, runner, tmp_pat
     result, data = invoke_json(runner, "redeem", "import", village, sheet)
     assert result.exit_code == 1
     assert any("户号 zp0344 不在户籍中；同一行户主是吴桂兰，户号 ZP034？" in p["message"] for p in data["problems"])
+
+
+def test_a_group_option_the_village_lacks_is_named(village: Path, runner, tmp_path: Path) -> None:
+    folder = tmp_path / "检查表"
+    folder.mkdir()
+    inspection_sheet(folder / "一组7月.xlsx", "中坪村第一组2026年7月检查评分表", ["何文华"])
+    result = invoke(runner, "inspect", "import", village, folder, "--group", "第九组")
+    assert result.exit_code == 2
+    assert "--group 第九组：本村没有这个组，户籍中的组是 第一组、第二组、第三组、第四组" in result.stderr

@@ -159,6 +159,10 @@ def import_inspections(
         ledger.require(schema.HOUSEHOLDS.name, schema.RULES.name)
         rules = inspection_rules(ledger)
         header_map = ledger.frame_or_empty(schema.HEADER_MAP.name)
+        if group:
+            from villagectl.ledger.households import require_group
+
+            require_group(ledger.frame(schema.HOUSEHOLDS.name), group)
         ctx = Context(rules, ledger.frame(schema.HOUSEHOLDS.name), month, group, today,
                       learned=learned_headers(header_map, rules), fillers=header_fillers(ledger),
                       dash_is_zero=ledger.settings().get("短横记零分", "否") == "是",

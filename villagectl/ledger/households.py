@@ -403,3 +403,15 @@ def year_presence(households: pd.DataFrame, journal: pd.DataFrame, monthly: pd.D
             if left > end:
                 at_end.add(hid)
     return YearPresence(frozenset(during), frozenset(at_end))
+
+
+def require_group(households: pd.DataFrame, group: str, option: str = "--group") -> str:
+    """The roster's spelling of ``group`` ('3组' → '第三组'); UsageError naming the village's groups when it has none such."""
+    from villagectl.errors import UsageError
+    from villagectl.values import group_key
+
+    groups = group_names(households)
+    for g in groups:
+        if group_key(g) == group_key(group):
+            return g
+    raise UsageError(f"{option} {as_text(group)}：本村没有这个组，户籍中的组是 {'、'.join(groups) or '（户籍里没有填组别）'}")
