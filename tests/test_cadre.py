@@ -169,7 +169,10 @@ def test_import_and_score_from_the_command_line(village: Path, runner, tmp_path:
     assert by["GB03"]["deductions"] == 4
     assert by["DB01"]["kind"] == "村民代表" and by["DB01"]["pay"] is None
     ws = openpyxl.load_workbook(pay).active
-    assert [c.value for c in ws[2]][:2] == ["编号", "姓名"] and ws.cell(ws.max_row, 1).value == "合计"
+    assert [c.value for c in ws[2]][:2] == ["编号", "姓名"]
+    total = next(r for r in range(3, ws.max_row + 1) if ws.cell(r, 1).value == "合计")
+    assert all(ws.cell(r, 1).value not in (None, "") for r in range(3, total))  # the 合计 row ends the table
+    assert ws.cell(total + 2, 1).value == "制表人：" and ws.cell(total, 1).font.b
     # the same materials again change nothing
     before = village.read_bytes()
     assert invoke(runner, "cadre", "import", village, *_materials(tmp_path), "--year", "2026").exit_code == 0

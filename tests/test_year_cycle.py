@@ -113,9 +113,13 @@ def test_export_is_one_tidy_sheet(village: Path, runner, tmp_path: Path) -> None
     result = invoke(runner, "score", "year", village, "--year", "2026", "--export", out)
     assert result.exit_code == 0
     ws = openpyxl.load_workbook(out).active
-    header = [c.value for c in ws[1]]
+    assert ws["A1"].value == "中坪村2026年度评定结果"  # the title row, for the town office
+    header = [c.value for c in ws[2]]
     assert header[:6] == ["年度", "户号", "户主", "组别", "年度积分", "名次"]
-    assert ws.max_row == 1 + len(Ledger.open(village).frame("年度评定"))
+    rows = len(Ledger.open(village).frame("年度评定"))
+    assert ws.cell(2 + rows, 1).value == 2026 and ws.cell(3 + rows, 1).value is None
+    assert ws.cell(4 + rows, 1).value == "制表人："  # the signature line under the table
+    assert ws.cell(2 + rows, 1).border.left.style == "thin" and ws.auto_filter.ref.startswith("A2:")
 
 
 def test_rescoring_unchanged_year_writes_nothing(village: Path, runner) -> None:
