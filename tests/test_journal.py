@@ -139,7 +139,7 @@ def test_balance_command_table_and_json(ledger_path: Path, runner) -> None:
     result = invoke(runner, "balance", ledger_path)
     assert "张三" in result.stdout and "余额合计 10 分" in result.stdout
     result = invoke(runner, "balance", ledger_path, "--household", "999")
-    assert result.exit_code == 1 and "没有户号 999" in result.stderr
+    assert result.exit_code == 1 and "户号 999 不在户籍中" in result.stderr
 
 
 def test_one_classifier_gives_kind_year_and_totals() -> None:
