@@ -263,3 +263,19 @@ def test_usage_errors_found_by_the_framework_answer_json_too(args, message) -> N
 def test_without_json_a_usage_error_prints_no_json() -> None:
     result = invoke(CliRunner(), "balance")
     assert result.exit_code == 2 and result.stdout.strip() == "" and "缺少参数 '台账'。" in result.stderr
+
+
+@pytest.mark.parametrize("failure,code", [(KeyboardInterrupt, 130), (RuntimeError, 70)])
+def test_an_interrupted_or_crashed_command_still_answers_in_the_envelope(ledger_path: Path, monkeypatch, failure, code) -> None:
+    from villagectl import crashlog
+    from villagectl.actions import check
+
+    def boom(*_a, **_k):
+        raise failure("boom")
+
+    monkeypatch.setattr(check, "check_ledger", boom)
+    monkeypatch.setattr(crashlog, "record_crash", lambda exc: None)
+    result = invoke(CliRunner(), "check", ledger_path, "--json")
+    assert result.exit_code == code
+    data = json.loads(result.stdout)
+    assert (data["ok"], data["exit_code"], data["problems"]) == (False, code, []) and data["error"]

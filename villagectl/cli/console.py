@@ -398,6 +398,8 @@ def guarded(as_json: bool, body: Callable[[], int | None]) -> None:
         raise typer.Exit(int(exc.exit_code)) from None
     except KeyboardInterrupt:
         err_console().print("已中断；台账未改动")
+        if as_json:
+            emit_json({"ok": False, "exit_code": 130, "error": "已中断；台账未改动", "problems": []})
         raise typer.Exit(130) from None
     except typer.Exit:
         raise
@@ -411,7 +413,7 @@ def guarded(as_json: bool, body: Callable[[], int | None]) -> None:
         if log:
             msg += f"（详细记录在 {log}）"
         if as_json:
-            emit_json({"ok": False, "exit_code": int(ExitCode.INTERNAL), "error": msg})
+            emit_json({"ok": False, "exit_code": int(ExitCode.INTERNAL), "error": msg, "problems": []})
         else:
             err_console().print(f"[bold red]{msg}[/]")
         raise typer.Exit(int(ExitCode.INTERNAL)) from None
