@@ -837,7 +837,7 @@ def test_replacing_a_scored_month_asks_to_score_it_again(ledger: Path, tmp_path:
     assert scores_of(ledger, "ZP001") == DEFAULT_SCORES
 
 
-def test_a_posted_month_refuses_imports(ledger: Path, tmp_path: Path, runner) -> None:
+def test_a_posted_month_refuses_changed_scores(ledger: Path, tmp_path: Path, runner) -> None:
     from villagectl.actions.post_month import post_month
 
     path = save(tmp_path / "一组.xlsx", grid())
@@ -848,7 +848,11 @@ def test_a_posted_month_refuses_imports(ledger: Path, tmp_path: Path, runner) ->
     changed = save(tmp_path / "一组改.xlsx", grid([Row("ZP001", "张三", {"RJ1": 12})]))
     code, data = run(runner, ledger, changed, "--replace")
     assert code == 1
-    assert problems(data) == {("一组改.xlsx", "", "", "2026-07 已入账，不能再导入这个月的检查记录")}
+    # a posted month takes only households without a score (补录, tests/test_supplement.py); a changed score
+    # is a correction, with its own notice
+    assert problems(data) == {("一组改.xlsx", "Sheet1", "B4", "张三（ZP001）2026-07 已入账，得分由 一组.xlsx 导入、与本表不同；"
+                               "入账后的得分不能用检查表替换，要更正请用 villagectl score adjust --month 2026-07 "
+                               "--household ZP001 --after-post")}
     assert ledger.read_bytes() == before
     assert scores_of(ledger, "ZP001") == DEFAULT_SCORES
 

@@ -9,7 +9,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from villagectl.actions.inspect_import import inspection_rules
+from villagectl.ledger.inspections import inspection_rules
 from villagectl.errors import DataError, FileAccessError, Location, Problem, UsageError
 from villagectl.io.outputs import guard_output, guard_outputs
 from villagectl.io.newbook import new_workbook, put, put_formula, save_new

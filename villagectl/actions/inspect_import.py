@@ -20,9 +20,9 @@ from villagectl.io.safe_write import ledger_lock, sha256_file
 from villagectl.io.sandbox import read_untrusted_many, refuse_on_error
 from villagectl.ledger import schema
 from villagectl.ledger.create import item_column
+from villagectl.ledger.inspections import inspection_rules, item_columns_of
 from villagectl.ledger.periods import POSTED, period_state
 from villagectl.ledger.workbook import Ledger
-from villagectl.rules.catalogue import parse_rules
 from villagectl.values import clean_text, to_number
 
 IMPORTED, UNCHANGED, REFUSED = "已导入", "未变", "拒绝"
@@ -111,17 +111,6 @@ def expand_paths(paths: list[Path]) -> tuple[list[Path], list[Path]]:
     if missing:
         raise missing_inputs(missing)
     return files, missing
-
-
-def inspection_rules(ledger: Ledger):
-    rules, issues = parse_rules(ledger.frame(schema.RULES.name))
-    if issues:
-        raise DataError("“规则”表有问题，请先运行 villagectl check 查看并修正")
-    # 基础分 items (篇4's quarterly and annual items) are inspected the same way
-    items = [r for r in rules if r.type in ("检查项", "基础分")]
-    if not items:
-        raise DataError("“规则”表里没有检查项（类型为“检查项”或“基础分”的规则），无法导入检查表")
-    return items
 
 
 def import_inspections(
@@ -326,21 +315,6 @@ def remember_headers(frame: pd.DataFrame, outcomes: list[FileOutcome]) -> pd.Dat
 
 def _same(a: dict[str, float], b: dict[str, float]) -> bool:
     return a.keys() == b.keys() and all(abs(a[k] - b[k]) < 1e-9 for k in a)
-
-
-def code_of_column(column: str) -> str:
-    return clean_text(column).split(" ", 1)[0]
-
-
-def item_columns_of(frame: pd.DataFrame, rules) -> dict[str, str]:
-    """rule code -> 检查记录 column."""
-    codes = {r.code for r in rules}
-    out: dict[str, str] = {}
-    for col in frame.columns:
-        code = code_of_column(str(col))
-        if code in codes and col not in schema.INSPECTIONS.column_names:
-            out.setdefault(code, str(col))
-    return out
 
 
 def _existing_scores(frame: pd.DataFrame, rules) -> dict[tuple[str, str], tuple[dict[str, float], str]]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from villagectl.actions.inspect_import import inspection_rules, item_columns_of
+from villagectl.ledger.inspections import inspection_rules, item_columns_of
 from villagectl.actions.score_month import rescore
 from villagectl.errors import DataError, UsageError
 from villagectl.importers.inspection import score_problem

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from villagectl.actions.inspect_import import inspection_rules, item_columns_of
+from villagectl.ledger.inspections import inspection_rules, item_columns_of
 from villagectl.errors import DataError
 from villagectl.io.safe_write import ledger_lock
 from villagectl.ledger import schema
