@@ -273,13 +273,16 @@ def _cell_plain(cell: Any) -> str:
     return cell.plain if isinstance(cell, Text) else str(cell) if cell is not None else ""
 
 
-def _needed_width(table: Table, out: Console) -> int:
+def _needed_width(table: Table, out: Console, cache: dict[int, int] | None = None) -> int:
     """The narrowest the table can be with its whole columns unbroken and the others wrapped."""
     options = out.options.update(max_width=100_000)
+    cache = {} if cache is None else cache
     total = table._extra_width
     for column in table.columns:
-        measured = table._measure_column(out, options, column)
-        total += measured.maximum if column.no_wrap else measured.minimum
+        if id(column) not in cache:
+            measured = table._measure_column(out, options, column)
+            cache[id(column)] = measured.maximum if column.no_wrap else measured.minimum
+        total += cache[id(column)]
     return total
 
 
@@ -328,11 +331,12 @@ def fit_table(table: Table, drop: tuple[str, ...] = (), width: int | None = None
         for column in list(table.columns):
             if all(not _cell_plain(c).strip() for c in column._cells):
                 _drop_column(table, _cell_plain(column.header))
+    measured: dict[int, int] = {}  # each column measured once (a village's whole roll)
     for header in drop:
-        if _needed_width(table, out) <= width:
+        if _needed_width(table, out, measured) <= width:
             break
         _drop_column(table, header)
-    if _needed_width(table, out) <= width:
+    if _needed_width(table, out, measured) <= width:
         return table
     return _vertical(table)
 
