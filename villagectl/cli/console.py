@@ -1,4 +1,5 @@
-"""Console output that survives Windows GBK consoles, error display, JSON, Chinese help."""
+"""Console output: Windows GBK consoles, error display, the one --json envelope (emit_result), Chinese help,
+Chinese line breaking (CJKText) and tables that fit 80 columns (fit_table)."""
 
 from __future__ import annotations
 
