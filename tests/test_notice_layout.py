@@ -152,3 +152,24 @@ def test_an_adjustment_before_the_first_notice_is_no_correction(runner, scored, 
     assert invoke(runner, "notice", "month", scored, "--month", MONTH, "-o", pdf).exit_code == 0
     text = flat("".join(pages(pdf)))
     assert "更正" not in text and text.startswith("中坪村2026年7月农户积分公示")
+
+
+def test_year_notice_masked_names_that_read_the_same_get_their_household_number(tmp_path) -> None:
+    from villagectl.actions.year_documents import distinguish_masked
+    from villagectl.render.annual import BlackRow, HonourRow, YearNotice, render_year_notice
+
+    stars = [HonourRow("第一组", "张小明", 58, 1, "五星级文明户"), HonourRow("第一组", "张大明", 57, 2, "五星级文明户")]
+    red = [HonourRow("第一组", "张小明", 58, 1, "红榜"), HonourRow("第二组", "李四", 50, 3, "红榜")]
+    distinguish_masked([(stars[0], "ZP001"), (stars[1], "ZP002"), (red[0], "ZP001"), (red[1], "ZP020")])
+    assert [r.distinguish for r in stars + red] == ["ZP001", "ZP002", "ZP001", ""]
+    notice = YearNotice(
+        village="中坪村", year=2026, households=40, stars=stars, medals=[], red=red,
+        black=[BlackRow("第三组", "王五")], exposure=[],
+        period_start=dt.date(2027, 1, 10), period_end=dt.date(2027, 1, 12), objection_text="如有异议请反映。",
+        committee="中坪村村民委员会", issued=dt.date(2027, 1, 10), show_medals=False, mask_names=True)
+    pdf = tmp_path / "年度公示.pdf"
+    render_year_notice(notice, pdf)
+    text = flat("".join(pages(pdf)))
+    assert text.count("张*明（ZP001）") == 2 and "张*明（ZP002）" in text  # on both lists, the same way
+    assert "李*" in text and "李*（" not in text and "王*" in text and "王*（" not in text  # no collision: no 户号
+    assert "张小明" not in text and "张大明" not in text

@@ -92,11 +92,6 @@ def _yes_no(ledger: Ledger, key: str, default: bool) -> bool:
                     [Problem(Location(ledger.path.name, schema.SETTINGS.name), f"“{key}”应为 是 或 否")])
 
 
-def notice_days(ledger: Ledger) -> int:
-    value = _setting_number(ledger, "公示天数", 3.0, minimum=1)
-    return int(value or 3)
-
-
 def year_rows(ledger: Ledger, year: int) -> pd.DataFrame:
     """The year's 年度评定 rows (possibly empty)."""
     frame = ledger.frame_or_empty(schema.ANNUAL.name)
@@ -195,7 +190,9 @@ def build_year_notice(ledger: Ledger, year: int, start: dt.date, mask: bool | No
     red: list[HonourRow] = []
     black: list[BlackRow] = []
     exposure: list[ExposureRow] = []
+    listed: list[tuple[object, str]] = []  # (printed row, 户号), for telling apart masked names
     for r in rows.to_dict("records"):
+        counts = (len(stars), len(medals), len(red), len(exposure))
         group, name = as_text(r.get("组别")), as_text(r.get("户主"))
         result = _num(r.get("年度积分")) or 0.0
         rank = _int(r.get("名次"))
@@ -211,7 +208,13 @@ def build_year_notice(ledger: Ledger, year: int, start: dt.date, mask: bool | No
         months = _int(r.get("曝光台"))
         if months > 0:
             exposure.append(ExposureRow(group, name, months))
-    days = notice_days(ledger)
+        hid = clean_text(r.get("户号"))
+        for found, before in zip((stars, medals, red, exposure), counts):
+            listed.extend((row, hid) for row in found[before:])
+    masked = mask if mask is not None else settings.get("公示隐藏名字", "否") == "是"
+    if masked:
+        distinguish_masked(listed)
+    days = ledger.village_settings().notice_days
     village = settings.get("村名", "")
     return YearNotice(
         village=village,
@@ -242,6 +245,21 @@ def rating_base_line(ledger: Ledger, rows: pd.DataFrame, settings: dict[str, str
 
     return cut_positions_text(RatingSettings.from_settings(settings), rows.to_dict("records"),
                               set(year_presence_of(ledger, year).during))
+
+
+def distinguish_masked(listed: list[tuple[object, str]]) -> None:
+    """Printed rows whose masked names two households share get their 户号 (``distinguish``): 张*明（ZP012）.
+
+    A household on several lists counts once; the black list (group and name only, seed 004) is left out.
+    """
+    from villagectl.render.notice import mask_name
+
+    households: dict[str, set[str]] = {}
+    for row, hid in listed:
+        households.setdefault(mask_name(row.name), set()).add(hid or row.name)
+    for row, hid in listed:
+        if hid and len(households[mask_name(row.name)]) > 1:
+            row.distinguish = hid
 
 
 def build_certificates(ledger: Ledger, year: int, issued: dt.date) -> CertificateSet:

@@ -57,6 +57,7 @@ class HonourRow:
     result: float  # 年度积分
     rank: int  # 全村名次
     title: str  # 五星级文明户 / 金牌户 / 红榜
+    distinguish: str = ""  # with names masked and another household reading the same: its 户号, printed after the name
 
 
 @dataclass
@@ -72,6 +73,7 @@ class ExposureRow:
     group: str
     name: str
     months: int  # months on the 曝光台 during the year
+    distinguish: str = ""
 
 
 def households_text(households: int, moved_out: int) -> str:
@@ -102,7 +104,7 @@ class YearNotice:
     base_line: str = ""  # whose 10 %: '评定基数：全村30户…' (参数 评定基数, the cut positions, the tie rule)
 
 
-def _tiers(rows: list[HonourRow], titles: tuple[str, ...], masked: bool) -> list[dict]:
+def _tiers(rows: list[HonourRow], titles: tuple[str, ...], masked) -> list[dict]:
     out = []
     for title in titles:
         members = sorted((r for r in rows if r.title == title), key=lambda r: (r.rank, group_sort_key(r.group), r.name))
@@ -110,9 +112,21 @@ def _tiers(rows: list[HonourRow], titles: tuple[str, ...], masked: bool) -> list
     return out
 
 
-def _honour(row: HonourRow, masked: bool) -> dict:
-    return {"group": row.group, "name": mask_name(row.name) if masked else row.name, "result": row.result,
-            "rank": row.rank, "title": row.title}
+def _shown_names(notice: "YearNotice"):
+    """name(row) → the name as printed: masked when the village says so, with the row's ``distinguish``
+    (the 户号 the action adds when two masked names would read the same: 张*明（ZP012）)."""
+    if not notice.mask_names:
+        return lambda row: row.name
+
+    def shown(row) -> str:
+        tag = getattr(row, "distinguish", "")  # the black list shows only the group and the name (seed 004)
+        return f"{mask_name(row.name)}（{tag}）" if tag else mask_name(row.name)
+
+    return shown
+
+
+def _honour(row: HonourRow, name) -> dict:
+    return {"group": row.group, "name": name(row), "result": row.result, "rank": row.rank, "title": row.title}
 
 
 def _pairs(rows: list[dict]) -> list[list[dict]]:
@@ -125,16 +139,17 @@ def year_notice_context(notice: YearNotice) -> dict:
     if notice.period_end < notice.period_start:
         raise DataError(f"公示期结束日 {cn_date(notice.period_end)} 早于开始日 {cn_date(notice.period_start)}")
     masked = notice.mask_names
-    stars = _tiers(notice.stars, STAR_TITLES, masked)
-    medals = _tiers(notice.medals, MEDAL_TITLES, masked)
+    name = _shown_names(notice)
+    stars = _tiers(notice.stars, STAR_TITLES, name)
+    medals = _tiers(notice.medals, MEDAL_TITLES, name)
     for tier in stars + medals:
         tier["pairs"] = _pairs(tier["rows"])
-    red = [_honour(r, masked) for r in sorted(notice.red, key=lambda r: (r.rank, group_sort_key(r.group), r.name))]
-    black = [{"group": b.group, "name": mask_name(b.name) if masked else b.name, "consequence": BLACK_CONSEQUENCE}
+    red = [_honour(r, name) for r in sorted(notice.red, key=lambda r: (r.rank, group_sort_key(r.group), r.name))]
+    black = [{"group": b.group, "name": name(b), "consequence": BLACK_CONSEQUENCE}
              for b in sorted(notice.black, key=lambda b: (group_sort_key(b.group), b.name))]
     exposure = []
     if notice.show_exposure:
-        exposure = [{"group": e.group, "name": mask_name(e.name) if masked else e.name, "months": e.months}
+        exposure = [{"group": e.group, "name": name(e), "months": e.months}
                     for e in sorted(notice.exposure, key=lambda e: (group_sort_key(e.group), -e.months, e.name))]
     sections = []
     if notice.show_stars:
