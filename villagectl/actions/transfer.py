@@ -513,7 +513,7 @@ def issued_transfers(ledger: Ledger, ledger_path: Path | None = None) -> list[Is
         transfer_id = clean_text(r.get("关联"))
         if not transfer_id:
             continue
-        summary = as_text(r.get("摘要"))
+        summary = clean_text(r.get("摘要"))  # read for the village it names, compared with clean_name
         path, sha = records.get(transfer_id, ("", ""))
         out.append(IssuedTransfer(
             transfer_id=transfer_id,
