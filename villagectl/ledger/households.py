@@ -324,11 +324,12 @@ def find_household(households: pd.DataFrame, text: str, option: str = "--househo
     typed = as_text(text)
     if not typed:
         raise UsageError(f"请用 {option} 给出{HOUSEHOLD_FORMS}")
-    records = households.to_dict("records") if len(households) else []
     key = id_key(typed)
-    for row in records:
-        if id_key(row.get("户号")) == key:
-            return row
+    if len(households) and "户号" in households.columns:
+        hits = [i for i, v in enumerate(households["户号"].tolist()) if id_key(v) == key]
+        if hits:
+            return households.iloc[hits[0]].to_dict()
+    records = households.to_dict("records") if len(households) else []
     name, group = split_name_and_group(typed)
     if group:
         wanted = group_key(group)
