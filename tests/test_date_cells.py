@@ -148,3 +148,42 @@ def test_serial_numbers() -> None:
         assert date_serial(text, "date" if " " not in text else "datetime") is None, text
     assert date_serial("2026-07-28", "datetime") is None  # a stamp column keeps a bare date as text
     assert date_serial("2026-07-28", "date", date1904=True) == str((dt.date(2026, 7, 28) - dt.date(1904, 1, 1)).days)
+
+
+# --- autofilters and frozen header rows -------------------------------------------------------
+
+
+def _strip_filter_and_pane(path: Path, sheet_parts: list[str]) -> None:
+    """As a ledger made before the tool added filters (or a clerk removed them): no autoFilter, no pane."""
+    tmp = path.with_suffix(".tmp")
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename in sheet_parts:
+                text = re.sub(r"<autoFilter\b[^>]*/>", "", data.decode())
+                text = re.sub(r"<pane\b[^>]*/>", "", text)
+                text = re.sub(r"<selection\b[^>]*/>", "", text)
+                data = text.encode()
+            dst.writestr(info, data)
+    tmp.replace(path)
+
+
+def test_the_tools_sheets_have_filters_and_frozen_headers(tmp_path: Path) -> None:
+    from conftest import sheet_part
+
+    path = tmp_path / "台账.xlsx"
+    create_module.create_ledger(path, "中坪村", "zhongping", today=dt.date(2026, 7, 1))
+    wb = openpyxl.load_workbook(path)
+    for name in ("积分流水", "兑换记录", "期间", "操作日志", "户籍", "规则"):  # new ledgers: every sheet
+        assert wb[name].freeze_panes == "A2" and wb[name].auto_filter.ref.startswith("A1:"), name
+    journal, households = sheet_part(path, "积分流水"), sheet_part(path, "户籍")
+    _strip_filter_and_pane(path, [journal, households])
+    ledger = Ledger.open(path)
+    rows, _ = append_entries(ledger.frame("积分流水"), [NewEntry("ZP001", "加分", 2.0, "清扫")], "2026-08-01", "村文书")
+    ledger.replace("积分流水", rows)
+    ledger.replace("户籍", ledger.frame("户籍"))
+    ledger.save("test")
+    wb = openpyxl.load_workbook(path)
+    assert wb["积分流水"].freeze_panes == "A2" and wb["积分流水"].auto_filter.ref == "A1:K2"  # the tool's sheet
+    assert wb["户籍"].freeze_panes is None and not wb["户籍"].auto_filter.ref  # the clerk's sheet: as the clerk left it
+    assert Ledger.open(path).frame("积分流水")["日期"].tolist() == ["2026-08-01"]

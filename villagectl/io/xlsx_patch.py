@@ -51,6 +51,8 @@ class SheetUpdate:
     # real date cell (a serial number with a date format), so Excel filters and sorts it; other text stays text
     date_columns: dict[int, str] = field(default_factory=dict)
     date_style: Any = None  # set by patch_workbook: (style, kind) → the style index of a date-formatted twin
+    # the tool's own sheets: give the header an autofilter and freeze it when the sheet has neither yet
+    filter_and_freeze: bool = False
 
 
 # --- cell and row XML -----------------------------------------------------
@@ -401,6 +403,8 @@ def rewrite_sheet_xml(xml: str, update: SheetUpdate) -> tuple[str, bool]:
     last_ref = f"{col_letters(width)}{last_row}"
     head = xml[:start]
     tail = xml[end:]
+    if update.filter_and_freeze:
+        head, tail = _filter_and_freeze(head, tail, prefix, hr, last_ref)
     head = re.sub(
         rf'(<{re.escape(prefix)}dimension\s+ref=")[^"]*(")', rf"\g<1>A1:{last_ref}\g<2>", head, count=1
     )
@@ -411,6 +415,34 @@ def rewrite_sheet_xml(xml: str, update: SheetUpdate) -> tuple[str, bool]:
         count=1,
     )
     return head + new_sheet_data + tail, had_formula
+
+
+_AFTER_SHEETDATA = re.compile(
+    r"\A(?:\s*<(?:\w+:)?(sheetCalcPr|sheetProtection|protectedRanges|scenarios)\b(?:[^>]*/>|.*?</(?:\w+:)?\1>))*",
+    re.S)
+
+
+def _filter_and_freeze(head: str, tail: str, prefix: str, hr: int, last_ref: str) -> tuple[str, str]:
+    """An autofilter on the header row and the rows above the data frozen, where the sheet has none yet.
+
+    The autoFilter element goes where the schema wants it (after sheetData and any sheetCalcPr,
+    sheetProtection, protectedRanges, scenarios); the pane is the sheet view's first child. A sheet
+    that already has a filter or a pane (the clerk's own choice) is left as it is.
+    """
+    if not re.search(rf"<{re.escape(prefix)}autoFilter\b", tail):
+        at = _AFTER_SHEETDATA.match(tail).end()
+        tail = tail[:at] + f'<{prefix}autoFilter ref="A{hr}:{last_ref}"/>' + tail[at:]
+    if not re.search(rf"<{re.escape(prefix)}pane\b", head):
+        pane = (f'<{prefix}pane ySplit="{hr}" topLeftCell="A{hr + 1}" activePane="bottomLeft" state="frozen"/>'
+                f'<{prefix}selection pane="bottomLeft"/>')
+        view = re.search(rf"<{re.escape(prefix)}sheetView\b([^>]*?)(/?)>", head)
+        if view and view.group(2):  # <sheetView …/>
+            head = head[: view.start()] + f"<{prefix}sheetView{view.group(1)}>{pane}</{prefix}sheetView>" + head[view.end():]
+        elif view:
+            body = head[view.end():]
+            head = head[: view.end()] + pane + re.sub(rf"<{re.escape(prefix)}selection\b[^>]*/>", "", body, count=1) \
+                if re.match(rf"\s*<{re.escape(prefix)}selection\b", body) else head[: view.end()] + pane + body
+    return head, tail
 
 
 def _empty(value: Any) -> bool:

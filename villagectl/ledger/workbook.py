@@ -192,6 +192,14 @@ class Ledger:
                 out[key] = as_text(row.get("值", ""))  # as the clerk typed it (printed on notices)
         return out
 
+    def village_settings(self):
+        """参数, typed (rules.settings.VillageSettings): a bad value raises with its cell when a command reads it."""
+        from villagectl.rules.settings import VillageSettings
+
+        frame = self.frame(schema.SETTINGS.name) if self.has(schema.SETTINGS.name) else pd.DataFrame(columns=["键", "值"])
+        rows = [self.excel_row(schema.SETTINGS.name, i) for i in frame.index] if len(frame) else []
+        return VillageSettings.from_frame(frame, rows, self.path.name)[0]
+
     # --- changing ----------------------------------------------------------
 
     def replace(self, name: str, frame: pd.DataFrame) -> None:
@@ -286,7 +294,7 @@ class Ledger:
                 date_cols[i] = column.kind
         rows = frame.astype(object).where(frame.notna(), None).values.tolist()
         update = SheetUpdate(name, header, rows, header_row=sheet.header_row, text_columns=text_cols,
-                             date_columns=date_cols)
+                             date_columns=date_cols, filter_and_freeze=spec is not None and spec.owner == schema.TOOL)
         self._keep_layout(name, update, spec)
         return update
 
