@@ -94,18 +94,6 @@ def _committee(settings: dict[str, str]) -> str:
     return settings.get("公示落款", "") or f"{settings.get('村名', '')}村民委员会"
 
 
-def _notice_days(ledger: Ledger) -> int:
-    text = ledger.settings().get("公示天数", "")
-    if not text:
-        return 3
-    days = _num(text)
-    if days is None or days < 1 or days != int(days):
-        raise DataError(f"参数“公示天数”的值“{text}”不是有效的天数",
-                        [Problem(Location(ledger.path.name, schema.SETTINGS.name), "“公示天数”应为不小于 1 的整数")],
-                        hint="在台账“参数”表改正后重试")
-    return int(days)
-
-
 def _output_paths(out_pdf: Path, internal_pdf: Path | None) -> None:
     if Path(out_pdf).suffix.lower() != ".pdf":
         raise UsageError(f"输出文件应以 .pdf 结尾：{out_pdf}")
@@ -190,7 +178,7 @@ def build_cadre_notice(ledger: Ledger, year: int, period: str, start: dt.date) -
     """The public notice's printable data (``period`` is 全年 / 上半年 / 下半年)."""
     settings = _printed_settings(ledger)
     rows = result_rows(ledger, year, period)
-    days = _notice_days(ledger)
+    days = ledger.village_settings().notice_days
     return CadreNotice(
         village=settings.get("村名", ""),
         year=year,

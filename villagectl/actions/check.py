@@ -12,6 +12,7 @@ from villagectl.ledger import schema
 from villagectl.ledger.households import allowed_household_types, validate_record
 from villagectl.ledger.journal import journal_problems
 from villagectl.ledger.workbook import Ledger
+from villagectl.rules.settings import VillageSettings
 from villagectl.rules.catalogue import band_gaps_and_overlaps, inspection_total, parse_bands, parse_rules
 from villagectl.values import NotANumber, clean_text, fmt_number, to_number
 
@@ -41,9 +42,26 @@ def group_repeats(problems: list[Problem], shown: int = 8) -> list[Problem]:
         if key in done:
             continue
         done.add(key)
-        listed = "、".join(where[:shown]) + ("……" if len(where) > shown else "")
+        runs = _cell_runs(where)
+        listed = "、".join(runs[:shown]) + ("……" if len(runs) > shown else "")
         out.append(Problem(Location(p.location.file, p.location.sheet, f"{listed}（共 {len(where)} 处）"), p.message, p.severity))
     return out
+
+
+def _cell_runs(cells: list[str]) -> list[str]:
+    """['B2', 'B3', 'B4', 'B9'] → ['B2:B4', 'B9'] (consecutive rows of one column as an Excel range)."""
+    import re
+
+    runs: list[list] = []
+    for cell in cells:
+        m = re.fullmatch(r"([A-Z]+)(\d+)", cell)
+        if m and runs and runs[-1][0] == m.group(1) and runs[-1][2] + 1 == int(m.group(2)):
+            runs[-1][2] = int(m.group(2))
+        elif m:
+            runs.append([m.group(1), int(m.group(2)), int(m.group(2))])
+        else:
+            runs.append([cell, None, None])
+    return [c if a is None else (f"{c}{a}" if a == b else f"{c}{a}:{c}{b}") for c, a, b in runs]
 
 
 def check_advice(problems: list[Problem], ledger_name: str) -> str:
@@ -264,30 +282,15 @@ def _check_settings(ledger: Ledger, settings: dict[str, str], at) -> list[Proble
         if not settings.get(key):
             problems.append(Problem(at(schema.SETTINGS.name), f"缺少参数“{key}”"))
     scheme = settings.get("计分方式", "")
-    if scheme and scheme not in SCHEMES:
-        pos = keys.index("计分方式")
-        problems.append(Problem(at(schema.SETTINGS.name, pos, "值"), f"计分方式“{scheme}”无效，应为 {'/'.join(SCHEMES)}"))
-    required_numbers = {"每分折合元", "公示天数"}
-    if scheme == "月度换算":
-        required_numbers |= {"满分"}
-    if scheme == "基础分":
-        required_numbers |= {"基础分"}
-    optional_numbers = {"人均奖励经费", "经费预警比例", "常住人口"}  # empty: no cap / 80 / 户籍 at 1 January
-    for key in sorted(required_numbers | optional_numbers):
-        value = settings.get(key, "")
-        if not value:
-            if key in required_numbers:
-                problems.append(Problem(at(schema.SETTINGS.name), f"缺少参数“{key}”"))
-            continue
-        try:
-            to_number(value)
-        except NotANumber:
-            pos = len(keys) - 1 - keys[::-1].index(key)
-            problems.append(Problem(at(schema.SETTINGS.name, pos, "值"), f"参数“{key}”的值“{value}”不是数字"))
-    mode = settings.get("经费超出时", "")
-    if mode and mode not in ("提醒", "拒绝"):
-        pos = len(keys) - 1 - keys[::-1].index("经费超出时")
-        problems.append(Problem(at(schema.SETTINGS.name, pos, "值"), f"参数“经费超出时”的值“{mode}”无效，应为 提醒 或 拒绝"))
+    required = {"每分折合元", "公示天数"} | ({"满分"} if scheme == "月度换算" else set()) | (
+        {"基础分"} if scheme == "基础分" else set())
+    for key in sorted(required):
+        if not settings.get(key, ""):
+            problems.append(Problem(at(schema.SETTINGS.name), f"缺少参数“{key}”"))
+    # every typed key as every command reads it (rules/settings.py): one reading, one message
+    _typed, typed_problems = VillageSettings.from_frame(frame)
+    for problem in typed_problems:
+        problems.append(Problem(at(schema.SETTINGS.name, problem.row, "值"), problem.message))
     return problems
 
 

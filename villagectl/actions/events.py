@@ -353,11 +353,7 @@ def notice_events(ledger_path: Path, out_pdf: Path, start: dt.date, ids: list[st
         if not chosen:
             raise DataError("没有待公示的事件（状态为“初审”的事件）；请先运行 villagectl event review")
         settings = ledger.settings()
-        try:
-            days = int(to_number(settings.get("公示天数", "3")) or 3)
-        except NotANumber:
-            raise DataError("参数“公示天数”不是数字，请在“参数”表改正") from None
-        end = start + dt.timedelta(days=max(days, 1) - 1)
+        end = start + dt.timedelta(days=ledger.village_settings().notice_days - 1)
         try:
             frame = move(events, chosen, NOTICE, {"公示开始": start.isoformat(), "公示截止": end.isoformat()})
         except EventRefused as exc:

@@ -51,16 +51,6 @@ def _num(value: object) -> float | None:
         return None
 
 
-def notice_days(settings: dict[str, str]) -> int:
-    try:
-        days = int(to_number(settings.get("公示天数", "3")) or 3)
-    except NotANumber:
-        raise DataError("参数“公示天数”不是数字，请在“参数”表改正") from None
-    if days < 1:
-        raise DataError("参数“公示天数”至少为 1")
-    return days
-
-
 def build_notice(ledger: Ledger, month: str, start: dt.date, order: str | None, mask: bool | None,
                  group: str | None = None) -> MonthNotice:
     settings = ledger.settings()
@@ -73,7 +63,7 @@ def build_notice(ledger: Ledger, month: str, start: dt.date, order: str | None, 
         if part.empty:
             raise DataError(f"{month} 的计分结果里没有组别“{group}”")
     cats = [c for c in part.columns if c not in schema.MONTHLY.column_names]
-    days = notice_days(settings)
+    days = ledger.village_settings().notice_days
     chosen = order or settings.get("公示排序", "组别") or "组别"
     if chosen not in ORDER_NAMES:
         raise UsageError(f"排序方式“{chosen}”不认识，只能是 组别 或 名次")
@@ -188,7 +178,7 @@ def _print_supplement(ledger: Ledger, month: str, pdf: Path, start: dt.date, mas
     from villagectl.render.supplement_notice import render_supplement_notice
     from villagectl.render.typst_engine import printing_paths
 
-    notice = supplement_notice(ledger, month, start, notice_days(ledger.settings()), mask)
+    notice = supplement_notice(ledger, month, start, ledger.village_settings().notice_days, mask)
     if notice is None:
         return None
     templates_dir, font = printing_paths(ledger.settings(), ledger.path, templates_dir, font)

@@ -152,10 +152,9 @@ class QuarterNoticeResult:
 
 def build_quarter_notice(ledger: Ledger, results: QuarterResults, start: dt.date, mask: bool | None,
                          not_yet: str = "") -> QuarterNotice:
-    from villagectl.actions.year_documents import notice_days
 
     settings = ledger.settings()
-    days = notice_days(ledger)
+    days = ledger.village_settings().notice_days
     codes = [r.code for r in results.rules]
     rows = [NoticeRow(group=h.group, name=h.name, scores=[h.scores.get(c) for c in codes], total=h.total,
                       points=None, missing=not h.inspected) for h in results.households]
