@@ -173,3 +173,24 @@ def test_year_notice_masked_names_that_read_the_same_get_their_household_number(
     assert text.count("张*明（ZP001）") == 2 and "张*明（ZP002）" in text  # on both lists, the same way
     assert "李*" in text and "李*（" not in text and "王*" in text and "王*（" not in text  # no collision: no 户号
     assert "张小明" not in text and "张大明" not in text
+
+
+@pytest.mark.parametrize("households", range(44, 66, 2))
+def test_year_notice_footer_never_stands_alone(tmp_path, households) -> None:
+    from villagectl.render.annual import HonourRow, YearNotice, render_year_notice
+
+    red = [HonourRow(GROUPS[i % 4], f"户主{i:03d}", 60 - i * 0.5, i + 1, "红榜") for i in range(households)]
+    notice = YearNotice(
+        village="中坪村", year=2026, households=households * 3, stars=[], medals=[], red=red, black=[], exposure=[],
+        period_start=dt.date(2027, 1, 10), period_end=dt.date(2027, 1, 12), objection_text="如有异议请反映。",
+        committee="中坪村村民委员会", issued=dt.date(2027, 1, 10), show_stars=False, show_medals=False)
+    pdf = tmp_path / "年度公示.pdf"
+    render_year_notice(notice, pdf)
+    texts = pages(pdf)
+    last = texts[-1]
+    assert "公示期" in last and "中坪村村民委员会" in last
+    assert f"户主{households - 1:03d}" in last and len(re.findall(r"户主\d{3}", last)) >= 2, f"{households} 户"
+    for text in texts[1:]:
+        assert re.search(r"名次\s+组别\s+户主\s+年度积分", text), text[:200]
+    seen = [m for text in texts for m in re.findall(r"户主\d{3}", text)]
+    assert sorted(seen) == [f"户主{i:03d}" for i in range(households)] and len(set(seen)) == households

@@ -176,6 +176,9 @@ def year_notice_context(notice: YearNotice) -> dict:
         "medal_count": sum(t["count"] for t in medals),
         "red": red,
         "red_pairs": _pairs(red),
+        # the last pair rows print with the 公示期 / 异议 / 落款 block (kept together on one page)
+        "red_main": _pairs(red)[:-2],
+        "red_tail": _pairs(red)[-2:],
         "black": black,
         "exposure": exposure,
         "show_exposure": notice.show_exposure,
