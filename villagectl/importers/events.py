@@ -11,7 +11,7 @@ from villagectl.importers.households_lookup import Roster, collapse_not_found
 from villagectl.importers.table import FieldSpec, locate_table
 from villagectl.io.reader import WorkbookRows, cell_ref
 from villagectl.ledger import schema
-from villagectl.ledger.events import EventRefused, NewEvent
+from villagectl.ledger.events import EventRefused, NewEvent, build_event
 from villagectl.values import NotANumber, as_text, clean_text, find_group, group_key, to_date, to_number
 
 EVENT_FIELDS = [
@@ -31,8 +31,6 @@ EVENT_FIELDS = [
 def read_event_file(book: WorkbookRows, display_name: str, ledger, events: pd.DataFrame, today: dt.date
                     ) -> tuple[list[NewEvent], list[Problem]]:
     """Every event of a file, or the problems that refuse it (caps count earlier lines of the file too)."""
-    from villagectl.actions.events import build_event
-
     roster = Roster(ledger.frame(schema.HOUSEHOLDS.name))
     problems: list[Problem] = []
     new: list[NewEvent] = []

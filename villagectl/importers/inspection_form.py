@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from villagectl.errors import Location, Problem
 from villagectl.importers import fields
 from villagectl.importers.header_match import EXACT, Column, match_columns, stated_max
-from villagectl.importers.inspection import (
-    INFO, ColumnReading, Context, FileResult, InspectionRow, _check_typed_total, locate, read_scores,
+from villagectl.importers.inspection_scores import (
+    INFO, ColumnReading, Context, FileResult, InspectionRow, check_typed_total, locate, read_scores,
 )
 from villagectl.importers.sheet_layout import merged_value, number_or_none
 from villagectl.io.reader import SheetRows, cell_ref
@@ -212,7 +212,7 @@ def read_form(sheet: SheetRows, form: FormLayout, ctx: Context, result: FileResu
     if bad:
         return True
     if form.total_row is not None:
-        _check_typed_total(sheet, form.total_row, form.score_col, scores, at, result)
+        check_typed_total(sheet, form.total_row, form.score_col, scores, at, result)
     result.problems.append(Problem(Location(file, sheet.name), f"单户检查表：{clean_text(hh['户主'])}（{household_id}），检查项按行读取", INFO))
     result.groups.add(clean_text(hh["组别"]))
     result.rows.append(InspectionRow(household_id, clean_text(hh["户主"]), clean_text(hh["组别"]), scores, sheet.name,

@@ -16,9 +16,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from villagectl.errors import DataError
 from villagectl.ledger import schema
+from villagectl.ledger.households import find_household
+from villagectl.rules.catalogue import parse_rules
 from villagectl.rules.presets import Rule
-from villagectl.values import NotANumber, clean_text, fmt_number, to_number
+from villagectl.values import NotANumber, as_text, clean_name, clean_text, fmt_number, to_number
 
 DECLARED, FIRST_REVIEW, NOTICE, APPROVED, POSTED, REJECTED, REVOKED = schema.EVENT_STATES
 PATH = (DECLARED, FIRST_REVIEW, NOTICE, APPROVED, POSTED)
@@ -190,3 +193,119 @@ def vetoed(events: pd.DataFrame, year: int) -> dict[str, list[str]]:
         if clean_text(row.get("日期"))[:4] == str(year):
             out.setdefault(clean_text(row["户号"]), []).append(clean_text(row.get("项目")))
     return out
+
+
+# --- one new event checked against the ledger's rules, caps and roster (the command and the importer) ---
+# ``ledger`` is a ledger/workbook.Ledger: only its frame() and settings() are read.
+
+
+EVENT_TYPES = ("加分", "扣分", "否决")
+
+
+def event_rules(ledger) -> dict[str, Rule]:
+    rules, issues = parse_rules(ledger.frame(schema.RULES.name))
+    if issues:
+        raise DataError("“规则”表有问题，请先运行 villagectl check 查看并修正")
+    return {r.code: r for r in rules if r.type in EVENT_TYPES}
+
+
+def find_rule(rules: dict[str, Rule], text: str) -> Rule | None:
+    key = clean_name(text).upper()
+    if key in rules:
+        return rules[key]
+    for r in rules.values():
+        if clean_name(r.item) == clean_name(text):
+            return r
+    return None
+
+
+def event_note(row) -> str:
+    """An event's 说明 as typed; empty when it only repeats the 项目 (a free-form event's 项目 is its note)."""
+    note, item = as_text(row.get("说明")), as_text(row.get("项目"))
+    if clean_name(note) == clean_name(item):
+        return ""
+    if clean_text(row.get("编码")) == "自由" and item and note.startswith(item):
+        return ""  # the 项目 is the note cut at 40 characters
+    return note
+
+
+def event_item(row) -> str:
+    """An event's 项目 as typed; a free-form event's whole note (its 项目 is the note cut short)."""
+    item = as_text(row.get("项目"))
+    note = as_text(row.get("说明"))
+    if clean_text(row.get("编码")) == "自由" and item and note.startswith(item):
+        return note
+    return item
+
+
+def unknown_rule_message(rules: dict[str, Rule], text: str) -> str:
+    """No such event rule: the close ones first, then what there is, or (none at all) how to go on."""
+    import difflib
+
+    if not rules:
+        return (f"“规则”表里没有加分/扣分/否决项，找不到“{text}”。临时加扣分请用 --points 分值 --note 原因；"
+                "常用的事项请在“规则”表加一行（类型填 加分、扣分 或 否决，写上编码、项目和分值）")
+    names = {r.code: clean_name(r.item) for r in rules.values()}
+    key = clean_name(text)
+    close = difflib.get_close_matches(key, list(names.values()), n=3, cutoff=0.5)
+    close += difflib.get_close_matches(key.upper(), list(names), n=3, cutoff=0.6)
+    near = [r for r in rules.values() if names[r.code] in close or r.code in close or (key and key in names[r.code])]
+    listed = "、".join(f"{r.code} {r.item}" for r in list(rules.values())[:30]) + ("……" if len(rules) > 30 else "")
+    guess = f"是不是 {'、'.join(f'{r.code} {r.item}' for r in near[:3])}？" if near else ""
+    return (f"规则中没有加分/扣分/否决项“{text}”；{guess}可用的有：{listed}"
+            "（--rule 写编码或项目名称；规则以外的临时加扣分用 --points 和 --note）")
+
+
+def free_cap(ledger) -> float:
+    try:
+        return to_number(ledger.settings().get("自由加分上限", "10")) or 10.0
+    except NotANumber:
+        return 10.0
+
+
+def household_row(ledger, household: str) -> dict:
+    """The household ``household`` names (户号 or 户主, see find_household), refused unless 正常."""
+    row = find_household(ledger.frame(schema.HOUSEHOLDS.name), household)
+    if clean_text(row.get("状态")) not in ("正常", ""):
+        raise DataError(f"户号 {clean_text(row['户号'])}（{as_text(row['户主'])}）的状态是“{clean_text(row['状态'])}”，不能记积分")
+    return row
+
+
+def build_event(
+    ledger,
+    events: pd.DataFrame,
+    household_id: str,
+    rule_text: str | None,
+    count: float,
+    day: dt.date,
+    note: str,
+    member: str = "",
+    points: float | None = None,
+    source: str = "",
+) -> NewEvent:
+    """Validate one event against the rules, caps and the roster (EventRefused with the reason)."""
+    hh = household_row(ledger, household_id)
+    household_id = clean_text(hh["户号"])  # as the roster spells it
+    if count <= 0 or not float(count).is_integer():
+        raise EventRefused(f"次数 {fmt_number(count)} 应为正整数")
+    if rule_text:
+        rule = find_rule(event_rules(ledger), rule_text)
+        if rule is None:
+            raise EventRefused(unknown_rule_message(event_rules(ledger), rule_text))
+        if points is not None:
+            raise EventRefused("按规则记分时不要再给 --points（分值取自规则）")
+        pts = event_points(rule, count)
+        problem = cap_problem(rule, pts, used_in_window(events, household_id, rule, day), day)
+        if problem:
+            raise EventRefused(problem)
+    else:
+        if points is None:
+            raise EventRefused("请用 --rule 指定规则编码，或用 --points 和 --note 记临时加扣分")
+        if not note.strip():
+            raise EventRefused("规则目录以外的临时加扣分必须写明原因（--note）")
+        cap = free_cap(ledger)
+        if points == 0 or abs(points) > cap + 1e-9:
+            raise EventRefused(f"临时加扣分每次最多 {fmt_number(cap)} 分（参数“自由加分上限”），现为 {fmt_number(points)} 分")
+        rule, pts = None, round(points, 4)
+    member = clean_name(member)
+    return NewEvent(household_id, as_text(hh.get("户主")), day, rule, count, pts, as_text(note), member, source)
