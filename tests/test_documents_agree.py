@@ -190,8 +190,12 @@ def test_year_notice_lists_the_results_of_the_ledger_and_counts_the_year_househo
     assert len(rows) >= 20
     by_name = {(clean_text(r["组别"]), clean_text(r["户主"])): (int(r["名次"]), float(r["年度积分"]))
                for _, r in results.iterrows()}
+    data = LedgerPassbooks.load(Ledger.open(town["a"]))
+    hid_of = {(clean_text(r["组别"]), clean_text(r["户主"])): hid for hid, r in results.iterrows()}
     for rank, group, name, value in rows:
         assert by_name[(group, name)] == (rank, value), (group, name)
+        # the number on the board is the household's 本年获得 in its passbook
+        assert data.passbook(hid_of[(group, name)], YEAR).earned == value, (group, name)
     text_b = flat(pdf_text(town["notice_b"]))
     assert "全村64户农户参加2026年度评定" in text_b  # its 63 and the one received; no one left in 2026
 
