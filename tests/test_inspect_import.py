@@ -843,7 +843,9 @@ def test_a_posted_month_refuses_changed_scores(ledger: Path, tmp_path: Path, run
     path = save(tmp_path / "一组.xlsx", grid())
     assert run(runner, ledger, path)[0] == 0
     assert invoke(runner, "score", "month", ledger, "--month", "2026-07").exit_code == 0
-    post_month(ledger, "2026-07", dt.date(2026, 8, 1), force=True, reason="测试", allow_missing=True)
+    from villagectl.actions.session import Session
+
+    post_month(Session(ledger, today=dt.date(2026, 8, 1)), "2026-07", force=True, reason="测试", allow_missing=True)
     before = ledger.read_bytes()
     changed = save(tmp_path / "一组改.xlsx", grid([Row("ZP001", "张三", {"RJ1": 12})]))
     code, data = run(runner, ledger, changed, "--replace")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -15,6 +16,7 @@ from villagectl.actions.notice_month import print_month_notice
 from villagectl.actions.post_month import post_month
 from villagectl.actions.redeem import LineRequest, redeem
 from villagectl.actions.score_month import score_months
+from villagectl.actions.session import Session
 from villagectl.errors import DataError, UsageError
 from villagectl.io.outputs import guard_output, guard_outputs
 from villagectl.ledger.workbook import Ledger
@@ -88,7 +90,8 @@ def run_demo(output: Path, progress: Say = None, preset: str = "zhongping") -> d
     say(f"⑤ 导入网格员交回的 {MONTH} 检查表（xlsx、两级表头、xls、ods 各一份，另有新分户的单户补查登记表）")
     # the two households added by the roster were not on the printed forms: the clerk's 补查 completes the month
     sheets = [Path(p) for p in made["inspections"]] + [Path(made["supplement"])]
-    inspections = import_inspections(ledger_path, sheets, today=NOTICE_DAY, arguments="demo")
+    demo = Session(ledger_path, arguments="demo")
+    inspections = import_inspections(replace(demo, today=NOTICE_DAY), sheets)
     for f in inspections.files:
         say(f"   {f.file}：{f.status} {f.households} 户")
         if f.readings:
@@ -97,7 +100,7 @@ def run_demo(output: Path, progress: Say = None, preset: str = "zhongping") -> d
             say(f"     表头按依据认出 {len(f.readings)} 列，如 {shown}（已记入“表头对照”）")
 
     say(f"⑥ 计算 {MONTH} 的得分、名次和积分")
-    scored = score_months(ledger_path, MONTH, arguments="demo")
+    scored = score_months(demo, MONTH)
     rows = scored.households()
     done = [r for r in rows if not r["missing"]]
     say(f"   计分 {len(done)} 户，积分合计 {fmt_number(sum(r['points'] for r in done))} 分，"
@@ -106,17 +109,17 @@ def run_demo(output: Path, progress: Say = None, preset: str = "zhongping") -> d
     say("   前三名：" + "、".join(f"{r['name']}（{fmt_number(r['total'])} 分）" for r in best))
 
     pdf = output / f"{MONTH}积分公示.pdf"
-    notice = print_month_notice(ledger_path, MONTH, pdf, NOTICE_DAY, arguments="demo")
+    notice = print_month_notice(replace(demo, today=NOTICE_DAY), MONTH, out_pdf=pdf)
     say(f"⑦ 打印公示 → {pdf}（公示期 {notice.period_start} 至 {notice.period_end}）")
 
-    posted = post_month(ledger_path, MONTH, POST_DAY, arguments="demo")
+    posted = post_month(replace(demo, today=POST_DAY), MONTH)
     say(f"⑧ {POST_DAY} 公示期满，入账：{posted.entries} 笔，共 {fmt_number(posted.points)} 分")
 
     ledger = Ledger.open(ledger_path)
     richest = max(household_balances(ledger), key=lambda r: r["balance"])
     slip_pdf = output / "兑换单示例.pdf"
-    shop = redeem(ledger_path, richest["household_id"], [LineRequest("食用油", 1), LineRequest("毛巾", 2)],
-                  dt.date(2026, 8, 3), out_pdf=slip_pdf, arguments="demo")
+    shop = redeem(ledger_path, household=richest["household_id"], items=[LineRequest("食用油", 1), LineRequest("毛巾", 2)],
+                  day=dt.date(2026, 8, 3), out_pdf=slip_pdf, arguments="demo")
     plan = shop.plans[0]
     say(f"⑨ {richest['name']} 在爱心超市兑换食用油 1 桶、毛巾 2 条，共 {fmt_number(shop.points)} 分 → 兑换单 {slip_pdf}")
 
@@ -216,7 +219,7 @@ def run_base140_demo(output: Path, progress: Say = None) -> dict:
         for f in forms:
             fill_base140_form(f, q)
         month, day = quarter_days[q]
-        imported = import_inspections(ledger_path, forms, today=dt.date(year, month, day), arguments="demo")
+        imported = import_inspections(Session(ledger_path, arguments="demo", today=dt.date(year, month, day)), forms)
         _all_in(imported)
         blank = sum(1 for f in imported.files for p in f.problems if "没有打分" in p.message)
         say(f"② {kind.label}：生成评分表 {len(forms)} 份（只含环境整治、文明新风），评议小组交叉评议后导入 "
@@ -233,7 +236,7 @@ def run_base140_demo(output: Path, progress: Say = None) -> dict:
     forms = make_forms(ledger_path, review_form(year), review_dir, force=True)
     for f in forms:
         fill_base140_form(f, 0)
-    imported = import_inspections(ledger_path, forms, today=dt.date(year, 12, 18), arguments="demo")
+    imported = import_inspections(Session(ledger_path, arguments="demo", today=dt.date(year, 12, 18)), forms)
     _all_in(imported)
     who = "；".join(f"{'、'.join(f.groups)}由{f.review_group}评议" for f in imported.files)
     say(f"③ 年终评议（党的建设、民生保障、遵纪守法）：{len(forms)} 份评议表导入 {sum(f.households for f in imported.files)} 户（{who}）")

@@ -10,13 +10,14 @@ from typing import Callable
 
 import pandas as pd
 
+from villagectl.actions.session import Session
 from villagectl.errors import DataError, Location, Problem, missing_inputs
 from villagectl.importers.inspection import Context, FileResult, InspectionRow, read_inspection_file
 from villagectl.importers.review_signoff import apply_signoff
 from villagectl.io.filetype import looks_like_spreadsheet
 from villagectl.io.newbook import ColumnFormat, add_table_sheet, new_workbook, save_new
 from villagectl.io.outputs import guard_output
-from villagectl.io.safe_write import ledger_lock, sha256_file
+from villagectl.io.safe_write import sha256_file
 from villagectl.io.sandbox import read_untrusted_many, refuse_on_error
 from villagectl.ledger import schema
 from villagectl.ledger.create import item_column
@@ -114,21 +115,20 @@ def expand_paths(paths: list[Path]) -> tuple[list[Path], list[Path]]:
 
 
 def import_inspections(
-    ledger_path: Path,
+    session: Session,
     paths: list[Path],
+    *,
     month: str | None = None,
     group: str | None = None,
     replace: bool = False,
     dry_run: bool = False,
     report: Path | None = None,
-    wait_s: float = 0.0,
-    today: dt.date | None = None,
     on_file: Callable[[Path], None] | None = None,
-    arguments: str = "",
-    now: dt.datetime | None = None,
     reviewers: str = "",
     review_group: str = "",
 ) -> InspectionImportReport:
+    """A batch of sheets into 检查记录, file by file (a bad file is refused whole, the others imported)."""
+    ledger_path, now, today = session.path, session.now, session.day()
     out = InspectionImportReport(dry_run=dry_run)
     if report is not None:
         report = guard_output(report, ledger_path, "--report")
@@ -140,11 +140,9 @@ def import_inspections(
         )
     for p in missing:
         out.files.append(FileOutcome(p.name, p, problems=[Problem(Location(p.name), "文件不存在")]))
-    today = today or dt.date.today()
-    with ledger_lock(ledger_path, wait_s):
+    with session.updating("inspect import") as ledger:
         # the child parses the sheets while this process reads the ledger
         reading = ThreadPoolExecutor(max_workers=1).submit(read_untrusted_many, files, on_file=on_file)
-        ledger = Ledger.open(ledger_path)
         ledger.require(schema.HOUSEHOLDS.name, schema.RULES.name)
         rules = inspection_rules(ledger)
         header_map = ledger.frame_or_empty(schema.HEADER_MAP.name)
@@ -266,7 +264,7 @@ def import_inspections(
                 cause = "入账后交回的检查表：" + "、".join(o.file for o, _ in late)
                 out.restatements.append(restate_posted(ledger, m, targets, cause, now))
         summary = "；".join(f"{o.file}：{o.status}{'（补录）' if o.late else ''} {o.households} 户" for o in out.files)
-        ledger.save("inspect import", arguments, [(o.file, o.sha256) for o, _ in accepted], summary[:500], now=now)
+        ledger.note(summary[:500], [(o.file, o.sha256) for o, _ in accepted])
         out.written = True
     return out
 

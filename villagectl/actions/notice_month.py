@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from villagectl.errors import DataError, UsageError
+from villagectl.actions.session import PrintOptions, Session
 from villagectl.io.outputs import guard_output
-from villagectl.io.safe_write import ledger_lock
 from villagectl.io.staged import StagedOutputs
 from villagectl.ledger import schema
 from villagectl.ledger.periods import DRAFT, NOTICE, POSTED, period_state, with_period
@@ -119,73 +119,61 @@ def _not_yet(ledger: Ledger, month: str, group: str | None, partial: bool) -> st
     return "、".join(f"{g.group or '未分组'}（{len(g.missing)}户）" for g in short)
 
 
-def print_month_notice(
-    ledger_path: Path,
-    month: str,
-    out_pdf: Path,
-    start: dt.date,
-    order: str | None = None,
-    mask: bool | None = None,
-    templates_dir: Path | None = None,
-    font: Path | None = None,
-    wait_s: float = 0.0,
-    arguments: str = "",
-    group: str | None = None,
-    *,
-    partial: bool = False,
-) -> NoticeResult:
-    out_pdf = guard_output(out_pdf, ledger_path, "-o")
+def print_month_notice(session: Session, month: str, *, out_pdf: Path, start: dt.date | None = None,
+                       order: str | None = None, mask: bool | None = None, printing: PrintOptions = PrintOptions(),
+                       group: str | None = None, partial: bool = False) -> NoticeResult:
+    """Print the month's notice (or a posted month's 补录/更正 notice) and open its notice period."""
+    out_pdf = guard_output(out_pdf, session.path, "-o")
     if out_pdf.suffix.lower() != ".pdf":
         raise UsageError(f"输出文件应以 .pdf 结尾：{out_pdf}")
-    with ledger_lock(ledger_path, wait_s), StagedOutputs() as outs:
-        ledger = Ledger.open(ledger_path)
-        state = period_state(ledger, month) or DRAFT
-        if state == POSTED and not group:
-            done = _print_supplement(ledger, month, outs.path(out_pdf), start, mask, templates_dir, font, arguments)
-            if done is not None:
-                result = NoticeResult(month, out_pdf, done.period_start, done.period_end, len(done.rows), state,
-                                      reprint=False, supplement=done.name, kind=done.kind)
-                outs.publish()
-                return result
-        notice = build_notice(ledger, month, start, order, mask, group)
-        notice.not_yet = _not_yet(ledger, month, group, partial)
-        mark_corrections(notice, ledger, month)  # a reprint after score adjust: 更正公示
-        settings = ledger.settings()
-        from villagectl.render.typst_engine import printing_paths
-
-        templates_dir, font = printing_paths(settings, ledger_path, templates_dir, font)
-        render_month_notice(notice, outs.path(out_pdf), templates_dir=templates_dir, font=font)
-        result = NoticeResult(month, out_pdf, notice.period_start, notice.period_end, len(notice.rows), state,
-                              reprint=state == NOTICE)
-        if state == POSTED:
-            outs.publish()
-            return result  # a reprint of a posted month changes nothing
-        periods = with_period(ledger.frame(schema.PERIODS.name), month, 状态=NOTICE,
-                              公示开始=notice.period_start.isoformat(), 公示截止=notice.period_end.isoformat())
-        ledger.replace(schema.PERIODS.name, periods)
-        results = ledger.frame(schema.MONTHLY.name).copy()
-        results.loc[results["月份"].map(clean_text) == month, "状态"] = NOTICE
-        ledger.replace(schema.MONTHLY.name, results)
-        ledger.save("notice month", arguments, result=f"{month} 公示 {notice.period_start}～{notice.period_end}：{out_pdf.name}")
+    start = start or session.day()
+    with StagedOutputs() as outs:
+        with session.updating("notice month") as ledger:
+            result = _print(ledger, month, outs.path(out_pdf), out_pdf, start, order, mask, printing, group, partial)
         outs.publish()  # the notice appears only once the ledger has its period
-        return result
+    return result
+
+
+def _print(ledger: Ledger, month: str, staged: Path, out_pdf: Path, start: dt.date, order: str | None,
+           mask: bool | None, printing: PrintOptions, group: str | None, partial: bool) -> NoticeResult:
+    state = period_state(ledger, month) or DRAFT
+    if state == POSTED and not group:
+        done = _print_supplement(ledger, month, staged, start, mask, printing)
+        if done is not None:
+            return NoticeResult(month, out_pdf, done.period_start, done.period_end, len(done.rows), state,
+                                reprint=False, supplement=done.name, kind=done.kind)
+    notice = build_notice(ledger, month, start, order, mask, group)
+    notice.not_yet = _not_yet(ledger, month, group, partial)
+    mark_corrections(notice, ledger, month)  # a reprint after score adjust: 更正公示
+    templates_dir, font = printing.paths(ledger)
+    render_month_notice(notice, staged, templates_dir=templates_dir, font=font)
+    result = NoticeResult(month, out_pdf, notice.period_start, notice.period_end, len(notice.rows), state,
+                          reprint=state == NOTICE)
+    if state == POSTED:
+        return result  # a reprint of a posted month changes nothing
+    periods = with_period(ledger.frame(schema.PERIODS.name), month, 状态=NOTICE,
+                          公示开始=notice.period_start.isoformat(), 公示截止=notice.period_end.isoformat())
+    ledger.replace(schema.PERIODS.name, periods)
+    results = ledger.frame(schema.MONTHLY.name).copy()
+    results.loc[results["月份"].map(clean_text) == month, "状态"] = NOTICE
+    ledger.replace(schema.MONTHLY.name, results)
+    ledger.note(f"{month} 公示 {notice.period_start}～{notice.period_end}：{out_pdf.name}")
+    return result
 
 
 def _print_supplement(ledger: Ledger, month: str, pdf: Path, start: dt.date, mask: bool | None,
-                      templates_dir: Path | None, font: Path | None, arguments: str):
+                      printing: PrintOptions):
     """A posted month with a late sheet or a correction waiting: print its notice, open its notice period."""
     from villagectl.actions.supplement import supplement_notice
     from villagectl.render.supplement_notice import render_supplement_notice
-    from villagectl.render.typst_engine import printing_paths
 
     notice = supplement_notice(ledger, month, start, ledger.village_settings().notice_days, mask)
     if notice is None:
         return None
-    templates_dir, font = printing_paths(ledger.settings(), ledger.path, templates_dir, font)
+    templates_dir, font = printing.paths(ledger)
     render_supplement_notice(notice, pdf, templates_dir=templates_dir, font=font)
     periods = with_period(ledger.frame(schema.PERIODS.name), notice.name, 状态=NOTICE,
                           公示开始=notice.period_start.isoformat(), 公示截止=notice.period_end.isoformat())
     ledger.replace(schema.PERIODS.name, periods)
-    ledger.save("notice month", arguments, result=f"{notice.name} {notice.kind}公示 {notice.period_start}～"
-                f"{notice.period_end}：{len(notice.rows)} 户次")
+    ledger.note(f"{notice.name} {notice.kind}公示 {notice.period_start}～{notice.period_end}：{len(notice.rows)} 户次")
     return notice

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from pathlib import Path
 
 from villagectl.actions.score_month import coverage_of
 from villagectl.errors import DataError, UsageError
-from villagectl.io.safe_write import ledger_lock
 from villagectl.ledger import schema
+from villagectl.actions.session import Session
 from villagectl.actions.supplement import post_supplement
 from villagectl.ledger.journal import anchor_values, append_entries, require_intact
 from villagectl.ledger.month_posting import month_entries
 from villagectl.ledger.periods import NOTICE, POSTED, period_row, period_state, with_period
-from villagectl.ledger.workbook import Ledger
 from villagectl.scoring.coverage import describe_missing, missing_households
 from villagectl.values import NotANumber, clean_text, fmt_number, to_number
 
@@ -42,36 +40,27 @@ class PostResult:
         }
 
 
-def post_month(
-    ledger_path: Path,
-    month: str,
-    today: dt.date,
-    force: bool = False,
-    reason: str = "",
-    operator: str | None = None,
-    wait_s: float = 0.0,
-    arguments: str = "",
-    *,
-    allow_missing: bool = False,
-) -> PostResult:
+def post_month(session: Session, month: str, *, force: bool = False, reason: str = "",
+               allow_missing: bool = False) -> PostResult:
+    """Post ``month`` on ``session.day()`` (or a posted month's waiting 补录/更正)."""
     if force and not reason.strip():
         raise UsageError("使用 --force 时必须用 --reason 写明原因")
     if allow_missing and not reason.strip():
         raise UsageError("使用 --allow-missing 时必须用 --reason 写明为什么这些户不检查就入账")
-    with ledger_lock(ledger_path, wait_s):
-        ledger = Ledger.open(ledger_path)
+    today = session.day()
+    with session.updating("post month") as ledger:
         ledger.require(schema.HOUSEHOLDS.name)
         require_intact(ledger)  # also finds a posted month whose journal rows were deleted
         state = period_state(ledger, month)
         if state is None:
             raise DataError(f"{month} 还没有计分；请先运行 villagectl score month")
-        operator = operator or ledger.settings().get("经办人", "") or "村文书"
+        operator = session.operator_for(ledger)
         if state == POSTED:  # only a late sheet or a correction (补录 / 更正) can be left to post
             done = post_supplement(ledger, month, today, operator, force=force, reason=reason)
             if done is None:
                 return PostResult(month, already=True)
-            ledger.save("post month", arguments, result=f"{done.supplement} 入账 {done.entries} 笔，"
-                        f"共 {fmt_number(done.points)} 分" + (f"；提前入账：{reason}" if force else ""))
+            ledger.note(f"{done.supplement} 入账 {done.entries} 笔，共 {fmt_number(done.points)} 分"
+                        + (f"；提前入账：{reason}" if force else ""))
             return PostResult(month, False, done.entries, done.points, done.households, done.entry_ids,
                               supplement=done.supplement)
         results = ledger.frame(schema.MONTHLY.name)
@@ -118,8 +107,7 @@ def post_month(
                               经办人=operator, **({"说明": note} if note else {}), **anchor_values(journal))
         ledger.replace(schema.PERIODS.name, periods)
         total_points = round(sum(e.points for e in entries), 4)
-        ledger.save("post month", arguments, result=f"{month} 入账 {len(entries)} 笔，共 {fmt_number(total_points)} 分"
-                    + (f"；{note}" if note else ""))
+        ledger.note(f"{month} 入账 {len(entries)} 笔，共 {fmt_number(total_points)} 分" + (f"；{note}" if note else ""))
         return PostResult(month, False, len(entries), total_points, households, (ids[0], ids[-1]) if ids else None)
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from villagectl.actions.inspect_import import IMPORTED, REFUSED, expand_paths, import_inspections
 from villagectl.actions.notice_month import print_month_notice
 from villagectl.actions.score_month import score_months
+from villagectl.actions.session import Session
 from villagectl.scoring.coverage import describe_missing, missing_households
 from villagectl.errors import ExitCode, FileAccessError
 from villagectl.io.outputs import guard_output, in_state_folder, same_file
@@ -105,7 +106,8 @@ def run_inbox(
         result.exit_code = int(ExitCode.NOTHING_TO_DO)
         return result
     log.info("收件箱 %s：%d 个文件", inbox, len(files))
-    report = import_inspections(ledger_path, files, month=month, wait_s=wait_s, today=today, arguments="run")
+    run = Session(ledger_path, wait_s=wait_s, arguments="run", today=today)
+    report = import_inspections(run, files, month=month)
     for outcome in report.files:
         if outcome.status == REFUSED:
             result.refused.append(outcome.file)
@@ -130,14 +132,14 @@ def run_inbox(
             if late:
                 pdf = guard_output(folder / f"{m}{late[-1].kind}公示.pdf", ledger_path, "--notice-dir")
                 folder.mkdir(parents=True, exist_ok=True)
-                print_month_notice(ledger_path, m, pdf, today, wait_s=wait_s, arguments="run")
+                print_month_notice(run, m, out_pdf=pdf)
                 result.notices.append(str(pdf))
                 log.info("%s 已入账，补录的检查表另行公示 %s", m, pdf)
             continue
         month_files = [o for o in report.files if o.month == m and o.status == IMPORTED]
         if not month_files and state is not None:
             continue  # nothing new for a month already scored (a rerun after an interrupted one scores it once)
-        scored = score_months(ledger_path, m, wait_s, arguments="run")
+        scored = score_months(run, m)
         if missing_households(scored.coverage):
             # a notice now would publish the month without them: wait for the corrected or missing sheets
             names = {h["household_id"]: h["name"] for h in scored.households()}
@@ -146,7 +148,7 @@ def run_inbox(
             continue
         pdf = guard_output(folder / f"{m}积分公示.pdf", ledger_path, "--notice-dir")
         folder.mkdir(parents=True, exist_ok=True)
-        print_month_notice(ledger_path, m, pdf, today, wait_s=wait_s, arguments="run")
+        print_month_notice(run, m, out_pdf=pdf)
         result.notices.append(str(pdf))
         log.info("%s 已计分并打印公示 %s", m, pdf)
     if result.refused or result.incomplete:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
@@ -12,7 +11,7 @@ from villagectl.ledger.inspections import inspection_rules, item_columns_of
 from villagectl.actions.score_month import rescore
 from villagectl.errors import DataError, UsageError
 from villagectl.importers.inspection import score_problem
-from villagectl.io.safe_write import ledger_lock
+from villagectl.actions.session import Session
 from villagectl.ledger import schema
 from villagectl.ledger.households import find_household
 from villagectl.ledger.periods import NOTICE, POSTED, period_state
@@ -41,24 +40,13 @@ class Adjustment:
         return out
 
 
-def adjust_score(
-    ledger_path: Path,
-    month: str,
-    household: str,
-    code: str,
-    score: float,
-    reason: str,
-    operator: str | None = None,
-    wait_s: float = 0.0,
-    arguments: str = "",
-    now: dt.datetime | None = None,
-    *,
-    after_post: bool = False,
-) -> Adjustment:
+def adjust_score(session: Session, month: str, *, household: str, code: str, score: float, reason: str,
+                 after_post: bool = False) -> Adjustment:
+    """Change one item score of ``household`` in ``month`` (an objection; after posting, a correction)."""
+    now = session.now
     if not reason.strip():
         raise UsageError("请用 --reason 写明调整原因（例如：村民异议，复查属实）")
-    with ledger_lock(ledger_path, wait_s):
-        ledger = Ledger.open(ledger_path)
+    with session.updating("score adjust") as ledger:
         household = clean_text(find_household(ledger.frame(schema.HOUSEHOLDS.name), household)["户号"])
         state = period_state(ledger, month)
         if state == POSTED and not after_post:
@@ -93,7 +81,7 @@ def adjust_score(
         inspections.at[index, "合计"] = round(sum(to_number(inspections.at[index, c]) or 0.0 for c in codes.values()), 4)
         ledger.replace(schema.INSPECTIONS.name, inspections)
         stamp = (now or dt.datetime.now()).isoformat(sep=" ", timespec="seconds")
-        operator = operator or ledger.settings().get("经办人", "") or "村文书"
+        operator = session.operator_for(ledger)
         record = {"月份": month, "户号": household, "编码": rule.code, "项目": rule.item, "原得分": old, "新得分": score,
                   "原因": reason.strip(), "经办人": operator, "时间": stamp}
         log = ledger.frame(schema.ADJUSTMENTS.name)
@@ -108,8 +96,7 @@ def adjust_score(
         else:
             outcome = rescore(ledger, month, now) if state is not None else None
         after = _household_result(ledger, month, household)
-        ledger.save("score adjust", arguments,
-                    result=f"{month} {household} {rule.item} {fmt_number(old)} → {fmt_number(score)}：{reason.strip()}")
+        ledger.note(f"{month} {household} {rule.item} {fmt_number(old)} → {fmt_number(score)}：{reason.strip()}")
         return Adjustment(
             month, household, rule.code, rule.item, old, score,
             before[0], after[0], before[1], after[1],

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
 from villagectl.ledger.inspections import inspection_rules, item_columns_of
 from villagectl.errors import DataError
-from villagectl.io.safe_write import ledger_lock
+from villagectl.actions.session import Session
 from villagectl.ledger import schema
 from villagectl.ledger.periods import DRAFT, NOTICE, POSTED, period_state, with_period
 from villagectl.ledger.workbook import Ledger
@@ -110,15 +109,9 @@ def same_results(old: pd.DataFrame, new: pd.DataFrame) -> bool:
     return a.equals(b)
 
 
-def score_months(
-    ledger_path: Path,
-    month: str,
-    wait_s: float = 0.0,
-    arguments: str = "",
-    now: dt.datetime | None = None,
-) -> MonthScore:
-    with ledger_lock(ledger_path, wait_s):
-        ledger = Ledger.open(ledger_path)
+def score_months(session: Session, month: str) -> MonthScore:
+    """Score ``month`` into 月度得分 (a posted month is shown as posted)."""
+    with session.updating("score month") as ledger:
         ledger.require(schema.HOUSEHOLDS.name, schema.RULES.name, schema.BANDS.name)
         if period_state(ledger, month) == POSTED:
             results = ledger.frame(schema.MONTHLY.name)
@@ -127,10 +120,9 @@ def score_months(
             for col in ("总分", "积分", "奖励", "名次", "组内名次"):
                 stored[col] = [None if clean_text(v) == "" else v for v in stored[col]]
             return MonthScore(month, stored, changed=False, posted=True)
-        outcome = rescore(ledger, month, now)
+        outcome = rescore(ledger, month, session.now)
         outcome.coverage = coverage_of(ledger, month, outcome.results)
-        if outcome.changed:
-            ledger.save("score month", arguments, result=f"{month} 计分：{len(outcome.results)} 户", now=now)
+        ledger.note(f"{month} 计分：{len(outcome.results)} 户")  # saved only when the results changed
         return outcome
 
 

@@ -131,6 +131,13 @@ def arguments_text() -> str:
     return shlex.join(sys.argv[2:]) if len(sys.argv) > 2 else ""
 
 
+def session(ledger: Path, wait: float = 0.0, operator: str | None = None, today=None):
+    """The actions' Session for this command line (its arguments go into 操作日志)."""
+    from villagectl.actions.session import Session
+
+    return Session(ledger, wait_s=wait, operator=operator, arguments=arguments_text(), today=today)
+
+
 def _version(value: bool) -> None:
     if value:
         console().print(f"villagectl {__version__}")

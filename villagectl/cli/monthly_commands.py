@@ -16,7 +16,6 @@ from villagectl.cli.app import (
     MonthOpt,
     TemplatesOpt,
     WaitOpt,
-    arguments_text,
     cell_text,
     inspect_app,
     notice_app,
@@ -28,6 +27,7 @@ from villagectl.cli.app import (
     post_app,
     progress_over,
     score_app,
+    session,
     templates_app,
     year_check,
 )
@@ -65,8 +65,8 @@ def inspect_import_cmd(
         bar = nullbar() if as_json else progress_over(len(files), "读取检查表")
         with bar as advance:
             result = import_inspections(
-                ledger, paths, parse_month(month), group, replace, dry_run, report, wait,
-                parse_date(date), on_file=advance, arguments=arguments_text(),
+                session(ledger, wait, today=parse_date(date)), paths, month=parse_month(month), group=group,
+                replace=replace, dry_run=dry_run, report=report, on_file=advance,
                 reviewers=reviewers or "", review_group=review_group or "",
             )
         if as_json:
@@ -213,7 +213,7 @@ def score_month_cmd(
     def body() -> None:
         from villagectl.actions.score_month import score_months
 
-        outcome = score_months(ledger, parse_month(month), wait, arguments_text())
+        outcome = score_months(session(ledger, wait), parse_month(month))
         households = outcome.households()
         if as_json:
             emit_result({"households": [{**h, "categories": named(h["categories"], "category")} for h in households]})
@@ -284,8 +284,8 @@ def score_adjust_cmd(
     def body() -> None:
         from villagectl.actions.score_adjust import adjust_score
 
-        a = adjust_score(ledger, parse_month(month), household.strip(), item, score, reason, operator, wait, arguments_text(),
-                         after_post=after_post)
+        a = adjust_score(session(ledger, wait, operator), parse_month(month), household=household.strip(), code=item,
+                         score=score, reason=reason, after_post=after_post)
         if as_json:
             emit_result(a.as_dict())
             return
@@ -318,8 +318,8 @@ def post_month_cmd(
     def body() -> None:
         from villagectl.actions.post_month import post_month
 
-        result = post_month(ledger, parse_month(month), parse_date(date, FUTURE_POSTING), force, reason, operator, wait, arguments_text(),
-                            allow_missing=allow_missing)
+        result = post_month(session(ledger, wait, operator, parse_date(date, FUTURE_POSTING)), parse_month(month),
+                            force=force, reason=reason, allow_missing=allow_missing)
         if as_json:
             emit_result(result.as_dict())
             return
@@ -359,8 +359,11 @@ def notice_month_cmd(
     def body() -> None:
         from villagectl.actions.notice_month import print_month_notice
 
-        r = print_month_notice(ledger, parse_month(month), output, parse_date(date), order, mask_names, templates, font,
-                               wait, arguments_text(), group, partial=partial)
+        from villagectl.actions.session import PrintOptions
+
+        r = print_month_notice(session(ledger, wait, today=parse_date(date)), parse_month(month), out_pdf=output,
+                               order=order, mask=mask_names, printing=PrintOptions(templates, font), group=group,
+                               partial=partial)
         if as_json:
             emit_result(r.as_dict())
             return

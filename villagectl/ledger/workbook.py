@@ -46,6 +46,8 @@ class Ledger:
     # the file itself once symbolic links are followed: locked, read and replaced (``path`` is the name the
     # clerk gave, used in messages; a link stays a link)
     real_path: Path | None = None
+    # what the next save's 操作日志 row says (actions.session.Session.updating): (结果, 输入文件)
+    pending_note: tuple[str, list[tuple[str, str]] | None] = ("", None)
 
     def __post_init__(self) -> None:
         if self.real_path is None:
@@ -201,6 +203,10 @@ class Ledger:
         return VillageSettings.from_frame(frame, rows, self.path.name)[0]
 
     # --- changing ----------------------------------------------------------
+
+    def note(self, result: str, inputs: list[tuple[str, str]] | None = None) -> None:
+        """The 操作日志 row's 结果 (and 输入文件) for the save at the end of a Session.updating block."""
+        self.pending_note = (result, inputs)
 
     def replace(self, name: str, frame: pd.DataFrame) -> None:
         spec = schema.SHEETS_BY_NAME.get(name)
