@@ -194,3 +194,21 @@ def test_year_notice_footer_never_stands_alone(tmp_path, households) -> None:
         assert re.search(r"名次\s+组别\s+户主\s+年度积分", text), text[:200]
     seen = [m for text in texts for m in re.findall(r"户主\d{3}", text)]
     assert sorted(seen) == [f"户主{i:03d}" for i in range(households)] and len(set(seen)) == households
+
+
+@pytest.mark.parametrize("events", range(20, 34))
+def test_events_notice_footer_never_stands_alone(tmp_path, events) -> None:
+    from villagectl.render.events_notice import EventNotice, EventNoticeRow, render_events_notice
+
+    rows = [EventNoticeRow(f"E{i:05d}", "2026-08-03", GROUPS[0], f"户主{i:03d}", "", "志愿服务", "加分", 1, 2,
+                           "修路出工（8天）") for i in range(events)]
+    notice = EventNotice("中坪村", rows, dt.date(2026, 8, 10), dt.date(2026, 8, 12), "如有异议请反映。",
+                         "中坪村村民委员会", dt.date(2026, 8, 10))
+    pdf = tmp_path / "事项公示.pdf"
+    render_events_notice(notice, pdf)
+    texts = pages(pdf)
+    last = texts[-1]
+    assert "公示期" in last and f"户主{events - 1:03d}" in last and len(re.findall(r"户主\d{3}", last)) >= 3, events
+    for text in texts[1:]:
+        assert re.search(r"编号\s+日期\s+组别\s+户主", text), text[:200]
+    assert [m for t in texts for m in re.findall(r"户主\d{3}", t)] == [f"户主{i:03d}" for i in range(events)]

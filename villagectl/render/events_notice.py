@@ -38,6 +38,9 @@ class EventNotice:
     mask_names: bool = False
 
 
+TAIL_ROWS = 3
+
+
 def events_context(notice: EventNotice) -> dict:
     rows = []
     for r in sorted(notice.rows, key=lambda x: (x.group, x.event_id)):
@@ -57,6 +60,9 @@ def events_context(notice: EventNotice) -> dict:
         "title": f"{notice.village}积分事项公示",
         "village": notice.village,
         "rows": rows,
+        # the last rows print with the 公示期 / 异议 / 落款 block (kept together on one page)
+        "main_rows": rows[: max(0, len(rows) - TAIL_ROWS)],
+        "tail_rows": rows[max(0, len(rows) - TAIL_ROWS):],
         "award_count": sum(1 for r in notice.rows if r.kind == "加分"),
         "deduction_count": sum(1 for r in notice.rows if r.kind == "扣分"),
         "veto_count": sum(1 for r in notice.rows if r.kind == "否决"),
