@@ -156,3 +156,23 @@ def test_init_unknown_preset_is_usage_error(tmp_path: Path, runner) -> None:
     result = invoke(runner, "init", tmp_path / "x.xlsx", "--village", "x", "--preset", "nosuch")
     assert result.exit_code == 2
     assert "没有名为 nosuch 的预设方案" in result.stderr
+
+
+def test_a_new_ledger_speaks_to_the_clerk_not_of_seeds(tmp_path) -> None:
+    """参数/规则/考核指标 说明 name the source as a clerk knows it (issue 14 §7), never 种子001 or 篇3."""
+    import re
+
+    from python_calamine import CalamineWorkbook
+
+    from villagectl.ledger.create import create_ledger
+    from villagectl.rules.sources import for_clerk
+
+    for preset in ("zhongping", "base140", "wenming"):
+        path = tmp_path / f"{preset}.xlsx"
+        create_ledger(path, "中坪村", preset)
+        book = CalamineWorkbook.from_path(path)
+        for sheet in ("参数", "规则", "考核指标"):
+            text = "".join(str(v) for row in book.get_sheet_by_name(sheet).to_python() for v in row)
+            assert not re.search(r"种子|篇\d", text), (preset, sheet)
+    assert for_clerk("1 积分折合多少元（篇3：每积1分可兑换1元）") == "1 积分折合多少元（中坪村办法：每积1分可兑换1元）"
+    assert for_clerk("（种子001 篇4）") == "（基础分140分办法）" and for_clerk("种子未规定，默认值") == "各地办法未规定，默认值"

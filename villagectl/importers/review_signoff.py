@@ -144,10 +144,10 @@ def apply_signoff(outcome, book: WorkbookRows, reviewers: str = "", review_group
     if least and outcome.reviewers and len(outcome.reviewers) < least:
         outcome.problems.append(Problem(
             Location(outcome.file), f"评议小组成员 {len(outcome.reviewers)} 人（{'、'.join(outcome.reviewers)}），"
-            f"少于参数“评议小组最少人数” {int(least)} 人（篇4：每组不少于5人）；请核对（照常导入）", "提醒"))
+            f"少于参数“评议小组最少人数” {int(least)} 人（基础分140分办法：每组不少于5人）；请核对（照常导入）", "提醒"))
     if outcome.review_group and reviews_itself(outcome.review_group, outcome.groups):
         sheet, _, cell = signoff.where.partition(" / ") if not review_group and signoff.where else ("", "", "")
         outcome.problems.append(Problem(
             Location(outcome.file, sheet, cell),
-            f"评议组“{outcome.review_group}”评的是本组的农户；篇4 要求实行小组交叉考察评议，请核对是否应由其他组评议"
+            f"评议组“{outcome.review_group}”评的是本组的农户；基础分140分办法要求实行小组交叉考察评议，请核对是否应由其他组评议"
             "（照常导入）", "提醒"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import secrets
 import stat
 from pathlib import Path
 
@@ -18,9 +17,9 @@ from villagectl.io.safe_write import (
     refuse_if_read_only,
 )
 from villagectl.ledger import schema
+from villagectl.rules.sources import for_clerk
+from villagectl.ledger.slips import SECRET_KEY, SECRET_NOTE, new_secret
 from villagectl.rules.presets import PRESETS, Preset
-
-SECRET_KEY = "兑换单密钥"
 
 # dates are real date cells (Excel filters and sorts them); the reader gives them back as ISO text
 NUMBER_FORMATS = {"text": "@", "month": "@", "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm:ss",
@@ -84,9 +83,9 @@ def create_ledger(path: Path, village: str, preset_name: str, force: bool = Fals
     wb = new_workbook()
     settings = [
         ("村名", village.strip(), "村名，打印在公示和兑换单上"),
-        ("预设方案", preset.name, f"{preset.title}（{preset.seed}）"),
-        *[(s.key, s.value, s.note) for s in preset.settings],
-        (SECRET_KEY, secrets.token_hex(16), "兑换单核验码的密钥，自动生成，请勿外传或修改"),
+        ("预设方案", preset.name, for_clerk(f"{preset.title}（{preset.seed}）")),
+        *[(s.key, s.value, for_clerk(s.note)) for s in preset.settings],
+        (SECRET_KEY, new_secret(), SECRET_NOTE),
     ]
     add_table_sheet(wb, schema.SETTINGS.name, _formats(schema.SETTINGS), settings, tab_color="70AD47")
     add_table_sheet(
@@ -94,7 +93,7 @@ def create_ledger(path: Path, village: str, preset_name: str, force: bool = Fals
         schema.RULES.name,
         _formats(schema.RULES),
         [
-            (r.code, r.category, r.item, r.points, r.type, r.period, _opt(r.cap), _opt(r.step), r.synonyms, r.note)
+            (r.code, r.category, r.item, r.points, r.type, r.period, _opt(r.cap), _opt(r.step), r.synonyms, for_clerk(r.note))
             for r in preset.rules
         ],
         tab_color="70AD47",
@@ -103,7 +102,7 @@ def create_ledger(path: Path, village: str, preset_name: str, force: bool = Fals
         wb,
         schema.BANDS.name,
         _formats(schema.BANDS),
-        [(b.low, _yes_no(b.low_inclusive), b.high, _yes_no(b.high_inclusive), b.points, b.note) for b in preset.bands],
+        [(b.low, _yes_no(b.low_inclusive), b.high, _yes_no(b.high_inclusive), b.points, for_clerk(b.note)) for b in preset.bands],
         tab_color="70AD47",
     )
     add_table_sheet(wb, schema.HOUSEHOLDS.name, _formats(schema.HOUSEHOLDS), tab_color="4472C4")
@@ -112,7 +111,7 @@ def create_ledger(path: Path, village: str, preset_name: str, force: bool = Fals
         wb,
         schema.INDICATORS.name,
         _formats(schema.INDICATORS),
-        [(i.code, i.subject, i.name, i.points, i.type, i.note, "") for i in preset.indicators],
+        [(i.code, i.subject, i.name, i.points, i.type, for_clerk(i.note), "") for i in preset.indicators],
         tab_color="70AD47",
     )
     for spec in schema.TOOL_SHEETS:

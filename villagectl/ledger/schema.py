@@ -302,7 +302,7 @@ VOTES = SheetSpec(
         C("不合格票", "int", width=9),
         C("来源", width=36),
     ),
-    "年终村民互评的计票结果（种子004：不合格票占1/3以上列入黑榜）",
+    "年终村民互评的计票结果（孟家湾乡办法：不合格票占1/3以上列入黑榜）",
 )
 CADRE_PERIODS = ("全年", "上半年", "下半年")
 COMMITMENTS = SheetSpec(
@@ -316,7 +316,7 @@ COMMITMENTS = SheetSpec(
         C("承诺内容", width=50),
         C("完成情况", width=20, required=False),
     ),
-    "村干部、村民代表每年年初的共性和个性履职承诺（种子000），用于公示",
+    "村干部、村民代表每年年初的共性和个性履职承诺，用于公示",
     optional=True,
 )
 CADRE_SCORES = SheetSpec(
