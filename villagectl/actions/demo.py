@@ -162,23 +162,24 @@ def _base140_events(ledger_path: Path, batch: str, folder: Path, say) -> list[Pa
 
     year, month = int(batch[:4]), int(batch[5:])
     day = dt.date(year, month, 1)
+    demo = Session(ledger_path, arguments="demo")
     chosen = [e for e in BASE140_EVENTS if e[5] == batch]
     ids = {}
     for hid, points, date, note, fate, _ in chosen:
-        added = add_event(ledger_path, hid, None, 1, dt.date.fromisoformat(date), note, points=points, arguments="demo")
+        added = add_event(demo, household=hid, day=dt.date.fromisoformat(date), note=note, points=points)
         ids.setdefault(fate, []).extend(added.ids)
     every = [i for fate in ids.values() for i in fate]
-    review_events(ledger_path, every, False, "网格员", dt.datetime.combine(day, dt.time(9)), arguments="demo")
+    review_events(demo, ids=every, reviewer="网格员", now=dt.datetime.combine(day, dt.time(9)))
     published = ids.get("入账", []) + ids.get("驳回", [])
     pdf = folder / f"{batch}加减分事项公示.pdf"
-    notice = notice_events(ledger_path, pdf, day, published, arguments="demo")
+    notice = notice_events(demo, out_pdf=pdf, start=day, ids=published)
     end = dt.date.fromisoformat(notice.period[1])
     if ids.get("驳回"):
-        reject_events(ledger_path, ids["驳回"], "经评议小组核实不属实", "村委会", dt.datetime.combine(end, dt.time(17)),
-                      arguments="demo")
+        reject_events(demo, ids=ids["驳回"], reason="经评议小组核实不属实", who="村委会",
+                      now=dt.datetime.combine(end, dt.time(17)))
     after = end + dt.timedelta(days=1)
-    approve_events(ledger_path, ids["入账"], False, "村支书", dt.datetime.combine(after, dt.time(9)), arguments="demo")
-    posted = post_events(ledger_path, ids["入账"], False, after, arguments="demo")
+    approve_events(demo, ids=ids["入账"], approver="村支书", now=dt.datetime.combine(after, dt.time(9)))
+    posted = post_events(replace(demo, today=after), ids=ids["入账"])
     total = sum(e[1] for e in chosen if e[4] == "入账")
     say(f"   {batch} 加减分 {len(chosen)} 条：入账 {len(posted.entries)} 笔（合计 {fmt_number(total)} 分）"
         + (f"，驳回 {len(ids['驳回'])} 条" if ids.get("驳回") else "")

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from villagectl.actions.session import PrintOptions, Session
 from villagectl.errors import DataError, Problem, UsageError
 from villagectl.importers.events import read_event_file
 from villagectl.io.outputs import guard_output
-from villagectl.io.safe_write import ledger_lock, sha256_file
+from villagectl.io.safe_write import sha256_file
 from villagectl.io.staged import StagedOutputs
 from villagectl.io.sandbox import read_untrusted_many, refuse_on_error
 from villagectl.ledger import schema
@@ -63,41 +64,23 @@ def _rows(frame: pd.DataFrame, ids: list[str]) -> list[dict]:
     return out
 
 
-def add_event(
-    ledger_path: Path,
-    household_id: str,
-    rule: str | None,
-    count: float,
-    day: dt.date,
-    note: str,
-    member: str = "",
-    points: float | None = None,
-    operator: str | None = None,
-    wait_s: float = 0.0,
-    arguments: str = "",
-) -> EventsResult:
-    with ledger_lock(ledger_path, wait_s):
-        ledger = Ledger.open(ledger_path)
+def add_event(session: Session, *, household: str, rule: str | None = None, count: float = 1,
+              day: dt.date | None = None, note: str = "", member: str = "", points: float | None = None) -> EventsResult:
+    """申报 one event of ``household`` on ``day`` (else the session's day)."""
+    day = day or session.day()
+    with session.updating("event add") as ledger:
         events = ledger.frame(schema.EVENTS.name)
         try:
-            event = build_event(ledger, events, household_id, rule, count, day, note, member, points, "手工录入")
+            event = build_event(ledger, events, household, rule, count, day, note, member, points, "手工录入")
         except EventRefused as exc:
             raise DataError(str(exc)) from None
-        frame, ids = append_events(events, [event], operator_of(ledger, operator))
+        frame, ids = append_events(events, [event], operator_of(ledger, session.operator))
         ledger.replace(schema.EVENTS.name, frame)
-        ledger.save("event add", arguments, result=f"{ids[0]} {event.name} {fmt_number(event.points)} 分（申报）")
+        ledger.note(f"{ids[0]} {event.name} {fmt_number(event.points)} 分（申报）")
         return EventsResult(ids, _rows(frame, ids))
 
 
-def import_events(
-    ledger_path: Path,
-    paths: list[Path],
-    today: dt.date,
-    dry_run: bool = False,
-    operator: str | None = None,
-    wait_s: float = 0.0,
-    arguments: str = "",
-) -> tuple[EventsResult, list[Problem], list[str]]:
+def import_events(session: Session, paths: list[Path], *, dry_run: bool = False) -> tuple[EventsResult, list[Problem], list[str]]:
     """(recorded events, problems, refused file names); each file is all-or-nothing."""
     from villagectl.actions.inspect_import import expand_paths
 
@@ -106,13 +89,13 @@ def import_events(
     refused: list[str] = []
     if not files:
         raise DataError("没有找到要导入的事件表（xlsx、xls、ods）", problems)
-    with ledger_lock(ledger_path, wait_s):
-        ledger = Ledger.open(ledger_path)
+    today = session.day()
+    with session.updating("event import") as ledger:
         books = read_untrusted_many(files)
         events = ledger.frame(schema.EVENTS.name)
         recorded: list[str] = []
         inputs = []
-        who = operator_of(ledger, operator)
+        who = operator_of(ledger, session.operator)
         for path in files:
             book = books[path]
             if isinstance(book, DataError):
@@ -135,7 +118,7 @@ def import_events(
         result = EventsResult(recorded, _rows(events, recorded))
         if recorded and not dry_run:
             ledger.replace(schema.EVENTS.name, events)
-            ledger.save("event import", arguments, inputs, f"导入 {len(recorded)} 条事件（申报）")
+            ledger.note(f"导入 {len(recorded)} 条事件（申报）", inputs)
         return result, problems, refused
 
 
@@ -152,9 +135,8 @@ def _select(events: pd.DataFrame, ids: list[str], all_in: str | None) -> list[st
     return [clean_text(i).upper() for i in ids]
 
 
-def _advance(ledger_path, ids, use_all, to_state, fields_of, command, wait_s, arguments, check=None) -> EventsResult:
-    with ledger_lock(ledger_path, wait_s):
-        ledger = Ledger.open(ledger_path)
+def _advance(session: Session, ids, use_all, to_state, fields_of, command, check=None) -> EventsResult:
+    with session.updating(command) as ledger:
         events = ledger.frame(schema.EVENTS.name)
         from_state = {FIRST_REVIEW: DECLARED, NOTICE: FIRST_REVIEW, APPROVED: NOTICE}.get(to_state)
         chosen = _select(events, ids, from_state if use_all else None)
@@ -165,22 +147,22 @@ def _advance(ledger_path, ids, use_all, to_state, fields_of, command, wait_s, ar
         except EventRefused as exc:
             raise DataError(str(exc)) from None
         ledger.replace(schema.EVENTS.name, frame)
-        ledger.save(command, arguments, result=f"{len(chosen)} 条事件 → {to_state}")
+        ledger.note(f"{len(chosen)} 条事件 → {to_state}")
         return EventsResult(chosen, _rows(frame, chosen))
 
 
-def review_events(ledger_path: Path, ids: list[str], use_all: bool, reviewer: str, now: dt.datetime,
-                  wait_s: float = 0.0, arguments: str = "") -> EventsResult:
+def review_events(session: Session, *, ids: list[str] | None = None, use_all: bool = False, reviewer: str,
+                  now: dt.datetime) -> EventsResult:
     """初审 by the grid worker."""
     if not reviewer.strip():
         raise UsageError("请用 --by 写明初审人（网格员）")
     stamp = now.isoformat(sep=" ", timespec="seconds")
-    return _advance(ledger_path, ids, use_all, FIRST_REVIEW, lambda _l: {"初审人": reviewer.strip(), "初审时间": stamp},
-                    "event review", wait_s, arguments)
+    return _advance(session, ids or [], use_all, FIRST_REVIEW,
+                    lambda _l: {"初审人": reviewer.strip(), "初审时间": stamp}, "event review")
 
 
-def approve_events(ledger_path: Path, ids: list[str], use_all: bool, approver: str, now: dt.datetime,
-                   force: bool = False, wait_s: float = 0.0, arguments: str = "") -> EventsResult:
+def approve_events(session: Session, *, ids: list[str] | None = None, use_all: bool = False, approver: str,
+                   now: dt.datetime, force: bool = False) -> EventsResult:
     """审核 by a cadre, after the notice period."""
     if not approver.strip():
         raise UsageError("请用 --by 写明审核人（村干部）")
@@ -196,12 +178,12 @@ def approve_events(ledger_path: Path, ids: list[str], use_all: bool, approver: s
                     raise DataError(f"{clean_text(row['事件号'])} 的公示期到 {end} 才结束，还不能审核；确需提前请加 --force")
 
     stamp = now.isoformat(sep=" ", timespec="seconds")
-    return _advance(ledger_path, ids, use_all, APPROVED, lambda _l: {"审核人": approver.strip(), "审核时间": stamp},
-                    "event approve", wait_s, arguments, after_notice)
+    return _advance(session, ids or [], use_all, APPROVED,
+                    lambda _l: {"审核人": approver.strip(), "审核时间": stamp}, "event approve", after_notice)
 
 
-def reject_events(ledger_path: Path, ids: list[str], reason: str, who: str, now: dt.datetime,
-                  wait_s: float = 0.0, arguments: str = "") -> EventsResult:
+def reject_events(session: Session, *, ids: list[str] | None = None, reason: str, who: str = "",
+                  now: dt.datetime) -> EventsResult:
     if not reason.strip():
         raise UsageError("请用 --reason 写明驳回原因")
     stamp = now.isoformat(sep=" ", timespec="seconds")
@@ -209,10 +191,9 @@ def reject_events(ledger_path: Path, ids: list[str], reason: str, who: str, now:
     def fields(ledger):
         return {"审核人": who.strip() or operator_of(ledger, None), "审核时间": stamp}
 
-    with ledger_lock(ledger_path, wait_s):
-        ledger = Ledger.open(ledger_path)
+    with session.updating("event reject") as ledger:
         events = ledger.frame(schema.EVENTS.name)
-        chosen = _select(events, ids, None)
+        chosen = _select(events, ids or [], None)
         try:
             frame = move(events, chosen, REJECTED, fields(ledger))
         except EventRefused as exc:
@@ -220,66 +201,69 @@ def reject_events(ledger_path: Path, ids: list[str], reason: str, who: str, now:
         for i in frame.index[frame["事件号"].map(clean_text).isin(chosen)]:
             frame.at[i, "说明"] = f"{as_text(frame.at[i, '说明'])}（驳回：{reason.strip()}）".lstrip("（")
         ledger.replace(schema.EVENTS.name, frame)
-        ledger.save("event reject", arguments, result=f"驳回 {len(chosen)} 条：{reason.strip()}")
+        ledger.note(f"驳回 {len(chosen)} 条：{reason.strip()}")
         return EventsResult(chosen, _rows(frame, chosen))
 
 
-def notice_events(ledger_path: Path, out_pdf: Path, start: dt.date, ids: list[str] | None = None,
-                  mask: bool | None = None, templates_dir: Path | None = None, font: Path | None = None,
-                  wait_s: float = 0.0, arguments: str = "") -> EventsResult:
+def notice_events(session: Session, *, out_pdf: Path, start: dt.date | None = None, ids: list[str] | None = None,
+                  mask: bool | None = None, printing: PrintOptions = PrintOptions()) -> EventsResult:
     """Print the events under public review (all 初审 ones, or the given ids) and open their notice period."""
+    out_pdf = guard_output(out_pdf, session.path, "-o")
+    start = start or session.day()
+    with StagedOutputs() as outs:
+        with session.updating("event notice") as ledger:
+            result = _notice(ledger, outs.path(out_pdf), out_pdf, start, ids, mask, printing)
+        outs.publish()  # the notice appears only once the ledger has the events in their notice period
+    return result
+
+
+def _notice(ledger: Ledger, staged: Path, out_pdf: Path, start: dt.date, ids: list[str] | None, mask: bool | None,
+            printing: PrintOptions) -> EventsResult:
     from villagectl.render.events_notice import EventNotice, EventNoticeRow, render_events_notice
 
-    out_pdf = guard_output(out_pdf, ledger_path, "-o")
-    with ledger_lock(ledger_path, wait_s), StagedOutputs() as outs:
-        ledger = Ledger.open(ledger_path)
-        events = ledger.frame(schema.EVENTS.name)
-        chosen = [clean_text(i).upper() for i in ids] if ids else ids_in_state(events, FIRST_REVIEW)
-        if not chosen:
-            raise DataError("没有待公示的事件（状态为“初审”的事件）；请先运行 villagectl event review")
-        settings = ledger.settings()
-        end = start + dt.timedelta(days=ledger.village_settings().notice_days - 1)
-        try:
-            frame = move(events, chosen, NOTICE, {"公示开始": start.isoformat(), "公示截止": end.isoformat()})
-        except EventRefused as exc:
-            raise DataError(str(exc)) from None
-        households = ledger.frame(schema.HOUSEHOLDS.name)
-        group_of = {clean_text(h): clean_text(g) for h, g in zip(households["户号"], households["组别"])}
-        rows = [
-            EventNoticeRow(
-                event_id=clean_text(r["事件号"]), date=clean_text(r["日期"]), group=group_of.get(clean_text(r["户号"]), ""),
-                name=as_text(r["户主"]), member=as_text(r.get("成员")), item=as_text(r["项目"]),
-                kind=clean_text(r["类型"]), count=to_number(r.get("次数")) or 1, points=to_number(r.get("积分")) or 0.0,
-                note=event_note(r),
-            )
-            for r in _rows(frame, chosen)
-        ]
-        village = settings.get("村名", "")
-        notice = EventNotice(
-            village=village, rows=rows, period_start=start, period_end=end,
-            objection_text=settings.get("异议受理", "") or "如有异议，请在公示期内向村委会反映。",
-            committee=settings.get("公示落款", "") or f"{village}村民委员会", issued=start,
-            mask_names=mask if mask is not None else settings.get("公示隐藏名字", "否") == "是",
+    events = ledger.frame(schema.EVENTS.name)
+    chosen = [clean_text(i).upper() for i in ids] if ids else ids_in_state(events, FIRST_REVIEW)
+    if not chosen:
+        raise DataError("没有待公示的事件（状态为“初审”的事件）；请先运行 villagectl event review")
+    settings = ledger.settings()
+    end = start + dt.timedelta(days=ledger.village_settings().notice_days - 1)
+    try:
+        frame = move(events, chosen, NOTICE, {"公示开始": start.isoformat(), "公示截止": end.isoformat()})
+    except EventRefused as exc:
+        raise DataError(str(exc)) from None
+    households = ledger.frame(schema.HOUSEHOLDS.name)
+    group_of = {clean_text(h): clean_text(g) for h, g in zip(households["户号"], households["组别"])}
+    rows = [
+        EventNoticeRow(
+            event_id=clean_text(r["事件号"]), date=clean_text(r["日期"]), group=group_of.get(clean_text(r["户号"]), ""),
+            name=as_text(r["户主"]), member=as_text(r.get("成员")), item=as_text(r["项目"]),
+            kind=clean_text(r["类型"]), count=to_number(r.get("次数")) or 1, points=to_number(r.get("积分")) or 0.0,
+            note=event_note(r),
         )
-        from villagectl.render.typst_engine import printing_paths
+        for r in _rows(frame, chosen)
+    ]
+    village = settings.get("村名", "")
+    notice = EventNotice(
+        village=village, rows=rows, period_start=start, period_end=end,
+        objection_text=settings.get("异议受理", "") or "如有异议，请在公示期内向村委会反映。",
+        committee=settings.get("公示落款", "") or f"{village}村民委员会", issued=start,
+        mask_names=mask if mask is not None else settings.get("公示隐藏名字", "否") == "是",
+    )
+    templates_dir, font = printing.paths(ledger)
+    render_events_notice(notice, staged, templates_dir=templates_dir, font=font)
+    ledger.replace(schema.EVENTS.name, frame)
+    ledger.note(f"公示 {len(chosen)} 条事件 {start}～{end}：{out_pdf.name}")
+    return EventsResult(chosen, _rows(frame, chosen), pdf=out_pdf, period=(start.isoformat(), end.isoformat()))
 
-        templates_dir, font = printing_paths(settings, ledger_path, templates_dir, font)
-        render_events_notice(notice, outs.path(out_pdf), templates_dir=templates_dir, font=font)
-        ledger.replace(schema.EVENTS.name, frame)
-        ledger.save("event notice", arguments, result=f"公示 {len(chosen)} 条事件 {start}～{end}：{out_pdf.name}")
-        outs.publish()  # the notice appears only once the ledger has the events in their notice period
-        return EventsResult(chosen, _rows(frame, chosen), pdf=out_pdf, period=(start.isoformat(), end.isoformat()))
 
-
-def post_events(ledger_path: Path, ids: list[str], use_all: bool, today: dt.date, operator: str | None = None,
-                wait_s: float = 0.0, arguments: str = "") -> EventsResult:
-    """入账: one journal row per approved award or deduction (vetoes carry no points)."""
-    with ledger_lock(ledger_path, wait_s):
-        ledger = Ledger.open(ledger_path)
+def post_events(session: Session, *, ids: list[str] | None = None, use_all: bool = False) -> EventsResult:
+    """入账 on the session's day: one journal row per approved award or deduction (vetoes carry no points)."""
+    today = session.day()
+    with session.updating("event post") as ledger:
         require_intact(ledger)
         events = ledger.frame(schema.EVENTS.name)
-        chosen = _select(events, ids, APPROVED if use_all else None)
-        who = operator_of(ledger, operator)
+        chosen = _select(events, ids or [], APPROVED if use_all else None)
+        who = operator_of(ledger, session.operator)
         try:
             frame = move(events, chosen, POSTED, {})
         except EventRefused as exc:
@@ -305,17 +289,16 @@ def post_events(ledger_path: Path, ids: list[str], use_all: bool, today: dt.date
             frame.at[i, "流水号"] = entry_id
         ledger.replace(schema.EVENTS.name, frame)
         ledger.replace(schema.JOURNAL.name, journal)
-        ledger.save("event post", arguments, result=f"入账 {len(chosen)} 条事件，{len(entry_ids)} 笔流水")
+        ledger.note(f"入账 {len(chosen)} 条事件，{len(entry_ids)} 笔流水")
         return EventsResult(chosen, _rows(frame, chosen), entry_ids)
 
 
-def revoke_entry(ledger_path: Path, entry_id: str, reason: str, false_claim: bool, today: dt.date,
-                 operator: str | None = None, wait_s: float = 0.0, arguments: str = "") -> EventsResult:
-    """A reversal of a posted entry; a false claim is deducted twice its value (篇2)."""
+def revoke_entry(session: Session, *, entry_id: str, reason: str, false_claim: bool = False) -> EventsResult:
+    """A reversal (on the session's day) of a posted entry; a false claim is deducted twice its value (篇2)."""
     if not reason.strip():
         raise UsageError("请用 --reason 写明撤销原因")
-    with ledger_lock(ledger_path, wait_s):
-        ledger = Ledger.open(ledger_path)
+    today = session.day()
+    with session.updating("event revoke") as ledger:
         require_intact(ledger)
         journal = ledger.frame(schema.JOURNAL.name)
         entry_id = clean_text(entry_id)
@@ -335,7 +318,7 @@ def revoke_entry(ledger_path: Path, entry_id: str, reason: str, false_claim: boo
             factor = 2.0
         label = f"虚假申报，按 {fmt_number(factor)} 倍扣回：{reason.strip()}" if false_claim else reason.strip()
         try:
-            journal, new_id = reverse_entry(journal, entry_id, label, today.isoformat(), operator_of(ledger, operator),
+            journal, new_id = reverse_entry(journal, entry_id, label, today.isoformat(), operator_of(ledger, session.operator),
                                             factor=factor if false_claim else 1.0)
         except ReversalRefused as exc:
             raise DataError(str(exc)) from None
@@ -348,11 +331,11 @@ def revoke_entry(ledger_path: Path, entry_id: str, reason: str, false_claim: boo
             frame.at[i, "状态"] = REVOKED
             frame.at[i, "说明"] = f"{as_text(frame.at[i, '说明'])}（撤销：{label}，冲正流水 {new_id}）"
             ledger.replace(schema.EVENTS.name, frame)
-        ledger.save("event revoke", arguments, result=f"冲正流水 {entry_id} → {new_id}：{label}")
+        ledger.note(f"冲正流水 {entry_id} → {new_id}：{label}")
         return EventsResult([event_id] if event_id else [], [], [new_id])
 
 
-def list_events(ledger_path: Path, state: str | None = None, household: str | None = None) -> list[dict]:
+def list_events(ledger_path: Path, *, state: str | None = None, household: str | None = None) -> list[dict]:
     ledger = Ledger.open(ledger_path)
     frame = ledger.frame(schema.EVENTS.name)
     if state and state not in schema.EVENT_STATES:

@@ -18,10 +18,10 @@ from villagectl.cli.app import (
     TemplatesOpt,
     WaitOpt,
     app,
-    arguments_text,
     cell_text,
     number_check,
     parse_date,
+    session,
 )
 from villagectl.cli.console import console, emit_result, fit_table, guarded, print_problems
 from villagectl.cli.console import shown as fmt_number  # numbers as the documents show them (2 decimals at most)
@@ -70,8 +70,8 @@ def event_add_cmd(
     def body() -> None:
         from villagectl.actions.events import add_event
 
-        r = add_event(ledger, household.strip(), rule, count, parse_date(date), note, member, points, operator, wait,
-                      arguments_text())
+        r = add_event(session(ledger, wait, operator), household=household.strip(), rule=rule, count=count,
+                      day=parse_date(date), note=note, member=member, points=points)
         if as_json:
             emit_result(r.as_dict())
             return
@@ -97,7 +97,7 @@ def event_import_cmd(
     def body() -> int:
         from villagectl.actions.events import import_events
 
-        r, problems, refused = import_events(ledger, paths, parse_date(date), dry_run, operator, wait, arguments_text())
+        r, problems, refused = import_events(session(ledger, wait, operator, parse_date(date)), paths, dry_run=dry_run)
         if as_json:
             return emit_result({**r.as_dict(), "refused_files": refused, "problems": [p.as_dict() for p in problems]},
                                1 if refused else 0)
@@ -123,7 +123,7 @@ def event_review_cmd(
     def body() -> None:
         from villagectl.actions.events import review_events
 
-        r = review_events(ledger, ids or [], all_, by, _now(date), wait, arguments_text())
+        r = review_events(session(ledger, wait), ids=ids, use_all=all_, reviewer=by, now=_now(date))
         emit_result(r.as_dict()) if as_json else _show(r, "初审通过")
 
     guarded(as_json, body)
@@ -146,7 +146,10 @@ def event_notice_cmd(
     def body() -> None:
         from villagectl.actions.events import notice_events
 
-        r = notice_events(ledger, output, parse_date(date), ids, mask_names, templates, font, wait, arguments_text())
+        from villagectl.actions.session import PrintOptions
+
+        r = notice_events(session(ledger, wait, today=parse_date(date)), out_pdf=output, ids=ids, mask=mask_names,
+                          printing=PrintOptions(templates, font))
         if as_json:
             emit_result(r.as_dict())
             return
@@ -166,7 +169,7 @@ def event_approve_cmd(
     def body() -> None:
         from villagectl.actions.events import approve_events
 
-        r = approve_events(ledger, ids or [], all_, by, _now(date, force), force, wait, arguments_text())
+        r = approve_events(session(ledger, wait), ids=ids, use_all=all_, approver=by, now=_now(date, force), force=force)
         emit_result(r.as_dict()) if as_json else _show(r, "审核通过")
 
     guarded(as_json, body)
@@ -182,7 +185,7 @@ def event_post_cmd(
     def body() -> None:
         from villagectl.actions.events import post_events
 
-        r = post_events(ledger, ids or [], all_, parse_date(date), operator, wait, arguments_text())
+        r = post_events(session(ledger, wait, operator, parse_date(date)), ids=ids, use_all=all_)
         if as_json:
             emit_result(r.as_dict())
             return
@@ -205,7 +208,7 @@ def event_reject_cmd(
     def body() -> None:
         from villagectl.actions.events import reject_events
 
-        r = reject_events(ledger, ids or [], reason, by, _now(date), wait, arguments_text())
+        r = reject_events(session(ledger, wait), ids=ids, reason=reason, who=by, now=_now(date))
         emit_result(r.as_dict()) if as_json else _show(r, "已驳回")
 
     guarded(as_json, body)
@@ -225,7 +228,8 @@ def event_revoke_cmd(
     def body() -> None:
         from villagectl.actions.events import revoke_entry
 
-        r = revoke_entry(ledger, entry, reason, false_claim, parse_date(date), operator, wait, arguments_text())
+        r = revoke_entry(session(ledger, wait, operator, parse_date(date)), entry_id=entry, reason=reason,
+                         false_claim=false_claim)
         if as_json:
             emit_result(r.as_dict())
             return
@@ -246,7 +250,7 @@ def event_list_cmd(
     def body() -> None:
         from villagectl.actions.events import list_events
 
-        rows = list_events(ledger, status, household)
+        rows = list_events(ledger, state=status, household=household)
         if as_json:
             emit_result({"events": rows})
             return
