@@ -892,6 +892,32 @@ def test_generated_forms_filled_in_import_without_any_problem(ledger: Path, tmp_
         assert scores_of(ledger, hid, "2026-08") == scores
 
 
+def test_a_household_added_after_printing_goes_on_a_spare_row(ledger: Path, tmp_path: Path, runner) -> None:
+    """Forms have spare rows (户号/户主 open) and allow inserting rows; a page footer for the signature (issue 14 §7)."""
+    out = tmp_path / "检查表"
+    assert invoke(runner, "inspect", "forms", ledger, "--month", "2026-08", "-o", out).exit_code == 0
+    path = next(p for p in sorted(out.glob("*.xlsx")) if "第一组" in p.name)
+    wb = openpyxl.load_workbook(path)
+    ws = wb.worksheets[0]
+    assert ws.protection.sheet and not ws.protection.insertRows  # protected, but rows may be inserted
+    assert "签字" in ws.oddFooter.left.text  # on every printed page
+    r = 4
+    while ws.cell(r, 2).value:
+        for k in range(len(CODES)):
+            ws.cell(r, 4 + k, DEFAULT_SCORES[CODES[k]])
+        r += 1
+    assert not ws.cell(r, 2).protection.locked and not ws.cell(r, 3).protection.locked  # a spare row
+    ws.cell(r, 2, "ZP005")
+    ws.cell(r, 3, "孙七")
+    for k in range(len(CODES)):
+        ws.cell(r, 4 + k, DEFAULT_SCORES[CODES[k]])
+    wb.save(path)
+    add_households(ledger, HOUSEHOLDS + [household("ZP005", "孙七", "第一组")])  # 分户 after the forms were printed
+    code, data = run(runner, ledger, path)
+    assert code == 0, data
+    assert scores_of(ledger, "ZP005", "2026-08") == DEFAULT_SCORES
+
+
 # --- the matcher's memory, dashes, hidden columns ---------------------------------------------
 
 

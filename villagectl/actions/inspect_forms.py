@@ -49,6 +49,7 @@ class FormKind:
     signer: str = "检查人签字："
 
 
+SPARE_ROWS = 3  # blank rows at the end of each form, for households added after printing
 REVIEW_FOOTER = "评议小组：第____组　　评议小组成员：________________________　　日期：______年____月____日"
 
 
@@ -170,11 +171,18 @@ def _fill(ws, title: str, rules, rows, kind: FormKind) -> None:
             if r == 3 or cell.fill is None or cell.fill.fgColor.rgb in (None, "00000000"):
                 cell.fill = HEAD_FILL
     first_data = 4
-    for i, hh in enumerate(sorted(rows, key=lambda x: clean_text(x["户号"]))):
+    ordered = sorted(rows, key=lambda x: clean_text(x["户号"]))
+    # spare rows for a household added after printing (户号 and 户主 left open); rows may be inserted too
+    for i, hh in enumerate(ordered + [None] * SPARE_ROWS):
         r = first_data + i
-        ws.cell(r, 1, i + 1)
-        put(ws, r, 2, clean_text(hh["户号"])).number_format = "@"
-        put(ws, r, 3, clean_name(hh["户主"]))
+        if hh is None:
+            for c in (2, 3):
+                ws.cell(r, c).protection = Protection(locked=False)
+            ws.cell(r, 2).number_format = "@"
+        else:
+            ws.cell(r, 1, i + 1)
+            put(ws, r, 2, clean_text(hh["户号"])).number_format = "@"
+            put(ws, r, 3, clean_name(hh["户主"]))
         for k in range(n_items):
             cell = ws.cell(r, first_item + k)
             cell.protection = Protection(locked=False)
@@ -185,7 +193,7 @@ def _fill(ws, title: str, rules, rows, kind: FormKind) -> None:
         for c in range(1, last_col + 1):
             ws.cell(r, c).border = BORDER
             ws.cell(r, c).alignment = Alignment(horizontal="center", vertical="center")
-    last_data = first_data + len(rows) - 1
+    last_data = first_data + len(rows) + SPARE_ROWS - 1
     for k, rule in enumerate(rules):
         letter = get_column_letter(first_item + k)
         ref = f"{letter}{first_data}"
@@ -218,6 +226,8 @@ def _fill(ws, title: str, rules, rows, kind: FormKind) -> None:
     ws.freeze_panes = ws.cell(first_data, first_item)
     ws.protection.sheet = True  # the header is locked; score cells are not (no password: the clerk may unlock)
     ws.protection.formatColumns = False
+    ws.protection.insertRows = False  # a household added after printing: insert a row (or use the spare rows)
+    ws.protection.formatRows = False
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape"
     ws.sheet_properties.pageSetUpPr.fitToPage = True
