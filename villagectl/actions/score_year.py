@@ -10,10 +10,9 @@ import pandas as pd
 
 from villagectl.errors import DataError, Location, Problem, UsageError
 from villagectl.importers.households_lookup import Roster
-from villagectl.importers.table import FieldSpec, locate_table
+from villagectl.importers import votes
 from villagectl.io.newbook import ColumnFormat, add_table_sheet, new_workbook, save_new
 from villagectl.io.outputs import guard_output
-from villagectl.io.reader import cell_ref
 from villagectl.io.safe_write import ledger_lock, sha256_file
 from villagectl.io.sandbox import read_untrusted_many, refuse_on_error
 from villagectl.ledger import schema
@@ -30,7 +29,7 @@ from villagectl.scoring.annual import (
     rate_year,
     year_earnings,
 )
-from villagectl.values import NotANumber, as_text, clean_text, find_group, group_key, to_int
+from villagectl.values import NotANumber, clean_text, to_int
 
 POSTED = "入账"
 
@@ -221,15 +220,6 @@ def export_year(result: YearResult, path: Path, village: str) -> Path:
     return path
 
 
-VOTE_FIELDS = [
-    FieldSpec("户号", ("户编号", "编号")),
-    FieldSpec("户主", ("户主姓名", "姓名", "被评户", "农户")),
-    FieldSpec("组别", ("组", "村民小组", "小组")),
-    FieldSpec("投票数", ("参评票数", "总票数", "有效票", "有效票数", "票数", "投票人数", "参加人数")),
-    FieldSpec("不合格票", ("不合格", "不合格票数", "不合格数")),
-]
-
-
 def import_votes(ledger_path: Path, paths: list[Path], year: int, wait_s: float = 0.0,
                  arguments: str = "") -> tuple[int, list[Problem]]:
     """The year's mutual-evaluation tally; replaces the year's earlier tally of the same households."""
@@ -252,55 +242,13 @@ def import_votes(ledger_path: Path, paths: list[Path], year: int, wait_s: float 
             if isinstance(book, DataError):
                 problems.extend(book.problems)
                 continue
-
-            def read_file(path=path, book=book) -> bool:
-                found = False
-                for sheet in book.sheets:
-                    table = locate_table(sheet, VOTE_FIELDS)
-                    if table is None or "不合格票" not in table.columns or "投票数" not in table.columns:
-                        continue
-                    found = True
-                    title = " ".join(clean_text(v) for row in sheet.rows[: table.header_row] for v in row if clean_text(v))
-                    for r in table.data_rows:
-                        def at(name: str) -> Location:
-                            c = table.columns.get(name)
-                            return Location(path.name, sheet.name, cell_ref(r, c) if c is not None else f"第{r + 1}行")
-
-                        group_cell = clean_text(table.value(r, "组别"))
-                        lookup = roster.find(clean_text(table.value(r, "户号")), clean_text(table.value(r, "户主")),
-                                             group_key(group_cell) if group_cell else find_group(title), purpose="评议")
-                        for target, message, severity in lookup.problems:
-                            problems.append(Problem(at("户号" if target == "id" and "户号" in table.columns else "户主"), message, severity))
-                        if lookup.index is None:
-                            continue
-                        hid = clean_text(roster[lookup.index]["户号"])
-                        try:
-                            cast, unfit = to_int(table.value(r, "投票数")), to_int(table.value(r, "不合格票"))
-                        except NotANumber:
-                            problems.append(Problem(at("投票数"), "投票数和不合格票应为整数"))
-                            continue
-                        if cast is None or unfit is None or cast <= 0 or unfit < 0:
-                            problems.append(Problem(at("投票数"), "投票数应大于 0，不合格票不能为空或负数"))
-                            continue
-                        if unfit > cast:
-                            problems.append(Problem(at("不合格票"), f"不合格票 {unfit} 超过投票数 {cast}"))
-                            continue
-                        where = f"{path.name} / {sheet.name} / {at('户号' if '户号' in table.columns else '户主').cell}"
-                        if hid in seen:
-                            problems.append(Problem(at("户号" if "户号" in table.columns else "户主"), f"户号 {hid} 重复（另见 {seen[hid]}）"))
-                            continue
-                        seen[hid] = where
-                        rows.append({"年度": year, "户号": hid, "户主": as_text(roster[lookup.index]["户主"]),
-                                     "投票数": cast, "不合格票": unfit, "来源": where})
-                return found
-
-            try:
-                found = refuse_on_error(path, read_file)
+            try:  # importers/votes.py reads the tally
+                read, found = refuse_on_error(path, votes.extract, book, votes.VoteContext(path.name, roster, year, seen))
             except DataError as exc:
                 problems.extend(exc.problems)
                 continue
-            if not found:
-                problems.append(Problem(Location(path.name), "没有找到计票表：表头要有“户号”或“户主”、“投票数”、“不合格票”列"))
+            rows.extend(read)
+            problems.extend(found)
         errors = [p for p in problems if p.severity == "错误"]
         if errors:
             raise DataError(f"互评计票表有 {len(errors)} 处问题，台账未改动", problems)

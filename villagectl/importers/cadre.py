@@ -1,6 +1,10 @@
 """Cadre assessment sheets: assessors' scores, the democratic-evaluation tally,
 negative-list records and representatives' duty records. Same tolerance and
 cell-exact errors as the other imports; the kind of sheet is told by its header.
+
+Importer protocol (importers/fields.py): ``FIELDS``, ``identify(book)``, ``extract(book, ctx)`` with
+``ctx`` a ``CadreContext``; ``read_cadre_file`` is the call ``cadre import`` makes. The indicator
+columns come from the ledger's 考核指标, so ``FIELDS`` lists the fixed ones.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from villagectl.errors import Location, Problem
-from villagectl.importers.table import FieldSpec, locate_table
+from villagectl.importers.fields import FieldSpec
+from villagectl.importers.table import locate_table
 from villagectl.io.reader import SheetRows, WorkbookRows, cell_ref
 from villagectl.values import NotANumber, as_text, clean_name, clean_text, header_key, id_key, to_date, to_int, to_number
 
@@ -33,6 +38,18 @@ RECORD_FIELDS = [
     FieldSpec("次数", ("数量", "次")),
     FieldSpec("说明", ("备注", "情况说明", "具体情况")),
 ]
+
+FIELDS = PERSON + ASSESSOR + VOTE_FIELDS + RECORD_FIELDS
+
+
+@dataclass(frozen=True)
+class CadreContext:
+    display_name: str
+    cadres: pd.DataFrame  # 干部
+    indicators: pd.DataFrame  # 考核指标
+    year: int
+    period: str | None  # --period, else the title's or file name's, else 全年
+    today: dt.date
 
 
 @dataclass
@@ -69,8 +86,27 @@ class People:
         return None, f"“{clean_name(name)}”有 {len(hits)} 人同名：{listed}；请加一列编号"
 
 
+def identify(book: WorkbookRows) -> int:
+    """How many sheets of ``book`` look like a cadre sheet: a 编号/姓名 column with votes, an assessor or 事项."""
+    count = 0
+    for sheet in book.sheets:
+        table = locate_table(sheet, FIELDS)
+        if table is None or not ({"编号", "姓名"} & set(table.columns)):
+            continue
+        votes = sum(g in table.columns for g in ("优秀", "称职", "基本称职", "不称职"))
+        if votes >= 3 or {"考核人", "事项", "编码"} & set(table.columns):
+            count += 1
+    return count
+
+
 def read_cadre_file(book: WorkbookRows, display_name: str, cadres: pd.DataFrame, indicators: pd.DataFrame,
                     year: int, period: str | None, today: dt.date) -> tuple[list[CadreRows], list[Problem]]:
+    return extract(book, CadreContext(display_name, cadres, indicators, year, period, today))
+
+
+def extract(book: WorkbookRows, ctx: CadreContext) -> tuple[list[CadreRows], list[Problem]]:
+    display_name, cadres, indicators, year, period, today = (
+        ctx.display_name, ctx.cadres, ctx.indicators, ctx.year, ctx.period, ctx.today)
     people = People(cadres)
     scored = indicators[indicators["类型"].map(clean_text) == "指标"] if len(indicators) else indicators
     negatives = indicators[indicators["类型"].map(clean_text).isin(["负面扣分", "负面否决"])] if len(indicators) else indicators

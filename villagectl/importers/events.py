@@ -1,23 +1,29 @@
-"""Batches of award/deduction/veto events from sheets (same tolerance as the inspection import)."""
+"""Batches of award/deduction/veto events from sheets (same tolerance as the inspection import).
+
+Importer protocol (importers/fields.py): ``FIELDS``, ``identify(book)``, ``extract(book, ctx)`` with
+``ctx`` an ``EventContext``; ``read_event_file`` is the call ``event import`` makes.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import pandas as pd
 
 from villagectl.errors import Location, Problem
 from villagectl.importers.households_lookup import Roster, collapse_not_found
-from villagectl.importers.table import FieldSpec, locate_table
+from villagectl.importers.fields import GROUP_FIELD, HEAD_FIELD, HOUSEHOLD_ID_FIELD, FieldSpec
+from villagectl.importers.table import locate_table, tables_score
 from villagectl.io.reader import WorkbookRows, cell_ref
 from villagectl.ledger import schema
 from villagectl.ledger.events import EventRefused, NewEvent, build_event
 from villagectl.values import NotANumber, as_text, clean_text, find_group, group_key, to_date, to_number
 
 EVENT_FIELDS = [
-    FieldSpec("户号", ("户编号", "编号", "户码")),
-    FieldSpec("户主", ("户主姓名", "姓名", "户主名", "申报户", "农户")),
-    FieldSpec("组别", ("组", "村民小组", "小组", "网格")),
+    HOUSEHOLD_ID_FIELD,
+    HEAD_FIELD,
+    GROUP_FIELD,
     FieldSpec("成员", ("家庭成员", "成员姓名", "当事人", "个人")),
     FieldSpec("编码", ("规则编码", "项目编码", "代码")),
     FieldSpec("项目", ("积分项目", "加分项目", "扣分项目", "事项", "积分事项", "事由", "行为")),
@@ -28,9 +34,34 @@ EVENT_FIELDS = [
 ]
 
 
+FIELDS = EVENT_FIELDS
+
+
+@dataclass(frozen=True)
+class EventContext:
+    display_name: str  # the file as the clerk knows it
+    ledger: object  # ledger/workbook.Ledger: its rules, roster and settings
+    events: pd.DataFrame  # the ledger's 积分事件 (caps count them)
+    today: dt.date  # the date of a line without one
+
+
+def _usable(table) -> bool:
+    return bool({"户号", "户主"} & set(table.columns)) and bool({"编码", "项目", "积分"} & set(table.columns))
+
+
+def identify(book: WorkbookRows) -> int:
+    """The event columns a sheet's header names (0: no sheet has 户号/户主 and 编码/项目/积分)."""
+    return tables_score(book, EVENT_FIELDS, _usable)
+
+
 def read_event_file(book: WorkbookRows, display_name: str, ledger, events: pd.DataFrame, today: dt.date
                     ) -> tuple[list[NewEvent], list[Problem]]:
+    return extract(book, EventContext(display_name, ledger, events, today))
+
+
+def extract(book: WorkbookRows, ctx: EventContext) -> tuple[list[NewEvent], list[Problem]]:
     """Every event of a file, or the problems that refuse it (caps count earlier lines of the file too)."""
+    display_name, ledger, events, today = ctx.display_name, ctx.ledger, ctx.events, ctx.today
     roster = Roster(ledger.frame(schema.HOUSEHOLDS.name))
     problems: list[Problem] = []
     new: list[NewEvent] = []
@@ -41,7 +72,7 @@ def read_event_file(book: WorkbookRows, display_name: str, ledger, events: pd.Da
         if not any(clean_text(v) for row in sheet.rows for v in row):
             continue
         table = locate_table(sheet, EVENT_FIELDS)
-        if table is None or not ({"户号", "户主"} & set(table.columns)) or not ({"编码", "项目", "积分"} & set(table.columns)):
+        if table is None or not _usable(table):
             problems.append(Problem(Location(display_name, sheet.name),
                                     "前10行里找不到事件表的表头（要有“户号”或“户主”列，以及“编码”或“项目”列），这个工作表已跳过", "警告"))
             continue

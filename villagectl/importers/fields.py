@@ -5,15 +5,46 @@ People name the household key 户号 / 户编号 / 农户编号 / 户籍编号, 
 总分数 / 得分合计 / 实得总分 … Rather than a list of every wording, a header is
 recognised by the word that carries its meaning (号/编号, 姓名/户主/户名, 组, 合计/总…),
 after the same normalisation the item matcher uses.
+
+The three columns every importer shares are also defined here once, as the
+``FieldSpec`` each importer puts in its ``FIELDS`` (``HOUSEHOLD_ID_FIELD``,
+``HEAD_FIELD``, ``GROUP_FIELD``): the same wordings are accepted by the roster,
+event, redeem day-sheet and vote-tally importers.
+
+The importer protocol (docs/architecture.md): every importer module exposes
+``FIELDS`` (its header meanings, a list of ``FieldSpec``), ``identify(book)``
+(a score, 0 when the workbook is not one of its kind) and
+``extract(book, ctx) -> (records, problems)``.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 HOUSEHOLD_ID, HEAD, GROUP, TOTAL, SUBTOTAL, SEQUENCE, INFO = "户号", "户主", "组别", "合计", "小计", "序号", "其他"
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """A column an importer looks for: its name and the other wordings people use for it."""
+
+    name: str
+    synonyms: tuple[str, ...]
+    required: bool = False
+
+    def needed(self) -> FieldSpec:
+        """The same column, required (a table without it is not recognised)."""
+        return replace(self, required=True)
+
+
+HOUSEHOLD_ID_FIELD = FieldSpec(HOUSEHOLD_ID, ("户编号", "编号", "户籍编号", "农户编号", "户代码", "户码", "门牌号"))
+HEAD_FIELD = FieldSpec(HEAD, ("户主姓名", "姓名", "户主名", "户主名字", "户名", "家长姓名", "农户", "村民", "村民姓名",
+                              "申报户", "兑换人", "兑换户", "被评户"))
+GROUP_FIELD = FieldSpec(GROUP, ("组", "村民小组", "小组", "所在组", "所属组", "组名", "网格", "所属网格", "村组"))
+
 
 _STRIP = re.compile(r"[\s\u3000\u00a0\u200b\ufeff/\\、，,;；:：·．.\-—–_|（）()\[\]【】*＊\d]+")
 _SIGNATURE = re.compile(r"签名|签字|签章|确认|盖章|手印")

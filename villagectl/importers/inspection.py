@@ -9,6 +9,11 @@ within the group the row, a sub-title, the sheet or the file gives, and
 checks every score. A one-household form with the items down the rows is
 read by ``inspection_form``. Cross-file checks and the ledger live in
 ``actions.inspect_import``.
+
+Importer protocol (importers/fields.py): ``FIELDS`` (the columns besides the items, which come
+from the ledger's 规则), ``identify(book, ctx=None)`` and ``extract(book, ctx)`` with ``ctx`` a
+``Context``; ``read_inspection_file`` (the whole ``FileResult``: month, notes, readings) is the
+call ``inspect import`` makes.
 """
 
 from __future__ import annotations
@@ -33,6 +38,40 @@ from villagectl.importers.table import is_footer
 from villagectl.io.reader import SheetRows, WorkbookRows, cell_ref
 from villagectl.io.preflight import col_letters
 from villagectl.values import clean_name, clean_text, find_groups, find_period_month, find_year, fmt_number, group_key
+
+FIELDS = [
+    fields.HOUSEHOLD_ID_FIELD,
+    fields.HEAD_FIELD,
+    fields.GROUP_FIELD,
+    fields.FieldSpec(fields.TOTAL, ("总分", "总计", "得分合计", "实得总分", "月度得分")),
+]
+
+
+def identify(book: WorkbookRows, ctx: Context | None = None) -> int:
+    """How many of the items (with ``ctx``: the rules' items) the best sheet carries; without ``ctx``,
+    how many score-like headers sit beside a 户号/户主 header. 0: not an inspection sheet."""
+    if ctx is not None:
+        best = 0
+        for sheet in book.sheets:
+            layout = grid_layout(sheet, ctx.scanner)
+            form = form_layout(sheet, ctx)
+            best = max(best, layout.items_found if layout is not None else 0,
+                       form.items_found if form is not None and not form.is_item_list else 0)
+        return best
+    best = 0
+    for sheet in book.sheets:
+        for row in sheet.rows[:10]:
+            meanings = [fields.field_of(v) for v in row if clean_text(v)]
+            if {fields.HOUSEHOLD_ID, fields.HEAD} & set(meanings):
+                best = max(best, sum(m is None for m in meanings))
+    return best
+
+
+def extract(book: WorkbookRows, ctx: Context) -> tuple[list[InspectionRow], list[Problem]]:
+    """The households' scores and every problem and note (``ctx.file`` names the file)."""
+    result = read_inspection_file(book, ctx.file, ctx)
+    return result.rows, result.problems + result.notes
+
 
 # --- the file ----------------------------------------------------------------------
 

@@ -9,6 +9,10 @@
 
 The household is named in label：value cells or in a label cell with its
 value in the next one, anywhere outside the item rows.
+
+Importer protocol (importers/fields.py): ``FIELDS``, ``identify(book, ctx)``, ``extract(book, ctx)``
+with ``ctx`` an inspection ``Context``. ``inspect import`` reaches the form through
+``inspection.read_inspection_file``, which settles the month for both kinds of sheet.
 """
 
 from __future__ import annotations
@@ -23,12 +27,35 @@ from villagectl.importers.inspection_scores import (
     INFO, ColumnReading, Context, FileResult, InspectionRow, check_typed_total, locate, read_scores,
 )
 from villagectl.importers.sheet_layout import merged_value, number_or_none
-from villagectl.io.reader import SheetRows, cell_ref
+from villagectl.io.reader import SheetRows, WorkbookRows, cell_ref
 from villagectl.values import clean_name, clean_text, find_groups, fmt_number, group_key
 
 FORM_ITEM_LIKE = 40.0
 _SCORE_WORDS = re.compile(r"实得|得分|实际|评分|打分|分数|考评分|检查分")
 _MAX_WORDS = re.compile(r"标准|满分|分值|基础分|应得")
+
+
+FIELDS = [fields.HOUSEHOLD_ID_FIELD, fields.HEAD_FIELD, fields.GROUP_FIELD]
+
+
+def identify(book: WorkbookRows, ctx: Context) -> int:
+    """How many sheets are one-household forms (items down a column, scores beside them)."""
+    count = 0
+    for sheet in book.sheets:
+        form = form_layout(sheet, ctx)
+        count += form is not None and not form.is_item_list
+    return count
+
+
+def extract(book: WorkbookRows, ctx: Context) -> tuple[list[InspectionRow], list[Problem]]:
+    """The households of the form sheets of ``book`` and their problems (the month is the caller's)."""
+    result = FileResult(ctx.file)
+    seen: dict = {}
+    for sheet in book.sheets:
+        form = form_layout(sheet, ctx)
+        if form is not None and not form.is_item_list:
+            read_form(sheet, form, ctx, result, seen, ctx.file, ctx.today.year)
+    return result.rows, result.problems
 
 
 @dataclass

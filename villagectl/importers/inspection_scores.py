@@ -84,6 +84,7 @@ class Context:
     fillers: tuple[str, ...] = DEFAULT_FILLERS
     dash_is_zero: bool = False  # 参数 短横记零分
     village: str = ""  # 参数 村名: a batch from another village is named as such
+    file: str = ""  # the file as the clerk knows it (extract(); read_inspection_file is given it)
 
     def __post_init__(self) -> None:
         self.specs = [ItemSpec.from_rule(r) for r in self.rules]

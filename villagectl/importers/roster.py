@@ -1,4 +1,8 @@
-"""A village's existing household roster (花名册) → household records with cell references."""
+"""A village's existing household roster (花名册) → household records with cell references.
+
+Importer protocol (importers/fields.py): ``FIELDS``, ``identify(book)``, ``extract(book, ctx)``
+with ``ctx`` a ``RosterContext``; ``read_roster`` is the call ``households import`` makes.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from villagectl.errors import Location, Problem
-from villagectl.importers.table import FieldSpec, locate_table
+from villagectl.importers.fields import GROUP_FIELD, HEAD_FIELD, HOUSEHOLD_ID_FIELD, FieldSpec
+from villagectl.importers.table import locate_table, tables_score
 from villagectl.io.reader import WorkbookRows, cell_ref
 from villagectl.ledger.households import HouseholdRecord, normalize_record, validate_record
 from villagectl.values import clean_text, id_key
 
 ROSTER_FIELDS = [
-    FieldSpec("户号", ("户编号", "编号", "户籍编号", "户代码", "户码", "门牌号"), required=True),
-    FieldSpec("户主", ("户主姓名", "姓名", "户主名", "户主名字", "家长姓名"), required=True),
-    FieldSpec("组别", ("组", "村民小组", "小组", "所在组", "所属组", "组名", "网格", "所属网格", "村组")),
+    HOUSEHOLD_ID_FIELD.needed(),
+    HEAD_FIELD.needed(),
+    GROUP_FIELD,
     FieldSpec("人口", ("家庭人口", "人口数", "家庭人数", "人数", "家庭人口数", "户人口", "在册人口")),
     FieldSpec("参评人数", ("参加积分人数", "积分人数", "参评人口")),
     FieldSpec("户类型", ("户别", "户属性", "家庭类型", "户籍类型", "类型")),
@@ -25,6 +30,15 @@ ROSTER_FIELDS = [
 ]
 
 
+FIELDS = ROSTER_FIELDS
+
+
+@dataclass(frozen=True)
+class RosterContext:
+    display_name: str  # the file as the clerk knows it, for the messages
+    allowed_types: tuple[str, ...]  # 户类型 the village uses
+
+
 @dataclass
 class RosterRead:
     records: list[HouseholdRecord] = field(default_factory=list)
@@ -33,8 +47,23 @@ class RosterRead:
     fields_present: set[str] = field(default_factory=set)
 
 
+def identify(book: WorkbookRows) -> int:
+    """How much a sheet of ``book`` looks like a roster: the roster columns its header names (0: none has 户号 and 户主)."""
+    return tables_score(book, ROSTER_FIELDS)
+
+
+def extract(book: WorkbookRows, ctx: RosterContext) -> tuple[list[HouseholdRecord], list[Problem]]:
+    read = _read(book, ctx)
+    return read.records, read.problems
+
+
 def read_roster(book: WorkbookRows, display_name: str, allowed_types: tuple[str, ...]) -> RosterRead:
-    """Every sheet of a roster file that has a recognisable header."""
+    """Every sheet of a roster file that has a recognisable header (with the rows refused and the columns seen)."""
+    return _read(book, RosterContext(display_name, allowed_types))
+
+
+def _read(book: WorkbookRows, ctx: RosterContext) -> RosterRead:
+    display_name, allowed_types = ctx.display_name, ctx.allowed_types
     out = RosterRead()
     found_any = False
     for sheet in book.sheets:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from villagectl.importers.fields import GROUP, HEAD, HOUSEHOLD_ID, FieldSpec, field_of  # FieldSpec re-exported
 from villagectl.io.reader import SheetRows
 from villagectl.values import clean_name, clean_text, header_key
 
@@ -20,13 +21,6 @@ FOOTER_RE = re.compile(
     r"[\u4e00-\u9fff]{1,6}(?:签字|签名|签章)[:：]|"  # 组长签字：… / 户主签名：…
     r"[\u4e00-\u9fff]{1,5}(?:人|员|单位|部门)[:：])"  # 计票人：… / 监票员：… / 填报单位：…
 )
-
-
-@dataclass(frozen=True)
-class FieldSpec:
-    name: str
-    synonyms: tuple[str, ...]
-    required: bool = False
 
 
 @dataclass
@@ -50,8 +44,6 @@ def match_field(text: object, fields: list[FieldSpec]) -> str | None:
         if key == header_key(f.name) or key in {header_key(s) for s in f.synonyms}:
             return f.name
     # the household key, head and group in any wording, the same for every importer
-    from villagectl.importers.fields import GROUP, HEAD, HOUSEHOLD_ID, field_of
-
     meaning = field_of(text)
     if meaning in (HOUSEHOLD_ID, HEAD, GROUP):
         for f in fields:
@@ -104,3 +96,13 @@ def data_rows(sheet: SheetRows, header_row: int, columns: list[int]) -> list[int
         if any(clean_text(row[c]) for c in columns if c < len(row)):
             out.append(r)
     return out
+
+
+def tables_score(book, fields: list[FieldSpec], usable=lambda table: True) -> int:
+    """``identify()`` of a table importer: the most of its columns one sheet's table names (0: no sheet has one)."""
+    best = 0
+    for sheet in book.sheets:
+        table = locate_table(sheet, fields)
+        if table is not None and usable(table):
+            best = max(best, len(table.columns))
+    return best
