@@ -212,3 +212,24 @@ def test_events_notice_footer_never_stands_alone(tmp_path, events) -> None:
     for text in texts[1:]:
         assert re.search(r"编号\s+日期\s+组别\s+户主", text), text[:200]
     assert [m for t in texts for m in re.findall(r"户主\d{3}", t)] == [f"户主{i:03d}" for i in range(events)]
+
+
+@pytest.mark.parametrize("representatives", range(8, 30, 2))
+def test_cadre_notice_footer_never_stands_alone(tmp_path, representatives) -> None:
+    from villagectl.render.cadre import CadreNotice, CadreSection, PublicRow, render_cadre_notice
+
+    cadres = [PublicRow(i + 1, f"干部{i:02d}", "村委委员", 90.0 - i, 88.0, 89.4 - i, "称职") for i in range(5)]
+    reps = [PublicRow(i + 1, f"代表{i:03d}", "村民代表", 90.0 - i / 2, 88.0, 89.0 - i / 2, "称职")
+            for i in range(representatives)]
+    notice = CadreNotice("中坪村", 2026, "全年", [CadreSection("村干部", cadres), CadreSection("村民代表", reps)], 0.3,
+                         dt.date(2027, 1, 10), dt.date(2027, 1, 12), "如有异议请反映。", "中坪村村民委员会",
+                         dt.date(2027, 1, 10))
+    pdf = tmp_path / "考核公示.pdf"
+    render_cadre_notice(notice, pdf)
+    texts = pages(pdf)
+    last = texts[-1]
+    assert "公示期" in last and f"代表{representatives - 1:03d}" in last
+    assert len(re.findall(r"代表\d{3}", last)) >= 3, representatives
+    for text in texts[1:]:
+        assert re.search(r"名次\s+姓名\s+职务", text), text[:200]
+    assert [m for t in texts for m in re.findall(r"代表\d{3}", t)] == [f"代表{i:03d}" for i in range(representatives)]
