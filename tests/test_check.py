@@ -164,7 +164,7 @@ def test_check_catches_an_edited_slip_and_a_missing_journal_link(tmp_path: Path,
     from villagectl.samples import build_samples
 
     ledger = Path(build_samples(tmp_path / "村")["ledger"])
-    redeem(ledger, "ZP010", [LineRequest("毛巾", 2)], dt.date(2026, 8, 3), print_slip=False)
+    redeem(ledger, household="ZP010", items=[LineRequest("毛巾", 2)], day=dt.date(2026, 8, 3), print_slip=False)
     assert invoke(runner, "check", ledger).exit_code == 0
     book = Ledger.open(ledger)
     slips = book.frame("兑换记录").copy()

@@ -454,8 +454,8 @@ def test_parse_qty() -> None:
 def test_library_call_without_the_cli(ledger: Path) -> None:
     import datetime as dt
 
-    result = redeem(ledger, "ZP010", [LineRequest("毛巾", 4)], dt.date(2026, 8, 1), print_slip=False)
+    result = redeem(ledger, household="ZP010", items=[LineRequest("毛巾", 4)], day=dt.date(2026, 8, 1), print_slip=False)
     assert result.plans[0].points == 20 and result.pdf is None
     with pytest.raises(DataError) as err:
-        redeem(ledger, "ZP010", [LineRequest("食用油")], dt.date(2026, 8, 1), print_slip=False)
+        redeem(ledger, household="ZP010", items=[LineRequest("食用油")], day=dt.date(2026, 8, 1), print_slip=False)
     assert "积分余额 41 分" in err.value.message

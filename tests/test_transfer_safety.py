@@ -73,7 +73,7 @@ def _run_forked(target, *args) -> int:
 def _out(ledger: str, folder: str, hid: str = MOVER, day: str = "2026-08-15") -> None:
     from villagectl.actions.transfer import transfer_out
 
-    transfer_out(Path(ledger), hid, "东坪村", dt.date.fromisoformat(day), Path(folder))
+    transfer_out(Path(ledger), household=hid, to_village="东坪村", today=dt.date.fromisoformat(day), output=Path(folder))
 
 
 def _killed_at_the_file_rename(ledger: str, folder: str) -> None:

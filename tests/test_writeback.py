@@ -291,7 +291,7 @@ def test_a_full_month_resaved_by_libreoffice_still_verifies_and_writes_back(tmp_
     result = invoke(runner, "score", "month", ledger, "--month", "2026-07")
     assert result.exit_code == 0 and "已入账" in result.stdout  # still locked, read back as posted
     before = parts(ledger)
-    redeem(ledger, "ZP002", [LineRequest("毛巾", 1)], dt.date(2026, 8, 5), print_slip=False)
+    redeem(ledger, household="ZP002", items=[LineRequest("毛巾", 1)], day=dt.date(2026, 8, 5), print_slip=False)
     after = parts(ledger)
     changed = {n for n in before if before[n] != after.get(n)} - {"xl/workbook.xml"}
     # + styles.xml: the date-formatted twins of the date columns' styles are appended, once

@@ -3,7 +3,7 @@
 The sheet is taken as shops keep it: a merged title ("中坪村爱心超市8月1日兑换登记"),
 the header on any of the first 10 rows, their own header wording, blank rows,
 a 序号 column, a signature/合计 footer; household cells merged over the rows
-of one visit. Columns (any order; other wordings in ``DAY_FIELDS``):
+of one visit (importers/redeem_day.py reads it). Columns (any order; other wordings in ``DAY_FIELDS``):
 
     日期 · 户号 or 户主 (+ 组别) · 物品 · 数量 · 积分 (optional) · 备注
 
@@ -19,119 +19,31 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from villagectl.actions.redeem import (
-    LineRequest,
-    PlannedRedemption,
-    RedeemResult,
-    RedemptionRequest,
-    ShopState,
-    apply_plans,
-    commit,
-    ensure_secret,
-    finish_plans,
-    operator_of,
-    parse_qty,
-    prepare_output,
-)
-from villagectl.actions.slips import STATE_VOID, check_pdf_name
+from villagectl.actions.redeem import RedeemResult, apply_plans, commit, ensure_secret, operator_of, prepare_output, shop_state
+from villagectl.actions.slips import check_pdf_name
+from villagectl.importers.redeem_day import DayLine, date_in_text, read_day_sheet
 from villagectl.errors import DataError, FileAccessError, Location, Problem, UsageError
-from villagectl.importers.table import FieldSpec, locate_table
 from villagectl.io.outputs import guard_output
-from villagectl.io.reader import SheetRows, WorkbookRows, cell_ref
 from villagectl.io.safe_write import ledger_lock, sha256_file
 from villagectl.io.sandbox import read_untrusted_many, refuse_on_error
 from villagectl.ledger import schema
 from villagectl.ledger.journal import require_intact
+from villagectl.ledger.redemptions import (
+    LineRequest,
+    PlannedRedemption,
+    RedemptionRequest,
+    finish_plans,
+    parse_qty,
+    recorded_visits,
+    visit_signature,
+)
 from villagectl.ledger.workbook import Ledger
 from villagectl.values import as_text, clean_name, clean_text, fmt_number, to_date
 
 COMMAND = "redeem import"
-
-DAY_FIELDS = [
-    FieldSpec("日期", ("兑换日期", "兑换时间", "日期时间", "时间")),
-    FieldSpec("户号", ("户编号", "编号", "户码", "户代码")),
-    FieldSpec("户主", ("户主姓名", "姓名", "户名", "兑换人", "兑换户", "村民", "村民姓名", "户主名")),
-    FieldSpec("组别", ("组", "村民小组", "小组", "所在组", "所属组", "网格", "村组")),
-    FieldSpec("物品", ("商品", "商品名称", "物品名称", "兑换物品", "兑换商品", "品名", "名称"), required=True),
-    FieldSpec("数量", ("件数", "兑换数量", "个数", "数目")),
-    FieldSpec("积分", ("兑换积分", "所用积分", "使用积分", "扣减积分", "消耗积分", "积分数", "扣除积分", "合计积分")),
-    FieldSpec("备注", ("说明", "原因")),
-]
-
-_DATE_IN_TEXT = re.compile(r"(20\d{2})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?")
-
-
-def date_in_text(text: str) -> dt.date | None:
-    m = _DATE_IN_TEXT.search(clean_name(text))
-    if not m:
-        return None
-    try:
-        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    except ValueError:
-        return None
-
-
-@dataclass
-class DayLine:
-    sheet: str
-    row: int  # 0-based
-    values: dict[str, object]
-    cells: dict[str, str]
-
-
-@dataclass
-class DaySheet:
-    lines: list[DayLine] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    title_date: dt.date | None = None
-
-
-def _merged_value(sheet: SheetRows, r: int, c: int) -> object:
-    """A cell's value, or the value of the merged range it lies in (stored in the top-left cell)."""
-    value = sheet.cell(r, c)
-    if clean_text(value):
-        return value
-    for (r1, c1), (r2, c2) in sheet.merged:
-        if r1 <= r <= r2 and c1 <= c <= c2 and (r, c) != (r1, c1):
-            return sheet.cell(r1, c1)
-    return value
-
-
-def read_day_sheet(book: WorkbookRows, display_name: str) -> DaySheet:
-    out = DaySheet()
-    found = False
-    for sheet in book.sheets:
-        if not any(clean_text(v) for row in sheet.rows for v in row):
-            continue
-        table = locate_table(sheet, DAY_FIELDS)
-        if table is None or not ({"户号", "户主"} & set(table.columns)):
-            out.problems.append(Problem(Location(display_name, sheet.name),
-                                        "前10行里找不到表头（要有“物品”列和“户号”或“户主”列），这个工作表已跳过", "警告"))
-            continue
-        found = True
-        for r in range(table.header_row):
-            for value in sheet.rows[r]:
-                if out.title_date is None and isinstance(value, str):
-                    out.title_date = date_in_text(value)
-        # blank rows were dropped by locate_table; rows whose only content is merged-in are kept
-        for r in table.data_rows:
-            values = {name: _merged_value(sheet, r, c) for name, c in table.columns.items()}
-            if not clean_text(sheet.cell(r, table.columns["物品"])) and not clean_text(values.get("积分", "")):
-                # a row with no item: a stray note, or a household cell merged over an empty row
-                if any(clean_text(sheet.cell(r, c)) for c in table.columns.values()):
-                    out.problems.append(Problem(Location(display_name, sheet.name, cell_ref(r, table.columns["物品"])),
-                                                "这一行没有填物品"))
-                continue
-            cells = {name: cell_ref(r, c) for name, c in table.columns.items()}
-            out.lines.append(DayLine(sheet.name, r, values, cells))
-    if not found:
-        out.problems.append(Problem(Location(display_name), "没有找到兑换登记表格：前10行要有“物品”和“户号”（或“户主”）等列标题"))
-    return out
 
 
 def _parse_cell_date(value: object) -> dt.date | None:
@@ -163,6 +75,7 @@ def _already_imported(ledger: Ledger, digest: str) -> tuple[str, str] | None:
 def import_redemptions(
     ledger_path: Path,
     path: Path,
+    *,
     day: dt.date | None = None,
     reason: str = "",
     over_budget: bool = False,
@@ -203,7 +116,7 @@ def import_redemptions(
         with ThreadPoolExecutor(max_workers=1) as pool:
             reading = pool.submit(read_untrusted_many, [path])
             ledger = Ledger.open(ledger_path)
-            state = ShopState(ledger)
+            state = shop_state(ledger)
             book = reading.result()[path]
         require_intact(ledger)  # never spend from a journal edited by hand
         if isinstance(book, DataError):
@@ -275,10 +188,10 @@ def import_redemptions(
 
         # the same redemptions recorded before: by content, whatever the file is called
         # (兑换登记表(1).xlsx re-sent with a footer added has other bytes but the same visits)
-        existing = _existing_signatures(state)
+        existing = recorded_visits(state.redemptions)
         duplicates = 0
         for (date, hid), req in groups:
-            sig = _signature(date, hid, [(l.item, l.qty) for l in req.lines])
+            sig = visit_signature(date, hid, [(l.item, l.qty) for l in req.lines])
             if sig in existing:
                 duplicates += 1
                 number, source = existing[sig]
@@ -304,7 +217,7 @@ def import_redemptions(
             raise DataError(f"{name} 有 {len(errors)} 处错误，整个文件没有导入，台账未改动；请改正后重新导入", problems,
                             hint=hint)
 
-        secret, secret_warning = ensure_secret(state)
+        secret, secret_warning = ensure_secret(ledger, state)
         finish_plans(state, plans, secret)
         operator = operator_of(ledger, operator)
         budgets = [state.budget_status(y) for y in sorted(state.touched_years)]
@@ -313,7 +226,7 @@ def import_redemptions(
                               [w for w in [secret_warning, *notes, *(b.warning for b in budgets)] if w])
         if dry_run:
             return result
-        apply_plans(state, plans, operator)
+        apply_plans(ledger, state, plans, operator)
         target = None
         if print_slips:
             first, last = plans[0].number, plans[-1].number
@@ -324,9 +237,9 @@ def import_redemptions(
             log += f"；超出年度经费，原因：{as_text(reason)}" if clean_text(reason) else "；超出年度经费（经费超出时=提醒）"
         if again and (duplicates or earlier):
             log = f"再次导入（{duplicates} 次疑似重复），原因：{as_text(reason)}；" + log
-        result.pdf = commit(state, plans, target,
+        result.pdf = commit(ledger, plans, target,
                             lambda: ledger.save(COMMAND, arguments, [(name, digest)], log[:500]),
-                            templates_dir, font, on_slip, operator, on_start)
+                            templates_dir=templates_dir, font=font, on_slip=on_slip, operator=operator, on_start=on_start)
         return result
 
 
@@ -335,41 +248,3 @@ def _locator(file: str, line: DayLine):
         return Location(file, line.sheet, line.cells.get(field_name, f"第{line.row + 1}行"))
 
     return loc
-
-
-def _qty(value: object) -> float:
-    try:
-        return parse_qty(value)[0]
-    except Exception:  # noqa: BLE001 - a bad quantity is reported by the plan; here it only must not match
-        return float("nan")
-
-
-def _signature(date: dt.date, hid: str, lines: list[tuple[str, object]]) -> tuple:
-    """What makes two visits the same: household, date, every item with its total quantity."""
-    totals: dict[str, float] = {}
-    for item, qty in lines:
-        totals[clean_name(item)] = round(totals.get(clean_name(item), 0.0) + _qty(qty), 4)
-    return (date.isoformat(), hid, tuple(sorted(totals.items())))
-
-
-def _existing_signatures(state: ShopState) -> dict[tuple, tuple[str, str]]:
-    """(date, household, items) → (单号, source file) of every redemption in 兑换记录 not cancelled."""
-    frame = state.redemptions
-    grouped: dict[str, dict] = {}
-    for _, row in frame.iterrows():
-        number = clean_text(row.get("单号"))
-        if not number or clean_text(row.get("状态")) == STATE_VOID:
-            continue
-        source = clean_text(row.get("来源"))
-        g = grouped.setdefault(number, {"file": source.split(" / ")[0] if source else "",
-                                        "date": clean_text(row.get("日期")),
-                                        "hid": clean_text(row.get("户号")), "items": []})
-        g["items"].append((clean_text(row.get("物品")), row.get("数量")))
-    out: dict[tuple, tuple[str, str]] = {}
-    for number, g in grouped.items():
-        try:
-            date = dt.date.fromisoformat(g["date"])
-        except ValueError:
-            continue
-        out.setdefault(_signature(date, g["hid"], g["items"]), (number, g["file"]))
-    return out

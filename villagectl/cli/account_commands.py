@@ -50,7 +50,8 @@ def transfer_out_cmd(
     def body() -> None:
         from villagectl.actions.transfer import transfer_out
 
-        r = transfer_out(ledger, household, to_village, parse_date(date), output, operator, wait, arguments_text())
+        r = transfer_out(ledger, household=household, to_village=to_village, today=parse_date(date), output=output,
+                         operator=operator, wait_s=wait, arguments=arguments_text())
         if as_json:
             emit_result(r.as_dict())
             return
@@ -108,11 +109,11 @@ def transfer_in_cmd(
     """转入：核验转移单的签名和账目，显示转来的余额和历年获得积分，确认后把这一户加入户籍并接续积分（计入评比）。"""
 
     def body() -> int | None:
-        from villagectl.actions.transfer import transfer_in
+        from villagectl.actions.transfer_in import transfer_in
 
         def run(trial: bool):
-            return transfer_in(ledger, file, parse_date(date), household_id, group, operator, trial, wait,
-                               arguments_text())
+            return transfer_in(ledger, file, today=parse_date(date), household_id=household_id, group=group,
+                               operator=operator, dry_run=trial, wait_s=wait, arguments=arguments_text())
 
         out = console()
         if not dry_run and not yes:

@@ -197,8 +197,9 @@ def redeem_cmd(
 
         pairs = pair_lines(ctx.meta.get(RAW_ARGS), list(item), list(qty or []), list(points or []))
         lines = [LineRequest(name, q, p, reason=reason) for name, q, p in pairs]
-        result = redeem(ledger, household, lines, parse_date(date), reason, over_budget, operator, output,
-                        not no_print, dry_run, templates, font, wait, arguments_text())
+        result = redeem(ledger, household=household, items=lines, day=parse_date(date), reason=reason,
+                        over_budget=over_budget, operator=operator, out_pdf=output, print_slip=not no_print,
+                        dry_run=dry_run, templates_dir=templates, font=font, wait_s=wait, arguments=arguments_text())
         if as_json:
             emit_result(result.as_dict())
             return
@@ -262,9 +263,10 @@ def redeem_import_cmd(
 
         day = parse_date(date) if date else None
         with LazyProgress("准备兑换单", quiet=as_json) as bar:
-            result = import_redemptions(ledger, file, day, reason, over_budget, operator, output, not no_print, dry_run,
-                                        templates, font, wait, arguments_text(), on_slip=bar.advance, on_start=bar.start,
-                                        again=again)
+            result = import_redemptions(ledger, file, day=day, reason=reason, over_budget=over_budget, operator=operator,
+                                        out_pdf=output, print_slips=not no_print, dry_run=dry_run,
+                                        templates_dir=templates, font=font, wait_s=wait, arguments=arguments_text(),
+                                        on_slip=bar.advance, on_start=bar.start, again=again)
         if as_json:
             emit_result({"file": str(file), **result.as_dict()})
             return
@@ -305,9 +307,10 @@ def redeem_cancel_cmd(
     """作废一张兑换单：冲正它的积分流水（退回积分）、库存加回、兑换记录标为“作废”（不删除）。"""
 
     def body() -> None:
-        from villagectl.actions.redeem import cancel_redemption
+        from villagectl.actions.redeem_cancel import cancel_redemption
 
-        r = cancel_redemption(ledger, slip, reason, parse_date(date), operator, returned, wait, arguments_text())
+        r = cancel_redemption(ledger, ref=slip, reason=reason, day=parse_date(date), operator=operator,
+                              returned=returned, wait_s=wait, arguments=arguments_text())
         if as_json:
             emit_result(r.as_dict())
             return
@@ -384,7 +387,7 @@ def slip_use_cmd(
     def body() -> None:
         from villagectl.actions.slips import use_slip
 
-        r = use_slip(ledger, code, parse_date(date), operator, wait, arguments_text())
+        r = use_slip(ledger, code, today=parse_date(date), operator=operator, wait_s=wait, arguments=arguments_text())
         if as_json:
             emit_result(r.as_dict())
             return
@@ -411,7 +414,7 @@ def slip_print_cmd(
 
         bar = nullbar() if as_json else progress_over(len(refs), "准备兑换单")
         with bar as advance:
-            r = reprint_slips(ledger, list(refs), output, templates, font, on_slip=advance)
+            r = reprint_slips(ledger, list(refs), out_pdf=output, templates_dir=templates, font=font, on_slip=advance)
         if as_json:
             emit_result(r.as_dict())
             return
