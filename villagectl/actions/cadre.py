@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from villagectl.actions.session import Session
 from villagectl.errors import DataError, Location, Problem, UsageError
 from villagectl.importers.cadre import DUTIES, NEGATIVES, SCORES, VOTES, read_cadre_file
 from villagectl.io.newbook import ColumnFormat, add_table_sheet, new_workbook, save_new
 from villagectl.io.outputs import guard_output
-from villagectl.io.safe_write import ledger_lock, sha256_file
+from villagectl.io.safe_write import sha256_file
 from villagectl.io.sandbox import read_untrusted_many, refuse_on_error
 from villagectl.ledger import schema
 from villagectl.ledger.periods import cadre_period, period_row, with_period
@@ -48,8 +49,8 @@ class CadreImport:
     refused: list[str] = field(default_factory=list)
 
 
-def import_cadre_files(ledger_path: Path, paths: list[Path], year: int, period: str | None, today: dt.date,
-                       wait_s: float = 0.0, arguments: str = "") -> CadreImport:
+def import_cadre_files(session: Session, paths: list[Path], year: int, *, period: str | None = None) -> CadreImport:
+    """The assessment files of ``year`` (``period``: H1/H2, else the whole year), read as of the session's day."""
     from villagectl.actions.inspect_import import expand_paths
 
     files, missing = expand_paths(paths)
@@ -57,8 +58,8 @@ def import_cadre_files(ledger_path: Path, paths: list[Path], year: int, period: 
     if not files:
         raise DataError("没有找到考核表文件（xlsx、xls、ods）", out.problems)
     chosen_period = period_name(period) if period else None
-    with ledger_lock(ledger_path, wait_s):
-        ledger = Ledger.open(ledger_path)
+    today = session.day()
+    with session.updating("cadre import") as ledger:
         ledger.require(schema.CADRES.name, schema.INDICATORS.name)
         cadres, indicators = ledger.frame(schema.CADRES.name), indicators_for(ledger, year)
         books = read_untrusted_many(files)
@@ -97,7 +98,7 @@ def import_cadre_files(ledger_path: Path, paths: list[Path], year: int, period: 
                 changed = True
         if changed:
             summary = "，".join(f"{k} {n} 行" for k, n in out.counts.items())
-            ledger.save("cadre import", arguments, inputs, summary)
+            ledger.note(summary, inputs)
         return out
 
 
@@ -208,13 +209,11 @@ def _num(value: object) -> float | None:
         return None
 
 
-def score_cadres(ledger_path: Path, year: int, period: str | None = None, pay_sheet: Path | None = None,
-                 wait_s: float = 0.0, arguments: str = "") -> CadreResult:
+def score_cadres(session: Session, year: int, *, period: str | None = None, pay_sheet: Path | None = None) -> CadreResult:
     name = period_name(period)
     if pay_sheet is not None:
-        pay_sheet = guard_output(pay_sheet, ledger_path, "--pay-sheet")
-    with ledger_lock(ledger_path, wait_s):
-        ledger = Ledger.open(ledger_path)
+        pay_sheet = guard_output(pay_sheet, session.path, "--pay-sheet")
+    with session.updating("cadre score") as ledger:
         ledger.require(schema.CADRES.name, schema.INDICATORS.name)
         existing = ledger.frame(schema.CADRE_RESULTS.name)
         mine = ((existing["年度"].map(clean_text) == str(year)) & (existing["期间"].map(clean_text) == name)) if len(existing) else pd.Series(dtype=bool)
@@ -240,10 +239,11 @@ def score_cadres(ledger_path: Path, year: int, period: str | None = None, pay_sh
                     ledger.replace(schema.PERIODS.name, with_period(ledger.frame(schema.PERIODS.name),
                                                                     cadre_period(year, name), 状态="草稿",
                                                                     公示开始="", 公示截止=""))
-                ledger.save("cadre score", arguments, result=f"{year}年{name}考核 {len(frame)} 人")
-        if pay_sheet:
-            result.pay_sheet = write_pay_sheet(result, pay_sheet, ledger.settings().get("村名", ""))
-        return result
+                ledger.note(f"{year}年{name}考核 {len(frame)} 人")
+        village = ledger.settings().get("村名", "")
+    if pay_sheet:  # written once the ledger has the results
+        result.pay_sheet = write_pay_sheet(result, pay_sheet, village)
+    return result
 
 
 def write_pay_sheet(result: CadreResult, path: Path, village: str) -> Path:

@@ -23,9 +23,9 @@ from pathlib import Path
 import pandas as pd
 
 from villagectl.actions.cadre import period_name
+from villagectl.actions.session import PrintOptions, Session
 from villagectl.errors import DataError, Location, Problem, UsageError
 from villagectl.io.outputs import guard_output
-from villagectl.io.safe_write import ledger_lock
 from villagectl.io.staged import StagedOutputs
 from villagectl.ledger import schema
 from villagectl.ledger.periods import DRAFT, NOTICE, POSTED, cadre_period, with_period
@@ -247,67 +247,61 @@ class CadreNoticeResult:
         }
 
 
-def print_cadre_notice(
-    ledger_path: Path,
-    year: int,
-    period: str | None,
-    out_pdf: Path,
-    start: dt.date,
-    internal_pdf: Path | None = None,
-    templates_dir: Path | None = None,
-    font: Path | None = None,
-    wait_s: float = 0.0,
-    arguments: str = "",
-) -> CadreNoticeResult:
+def print_cadre_notice(session: Session, year: int, *, period: str | None = None, out_pdf: Path,
+                       start: dt.date | None = None, internal_pdf: Path | None = None,
+                       printing: PrintOptions = PrintOptions()) -> CadreNoticeResult:
     """Print the public notice (and the internal sheet) and open the notice period of the results."""
-    out_pdf = guard_output(out_pdf, ledger_path, "-o")
-    internal_pdf = guard_output(internal_pdf, ledger_path, "--internal") if internal_pdf is not None else None
+    out_pdf = guard_output(out_pdf, session.path, "-o")
+    internal_pdf = guard_output(internal_pdf, session.path, "--internal") if internal_pdf is not None else None
     _output_paths(out_pdf, internal_pdf)
     name = period_name(period)
-    with ledger_lock(ledger_path, wait_s), StagedOutputs() as outs:
-        ledger = Ledger.open(ledger_path)
-        ledger.require(schema.SETTINGS.name)
-        notice = build_cadre_notice(ledger, year, name, start)
-        internal = build_cadre_internal(ledger, year, name, start) if internal_pdf is not None else None
-        if internal is not None and internal.state != POSTED:
-            internal.state = NOTICE  # printing the notice puts the results into their notice period
-        settings = ledger.settings()
-        from villagectl.render.typst_engine import printing_paths
-
-        templates_dir, font = printing_paths(settings, ledger_path, templates_dir, font)
-        render_cadre_notice(notice, outs.path(out_pdf), templates_dir=templates_dir, font=font)
-        if internal is not None:
-            render_cadre_internal(internal, outs.path(internal_pdf), templates_dir=templates_dir, font=font)
-        rows = result_rows(ledger, year, name)
-        state = rows_state(rows)
-        flagged = sum(1 for f in rows["标记"].map(clean_text) if f) if "标记" in rows.columns else 0
-        pay_total = None
-        if internal is not None:
-            pays = [_num(v) for v in rows["考核报酬"]] if "考核报酬" in rows.columns else []
-            pay_total = round(sum(p for p in pays if p is not None), 2)
-        result = CadreNoticeResult(
-            year, name, out_pdf, internal_pdf, notice.period_start, notice.period_end,
-            counts={s.kind: len(s.rows) for s in notice.sections},
-            grades={**{g: 0 for g in GRADES}, **{g["grade"]: g["count"] for g in grade_counts([clean_text(x) for x in rows["等次"]])}},
-            flagged=flagged, pay_total=pay_total, state_before=state, reprint=state == NOTICE, recorded=False,
-        )
-        if state == POSTED:
-            outs.publish()
-            return result  # a reprint of posted results changes nothing
-        periods = with_period(ledger.frame(schema.PERIODS.name), notice_period_name(year, name), 状态=NOTICE,
-                              公示开始=notice.period_start.isoformat(), 公示截止=notice.period_end.isoformat(),
-                              经办人=settings.get("经办人", ""),
-                              说明=f"村干部和村民代表考核结果公示（{len(rows)} 人）：{out_pdf.name}")
-        ledger.replace(schema.PERIODS.name, periods)
-        results = ledger.frame(schema.CADRE_RESULTS.name).copy()
-        mine = (results["年度"].map(clean_text) == str(year)) & (results["期间"].map(lambda p: clean_text(p) or "全年") == name)
-        results.loc[mine, "状态"] = NOTICE
-        ledger.replace(schema.CADRE_RESULTS.name, results)
-        ledger.save("notice cadre", arguments,
-                    result=f"{period_label(year, name)}干部考核结果公示 {notice.period_start}～{notice.period_end}：{out_pdf.name}")
+    start = start or session.day()
+    with StagedOutputs() as outs:
+        with session.updating("notice cadre") as ledger:
+            result = _print_cadre(ledger, year, name, start, out_pdf, internal_pdf, outs, printing)
         outs.publish()  # the documents appear only once the ledger has the notice period
-        result.recorded = True
-        return result
+    return result
+
+
+def _print_cadre(ledger: Ledger, year: int, name: str, start: dt.date, out_pdf: Path, internal_pdf: Path | None,
+                 outs: StagedOutputs, printing: PrintOptions) -> CadreNoticeResult:
+    ledger.require(schema.SETTINGS.name)
+    notice = build_cadre_notice(ledger, year, name, start)
+    internal = build_cadre_internal(ledger, year, name, start) if internal_pdf is not None else None
+    if internal is not None and internal.state != POSTED:
+        internal.state = NOTICE  # printing the notice puts the results into their notice period
+    settings = ledger.settings()
+    templates_dir, font = printing.paths(ledger)
+    render_cadre_notice(notice, outs.path(out_pdf), templates_dir=templates_dir, font=font)
+    if internal is not None:
+        render_cadre_internal(internal, outs.path(internal_pdf), templates_dir=templates_dir, font=font)
+    rows = result_rows(ledger, year, name)
+    state = rows_state(rows)
+    flagged = sum(1 for f in rows["标记"].map(clean_text) if f) if "标记" in rows.columns else 0
+    pay_total = None
+    if internal is not None:
+        pays = [_num(v) for v in rows["考核报酬"]] if "考核报酬" in rows.columns else []
+        pay_total = round(sum(p for p in pays if p is not None), 2)
+    result = CadreNoticeResult(
+        year, name, out_pdf, internal_pdf, notice.period_start, notice.period_end,
+        counts={s.kind: len(s.rows) for s in notice.sections},
+        grades={**{g: 0 for g in GRADES}, **{g["grade"]: g["count"] for g in grade_counts([clean_text(x) for x in rows["等次"]])}},
+        flagged=flagged, pay_total=pay_total, state_before=state, reprint=state == NOTICE, recorded=False,
+    )
+    if state == POSTED:
+        return result  # a reprint of posted results changes nothing
+    periods = with_period(ledger.frame(schema.PERIODS.name), notice_period_name(year, name), 状态=NOTICE,
+                          公示开始=notice.period_start.isoformat(), 公示截止=notice.period_end.isoformat(),
+                          经办人=settings.get("经办人", ""),
+                          说明=f"村干部和村民代表考核结果公示（{len(rows)} 人）：{out_pdf.name}")
+    ledger.replace(schema.PERIODS.name, periods)
+    results = ledger.frame(schema.CADRE_RESULTS.name).copy()
+    mine = (results["年度"].map(clean_text) == str(year)) & (results["期间"].map(lambda p: clean_text(p) or "全年") == name)
+    results.loc[mine, "状态"] = NOTICE
+    ledger.replace(schema.CADRE_RESULTS.name, results)
+    ledger.note(f"{period_label(year, name)}干部考核结果公示 {notice.period_start}～{notice.period_end}：{out_pdf.name}")
+    result.recorded = True
+    return result
 
 
 # --------------------------------------------------------------------------
@@ -396,23 +390,14 @@ def build_commitments(ledger: Ledger, year: int, issued: dt.date) -> CommitmentN
     )
 
 
-def print_commitments(
-    ledger_path: Path,
-    year: int,
-    out_pdf: Path,
-    issued: dt.date,
-    templates_dir: Path | None = None,
-    font: Path | None = None,
-) -> CommitmentsResult:
+def print_commitments(ledger_path: Path, year: int, *, out_pdf: Path, issued: dt.date,
+                      printing: PrintOptions = PrintOptions()) -> CommitmentsResult:
     """Print the commitments notice; the ledger is only read."""
     out_pdf = guard_output(out_pdf, ledger_path, "-o")
     _output_paths(out_pdf, None)
     ledger = Ledger.open(ledger_path)
     doc = build_commitments(ledger, year, issued)
-    settings = ledger.settings()
-    from villagectl.render.typst_engine import printing_paths
-
-    templates_dir, font = printing_paths(settings, ledger_path, templates_dir, font)
+    templates_dir, font = printing.paths(ledger)
     render_commitments(doc, out_pdf, templates_dir=templates_dir, font=font)
     counts: dict[str, int] = {}
     for p in doc.people:

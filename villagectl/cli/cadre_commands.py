@@ -16,9 +16,9 @@ from villagectl.cli.app import (
     WaitOpt,
     YearOpt,
     app,
-    arguments_text,
     cell_text,
     parse_date,
+    session,
 )
 from villagectl.cli.console import console, emit_result, fit_table, guarded, print_problems
 
@@ -41,7 +41,7 @@ def cadre_import_cmd(
     def body() -> int:
         from villagectl.actions.cadre import import_cadre_files
 
-        r = import_cadre_files(ledger, paths, year, period, parse_date(date), wait, arguments_text())
+        r = import_cadre_files(session(ledger, wait, today=parse_date(date)), paths, year, period=period)
         if as_json:
             return emit_result({"counts": r.counts, "refused_files": r.refused,
                                 "problems": [p.as_dict() for p in r.problems]}, 1 if r.refused else 0)
@@ -70,7 +70,7 @@ def cadre_score_cmd(
     def body() -> None:
         from villagectl.actions.cadre import grades_summary, score_cadres
 
-        r = score_cadres(ledger, year, period, pay_sheet, wait, arguments_text())
+        r = score_cadres(session(ledger, wait), year, period=period, pay_sheet=pay_sheet)
         if as_json:
             emit_result({"people": r.people()})
             return

@@ -15,9 +15,9 @@ from villagectl.cli.app import (
     TemplatesOpt,
     WaitOpt,
     YearOpt,
-    arguments_text,
     notice_app,
     parse_date,
+    session,
 )
 from villagectl.cli.console import console, emit_result, guarded
 from villagectl.cli.console import shown as fmt_number  # numbers as the documents show them (2 decimals at most)
@@ -47,8 +47,10 @@ def notice_cadre_cmd(
             print_cadre_notice,
         )
 
-        r = print_cadre_notice(ledger, year, period, output, parse_date(date), internal, templates, font, wait,
-                               arguments_text())
+        from villagectl.actions.session import PrintOptions
+
+        r = print_cadre_notice(session(ledger, wait, today=parse_date(date)), year, period=period, out_pdf=output,
+                               internal_pdf=internal, printing=PrintOptions(templates, font))
         if as_json:
             emit_result(r.as_dict())
             return
@@ -83,7 +85,9 @@ def notice_commitments_cmd(
     def body() -> None:
         from villagectl.actions.cadre_documents import print_commitments
 
-        r = print_commitments(ledger, year, output, parse_date(date), templates, font)
+        from villagectl.actions.session import PrintOptions
+
+        r = print_commitments(ledger, year, out_pdf=output, issued=parse_date(date), printing=PrintOptions(templates, font))
         if as_json:
             emit_result(r.as_dict())
             return
