@@ -12,6 +12,7 @@ import pytest
 from villagectl import samples
 from villagectl.actions.check import check_ledger
 from villagectl.actions.households_import import import_households
+from villagectl.actions.session import Session
 from villagectl.errors import DataError
 from villagectl.io.filetype import sniff
 from villagectl.io.reader import read_workbook
@@ -147,7 +148,7 @@ def test_importing_the_roster_adds_two_and_changes_four(built, ledger_copy):
     before = households(ledger_copy).set_index("户号")
     roster = {clean_text(r[1]): r for r in read_workbook(built["roster"]).sheets[0].rows[3:] if clean_text(r[1]).startswith("ZP")}
 
-    report = import_households(ledger_copy, [built["roster"]])
+    report = import_households(Session(ledger_copy), [built["roster"]])
 
     assert report.written
     assert [p for p in report.problems if p.severity == "错误"] == []
@@ -167,7 +168,7 @@ def test_importing_the_roster_adds_two_and_changes_four(built, ledger_copy):
     _l, problems = check_ledger(ledger_copy)
     assert [str(p) for p in problems if p.severity == "错误"] == []
 
-    again = import_households(ledger_copy, [built["roster"]])
+    again = import_households(Session(ledger_copy), [built["roster"]])
     assert again.added == [] and again.changes == [] and not again.written
 
 
@@ -178,7 +179,7 @@ def test_roster_with_errors_names_each_planted_cell(built, ledger_copy):
     wrong = "0" if right != "0" else "1"
 
     with pytest.raises(DataError) as info:
-        import_households(ledger_copy, [built["roster_with_errors"]])
+        import_households(Session(ledger_copy), [built["roster_with_errors"]])
 
     problems = info.value.problems
     assert "4 处问题" in info.value.message

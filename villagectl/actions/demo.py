@@ -70,7 +70,7 @@ def run_demo(output: Path, progress: Say = None, preset: str = "zhongping") -> d
     ledger_path = Path(made["ledger"])
 
     say("② 导入村里原有的花名册（表头、格式都和台账不同）")
-    report = import_households(ledger_path, [Path(made["roster"])], arguments="demo")
+    report = import_households(Session(ledger_path, arguments="demo"), [Path(made["roster"])])
     changed = len({c.household_id for c in report.changes})
     say(f"   新增 {len(report.added)} 户，修改 {changed} 户，未变 {report.unchanged} 户")
     for c in report.changes[:10]:
@@ -78,7 +78,7 @@ def run_demo(output: Path, progress: Say = None, preset: str = "zhongping") -> d
 
     say("③ 故意有错的花名册会被整份拒绝，并指出单元格：")
     try:
-        import_households(ledger_path, [Path(made["roster_with_errors"])], dry_run=True)
+        import_households(Session(ledger_path), [Path(made["roster_with_errors"])], dry_run=True)
     except DataError as exc:
         for p in exc.problems[:4]:
             say(f"   {p}")

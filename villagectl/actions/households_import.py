@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from villagectl.actions.session import Session
 from villagectl.errors import DataError, Location, Problem, missing_inputs
 from villagectl.importers.roster import find_duplicates, read_roster, roster_paths
 from villagectl.io.outputs import guard_outputs
 from villagectl.io.newbook import ColumnFormat, add_table_sheet, new_workbook, save_new
-from villagectl.io.safe_write import ledger_lock, sha256_file
+from villagectl.io.safe_write import sha256_file
 from villagectl.io.sandbox import read_untrusted_many, refuse_on_error
 from villagectl.ledger import schema
 from villagectl.ledger.households import Change, HouseholdRecord, allowed_household_types, merge_households
-from villagectl.ledger.workbook import Ledger
 
 
 @dataclass
@@ -42,20 +42,13 @@ class HouseholdImportReport:
         }
 
 
-def import_households(
-    ledger_path: Path,
-    paths: list[Path],
-    skip_invalid: bool = False,
-    dry_run: bool = False,
-    wait_s: float = 0.0,
-    arguments: str = "",
-) -> HouseholdImportReport:
+def import_households(session: Session, paths: list[Path], *, skip_invalid: bool = False,
+                      dry_run: bool = False) -> HouseholdImportReport:
     report = HouseholdImportReport(dry_run=dry_run)
     files = roster_paths(paths)
     if not files:
         raise DataError("没有找到要导入的名册文件（xlsx、xls、ods）")
-    with ledger_lock(ledger_path, wait_s):
-        ledger = Ledger.open(ledger_path)
+    with session.updating("households import") as ledger:
         ledger.require(schema.HOUSEHOLDS.name)
         allowed = allowed_household_types(ledger.settings())
 
@@ -97,7 +90,7 @@ def import_households(
         bad = [r for r in records if (r.file, r.sheet, r.row) in invalid]
         report.skipped_rows = len(bad)
         if bad and not dry_run:
-            report.error_workbooks = _write_error_workbooks(bad, report.problems, files, ledger_path)
+            report.error_workbooks = _write_error_workbooks(bad, report.problems, files, session.path)
 
         result = merge_households(ledger.frame(schema.HOUSEHOLDS.name), [r.values for r in good])
         report.added, report.changes, report.unchanged = result.added, result.changes, result.unchanged
@@ -105,7 +98,7 @@ def import_households(
             return report
         ledger.replace(schema.HOUSEHOLDS.name, result.frame)
         summary = f"新增 {len(result.added)} 户，修改 {len(result.changed_ids)} 户，跳过 {len(bad)} 行"
-        ledger.save("households import", arguments, report.files, summary)
+        ledger.note(summary, report.files)
         report.written = True
     return report
 

@@ -14,10 +14,10 @@ from villagectl.cli.app import (
     LedgerArg,
     WaitOpt,
     app,
-    arguments_text,
     households_app,
     FUTURE_NEVER,
     parse_date,
+    session,
 )
 from villagectl.cli.console import (
     console,
@@ -72,7 +72,7 @@ def households_import_cmd(
     def body() -> None:
         from villagectl.actions.households_import import import_households
 
-        report = import_households(ledger, rosters, skip_invalid, dry_run, wait, arguments_text())
+        report = import_households(session(ledger, wait), rosters, skip_invalid=skip_invalid, dry_run=dry_run)
         if as_json:
             emit_result(report.as_dict())
             return
