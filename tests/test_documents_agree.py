@@ -21,6 +21,7 @@ import pytest
 from villagectl.actions.passbook import LedgerPassbooks, print_passbook
 from villagectl.actions.rollup import rollup
 from villagectl.actions.score_year import post_year, score_year
+from villagectl.actions.session import Session
 from villagectl.actions.transfer import transfer_in, transfer_out
 from villagectl.actions.year_documents import print_year_notice, print_year_report
 from villagectl.ledger.journal import NewEntry, append_entries
@@ -117,14 +118,14 @@ def town(tmp_path_factory) -> dict:
     score_months(a, range(9, 13), seed=3)
     score_months(b, range(9, 13), seed=4)
     for path in (a, b):
-        score_year(path, YEAR)
+        score_year(Session(path), YEAR)
     notice_a = root / "中坪村年度公示.pdf"
-    print_year_notice(a, YEAR, notice_a, dt.date(YEAR + 1, 1, 10))
+    print_year_notice(Session(a), YEAR, out_pdf=notice_a, start=dt.date(YEAR + 1, 1, 10))
     notice_b = root / "东坪村年度公示.pdf"
-    print_year_notice(b, YEAR, notice_b, dt.date(YEAR + 1, 1, 10))
-    post_year(b, YEAR, dt.date(YEAR + 1, 1, 20))
+    print_year_notice(Session(b), YEAR, out_pdf=notice_b, start=dt.date(YEAR + 1, 1, 10))
+    post_year(Session(b, today=dt.date(YEAR + 1, 1, 20)), YEAR)
     report_a = root / "中坪村年度报告.pdf"
-    print_year_report(a, YEAR, report_a, dt.date(YEAR + 1, 1, 12))
+    print_year_report(a, YEAR, out_pdf=report_a, issued=dt.date(YEAR + 1, 1, 12))
     town_xlsx = root / "全镇汇总.xlsx"
     town_pdf = root / "全镇汇总.pdf"
     result = rollup([a, b], town_xlsx, YEAR, pdf=town_pdf, workers=1, today=dt.date(YEAR + 1, 1, 25))
@@ -179,6 +180,19 @@ def test_printed_passbook_shows_the_opening_on_its_own_line(town, tmp_path) -> N
     assert (f"上年结转0分+期初结转{book.opening_entries:g}分+本年获得{result:g}分−本年兑换0分"
             f"=年末余额{book.balance:g}分") in text
     assert "期初余额：原纸质存折余额结转" in text
+
+
+def test_terminal_passbook_says_how_the_year_adds_up(town, runner) -> None:
+    from conftest import invoke
+
+    data = LedgerPassbooks.load(Ledger.open(town["a"]))
+    hid = next(i.household_id for i in data.open_households() if data.passbook(i.household_id, YEAR).opening_entries)
+    book = data.passbook(hid, YEAR)
+    result = invoke(runner, "passbook", town["a"], "--household", hid, "--year", str(YEAR))
+    assert result.exit_code == 0, result.stdout + result.stderr
+    text = flat(result.stdout)
+    assert f"本年获得{book.earned:g}分" in text and book.earned == annual(town["a"]).loc[hid, "年度积分"]
+    assert f"期初结转{book.opening_entries:g}分+本年获得{book.earned:g}分" in text
 
 
 def test_year_notice_lists_the_results_of_the_ledger_and_counts_the_year_households(town) -> None:

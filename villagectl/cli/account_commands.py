@@ -238,6 +238,10 @@ def _print_book(book) -> None:
     if book.year:
         out.print(f"本年获得 {fmt_number(book.earned)} 分，本年兑换 {fmt_number(book.spent)} 分，年末余额 {fmt_number(book.balance)} 分"
                   f"（累计获得 {fmt_number(book.earned_total)} 分）")
+        if book.opening or book.opening_entries:  # how the balance adds up when it is not just this year's
+            from villagectl.render.passbook import balance_sum
+
+            out.print(balance_sum(book), markup=False)
     else:
         out.print(f"累计获得 {fmt_number(book.earned)} 分，已兑换 {fmt_number(book.spent)} 分，可用余额 {fmt_number(book.balance)} 分")
     average = "—（参评人数为 0 或未填）" if book.family_average is None else fmt_number(round(book.family_average, 2))
