@@ -386,7 +386,7 @@ def _load_sheet(raw: SheetRows, spec: schema.SheetSpec) -> tuple[LoadedSheet, li
             continue
         columns.append(canonical)
         positions.append(c)
-    data: list[list] = []
+    kept: list[list] = []
     excel_rows: list[int] = []
     converters = [_converter(spec, col) for col in columns]
     filled = _merged_fill(raw, spec, columns, positions, r)
@@ -397,11 +397,28 @@ def _load_sheet(raw: SheetRows, spec: schema.SheetSpec) -> tuple[LoadedSheet, li
         for k, value in filled.get(i - 1, {}).items():
             if clean_text(values[k]) == "":
                 values[k] = value
-        data.append([conv(v) for conv, v in zip(converters, values)])
+        kept.append(values)
         excel_rows.append(i)
+    # column by column, each distinct text converted once (ids, types, dates repeat down a big sheet)
+    data = {col: _convert_column(conv, cells) for col, conv, cells in
+            zip(columns, converters, zip(*kept) if kept else [()] * len(columns))}
     frame = pd.DataFrame(data, columns=columns, dtype=object)
     lacking = [c for c in required if c not in columns]
     return LoadedSheet(frame, r + 1, excel_rows, positions), lacking
+
+
+def _convert_column(conv, cells) -> list:
+    memo: dict[str, object] = {}
+    out = []
+    for v in cells:
+        if type(v) is str:
+            try:
+                out.append(memo[v])
+            except KeyError:
+                out.append(memo.setdefault(v, conv(v)))
+        else:
+            out.append(conv(v))
+    return out
 
 
 # columns whose merged cells (the clerk merges one group's rows) stand for every row they cover
