@@ -8,6 +8,10 @@ other wordings in ``DAY_FIELDS``):
     日期 · 户号 or 户主 (+ 组别) · 物品 · 数量 · 积分 (optional) · 备注
 
 ``actions/redeem_import.py`` turns the lines into redemptions.
+
+Importer protocol (importers/fields.py): ``FIELDS``, ``identify(book)``, ``extract(book, ctx)`` with
+``ctx`` a ``DayContext``; ``read_day_sheet`` (the lines and the title's date) is the call
+``redeem import`` makes.
 """
 
 from __future__ import annotations
@@ -17,20 +21,22 @@ import re
 from dataclasses import dataclass, field
 
 from villagectl.errors import Location, Problem
-from villagectl.importers.table import FieldSpec, locate_table
+from villagectl.importers.fields import GROUP_FIELD, HEAD_FIELD, HOUSEHOLD_ID_FIELD, FieldSpec
+from villagectl.importers.table import locate_table, tables_score
 from villagectl.io.reader import SheetRows, WorkbookRows, cell_ref
 from villagectl.values import clean_name, clean_text
 
 DAY_FIELDS = [
     FieldSpec("日期", ("兑换日期", "兑换时间", "日期时间", "时间")),
-    FieldSpec("户号", ("户编号", "编号", "户码", "户代码")),
-    FieldSpec("户主", ("户主姓名", "姓名", "户名", "兑换人", "兑换户", "村民", "村民姓名", "户主名")),
-    FieldSpec("组别", ("组", "村民小组", "小组", "所在组", "所属组", "网格", "村组")),
+    HOUSEHOLD_ID_FIELD,
+    HEAD_FIELD,
+    GROUP_FIELD,
     FieldSpec("物品", ("商品", "商品名称", "物品名称", "兑换物品", "兑换商品", "品名", "名称"), required=True),
     FieldSpec("数量", ("件数", "兑换数量", "个数", "数目")),
     FieldSpec("积分", ("兑换积分", "所用积分", "使用积分", "扣减积分", "消耗积分", "积分数", "扣除积分", "合计积分")),
     FieldSpec("备注", ("说明", "原因")),
 ]
+FIELDS = DAY_FIELDS
 
 _DATE_IN_TEXT = re.compile(r"(20\d{2})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?")
 
@@ -71,6 +77,25 @@ def _merged_value(sheet: SheetRows, r: int, c: int) -> object:
     return value
 
 
+@dataclass(frozen=True)
+class DayContext:
+    display_name: str  # the file as the shop knows it
+
+
+def _usable(table) -> bool:
+    return bool({"户号", "户主"} & set(table.columns))
+
+
+def identify(book: WorkbookRows) -> int:
+    """The day-sheet columns a sheet's header names (0: no sheet has 物品 and 户号/户主)."""
+    return tables_score(book, DAY_FIELDS, _usable)
+
+
+def extract(book: WorkbookRows, ctx: DayContext) -> tuple[list[DayLine], list[Problem]]:
+    day = read_day_sheet(book, ctx.display_name)
+    return day.lines, day.problems
+
+
 def read_day_sheet(book: WorkbookRows, display_name: str) -> DaySheet:
     out = DaySheet()
     found = False
@@ -78,7 +103,7 @@ def read_day_sheet(book: WorkbookRows, display_name: str) -> DaySheet:
         if not any(clean_text(v) for row in sheet.rows for v in row):
             continue
         table = locate_table(sheet, DAY_FIELDS)
-        if table is None or not ({"户号", "户主"} & set(table.columns)):
+        if table is None or not _usable(table):
             out.problems.append(Problem(Location(display_name, sheet.name),
                                         "前10行里找不到表头（要有“物品”列和“户号”或“户主”列），这个工作表已跳过", "警告"))
             continue
