@@ -142,7 +142,7 @@ def test_an_old_ledger_with_text_dates_gets_date_cells_and_reads_the_same(tmp_pa
 
 def test_serial_numbers() -> None:
     assert date_serial("2026-07-28", "date") == str((dt.date(2026, 7, 28) - dt.date(1899, 12, 30)).days)
-    assert date_serial("1900-03-01", "date") == "61"
+    assert date_serial("1900-03-01", "date") == "61" and date_serial("1900-02-28", "date") is None
     assert date_serial("2026-07-28 12:00:00", "datetime") == f"{(dt.date(2026, 7, 28) - dt.date(1899, 12, 30)).days}.5"
     for text in ("2026-7-28", "2026-02-30", "2026年7月28日", "", "2026-07-28 12:00"):
         assert date_serial(text, "date" if " " not in text else "datetime") is None, text

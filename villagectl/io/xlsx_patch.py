@@ -134,8 +134,8 @@ def date_serial(value: Any, kind: str, date1904: bool = False) -> str | None:
             return None
     else:
         return None
-    if moment.year < 1900 or (date1904 and moment.year < 1904):
-        return None
+    if moment < dt.datetime(1900, 3, 1) or (date1904 and moment.year < 1904):
+        return None  # before March 1900 Excel's serials are off by a day (its 1900-02-29): keep such a date as text
     delta = moment - (_EPOCH_1904 if date1904 else _EPOCH)
     if delta.seconds == 0:
         return str(delta.days)
