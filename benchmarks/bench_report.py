@@ -117,8 +117,9 @@ def generate(folder: Path, households: int, groups: int, seed: int = 11) -> Path
     book.save("bench-setup")
 
     from villagectl.actions.score_year import score_year
+    from villagectl.actions.session import Session
 
-    score_year(path, YEAR)
+    score_year(Session(path), YEAR)
     return path
 
 

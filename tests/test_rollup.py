@@ -130,6 +130,7 @@ def _drop_column(path: Path, sheet: str, column: str) -> None:
 def make_random_village(path: Path, name: str, households: int, seed: int, groups: int = 3) -> Path:
     """A year of monthly points, events, redemptions and a real ``score year`` for the ratings."""
     from villagectl.actions.score_year import score_year
+    from villagectl.actions.session import Session
 
     rng = random.Random(seed)
     create_ledger(path, name, "zhongping", today=dt.date(2024, 12, 1))
@@ -165,7 +166,7 @@ def make_random_village(path: Path, name: str, households: int, seed: int, group
     ledger.replace("积分流水", j)
     ledger.replace("兑换记录", _frame(schema.REDEMPTIONS, shop))
     ledger.save("test-setup")
-    score_year(path, YEAR)
+    score_year(Session(path), YEAR)
     return path
 
 

@@ -115,8 +115,9 @@ def year_template(tmp_path_factory) -> Path:
     ledger = Path(made["ledger"])
     fill_year(ledger)
     from villagectl.actions.score_year import score_year
+    from villagectl.actions.session import Session
 
-    score_year(ledger, YEAR)
+    score_year(Session(ledger), YEAR)
     return ledger
 
 

@@ -210,6 +210,7 @@ def run_base140_demo(output: Path, progress: Say = None) -> dict:
     year = BASE140_YEAR
     say(f"① 生成示例村（{BASE140_VILLAGE}，基础分140分方案，3 个组 30 户）的台账 → {output.resolve()}")
     ledger_path = build_base140_samples(output)
+    demo = Session(ledger_path, arguments="demo")
     pdfs: list[Path] = []
     pdfs += _base140_events(ledger_path, "2026-01", output, say)
     quarter_days = {1: (3, 25), 2: (6, 24), 3: (9, 23), 4: (12, 9)}
@@ -227,8 +228,8 @@ def run_base140_demo(output: Path, progress: Say = None) -> dict:
             f"{sum(f.households for f in imported.files)} 户" + (f"，{blank} 户本季度未检查（留空）" if blank else ""))
         start = dt.date(year, month, day + 1)
         pdf = output / f"{kind.label}日常积分公示.pdf"
-        notice = print_quarter_notice(ledger_path, year, q, pdf, start, arguments="demo")
-        post_quarter(ledger_path, year, q, notice.period_end + dt.timedelta(days=1), arguments="demo")
+        notice = print_quarter_notice(demo, year, q, out_pdf=pdf, start=start)
+        post_quarter(replace(demo, today=notice.period_end + dt.timedelta(days=1)), year, q)
         say(f"   公示 {notice.period_start} 至 {notice.period_end} → {pdf.name}；期满入账（季度不记积分）")
         pdfs.append(pdf)
         if q == 3:
@@ -242,16 +243,16 @@ def run_base140_demo(output: Path, progress: Say = None) -> dict:
     who = "；".join(f"{'、'.join(f.groups)}由{f.review_group}评议" for f in imported.files)
     say(f"③ 年终评议（党的建设、民生保障、遵纪守法）：{len(forms)} 份评议表导入 {sum(f.households for f in imported.files)} 户（{who}）")
     pdfs += _base140_events(ledger_path, "2027-01", output, say)
-    result = score_year(ledger_path, year, arguments="demo")
+    result = score_year(demo, year)
     rows = result.households()
     stars = {t: [r for r in rows if r["star"] == t] for t in ("五星级文明户", "四星级文明户", "三星级文明户")}
     say(f"④ 年度评定 {len(rows)} 户：" + "，".join(f"{t} {len(v)} 户" for t, v in stars.items()))
     for r in sorted(rows, key=lambda r: r["rank"])[:10]:
         say(f"   第{r['rank']}名 {r['group']} {r['name']} {fmt_number(r['result'])} 分 {r['star'] or ''}".rstrip())
     pdf = output / f"{year}年度文明户评定结果公示.pdf"
-    notice = print_year_notice(ledger_path, year, pdf, dt.date(year + 1, 1, 8), arguments="demo")
+    notice = print_year_notice(demo, year, out_pdf=pdf, start=dt.date(year + 1, 1, 8))
     pdfs.append(pdf)
-    posted = post_year(ledger_path, year, notice.period_end + dt.timedelta(days=1), arguments="demo")
+    posted = post_year(replace(demo, today=notice.period_end + dt.timedelta(days=1)), year)
     say(f"⑤ 年度公示 {notice.period_start} 至 {notice.period_end} → {pdf.name}；期满锁定 {posted} 户")
     ledger = Ledger.open(ledger_path)
     problems = [p for p in find_problems(ledger) if p.severity == "错误"]

@@ -21,9 +21,9 @@ from pathlib import Path
 import pandas as pd
 
 from villagectl.ledger.inspections import inspection_rules, item_columns_of
+from villagectl.actions.session import PrintOptions, Session
 from villagectl.errors import DataError, UsageError
 from villagectl.io.outputs import guard_output
-from villagectl.io.safe_write import ledger_lock
 from villagectl.io.staged import StagedOutputs
 from villagectl.ledger import schema
 from villagectl.ledger.periods import DRAFT, NOTICE, POSTED, period_row, with_period
@@ -176,45 +176,49 @@ def build_quarter_notice(ledger: Ledger, results: QuarterResults, start: dt.date
     )
 
 
-def print_quarter_notice(ledger_path: Path, year: int, quarter: int, out_pdf: Path, start: dt.date,
-                         mask: bool | None = None, templates_dir: Path | None = None, font: Path | None = None,
-                         wait_s: float = 0.0, arguments: str = "", *, partial: bool = False) -> QuarterNoticeResult:
-    out_pdf = guard_output(out_pdf, ledger_path, "-o")
+def print_quarter_notice(session: Session, year: int, quarter: int, *, out_pdf: Path, start: dt.date | None = None,
+                         mask: bool | None = None, printing: PrintOptions = PrintOptions(),
+                         partial: bool = False) -> QuarterNoticeResult:
+    """Print the quarter's notice and open its notice period (a posted quarter: a reprint, nothing changes)."""
+    out_pdf = guard_output(out_pdf, session.path, "-o")
     if out_pdf.suffix.lower() != ".pdf":
         raise UsageError(f"输出文件应以 .pdf 结尾：{out_pdf}")
-    with ledger_lock(ledger_path, wait_s), StagedOutputs() as outs:
-        ledger = Ledger.open(ledger_path)
-        ledger.require(schema.HOUSEHOLDS.name, schema.RULES.name)
-        results = quarter_results(ledger, year, quarter)
-        label = results.label
-        row = period_row(ledger, label)
-        state = (clean_text(row["状态"]) if row is not None else "") or DRAFT
-        unlisted = results.unlisted_by_group()
-        not_yet = ""
-        if unlisted:
-            groups = "、".join(f"{g or '未分组'}（{n}户）" for g, n in unlisted.items())
-            if not partial:
-                raise DataError(f"{label}还不完整：{groups}不在任何评分表上（整组的表未交或被拒绝？）",
-                                hint="导入这些户的评分表（表中留空的户算“本季度未检查”，不算缺），"
-                                     "或加 --partial 打印部分公示（注明哪些组尚未评议）")
-            not_yet = groups
-        notice = build_quarter_notice(ledger, results, start, mask, not_yet)
-        from villagectl.render.typst_engine import printing_paths
-
-        templates_dir, font = printing_paths(ledger.settings(), ledger_path, templates_dir, font)
-        render_quarter_notice(notice, outs.path(out_pdf), templates_dir=templates_dir, font=font)
-        result = QuarterNoticeResult(label, out_pdf, notice.period_start, notice.period_end, len(notice.rows),
-                                     sum(1 for h in results.households if h.inspected), state, reprint=state == NOTICE)
-        if state == POSTED:
-            outs.publish()
-            return result  # a reprint of a posted quarter changes nothing
-        ledger.replace(schema.PERIODS.name, with_period(
-            ledger.frame(schema.PERIODS.name), label, 状态=NOTICE, 公示开始=notice.period_start.isoformat(),
-            公示截止=notice.period_end.isoformat(), 计分时间=dt.datetime.now().isoformat(sep=" ", timespec="seconds")))
-        ledger.save("notice quarter", arguments,
-                    result=f"{label} 公示 {notice.period_start}～{notice.period_end}：{out_pdf.name}")
+    start = start or session.day()
+    with StagedOutputs() as outs:
+        with session.updating("notice quarter") as ledger:
+            result = _print_quarter(ledger, year, quarter, out_pdf, outs.path(out_pdf), start, mask, printing, partial)
         outs.publish()  # the notice appears only once the ledger has its period
-        return result
+    return result
+
+
+def _print_quarter(ledger: Ledger, year: int, quarter: int, out_pdf: Path, staged: Path, start: dt.date,
+                   mask: bool | None, printing: PrintOptions, partial: bool) -> QuarterNoticeResult:
+    ledger.require(schema.HOUSEHOLDS.name, schema.RULES.name)
+    results = quarter_results(ledger, year, quarter)
+    label = results.label
+    row = period_row(ledger, label)
+    state = (clean_text(row["状态"]) if row is not None else "") or DRAFT
+    unlisted = results.unlisted_by_group()
+    not_yet = ""
+    if unlisted:
+        groups = "、".join(f"{g or '未分组'}（{n}户）" for g, n in unlisted.items())
+        if not partial:
+            raise DataError(f"{label}还不完整：{groups}不在任何评分表上（整组的表未交或被拒绝？）",
+                            hint="导入这些户的评分表（表中留空的户算“本季度未检查”，不算缺），"
+                                 "或加 --partial 打印部分公示（注明哪些组尚未评议）")
+        not_yet = groups
+    notice = build_quarter_notice(ledger, results, start, mask, not_yet)
+    templates_dir, font = printing.paths(ledger)
+    render_quarter_notice(notice, staged, templates_dir=templates_dir, font=font)
+    result = QuarterNoticeResult(label, out_pdf, notice.period_start, notice.period_end, len(notice.rows),
+                                 sum(1 for h in results.households if h.inspected), state, reprint=state == NOTICE)
+    if state == POSTED:
+        return result  # a reprint of a posted quarter changes nothing
+    ledger.replace(schema.PERIODS.name, with_period(
+        ledger.frame(schema.PERIODS.name), label, 状态=NOTICE, 公示开始=notice.period_start.isoformat(),
+        公示截止=notice.period_end.isoformat(), 计分时间=dt.datetime.now().isoformat(sep=" ", timespec="seconds")))
+    ledger.note(f"{label} 公示 {notice.period_start}～{notice.period_end}：{out_pdf.name}")
+    return result
 
 
 @dataclass
@@ -227,14 +231,14 @@ class QuarterPostResult:
         return {"period": self.period, "households": self.households, "already": self.already, "points": 0}
 
 
-def post_quarter(ledger_path: Path, year: int, quarter: int, today: dt.date, force: bool = False,
-                 reason: str = "", operator: str | None = None, wait_s: float = 0.0,
-                 arguments: str = "") -> QuarterPostResult:
-    """Record the quarter as 入账 after its notice period; no journal rows (the points are the year's)."""
+def post_quarter(session: Session, year: int, quarter: int, *, force: bool = False,
+                 reason: str = "") -> QuarterPostResult:
+    """Record the quarter as 入账 on the session's day, after its notice period; no journal rows (the points
+    are the year's)."""
     if force and not reason.strip():
         raise UsageError("使用 --force 时必须用 --reason 写明原因")
-    with ledger_lock(ledger_path, wait_s):
-        ledger = Ledger.open(ledger_path)
+    today = session.day()
+    with session.updating("post quarter") as ledger:
         results = quarter_results(ledger, year, quarter)
         label = results.label
         inspected = sum(1 for h in results.households if h.inspected)
@@ -249,13 +253,13 @@ def post_quarter(ledger_path: Path, year: int, quarter: int, today: dt.date, for
                                 "或用 --force --reason 说明原因")
             if today <= dt.date.fromisoformat(end):
                 raise DataError(f"{label}的公示期到 {end} 才结束，{today.isoformat()} 还不能入账；确需提前请用 --force --reason")
-        who = operator or ledger.settings().get("经办人", "") or ""
+        who = session.operator or ledger.settings().get("经办人", "") or ""
         note = "季度结果入账（不记积分：基础分方案的积分在年度评定时计算）"
         if force:
             note += f"；提前入账：{reason.strip()}"
         ledger.replace(schema.PERIODS.name, with_period(ledger.frame(schema.PERIODS.name), label, 状态=POSTED,
                                                         入账日期=today.isoformat(), 经办人=who, 说明=note))
-        ledger.save("post quarter", arguments, result=f"{label} 入账（{inspected} 户已评议，不记积分）")
+        ledger.note(f"{label} 入账（{inspected} 户已评议，不记积分）")
         return QuarterPostResult(label, inspected)
 
 

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from villagectl.actions.session import Session
 from villagectl.errors import DataError, Location, Problem, UsageError
 from villagectl.importers.households_lookup import Roster
 from villagectl.importers import votes
 from villagectl.io.newbook import ColumnFormat, add_table_sheet, new_workbook, save_new
 from villagectl.io.outputs import guard_output
-from villagectl.io.safe_write import ledger_lock, sha256_file
+from villagectl.io.safe_write import sha256_file
 from villagectl.io.sandbox import read_untrusted_many, refuse_on_error
 from villagectl.ledger import schema
 from villagectl.ledger.events import vetoed
@@ -114,41 +115,43 @@ def exposure_months(monthly: pd.DataFrame, year: int) -> dict[str, int]:
     return out
 
 
-def score_year(ledger_path: Path, year: int, export: Path | None = None, wait_s: float = 0.0,
-               arguments: str = "") -> YearResult:
+def score_year(session: Session, year: int, *, export: Path | None = None) -> YearResult:
+    """The year's 年度评定 (saved when it changed); ``export``: also one tidy sheet of the results."""
     if export is not None:
-        export = guard_output(export, ledger_path, "--export")
-    with ledger_lock(ledger_path, wait_s):
-        ledger = Ledger.open(ledger_path)
-        ledger.require(schema.HOUSEHOLDS.name, schema.RULES.name)
-        state = year_state(ledger, year)
-        existing = ledger.frame(schema.ANNUAL.name)
-        mine = existing["年度"].map(clean_text) == str(year) if len(existing) else pd.Series(dtype=bool)
-        if state == POSTED:
-            result = YearResult(year, existing[mine].reset_index(drop=True), changed=False)
-            if export:
-                result.export = export_year(result, export, ledger.settings().get("村名", ""))
-            return result
-        require_intact(ledger)  # ratings come from the journal's earned points
-        frame, vetoes = compute_year(ledger, year)
-        if frame.empty:
-            raise DataError(f"{year} 年没有任何农户可以评定（户籍为空？）")
-        result = YearResult(year, frame, vetoed=vetoes)
-        old = existing[mine] if len(existing) else existing
-        if len(old) == len(frame) and _same(old, frame):
-            result.changed = False
-        else:
-            keep = existing[~mine] if len(existing) else existing
-            ledger.replace(schema.ANNUAL.name, pd.concat([keep, frame], ignore_index=True))
-            row = period_row(ledger, year_period(year))
-            if row is not None and clean_text(row["状态"]) == "公示":  # the printed notice no longer holds
-                result.notice_invalidated = True
-                ledger.replace(schema.PERIODS.name, with_period(ledger.frame(schema.PERIODS.name), year_period(year),
-                                                                状态="草稿", 公示开始="", 公示截止=""))
-            ledger.save("score year", arguments, result=f"{year} 年度评定 {len(frame)} 户")
-        if export:
-            result.export = export_year(result, export, ledger.settings().get("村名", ""))
-        return result
+        export = guard_output(export, session.path, "--export")
+    with session.updating("score year") as ledger:
+        result = _score_year(ledger, year)
+        village = ledger.settings().get("村名", "")
+    if export:  # written once the ledger has the results
+        result.export = export_year(result, export, village)
+    return result
+
+
+def _score_year(ledger: Ledger, year: int) -> YearResult:
+    ledger.require(schema.HOUSEHOLDS.name, schema.RULES.name)
+    state = year_state(ledger, year)
+    existing = ledger.frame(schema.ANNUAL.name)
+    mine = existing["年度"].map(clean_text) == str(year) if len(existing) else pd.Series(dtype=bool)
+    if state == POSTED:
+        return YearResult(year, existing[mine].reset_index(drop=True), changed=False)
+    require_intact(ledger)  # ratings come from the journal's earned points
+    frame, vetoes = compute_year(ledger, year)
+    if frame.empty:
+        raise DataError(f"{year} 年没有任何农户可以评定（户籍为空？）")
+    result = YearResult(year, frame, vetoed=vetoes)
+    old = existing[mine] if len(existing) else existing
+    if len(old) == len(frame) and _same(old, frame):
+        result.changed = False
+    else:
+        keep = existing[~mine] if len(existing) else existing
+        ledger.replace(schema.ANNUAL.name, pd.concat([keep, frame], ignore_index=True))
+        row = period_row(ledger, year_period(year))
+        if row is not None and clean_text(row["状态"]) == "公示":  # the printed notice no longer holds
+            result.notice_invalidated = True
+            ledger.replace(schema.PERIODS.name, with_period(ledger.frame(schema.PERIODS.name), year_period(year),
+                                                            状态="草稿", 公示开始="", 公示截止=""))
+        ledger.note(f"{year} 年度评定 {len(frame)} 户")
+    return result
 
 
 def _same(old: pd.DataFrame, new: pd.DataFrame) -> bool:
@@ -165,18 +168,16 @@ def year_period(year: int) -> str:
     return f"{year}年度"
 
 
-def post_year(ledger_path: Path, year: int, today: dt.date | None = None, force: bool = False, reason: str = "",
-              wait_s: float = 0.0, arguments: str = "") -> int:
+def post_year(session: Session, year: int, *, force: bool = False, reason: str = "") -> int:
     """Lock the year's 年度评定 rows (returns how many); posting twice changes nothing.
 
     Like a month, a year is locked only after its notice period (notice year) is over,
     unless forced with a reason.
     """
-    today = today or dt.date.today()
+    today = session.day()
     if force and not reason.strip():
         raise UsageError("使用 --force 时必须用 --reason 写明原因")
-    with ledger_lock(ledger_path, wait_s):
-        ledger = Ledger.open(ledger_path)
+    with session.updating("post year") as ledger:
         state = year_state(ledger, year)
         if state is None:
             raise DataError(f"{year} 年还没有评定；请先运行 villagectl score year --year {year}")
@@ -198,7 +199,7 @@ def post_year(ledger_path: Path, year: int, today: dt.date | None = None, force:
         extra = {"说明": f"提前锁定：{reason.strip()}"} if force else {}
         ledger.replace(schema.PERIODS.name, with_period(ledger.frame(schema.PERIODS.name), year_period(year),
                                                         状态=POSTED, 入账日期=today.isoformat(), **extra))
-        ledger.save("post year", arguments, result=f"{year} 年度评定锁定 {int(mine.sum())} 户")
+        ledger.note(f"{year} 年度评定锁定 {int(mine.sum())} 户")
         return int(mine.sum())
 
 
@@ -220,8 +221,7 @@ def export_year(result: YearResult, path: Path, village: str) -> Path:
     return path
 
 
-def import_votes(ledger_path: Path, paths: list[Path], year: int, wait_s: float = 0.0,
-                 arguments: str = "") -> tuple[int, list[Problem]]:
+def import_votes(session: Session, paths: list[Path], year: int) -> tuple[int, list[Problem]]:
     """The year's mutual-evaluation tally; replaces the year's earlier tally of the same households."""
     from villagectl.actions.inspect_import import expand_paths
 
@@ -229,8 +229,7 @@ def import_votes(ledger_path: Path, paths: list[Path], year: int, wait_s: float 
     problems = [Problem(Location(p.name), "文件不存在") for p in missing]
     if not files:
         raise DataError("没有找到互评计票表（xlsx、xls、ods）", problems)
-    with ledger_lock(ledger_path, wait_s):
-        ledger = Ledger.open(ledger_path)
+    with session.updating("vote import") as ledger:
         if year_state(ledger, year) == POSTED:
             raise DataError(f"{year} 年度评定已锁定，不能再导入互评结果")
         roster = Roster(ledger.frame(schema.HOUSEHOLDS.name))
@@ -256,5 +255,5 @@ def import_votes(ledger_path: Path, paths: list[Path], year: int, wait_s: float 
         replaced = {(str(year), r["户号"]) for r in rows}
         keep = frame[[(clean_text(y), clean_text(h)) not in replaced for y, h in zip(frame["年度"], frame["户号"])]] if len(frame) else frame
         ledger.replace(schema.VOTES.name, pd.concat([keep, pd.DataFrame(rows, dtype=object)], ignore_index=True))
-        ledger.save("vote import", arguments, [(p.name, sha256_file(p)) for p in files], f"{year} 年互评 {len(rows)} 户")
+        ledger.note(f"{year} 年互评 {len(rows)} 户", [(p.name, sha256_file(p)) for p in files])
         return len(rows), problems

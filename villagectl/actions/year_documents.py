@@ -23,9 +23,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from villagectl.actions.session import PrintOptions, Session
 from villagectl.errors import DataError, Location, Problem, UsageError
 from villagectl.io.outputs import guard_output
-from villagectl.io.safe_write import ledger_lock
 from villagectl.io.staged import StagedOutputs
 from villagectl.ledger import schema
 from villagectl.ledger.periods import DRAFT, NOTICE, POSTED, with_period
@@ -276,64 +276,58 @@ def build_certificates(ledger: Ledger, year: int, issued: dt.date) -> Certificat
     return CertificateSet(settings.get("村名", ""), year, _committee(settings), issued, certs)
 
 
-def print_year_notice(
-    ledger_path: Path,
-    year: int,
-    out_pdf: Path,
-    start: dt.date,
-    certificates: bool = False,
-    mask: bool | None = None,
-    templates_dir: Path | None = None,
-    font: Path | None = None,
-    wait_s: float = 0.0,
-    arguments: str = "",
-) -> YearNoticeResult:
+def print_year_notice(session: Session, year: int, *, out_pdf: Path, start: dt.date | None = None,
+                      certificates: bool = False, mask: bool | None = None,
+                      printing: PrintOptions = PrintOptions()) -> YearNoticeResult:
     """Print the annual notice (and certificates) and open the year's notice period."""
-    out_pdf = guard_output(out_pdf, ledger_path, "-o")
+    out_pdf = guard_output(out_pdf, session.path, "-o")
     if certificates:
-        guard_output(certificates_path(out_pdf), ledger_path, "--certificates")
+        guard_output(certificates_path(out_pdf), session.path, "--certificates")
     if out_pdf.suffix.lower() != ".pdf":
         raise UsageError(f"输出文件应以 .pdf 结尾：{out_pdf}")
-    with ledger_lock(ledger_path, wait_s), StagedOutputs() as outs:
-        ledger = Ledger.open(ledger_path)
-        ledger.require(schema.SETTINGS.name)
-        notice = build_year_notice(ledger, year, start, mask)
-        cset = build_certificates(ledger, year, start) if certificates else None
-        if cset is not None and not cset.certificates:
-            raise DataError(f"{year} 年度没有获得星级（或牌级）的农户，没有奖状可打印；公示未打印，台账未改动",
-                            hint="去掉 --certificates 再打印公示")
-        settings = ledger.settings()
-        from villagectl.render.typst_engine import printing_paths
-
-        templates_dir, font = printing_paths(settings, ledger_path, templates_dir, font)
-        render_year_notice(notice, outs.path(out_pdf), templates_dir=templates_dir, font=font)
-        cert_pdf = None
-        if cset is not None:
-            cert_pdf = certificates_path(out_pdf)
-            render_certificates(cset, outs.path(cert_pdf), templates_dir=templates_dir, font=font)
-        rows = year_rows(ledger, year)
-        state = rows_state(rows)
-        result = YearNoticeResult(
-            year, out_pdf, cert_pdf, notice.period_start, notice.period_end, notice.households,
-            len(notice.stars), len(notice.medals), len(notice.red), len(notice.black),
-            len(notice.exposure) if notice.show_exposure else 0, len(cset.certificates) if cset else 0,
-            state, reprint=state == NOTICE, recorded=False,
-        )
-        if state == POSTED:
-            outs.publish()
-            return result  # a reprint of a posted year changes nothing
-        periods = with_period(ledger.frame(schema.PERIODS.name), period_name(year), 状态=NOTICE,
-                              公示开始=notice.period_start.isoformat(), 公示截止=notice.period_end.isoformat(),
-                              经办人=settings.get("经办人", ""), 说明=f"年度评定结果公示（{notice.households} 户）：{out_pdf.name}")
-        ledger.replace(schema.PERIODS.name, periods)
-        annual = ledger.frame(schema.ANNUAL.name).copy()
-        annual.loc[annual["年度"].map(clean_text) == str(year), "状态"] = NOTICE
-        ledger.replace(schema.ANNUAL.name, annual)
-        ledger.save("notice year", arguments,
-                    result=f"{year} 年度评定结果公示 {notice.period_start}～{notice.period_end}：{out_pdf.name}")
+    start = start or session.day()
+    with StagedOutputs() as outs:
+        with session.updating("notice year") as ledger:
+            result = _print_year_notice(ledger, year, out_pdf, start, certificates, mask, outs, printing)
         outs.publish()  # the documents appear only once the ledger has the notice period
-        result.recorded = True
-        return result
+    return result
+
+
+def _print_year_notice(ledger: Ledger, year: int, out_pdf: Path, start: dt.date, certificates: bool,
+                       mask: bool | None, outs: StagedOutputs, printing: PrintOptions) -> YearNoticeResult:
+    ledger.require(schema.SETTINGS.name)
+    notice = build_year_notice(ledger, year, start, mask)
+    cset = build_certificates(ledger, year, start) if certificates else None
+    if cset is not None and not cset.certificates:
+        raise DataError(f"{year} 年度没有获得星级（或牌级）的农户，没有奖状可打印；公示未打印，台账未改动",
+                        hint="去掉 --certificates 再打印公示")
+    settings = ledger.settings()
+    templates_dir, font = printing.paths(ledger)
+    render_year_notice(notice, outs.path(out_pdf), templates_dir=templates_dir, font=font)
+    cert_pdf = None
+    if cset is not None:
+        cert_pdf = certificates_path(out_pdf)
+        render_certificates(cset, outs.path(cert_pdf), templates_dir=templates_dir, font=font)
+    rows = year_rows(ledger, year)
+    state = rows_state(rows)
+    result = YearNoticeResult(
+        year, out_pdf, cert_pdf, notice.period_start, notice.period_end, notice.households,
+        len(notice.stars), len(notice.medals), len(notice.red), len(notice.black),
+        len(notice.exposure) if notice.show_exposure else 0, len(cset.certificates) if cset else 0,
+        state, reprint=state == NOTICE, recorded=False,
+    )
+    if state == POSTED:
+        return result  # a reprint of a posted year changes nothing
+    periods = with_period(ledger.frame(schema.PERIODS.name), period_name(year), 状态=NOTICE,
+                          公示开始=notice.period_start.isoformat(), 公示截止=notice.period_end.isoformat(),
+                          经办人=settings.get("经办人", ""), 说明=f"年度评定结果公示（{notice.households} 户）：{out_pdf.name}")
+    ledger.replace(schema.PERIODS.name, periods)
+    annual = ledger.frame(schema.ANNUAL.name).copy()
+    annual.loc[annual["年度"].map(clean_text) == str(year), "状态"] = NOTICE
+    ledger.replace(schema.ANNUAL.name, annual)
+    ledger.note(f"{year} 年度评定结果公示 {notice.period_start}～{notice.period_end}：{out_pdf.name}")
+    result.recorded = True
+    return result
 
 
 # --------------------------------------------------------------------------
@@ -519,24 +513,15 @@ def _page_count(pdf: Path) -> int | None:
     return pages or None
 
 
-def print_year_report(
-    ledger_path: Path,
-    year: int,
-    out_pdf: Path,
-    issued: dt.date,
-    templates_dir: Path | None = None,
-    font: Path | None = None,
-) -> YearReportResult:
+def print_year_report(ledger_path: Path, year: int, *, out_pdf: Path, issued: dt.date,
+                      printing: PrintOptions = PrintOptions()) -> YearReportResult:
     """Print the annual report for the town office; the ledger is only read."""
     out_pdf = guard_output(out_pdf, ledger_path, "-o")
     if out_pdf.suffix.lower() != ".pdf":
         raise UsageError(f"输出文件应以 .pdf 结尾：{out_pdf}")
     ledger = Ledger.open(ledger_path)
     report = build_year_report(ledger, year, issued)
-    settings = ledger.settings()
-    from villagectl.render.typst_engine import printing_paths
-
-    templates_dir, font = printing_paths(settings, ledger_path, templates_dir, font)
+    templates_dir, font = printing.paths(ledger)
     render_year_report(report, out_pdf, templates_dir=templates_dir, font=font)
     return YearReportResult(year, out_pdf, report.provisional, len(report.results), len(report.groups),
                             report.budget, sum(report.spending), _page_count(out_pdf),

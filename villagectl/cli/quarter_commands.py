@@ -16,10 +16,10 @@ from villagectl.cli.app import (
     OperatorOpt,
     TemplatesOpt,
     WaitOpt,
-    arguments_text,
     notice_app,
     parse_date,
     post_app,
+    session,
 )
 from villagectl.cli.console import console, emit_result, guarded
 from villagectl.errors import UsageError
@@ -55,8 +55,10 @@ def notice_quarter_cmd(
         from villagectl.actions.notice_quarter import print_quarter_notice
 
         year, q = parse_quarter_option(quarter)
-        r = print_quarter_notice(ledger, year, q, output, parse_date(date), mask_names, templates, font, wait,
-                                 arguments_text(), partial=partial)
+        from villagectl.actions.session import PrintOptions
+
+        r = print_quarter_notice(session(ledger, wait, today=parse_date(date)), year, q, out_pdf=output,
+                                 mask=mask_names, printing=PrintOptions(templates, font), partial=partial)
         if as_json:
             emit_result(r.as_dict())
             return
@@ -88,8 +90,8 @@ def post_quarter_cmd(
         from villagectl.actions.notice_quarter import post_quarter
 
         year, q = parse_quarter_option(quarter)
-        r = post_quarter(ledger, year, q, parse_date(date, FUTURE_POSTING), force, reason, operator, wait,
-                         arguments_text())
+        r = post_quarter(session(ledger, wait, operator, parse_date(date, FUTURE_POSTING)), year, q, force=force,
+                         reason=reason)
         if as_json:
             emit_result(r.as_dict())
             return

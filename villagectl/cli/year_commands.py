@@ -15,12 +15,12 @@ from villagectl.cli.app import (
     WaitOpt,
     YearOpt,
     app,
-    arguments_text,
     cell_text,
     FUTURE_POSTING,
     parse_date,
     post_app,
     score_app,
+    session,
 )
 from villagectl.cli.console import console, emit_result, fit_table, guarded, print_problems
 
@@ -41,7 +41,7 @@ def score_year_cmd(
     def body() -> None:
         from villagectl.actions.score_year import score_year
 
-        r = score_year(ledger, year, export, wait, arguments_text())
+        r = score_year(session(ledger, wait), year, export=export)
         rows = r.households()
         if as_json:
             emit_result({"households": rows})
@@ -84,7 +84,7 @@ def post_year_cmd(
     def body() -> None:
         from villagectl.actions.score_year import post_year
 
-        n = post_year(ledger, year, parse_date(date, FUTURE_POSTING), force, reason, wait, arguments_text())
+        n = post_year(session(ledger, wait, today=parse_date(date, FUTURE_POSTING)), year, force=force, reason=reason)
         if as_json:
             emit_result({"year": year, "locked": n})
         else:
@@ -106,7 +106,7 @@ def vote_import_cmd(
     def body() -> None:
         from villagectl.actions.score_year import import_votes
 
-        n, problems = import_votes(ledger, paths, year, wait, arguments_text())
+        n, problems = import_votes(session(ledger, wait), paths, year)
         if as_json:
             emit_result({"year": year, "households": n, "problems": [p.as_dict() for p in problems]})
             return

@@ -16,9 +16,9 @@ from villagectl.cli.app import (
     WaitOpt,
     YearOpt,
     app,
-    arguments_text,
     notice_app,
     parse_date,
+    session,
 )
 from villagectl.cli.console import console, emit_result, guarded
 from villagectl.cli.console import shown as fmt_number  # numbers as the documents show them (2 decimals at most)
@@ -45,8 +45,10 @@ def notice_year_cmd(
     def body() -> None:
         from villagectl.actions.year_documents import period_name, print_year_notice
 
-        r = print_year_notice(ledger, year, output, parse_date(date), certificates, mask_names, templates, font,
-                              wait, arguments_text())
+        from villagectl.actions.session import PrintOptions
+
+        r = print_year_notice(session(ledger, wait, today=parse_date(date)), year, out_pdf=output,
+                              certificates=certificates, mask=mask_names, printing=PrintOptions(templates, font))
         if as_json:
             emit_result(r.as_dict())
             return
@@ -79,7 +81,9 @@ def report_year_cmd(
     def body() -> None:
         from villagectl.actions.year_documents import print_year_report
 
-        r = print_year_report(ledger, year, output, parse_date(date), templates, font)
+        from villagectl.actions.session import PrintOptions
+
+        r = print_year_report(ledger, year, out_pdf=output, issued=parse_date(date), printing=PrintOptions(templates, font))
         if as_json:
             emit_result(r.as_dict())
             return
