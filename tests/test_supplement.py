@@ -105,6 +105,15 @@ def notice_and_post(runner, ledger: Path, tmp: Path, month: str, start: str, pos
 def test_september_group_refused_then_posted_late_as_a_supplement(runner, village, tmp_path: Path) -> None:
     """The issue's September: a group's sheet missing, the month posted without it, the sheet comes late."""
     ledger = village
+    # 第一组's sheet is refused (a score above its maximum): the month is noticed and posted without it
+    bad = sheet(tmp_path / "bad", "第一组", "2026-09", {"A1": 95, "A2": 86})
+    import openpyxl
+
+    wb = openpyxl.load_workbook(bad)
+    wb.active.cell(3, 3, ITEMS[0].points + 3)  # A1's 庭院 18 of 15
+    wb.save(bad)
+    refused = invoke(runner, "inspect", "import", ledger, bad)
+    assert refused.exit_code == 1 and "超过满分" in refused.stdout + refused.stderr
     post(runner, ledger, tmp_path, "2026-09", {"第二组": {"B1": 88, "B2": 82}}, missing_ok=True)
     before = balances(runner, ledger)
     assert (before["A1"], before["B1"], before["B2"]) == (0, 3, 1)
