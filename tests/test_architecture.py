@@ -130,3 +130,39 @@ def test_the_importers_protocol_is_shared() -> None:
     for module in (roster, events, redeem_day, votes, cadre, inspection, inspection_form):
         assert callable(module.identify) and callable(module.extract), module.__name__
         assert module.FIELDS, module.__name__
+
+
+def test_every_importer_takes_the_same_household_wordings() -> None:
+    """户籍编号 was the roster's only, 被评户 the tally's only …: now every importer reads each wording alike."""
+    from villagectl.importers import events, fields, redeem_day, roster, votes
+    from villagectl.importers.table import match_field
+
+    for module in (roster, events, redeem_day, votes):
+        for shared in (fields.HOUSEHOLD_ID_FIELD, fields.HEAD_FIELD, fields.GROUP_FIELD):
+            for wording in (shared.name,) + shared.synonyms:
+                assert match_field(wording, module.FIELDS) == shared.name, (module.__name__, wording)
+    assert match_field("户籍编号", events.FIELDS) == "户号"
+    assert match_field("被评户", redeem_day.FIELDS) == "户主"
+    assert match_field("所属网格", votes.FIELDS) == "组别"
+
+
+def test_identify_tells_the_kinds_of_sheet_apart() -> None:
+    from villagectl.importers import cadre, events, redeem_day, roster, votes
+    from villagectl.io.reader import SheetRows, WorkbookRows
+
+    def book(*rows: list) -> WorkbookRows:
+        width = max(len(r) for r in rows)
+        return WorkbookRows(Path("x.xlsx"), [SheetRows("Sheet1", [list(r) + [""] * (width - len(r)) for r in rows])])
+
+    kinds = {
+        "roster": book(["户编号", "户主姓名", "村民小组", "家庭人口"], ["ZP001", "张三", "第一组", 3]),
+        "events": book(["户号", "户主", "项目", "积分", "日期"], ["ZP001", "张三", "见义勇为", 5, "2026-07-01"]),
+        "day": book(["日期", "户号", "户主", "物品", "数量"], ["2026-07-01", "ZP001", "张三", "洗衣粉", 1]),
+        "votes": book(["户号", "户主", "投票数", "不合格票"], ["ZP001", "张三", 30, 2]),
+        "cadre": book(["姓名", "优秀", "称职", "基本称职", "不称职"], ["李四", 20, 5, 1, 0]),
+    }
+    assert roster.identify(kinds["roster"]) == 4
+    assert events.identify(kinds["events"]) == 5 and events.identify(kinds["roster"]) == 0
+    assert redeem_day.identify(kinds["day"]) == 5 and redeem_day.identify(kinds["events"]) == 0
+    assert votes.identify(kinds["votes"]) == 4 and votes.identify(kinds["day"]) == 0
+    assert cadre.identify(kinds["cadre"]) == 1 and cadre.identify(kinds["roster"]) == 0
