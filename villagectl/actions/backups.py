@@ -25,6 +25,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from villagectl.actions.session import Session
 from villagectl.errors import DataError, FileAccessError, LedgerLockedError
 from villagectl.io import safe_write
 from villagectl.io.preflight import col_letters
@@ -508,7 +509,7 @@ class RestoreResult:
                 "previous": str(self.previous) if self.previous else "", "undone": self.diff.as_dict()}
 
 
-def restore_backup(ledger_path: Path, ref: str, wait: float = 0.0) -> RestoreResult:
+def restore_backup(session: Session, *, ref: str) -> RestoreResult:
     """Put a backup of this ledger back, byte for byte, through the atomic write-back.
 
     Refused (nothing written) while the ledger is open in Excel/WPS or held by another run (exit 3),
@@ -516,11 +517,11 @@ def restore_backup(ledger_path: Path, ref: str, wait: float = 0.0) -> RestoreRes
     backed up first (``replace_atomically``, rotation by the ledger's settings), so a restore can
     itself be undone.
     """
-    ledger_path = Path(ledger_path)
+    ledger_path = Path(session.path)
     if not ledger_path.exists():
         raise FileAccessError(f"找不到台账文件 {ledger_path}")
     real = safe_write.real_path(ledger_path)
-    with safe_write.ledger_lock(real, wait):
+    with session.holding():  # the lock of the real file (every name of one file shares it)
         safe_write.refuse_if_open_elsewhere(real)
         if ledger_path.absolute() != real:
             safe_write.refuse_if_open_elsewhere(ledger_path.absolute())

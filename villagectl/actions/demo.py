@@ -84,7 +84,7 @@ def run_demo(output: Path, progress: Say = None, preset: str = "zhongping") -> d
             say(f"   {p}")
 
     forms_dir = output / "8月空白检查表"
-    forms = make_forms(ledger_path, "2026-08", forms_dir, force=True)
+    forms = make_forms(ledger_path, "2026-08", out_dir=forms_dir, force=True)
     say(f"④ 为下个月生成空白检查表 {len(forms)} 份 → {forms_dir}")
 
     say(f"⑤ 导入网格员交回的 {MONTH} 检查表（xlsx、两级表头、xls、ods 各一份，另有新分户的单户补查登记表）")
@@ -217,7 +217,7 @@ def run_base140_demo(output: Path, progress: Say = None) -> dict:
     for q in (1, 2, 3, 4):
         forms_dir = output / f"{year}年第{'一二三四'[q - 1]}季度评分表"
         kind = quarter_form(year, q)
-        forms = make_forms(ledger_path, kind, forms_dir, force=True)
+        forms = make_forms(ledger_path, kind, out_dir=forms_dir, force=True)
         for f in forms:
             fill_base140_form(f, q)
         month, day = quarter_days[q]
@@ -235,7 +235,7 @@ def run_base140_demo(output: Path, progress: Say = None) -> dict:
         if q == 3:
             pdfs += _base140_events(ledger_path, "2026-09", output, say)
     review_dir = output / f"{year}年度评议表"
-    forms = make_forms(ledger_path, review_form(year), review_dir, force=True)
+    forms = make_forms(ledger_path, review_form(year), out_dir=review_dir, force=True)
     for f in forms:
         fill_base140_form(f, 0)
     imported = import_inspections(Session(ledger_path, arguments="demo", today=dt.date(year, 12, 18)), forms)

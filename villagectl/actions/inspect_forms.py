@@ -77,7 +77,7 @@ def review_form(year: int, month: str | None = None) -> FormKind:
                     REVIEW_FOOTER, "评议小组成员签字：")
 
 
-def make_forms(ledger_path: Path, month: str | FormKind, out_dir: Path, group: str | None = None,
+def make_forms(ledger_path: Path, month: str | FormKind, *, out_dir: Path, group: str | None = None,
                force: bool = False) -> list[Path]:
     """One form per group; ``month`` is a month ('2026-07', every item) or a FormKind (quarter_form, review_form)."""
     kind = month if isinstance(month, FormKind) else month_form(month)

@@ -41,6 +41,12 @@ class Session:
         return self.operator or ledger.settings().get("经办人", "") or "村文书"
 
     @contextmanager
+    def holding(self) -> Iterator[None]:
+        """Only the lock: for a command that replaces the file itself (restore), which may not even open."""
+        with ledger_lock(self.path, self.wait_s):
+            yield
+
+    @contextmanager
     def reading(self) -> Iterator[Ledger]:
         """The ledger under the lock, never written."""
         with ledger_lock(self.path, self.wait_s):

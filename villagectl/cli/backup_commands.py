@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from villagectl.cli.app import JsonOpt, LedgerArg, WaitOpt, app
+from villagectl.cli.app import JsonOpt, LedgerArg, WaitOpt, app, session
 from villagectl.cli.console import console, emit_result, guarded
 
 BackupArg = Annotated[
@@ -79,7 +79,7 @@ def restore_cmd(
     def body() -> None:
         from villagectl.actions.backups import restore_backup
 
-        result = restore_backup(ledger, backup, wait)
+        result = restore_backup(session(ledger, wait), ref=backup)
         if as_json:
             emit_result(result.as_dict())
             return

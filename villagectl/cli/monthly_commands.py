@@ -190,7 +190,7 @@ def inspect_forms_cmd(
             kind = chosen
         else:
             raise UsageError("请用 --month（月度检查表）、--quarter（季度日常积分表）或 --review（年终评议表）指定生成哪一期的表")
-        paths = make_forms(ledger, kind, output, group, force)
+        paths = make_forms(ledger, kind, out_dir=output, group=group, force=force)
         if as_json:
             emit_result({"files": [str(p) for p in paths]})
             return
