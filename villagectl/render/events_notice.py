@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from villagectl.render.notice import mask_name
-from villagectl.render.typst_engine import render_pdf
+from villagectl.render.typst_engine import column_em, render_pdf
 
 TEMPLATE = "notice_events.typ.j2"
 
@@ -61,6 +61,9 @@ def events_context(notice: EventNotice) -> dict:
         "village": notice.village,
         "rows": rows,
         # the last rows print with the 公示期 / 异议 / 落款 block (kept together on one page)
+        # both parts of the table need the same columns: fixed widths from the widest cell (or the header)
+        "widths": {key: column_em([r[key] for r in rows], minimum=2 * 10 / 10.5, inset_em=8 / 10.5)
+                   for key in ("event_id", "date", "group", "name", "member")},
         "main_rows": rows[: max(0, len(rows) - TAIL_ROWS)],
         "tail_rows": rows[max(0, len(rows) - TAIL_ROWS):],
         "award_count": sum(1 for r in notice.rows if r.kind == "加分"),

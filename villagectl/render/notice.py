@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from villagectl.errors import DataError, UsageError
-from villagectl.render.typst_engine import cn_date, cn_month, render_pdf
+from villagectl.render.typst_engine import cn_date, cn_month, column_em, render_pdf
 
 TEMPLATE = "notice_month.typ.j2"
 ORDERS = ("group", "rank")
@@ -225,6 +225,9 @@ def notice_context(notice: MonthNotice) -> dict:
         "correction": bool(notice.corrections),
         "corrections": corrections,
         "scope": notice.scope,
+        # both parts of the table (rows, and the last rows kept with the footer) need the same columns
+        "group_width": column_em([r["group"] for r in rows], minimum=2 * 10 / 11, inset_em=8 / 11),
+        "name_width": column_em([r["name"] for r in rows], minimum=2 * 10 / 11, inset_em=8 / 11),
         "main_rows": rows[: len(rows) - tail],
         "tail_rows": rows[len(rows) - tail:],
         "tail_start": len(rows) - tail,

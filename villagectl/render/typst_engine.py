@@ -141,6 +141,24 @@ def typst_string(value: Any) -> str:
     return "".join(out)
 
 
+def text_em(text: Any) -> float:
+    """How wide a text prints, in em of its own size (CJK and full-width characters 1, ASCII about 0.56).
+
+    Used to give table columns a fixed width where a table is printed in two parts (the last rows are
+    kept with the notice's footer): both parts must have the same columns.
+    """
+    width = 0.0
+    for ch in display_text(text):
+        width += 0.56 if ord(ch) < 0x2E80 else 1.0
+    return width
+
+
+def column_em(texts: Any, minimum: float = 0.0, inset_em: float = 0.8) -> float:
+    """The width in em for a column holding ``texts``: the widest one plus the cell inset (the template writes ``…em``)."""
+    widest = max([minimum, *(text_em(t) for t in texts)])
+    return round(widest + inset_em + 0.05, 2)
+
+
 def cn_date(value: dt.date | str | None) -> str:
     """date(2026, 7, 26) → "2026年7月26日"."""
     if value is None or value == "":
