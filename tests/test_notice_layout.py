@@ -233,3 +233,23 @@ def test_cadre_notice_footer_never_stands_alone(tmp_path, representatives) -> No
     for text in texts[1:]:
         assert re.search(r"名次\s+姓名\s+职务", text), text[:200]
     assert [m for t in texts for m in re.findall(r"代表\d{3}", t)] == [f"代表{i:03d}" for i in range(representatives)]
+
+
+@pytest.mark.parametrize("villages", [20, 24, 26, 28, 30, 58, 60, 62])
+def test_rollup_pdf_signature_block_never_stands_alone(tmp_path, villages) -> None:
+    from villagectl.actions.rollup import RollupResult, VillageSummary, total_of
+    from villagectl.render.rollup import render_rollup_pdf
+
+    rows = [VillageSummary(file=f"村{i}.xlsx", path="", village=f"第{i:02d}村", households=100 + i, residents=300,
+                           earned=1000.0, balance=500.0, redeemed_points=10.0, redeemed_yuan=12345.5,
+                           redemption_source="兑换记录", yuan_per_point=1.0, per_resident=2.0, budget=600.0,
+                           stars=(1, 2, 3), medals=(1, 1, 1), red=3, black=0, rating="入账") for i in range(villages)]
+    result = RollupResult(2026, villages, rows, [], [], total_of(rows), town="青山镇")
+    pdf = render_rollup_pdf(result, tmp_path / "汇总.pdf", today=dt.date(2027, 1, 25))
+    texts = pages(pdf)
+    last = flat(texts[-1])
+    assert "制表人：" in last and "青山镇人民政府（盖章）" in last and f"合计（{villages}个村）" in last
+    assert len(re.findall(r"第\d\d村", last)) >= 2, villages
+    for text in texts:
+        assert "年度获得积分" in flat(text) and "年度评定" in flat(text)  # the header, whole, on every page
+    assert [m for t in texts for m in re.findall(r"第\d\d村", t)] == [f"第{i:02d}村" for i in range(villages)]

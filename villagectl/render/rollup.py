@@ -10,7 +10,7 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from villagectl.render.typst_engine import format_number, render_pdf
+from villagectl.render.typst_engine import format_number, render_pdf, text_em
 
 if TYPE_CHECKING:  # pragma: no cover
     from villagectl.actions.rollup import RollupResult
@@ -74,6 +74,24 @@ def rollup_context(result: "RollupResult", title: str = "", today: dt.date | Non
         "black": str(t.black),
     }
     skipped = [{"file": s.file, "reason": s.reason} for s in result.skipped]
+    # fixed column widths (the table prints in two parts: the rows, then the last rows with the 落款);
+    # 0 marks 村名, which takes the rest of the line
+    columns = [("序号", lambda r: r["no"]), ("", None), ("户数", lambda r: r["households"]), ("人口", lambda r: r["residents"]),
+               ("年度获得积分", lambda r: r["earned"]), ("积分余额", lambda r: r["balance"]),
+               ("兑换积分", lambda r: r["redeemed_points"]), ("兑换金额（元）", lambda r: r["redeemed_yuan"]),
+               ("奖励经费（元）", lambda r: r["budget"]), ("经费使用率", lambda r: r["budget_use"])]
+    columns += [(label, lambda r, k=k: r["stars"][k]) for k, label in enumerate(("五星", "四星", "三星"))]
+    columns += [(label, lambda r, k=k: r["medals"][k]) for k, label in enumerate(("金牌", "银牌", "铜牌"))]
+    columns += [("红榜", lambda r: r["red"]), ("黑榜", lambda r: r["black"]), ("年度评定", lambda r: r.get("rating", ""))]
+    widths = []
+    for header, value in columns:
+        if value is None:
+            widths.append(0)
+            continue
+        texts = [value(r) for r in rows] + [value({**totals, "no": "", "rating": ""})]
+        widest = max([text_em(header) * 8.5 / 9 + 0.1, *(text_em(t) + 0.1 for t in texts)])
+        widths.append(round(widest + 6 / 9 + 0.1, 2))
+    tail = min(2, len(rows))
     town = getattr(result, "town", "") or ""
     moved = [{"village": v.village, "households": "、".join(v.moved_away)} for v in result.villages if v.moved_away]
     return {
@@ -87,6 +105,9 @@ def rollup_context(result: "RollupResult", title: str = "", today: dt.date | Non
         "skipped_count": str(len(result.skipped)),
         "warning_count": str(len(result.warnings)),
         "rows": rows,
+        "main_rows": rows[: len(rows) - tail],
+        "tail_rows": rows[len(rows) - tail:],
+        "widths": widths,
         "totals": totals,
         "skipped": skipped[:MAX_LISTED_PROBLEMS],
         "skipped_more": str(max(0, len(skipped) - MAX_LISTED_PROBLEMS)),
