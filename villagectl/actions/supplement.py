@@ -27,7 +27,7 @@ from villagectl.scoring.monthly import categories, history_from_results, month_p
 from villagectl.scoring.restate import (
     COMPARED, ORIGINAL, PENDING, SUPPLEMENT, RowChange, num, points_frame, posted_values, restate_month, show,
 )
-from villagectl.values import clean_text
+from villagectl.values import as_text, clean_text
 
 
 @dataclass
@@ -89,7 +89,7 @@ def restate_posted(ledger: Ledger, month: str, targets: set[str], cause: str,
                           {c.month for c in outcome.changes})
         if current is not None and clean_text(current["状态"]) == NOTICE:
             outcome.notices_invalidated.append(outcome.supplement)
-        before = clean_text(current["说明"]) if current is not None else ""
+        before = as_text(current["说明"]) if current is not None else ""
         note = "；".join(x for x in dict.fromkeys([*before.split("；"), cause]) if x)
         stamp = (now or dt.datetime.now()).isoformat(sep=" ", timespec="seconds")
         periods = with_period(periods, outcome.supplement, 状态=DRAFT, 计分时间=stamp, 公示开始="", 公示截止="",
@@ -125,7 +125,7 @@ def post_supplement(ledger: Ledger, month: str, today: dt.date, operator: str, *
     end = clean_text(current["公示截止"])
     if not force:
         if clean_text(current["状态"]) != NOTICE or not end:
-            raise DataError(f"{name}（{clean_text(current['说明'])}）还没有公示；请先打印公示（villagectl notice month "
+            raise DataError(f"{name}（{as_text(current['说明'])}）还没有公示；请先打印公示（villagectl notice month "
                             f"--month {month}），公示期满后再入账，或用 --force --reason 说明原因后直接入账")
         if today <= dt.date.fromisoformat(end):
             raise DataError(f"{name} 的公示期到 {end} 才结束，{today.isoformat()} 还不能入账；"
@@ -137,7 +137,7 @@ def post_supplement(ledger: Ledger, month: str, today: dt.date, operator: str, *
         month_rows = [r for r in rows if clean_text(r["月份"]) == m]
         late = all(clean_text(r["状态"]) == SUPPLEMENT for r in month_rows)
         entries += month_entries(m, month_rows, journal, note="补录" if late else f"{name}更正",
-                                 reason=f"{name}：{clean_text(current['说明'])}")
+                                 reason=f"{name}：{as_text(current['说明'])}")
     journal, ids = append_entries(journal, entries, today.isoformat(), operator)
     ledger.replace(schema.JOURNAL.name, journal)
     results = ledger.frame(schema.MONTHLY.name).copy()
@@ -149,7 +149,7 @@ def post_supplement(ledger: Ledger, month: str, today: dt.date, operator: str, *
     notes = [f"提前入账：{reason}"] if force else []
     periods = with_period(ledger.frame(schema.PERIODS.name), name, 状态=POSTED, 入账日期=today.isoformat(),
                           经办人=operator, **anchor_values(journal),
-                          **({"说明": "；".join([clean_text(current["说明"]), *notes])} if notes else {}))
+                          **({"说明": "；".join([as_text(current["说明"]), *notes])} if notes else {}))
     ledger.replace(schema.PERIODS.name, periods)
     households = len({clean_text(r["户号"]) for r in rows})
     return SupplementPosting(name, len(entries), round(sum(e.points for e in entries), 4), households,
@@ -181,9 +181,9 @@ def supplement_notice(ledger: Ledger, month: str, start: dt.date, days: int, mas
     printed = []
     for r in rows:
         posted, now = posted_values(r), {f: r.get(f) for f in COMPARED}
-        change = RowChange(clean_text(r["月份"]), clean_text(r["户号"]), clean_text(r["户主"]), clean_text(r["组别"]),
+        change = RowChange(clean_text(r["月份"]), clean_text(r["户号"]), as_text(r["户主"]), as_text(r["组别"]),
                            clean_text(r["状态"]), posted, now)
-        last = clean_text(r.get("备注", "")).split("；")[-1]
+        last = as_text(r.get("备注", "")).split("；")[-1]
         late = change.kind == SUPPLEMENT
         printed.append(SupplementNoticeRow(
             change.month, change.group, change.name, change.kind, show(now["总分"], "总分"),
@@ -194,7 +194,7 @@ def supplement_notice(ledger: Ledger, month: str, start: dt.date, days: int, mas
     village = settings.get("村名", "")
     return SupplementNotice(
         village=village, month=month, name=clean_text(current["期间"]),
-        kind="补录和更正" if len(kinds) > 1 else next(iter(kinds)), reason=clean_text(current["说明"]),
+        kind="补录和更正" if len(kinds) > 1 else next(iter(kinds)), reason=as_text(current["说明"]),
         rows=printed, period_start=start, period_end=start + dt.timedelta(days=days - 1),
         objection_text=settings.get("异议受理", "") or "如对公示内容有异议，请在公示期内向村委会反映。",
         committee=settings.get("公示落款", "") or f"{village}村民委员会", issued=start,

@@ -18,7 +18,7 @@ import pandas as pd
 
 from villagectl.ledger import schema
 from villagectl.scoring.monthly import RESULT_FIELDS, EPS, MonthHistory, MonthlySettings, finish_month
-from villagectl.values import NotANumber, clean_text, fmt_number, to_number
+from villagectl.values import NotANumber, as_text, clean_text, fmt_number, to_number
 
 SUPPLEMENT, CORRECTION = schema.ROW_SUPPLEMENT, schema.ROW_CORRECTION
 PENDING = (SUPPLEMENT, CORRECTION)
@@ -40,8 +40,8 @@ class RowChange:
         return [f for f in COMPARED if not same_field(f, self.before.get(f), self.after.get(f))]
 
     def describe(self) -> str:
-        """'总分 —→86；积分 —→3' in the units a clerk reads."""
-        return "；".join(f"{f} {show(self.before.get(f), f)}→{show(self.after.get(f), f)}" for f in self.fields())
+        """'总分 —→86，积分 —→3' in the units a clerk reads (no ；: it sits in a 备注 of ；-separated notes)."""
+        return "，".join(f"{f} {show(self.before.get(f), f)}→{show(self.after.get(f), f)}" for f in self.fields())
 
     def as_dict(self) -> dict:
         return {"month": self.month, "household_id": self.household_id, "name": self.name, "group": self.group,
@@ -142,18 +142,18 @@ def restate_month(
         posted = posted_values(old)
         after = {f: r.get(f) for f in COMPARED}
         if any(not same_value(posted.get(f), after[f]) for f in COMPARED):
-            change = RowChange(month, hid, clean_text(r["户主"]), clean_text(r["组别"]),
+            change = RowChange(month, hid, as_text(r["户主"]), as_text(r["组别"]),
                                SUPPLEMENT if num(posted.get("总分")) is None else CORRECTION, posted, after)
             r["状态"], r[ORIGINAL] = change.kind, format_values(posted)
             why = "补录" if change.kind == SUPPLEMENT else f"{'更正' if hid in targets else knock_on}（{change.describe()}）"
-            r["备注"] = "；".join(x for x in (clean_text(r.get("备注", "")), why) if x)
+            r["备注"] = "；".join(x for x in (as_text(r.get("备注", "")), why) if x)
             if any(not same_value(old.get(f), after[f]) for f in COMPARED):
                 changes.append(RowChange(month, hid, change.name, change.group, change.kind,
                                          {f: old.get(f) for f in COMPARED}, after))
         else:
             r["状态"], r[ORIGINAL] = schema.PERIOD_STATES[2], ""
             if clean_text(old.get("状态")) in PENDING:  # changed back to what was posted
-                changes.append(RowChange(month, hid, clean_text(r["户主"]), clean_text(r["组别"]), CORRECTION,
+                changes.append(RowChange(month, hid, as_text(r["户主"]), as_text(r["组别"]), CORRECTION,
                                          {f: old.get(f) for f in COMPARED}, after))
         rows.append(r)
     kept = {clean_text(r["户号"]) for r in rows}
