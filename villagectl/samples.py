@@ -40,7 +40,7 @@ import pandas as pd
 
 from villagectl.ledger import schema
 from villagectl.ledger.create import create_ledger
-from villagectl.ledger.households import id_check_char
+from villagectl.ledger.households import id_check_char, is_active
 from villagectl.ledger.journal import NewEntry, append_entries
 from villagectl.ledger.workbook import Ledger
 from villagectl.rules.presets import ZHONGPING
@@ -272,14 +272,14 @@ REMARKS = {
 
 def make_inspections(rng: random.Random, households: list[Household]) -> dict[str, list[Inspection]]:
     out: dict[str, list[Inspection]] = {g: [] for g in GROUPS}
-    group3 = [h for h in households if h.group == "第三组" and h.state == "正常"]
+    group3 = [h for h in households if h.group == "第三组" and is_active(h.state)]
     forced_by_id: dict[str, dict[str, float]] = {
         # full-width "１５" and "９．５" in the legacy .xls of 第三组
         group3[1].id: {"RJ1": 15.0, "RJ2": 9.5},
         group3[4].id: {"RJ1": 15.0, "RJ3": 9.5},
     }
     for h in households:
-        if h.state != "正常":
+        if not is_active(h.state):
             continue
         target = SPECIAL_TOTALS.get(h.id) or _random_total(rng)
         scores = _split_deductions(rng, target, forced_by_id.get(h.id, {}))
@@ -356,7 +356,7 @@ def write_ledger(path: Path, village: Village, keep_backups: int | None = None) 
     )
     ledger.replace(schema.SHOP.name, shop)
 
-    active = [h for h in village.households if h.state == "正常"]
+    active = [h for h in village.households if is_active(h.state)]
     opening = sorted(rng.sample(active, 40), key=lambda h: h.id)
     entries = [
         NewEntry(h.id, schema.ENTRY_OPENING, float(rng.choice((5, 8, 10, 12, 15, 18, 20, 23, 26, 30, 35, 42, 50, 61))),

@@ -14,6 +14,7 @@ from villagectl.errors import DataError, FileAccessError, Location, Problem, Usa
 from villagectl.io.outputs import guard_output, guard_outputs
 from villagectl.io.newbook import new_workbook, put, put_formula, save_new
 from villagectl.ledger import schema
+from villagectl.ledger.households import is_active
 from villagectl.ledger.quarters import quarter_months, quarter_period
 from villagectl.ledger.workbook import Ledger
 from villagectl.values import clean_name, clean_text, fmt_number, group_key
@@ -94,7 +95,7 @@ def make_forms(ledger_path: Path, month: str | FormKind, *, out_dir: Path, group
                                  "按月检查的用 --month")
     village = ledger.settings().get("村名", "")
     households = ledger.frame(schema.HOUSEHOLDS.name)
-    active = households[households["状态"].map(clean_text).isin(["正常", ""])]
+    active = households[households["状态"].map(is_active)]
     groups: dict[str, list] = {}
     for _, row in active.iterrows():
         groups.setdefault(clean_text(row["组别"]), []).append(row)

@@ -26,6 +26,7 @@ from villagectl.errors import DataError, UsageError
 from villagectl.io.outputs import guard_output
 from villagectl.io.staged import StagedOutputs
 from villagectl.ledger import schema
+from villagectl.ledger.households import is_active
 from villagectl.ledger.periods import DRAFT, NOTICE, POSTED, period_row, with_period
 from villagectl.ledger.quarters import quarter_months, quarter_period
 from villagectl.ledger.workbook import Ledger
@@ -94,7 +95,7 @@ def quarter_results(ledger: Ledger, year: int, quarter: int) -> QuarterResults:
     by_household: dict[str, QuarterHousehold] = {}
     households = ledger.frame(schema.HOUSEHOLDS.name)
     for r in households.to_dict("records"):
-        if clean_text(r.get("状态")) in ("正常", ""):
+        if is_active(r.get("状态")):
             hid = clean_text(r["户号"])
             by_household[hid] = QuarterHousehold(hid, clean_text(r.get("户主")), clean_text(r.get("组别")), {})
     known = {clean_text(r["户号"]): r for r in households.to_dict("records")}

@@ -28,6 +28,7 @@ from villagectl.errors import DataError, Location, Problem, UsageError
 from villagectl.io.outputs import guard_output
 from villagectl.io.staged import StagedOutputs
 from villagectl.ledger import schema
+from villagectl.ledger.households import is_active
 from villagectl.ledger.periods import DRAFT, NOTICE, POSTED, with_period
 from villagectl.ledger.workbook import Ledger
 from villagectl.render.annual import (
@@ -384,8 +385,7 @@ def build_year_report(ledger: Ledger, year: int, issued: dt.date) -> YearReport:
     annual, provisional = _annual_for_report(ledger, year)
 
     households = ledger.frame(schema.HOUSEHOLDS.name)
-    state = _texts(households["状态"]) if "状态" in households else pd.Series([""] * len(households))
-    active = households[state.isin(["正常", ""])]
+    active = households[households["状态"].map(is_active)] if "状态" in households else households
     sizes = _numbers(active["人口"]).fillna(0).clip(lower=0)
     active_groups = _texts(active["组别"])
     population_by_group = sizes.groupby(active_groups).sum().to_dict()

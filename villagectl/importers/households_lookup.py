@@ -8,10 +8,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from villagectl.errors import Location, Problem
-from villagectl.ledger.households import group_names, nearest_ids
+from villagectl.ledger.households import group_names, is_active, nearest_ids
 from villagectl.values import as_text, clean_name, clean_text, group_key, id_key
 
-ACTIVE = ("正常", "")
 
 
 @dataclass
@@ -60,7 +59,7 @@ class Roster:
                 return self._missing("id", f"户号 {hid} 不在户籍表中{self._id_hint(hid, name, group)}")
             i = self.ids[id_key(hid)]
             hh = self.records[i]
-            if clean_text(hh.get("状态", "正常")) not in ACTIVE:
+            if not is_active(hh.get("状态", "正常")):
                 if inactive_warns:
                     return Lookup(None, [("id", f"户号 {hid}（{clean_text(hh['户主'])}）在户籍中的状态是“{clean_text(hh['状态'])}”，这一行不{purpose}，已跳过", "警告")])
                 return Lookup(None, [("id", f"户号 {hid}（{clean_text(hh['户主'])}）在户籍中的状态是“{clean_text(hh['状态'])}”，不能{purpose}", "错误")])
@@ -72,14 +71,14 @@ class Roster:
             return found
         if not name:
             return Lookup(None, [("name", "缺少户号和户主姓名", "错误")])
-        candidates = [i for i in self.by_name.get(name, []) if clean_text(self.records[i].get("状态", "正常")) in ACTIVE]
+        candidates = [i for i in self.by_name.get(name, []) if is_active(self.records[i].get("状态", "正常"))]
         in_group = [i for i in candidates if group_key(self.records[i]["组别"]) == group] if group else candidates
         if len(in_group) == 1:
             return Lookup(in_group[0])
         if not in_group and inactive_warns:
             gone = [i for i in self.by_name.get(name, [])
                     if (not group or group_key(self.records[i]["组别"]) == group)
-                    and clean_text(self.records[i].get("状态", "正常")) not in ACTIVE]
+                    and not is_active(self.records[i].get("状态", "正常"))]
             if len(gone) == 1:
                 hh = self.records[gone[0]]
                 return Lookup(None, [("name", f"{clean_text(hh['户主'])}（{clean_text(hh['户号'])}）在户籍中的状态是“{clean_text(hh['状态'])}”，这一行不{purpose}，已跳过", "警告")])

@@ -18,7 +18,7 @@ import pandas as pd
 
 from villagectl.errors import DataError
 from villagectl.ledger import schema
-from villagectl.ledger.households import find_household
+from villagectl.ledger.households import find_household, is_active
 from villagectl.rules.catalogue import parse_rules
 from villagectl.rules.presets import Rule
 from villagectl.values import NotANumber, as_text, clean_name, clean_text, fmt_number, to_number
@@ -266,7 +266,7 @@ def free_cap(ledger) -> float:
 def household_row(ledger, household: str) -> dict:
     """The household ``household`` names (户号 or 户主, see find_household), refused unless 正常."""
     row = find_household(ledger.frame(schema.HOUSEHOLDS.name), household)
-    if clean_text(row.get("状态")) not in ("正常", ""):
+    if not is_active(row.get("状态")):
         raise DataError(f"户号 {clean_text(row['户号'])}（{as_text(row['户主'])}）的状态是“{clean_text(row['状态'])}”，不能记积分")
     return row
 

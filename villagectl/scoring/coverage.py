@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from villagectl.ledger.households import is_active
 from villagectl.values import clean_text, group_key
-
-ACTIVE = ("正常", "")
 
 
 @dataclass
@@ -35,7 +34,7 @@ def month_coverage(households: pd.DataFrame, scored: set[str], listed_blank: set
     groups: dict[str, GroupCoverage] = {}
     for row in households.to_dict("records"):
         hid = clean_text(row.get("户号"))
-        if not hid or clean_text(row.get("状态", "")) not in ACTIVE:
+        if not hid or not is_active(row.get("状态", "")):
             continue
         name = clean_text(row.get("组别", ""))
         cover = groups.setdefault(name, GroupCoverage(name))

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from villagectl.ledger.households import is_active
 from villagectl.rules.catalogue import points_for
 from villagectl.rules.presets import Band, Rule
 from villagectl.values import NotANumber, as_text, clean_text, group_key, to_number
@@ -165,7 +166,7 @@ def month_points(
     totals = month_totals(scores, rules) if len(scores) else pd.DataFrame(columns=["户号", *cats, "总分"])
     by_id = {clean_text(h): row for h, row in zip(households["户号"], households.to_dict("records"))}
     inspected = set(totals["户号"])
-    active = {clean_text(h) for h, s in zip(households["户号"], households["状态"]) if clean_text(s) in ("正常", "")}
+    active = {clean_text(h) for h, s in zip(households["户号"], households["状态"]) if is_active(s)}
     frame = totals.set_index("户号") if len(totals) else pd.DataFrame(columns=[*cats, "总分"])
     rows: list[dict] = []
     for hid in (h for h in by_id if h in inspected or h in active):
