@@ -54,7 +54,7 @@ def make_notice(households: int = 3000):
     for rank, row in enumerate(scored, start=1):
         row.village_rank = rank
     for row in scored[-3:]:
-        row.blacklisted = True
+        row.exposure = True
     return MonthNotice(
         village="中坪村",
         month="2026-07",

@@ -34,3 +34,52 @@ def test_no_module_hard_codes_the_active_state() -> None:
             if HARD_CODED.search(line):
                 found.append(f"{rel}:{n}: {line.strip()}")
     assert found == [], "用 villagectl.ledger.households.is_active:\n" + "\n".join(found)
+
+
+# --- one name: 曝光台 is "exposure" (score month --json, the month notice's template variables) ---------------
+
+
+@pytest.fixture
+def bottom_three_months(ledger_path: Path, runner, tmp_path: Path) -> Path:
+    """B2 is the village's lowest in July, August and September: on the 曝光台 in September."""
+    from conftest import add_households, household, invoke
+    from test_supplement import GROUPS, NAMES, sheet
+
+    add_households(ledger_path, [household(h, NAMES[h], g) for g, ids in GROUPS.items() for h in ids])
+    for month in ("2026-07", "2026-08", "2026-09"):
+        paths = [sheet(tmp_path / month, "第一组", month, {"A1": 90, "A2": 86}),
+                 sheet(tmp_path / month, "第二组", month, {"B1": 85, "B2": 72})]
+        r = invoke(runner, "inspect", "import", ledger_path, *paths)
+        assert r.exit_code == 0, r.stdout + r.stderr
+        r = invoke(runner, "score", "month", ledger_path, "--month", month)
+        assert r.exit_code == 0, r.stdout + r.stderr
+    return ledger_path
+
+
+def test_score_month_json_says_exposure(runner, bottom_three_months: Path) -> None:
+    from conftest import invoke_json
+
+    result, data = invoke_json(runner, "score", "month", bottom_three_months, "--month", "2026-09")
+    assert result.exit_code == 0, result.stdout
+    on_board = {h["household_id"]: h["exposure"] for h in data["households"]}
+    assert on_board == {"A1": False, "A2": False, "B1": False, "B2": True}
+    assert all("blacklisted" not in h for h in data["households"])
+
+
+def test_a_template_exported_before_the_rename_still_prints(runner, bottom_three_months: Path, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    from conftest import invoke
+
+    folder = tmp_path / "模板"
+    assert invoke(runner, "templates", "export", folder).exit_code == 0
+    template = folder / "notice_month.typ.j2"
+    text = template.read_text(encoding="utf-8")
+    assert "exposure_count" in text
+    template.write_text(text.replace("exposure_count", "blacklisted_count"), encoding="utf-8")  # the old name
+    pdf = tmp_path / "公示.pdf"
+    r = invoke(runner, "notice", "month", bottom_three_months, "--month", "2026-09", "-o", pdf, "--date", "2026-10-01",
+               "--templates", folder)
+    assert r.exit_code == 0, r.stdout + r.stderr
+    printed = "".join(p.extract_text() for p in PdfReader(pdf).pages).replace(" ", "").replace("\n", "")
+    assert "“曝光台”表示该户按本村积分制办法列入曝光台" in printed

@@ -48,7 +48,7 @@ def household_rows(n: int = 80) -> list[NoticeRow]:
     rows[0].name, rows[1].name, rows[2].name = "王喆", "李赟", "陈堃"
     rows[0].scores = [50, 20, 10, 10, 10]
     rows[0].total, rows[0].points, rows[0].bonus = 100.0, 5, 5  # the village's first place
-    rows[5].name, rows[5].blacklisted = "黄三坏", True
+    rows[5].name, rows[5].exposure = "黄三坏", True
     rows[6].name, rows[6].missing = "吴未到", True
     rows[6].scores, rows[6].total, rows[6].points = [], None, None
     ranked = sorted((r for r in rows if not r.missing), key=lambda r: -r.total)

@@ -78,7 +78,7 @@ def build_notice(ledger: Ledger, month: str, start: dt.date, order: str | None, 
             points=_num(r.get("积分")),
             bonus=_num(r.get("奖励")),
             village_rank=int(_num(r.get("名次"))) if total is not None and _num(r.get("名次")) is not None else None,
-            blacklisted=clean_text(r.get("曝光台")) == "是",
+            exposure=clean_text(r.get("曝光台")) == "是",
             missing=total is None,
             household_id=clean_text(r.get("户号")),
         ))

@@ -45,7 +45,7 @@ class MonthScore:
                 "group_rank": None if missing else int(row["组内名次"]),
                 "points": None if missing else float(row["积分"]),
                 "bonus": None if missing else float(row["奖励"]),
-                "blacklisted": row["曝光台"] == "是",
+                "exposure": row["曝光台"] == "是",
                 "missing": bool(missing),
                 "note": row["备注"],
             })

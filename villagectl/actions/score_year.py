@@ -86,8 +86,8 @@ def compute_year(ledger: Ledger, year: int) -> tuple[pd.DataFrame, dict[str, lis
         results = year_earnings(journal, events, year)
     vetoes = vetoed(events, year)
     votes = year_votes(ledger, year)
-    shamed = exposure_months(ledger.frame(schema.MONTHLY.name), year)
-    frame = rate_year(year, households, results, RatingSettings.from_settings(settings), vetoes, votes, shamed, presence)
+    exposure = exposure_months(ledger.frame(schema.MONTHLY.name), year)
+    frame = rate_year(year, households, results, RatingSettings.from_settings(settings), vetoes, votes, exposure, presence)
     return frame, vetoes
 
 

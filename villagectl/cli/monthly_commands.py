@@ -224,7 +224,7 @@ def score_month_cmd(
         out = console()
         out.print(
             f"{outcome.month}：计分 {len(scored)} 户，积分合计 {fmt_number(sum(h['points'] for h in scored))} 分，"
-            f"连续奖励 {sum(1 for h in scored if h['bonus'])} 户，曝光台 {sum(1 for h in scored if h['blacklisted'])} 户"
+            f"连续奖励 {sum(1 for h in scored if h['bonus'])} 户，曝光台 {sum(1 for h in scored if h['exposure'])} 户"
         )
         if missing:
             names = "、".join(f"{h['name']}（{h['household_id']}）" for h in missing[:20])

@@ -34,7 +34,7 @@ class NoticeRow:
     points: float | None
     bonus: float | None = None
     village_rank: int | None = None
-    blacklisted: bool = False  # on the 曝光台 this month
+    exposure: bool = False  # on the 曝光台 this month
     missing: bool = False  # not inspected this month (未检查)
     household_id: str = ""  # 户号: printed only to tell apart two masked names that read the same
     corrected: bool = False  # changed by ``score adjust`` since the notice was first printed (更正公示)
@@ -187,7 +187,7 @@ def notice_context(notice: MonthNotice) -> dict:
     rows = []
     previous_group = None
     for row, name in zip(ordered, names):
-        notes = ["曝光台"] if row.blacklisted else []  # 未检查 shows in the score columns
+        notes = ["曝光台"] if row.exposure else []  # 未检查 shows in the score columns
         if row.corrected:
             notes.insert(0, "更正")
         rows.append(
@@ -201,7 +201,8 @@ def notice_context(notice: MonthNotice) -> dict:
                 "bonus": None if _is_blank(row.bonus) or row.bonus == 0 else row.bonus,
                 "rank": row.village_rank,
                 "missing": row.missing,
-                "blacklisted": row.blacklisted,
+                "exposure": row.exposure,
+                "blacklisted": row.exposure,  # the old name, for templates exported earlier
                 "note": "、".join(notes),
                 "new_group": notice.order == "group" and previous_group is not None and row.group != previous_group,
             }
@@ -238,7 +239,8 @@ def notice_context(notice: MonthNotice) -> dict:
         "mask_names": notice.mask_names,
         "household_count": len(rows),
         "missing_count": sum(1 for r in rows if r["missing"]),
-        "blacklisted_count": sum(1 for r in rows if r["blacklisted"]),
+        "exposure_count": sum(1 for r in rows if r["exposure"]),
+        "blacklisted_count": sum(1 for r in rows if r["exposure"]),  # its name in templates exported earlier
         "period_start": notice.period_start,
         "period_end": notice.period_end,
         "objection_text": notice.objection_text,

@@ -221,7 +221,7 @@ def rate_year(
     settings: RatingSettings,
     vetoes: dict[str, list[str]],
     votes: dict[str, tuple[int, int]],
-    shamed_months: dict[str, int],
+    exposure_months: dict[str, int],
     presence: YearPresence | None = None,
 ) -> pd.DataFrame:
     """年度评定 rows for every household with a result (and every one in the village that year).
@@ -266,8 +266,8 @@ def rate_year(
             notes.append("一票否决，不参加评定：" + "、".join(vetoes[hid]))
         if hid in black:
             notes.append(f"互评不合格票 {unfit}/{cast}，列入黑榜")
-        if shamed_months.get(hid):
-            notes.append(f"全年上曝光台 {shamed_months[hid]} 个月")
+        if exposure_months.get(hid):
+            notes.append(f"全年上曝光台 {exposure_months[hid]} 个月")
         rows.append({
             "年度": year,
             "户号": hid,
@@ -279,7 +279,7 @@ def rate_year(
             "星级": stars.get(hid, ""),
             "牌级": medals.get(hid, ""),
             "榜单": "黑榜" if hid in black else red.get(hid, ""),
-            "曝光台": shamed_months.get(hid, 0) or "",
+            "曝光台": exposure_months.get(hid, 0) or "",
             "否决": "是" if hid in vetoes else "",
             "享受村级福利": "否" if hid in black else "是",
             "投票数": cast if cast is not None else "",

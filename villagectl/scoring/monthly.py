@@ -34,7 +34,7 @@ class MonthlySettings:
     streak_months: int = 3  # 连续奖励月数
     streak_points: float = 5.0  # 连续奖励条件积分
     streak_bonus: float = 5.0  # 连续奖励积分
-    last_place_months: int = 3  # 曝光台连续月数
+    exposure_after_months: int = 3  # 曝光台连续月数: months in a row at the bottom that put a household on it
 
     @classmethod
     def from_settings(cls, settings: dict[str, str]) -> "MonthlySettings":
@@ -50,7 +50,7 @@ class MonthlySettings:
             streak_months=int(num("连续奖励月数", 3)),
             streak_points=num("连续奖励条件积分", 5),
             streak_bonus=num("连续奖励积分", 5),
-            last_place_months=int(num("曝光台连续月数", 3)),
+            exposure_after_months=int(num("曝光台连续月数", 3)),
         )
 
 
@@ -121,13 +121,13 @@ def _advance(month: MonthHistory, run: dict[str, int], last: dict[str, int], set
             run[hid] = 0  # runs do not overlap
     scored = {h: t for h, t in month.totals.items() if t is not None}
     lowest = min(scored.values()) if scored else None
-    shamed: set[str] = set()
+    exposed: set[str] = set()
     for hid in hids:
         is_last = lowest is not None and hid in scored and abs(scored[hid] - lowest) < EPS
         last[hid] = last.get(hid, 0) + 1 if is_last else 0
-        if last[hid] >= settings.last_place_months:
-            shamed.add(hid)
-    return bonus, shamed
+        if last[hid] >= settings.exposure_after_months:
+            exposed.add(hid)
+    return bonus, exposed
 
 
 RESULT_FIELDS = ("月份", "户号", "户主", "组别")
@@ -196,7 +196,7 @@ def finish_month(
     points = {h: float(_num(r["积分"]) or 0.0) for r in records
               for h in [clean_text(r["户号"])] if h in total_of}
     run, last = streak_state(history, settings)
-    bonus_ids, shamed_ids = _advance(MonthHistory(month, dict(total_of), points), run, last, settings)
+    bonus_ids, exposure_ids = _advance(MonthHistory(month, dict(total_of), points), run, last, settings)
 
     rank = competition_rank(pd.Series(total_of, dtype=float)).to_dict() if total_of else {}
     groups = {clean_text(r["户号"]): clean_text(r["组别"]) for r in records}
@@ -222,7 +222,7 @@ def finish_month(
             bonus = settings.streak_bonus if hid in bonus_ids else 0.0
             if bonus:
                 notes.append(f"连续{settings.streak_months}个月最高档，奖励{_fmt(bonus)}分")
-            if hid in shamed_ids:
+            if hid in exposure_ids:
                 notes.append(f"连续{last[hid]}个月全村最低")
             row.update({
                 "总分": total,
@@ -230,7 +230,7 @@ def finish_month(
                 "组内名次": int(group_rank[hid]),
                 "积分": points[hid],
                 "奖励": bonus,
-                "曝光台": "是" if hid in shamed_ids else "",
+                "曝光台": "是" if hid in exposure_ids else "",
                 "备注": "；".join(notes),
             })
         else:
