@@ -84,10 +84,11 @@ def test_the_problems_layout_names_each_cell() -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_identify_knows_an_inspection_sheet(name: str, ctx) -> None:
     """The importer protocol: inspection.identify finds all 14 items; the event and vote importers say 'not mine'."""
-    from villagectl.importers import events, inspection, votes
+    from villagectl.importers import events, inspection, inspection_form, votes
 
     book = golden.read_layout(name, ctx)
     assert inspection.identify(book, ctx) == len(golden.ITEMS)
+    assert inspection_form.identify(book) == (1 if name == "supplement_form" else 0)  # without the rules
     assert events.identify(book) == 0
     assert votes.identify(book) == 0
 
@@ -106,3 +107,5 @@ def test_extract_gives_the_rows_and_the_problems(ctx) -> None:
     rows, problems = inspection_form.extract(form, replace(ctx, file="supplement_form.xlsx"))
     assert [(r.household_id, r.scores["RJ1"]) for r in rows] == [("ZP202", golden.scores("ZP202")[0])]
     assert inspection_form.identify(golden.read_layout("title_one_header", ctx), ctx) == 0
+    assert inspection_form.identify(form) == 1  # without the rules: '户号：…' and a 实得分 column
+    assert inspection_form.identify(golden.read_layout("title_one_header", ctx)) == 0

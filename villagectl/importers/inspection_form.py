@@ -38,12 +38,20 @@ _MAX_WORDS = re.compile(r"标准|满分|分值|基础分|应得")
 FIELDS = [fields.HOUSEHOLD_ID_FIELD, fields.HEAD_FIELD, fields.GROUP_FIELD]
 
 
-def identify(book: WorkbookRows, ctx: Context) -> int:
-    """How many sheets are one-household forms (items down a column, scores beside them)."""
+def identify(book: WorkbookRows, ctx: Context | None = None) -> int:
+    """How many sheets are one-household forms: with ``ctx``, items down a column and scores beside them;
+    without, a household named in a '户号：…' / '户主：…' cell and a 实得分-like column header."""
     count = 0
     for sheet in book.sheets:
-        form = form_layout(sheet, ctx)
-        count += form is not None and not form.is_item_list
+        if ctx is not None:
+            form = form_layout(sheet, ctx)
+            count += form is not None and not form.is_item_list
+            continue
+        named = any(m and fields.field_of(m.group(1)) in (fields.HOUSEHOLD_ID, fields.HEAD)
+                    for row in sheet.rows[:15] for v in row
+                    for m in [re.match(r"\s*([^:：]{1,8})\s*[:：]\s*\S", str(v))])
+        scored = any(_SCORE_WORDS.search(clean_text(v)) for row in sheet.rows[:15] for v in row if len(clean_text(v)) <= 8)
+        count += named and scored
     return count
 
 
