@@ -83,3 +83,22 @@ def test_a_template_exported_before_the_rename_still_prints(runner, bottom_three
     assert r.exit_code == 0, r.stdout + r.stderr
     printed = "".join(p.extract_text() for p in PdfReader(pdf).pages).replace(" ", "").replace("\n", "")
     assert "“曝光台”表示该户按本村积分制办法列入曝光台" in printed
+
+
+# --- one template/font fallback: --templates/--font, else 参数 模板文件夹/字体, else the bundled ones ----------------
+
+PRINTING_NOT_YET = {"actions/slips.py", "actions/redeem.py", "actions/passbook.py"}  # being restructured
+
+
+def test_the_template_and_font_fallback_has_one_home() -> None:
+    """render.typst_engine.printing_paths, reached through actions.session.PrintOptions.paths."""
+    found = []
+    for path in sorted(SOURCE.rglob("*.py")):
+        rel = path.relative_to(SOURCE).as_posix()
+        if rel in ("render/typst_engine.py", "actions/session.py") or rel in PRINTING_NOT_YET:
+            continue
+        text = path.read_text(encoding="utf-8")
+        for n, line in enumerate(text.splitlines(), 1):
+            if "printing_paths" in line or re.search(r"setting_path\(|get\(\s*[\"'](模板文件夹|字体)[\"']", line):
+                found.append(f"{rel}:{n}: {line.strip()}")
+    assert found == [], "用 PrintOptions(templates, font).paths(ledger):\n" + "\n".join(found)
