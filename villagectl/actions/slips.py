@@ -72,7 +72,7 @@ def verify_in(ledger: Ledger, text: str, claim: Claim | None = None) -> VerifyRe
     return verify(slip_records(redemption_frame(ledger)), ledger.frame_or_empty(schema.JOURNAL.name), secret, text, claim)
 
 
-def verify_slip(ledger_path: Path, text: str, claim: Claim | None = None) -> VerifyResult:
+def verify_slip(ledger_path: Path, text: str, *, claim: Claim | None = None) -> VerifyResult:
     return verify_in(Ledger.open(ledger_path), text, claim)
 
 

@@ -349,7 +349,7 @@ def slip_verify_cmd(
         from villagectl.actions.slips import VERDICT_TEXT, Claim, verify_slip
 
         claim = Claim(slip or "", date or "", household or "", points or "")
-        r = verify_slip(ledger, code, claim)
+        r = verify_slip(ledger, code, claim=claim)
         if as_json:
             return emit_result(r.as_dict(), 0 if r.genuine else 1)
         out = console()

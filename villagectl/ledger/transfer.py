@@ -123,7 +123,7 @@ def town_key(settings: dict[str, str]) -> str:
 # --------------------------------------------------------------------------
 
 
-def _count(value: object) -> int | None:
+def count_or_none(value: object) -> int | None:
     try:
         return to_int(value)
     except NotANumber:
@@ -191,8 +191,8 @@ def transfer_document(
             "household_id": hid,
             "name": clean_name(household.get("户主", "")),
             "group": clean_text(household.get("组别", "")),
-            "people": _count(household.get("人口", "")),
-            "members": _count(household.get("参评人数", "")),
+            "people": count_or_none(household.get("人口", "")),
+            "members": count_or_none(household.get("参评人数", "")),
         },
         "balance": totals.balance,
         "earned": totals.earned,
@@ -238,7 +238,7 @@ def unposted(monthly: pd.DataFrame, events: pd.DataFrame, household_id: str) -> 
     if len(monthly):
         part = monthly[(monthly["户号"].map(clean_text) == household_id) & (monthly["状态"].map(clean_text) != "入账")]
         for _, r in part.iterrows():
-            amount = sum(v for v in (_num(r.get("积分")), _num(r.get("奖励"))) if v)
+            amount = sum(v for v in (number_or_none(r.get("积分")), number_or_none(r.get("奖励"))) if v)
             if amount:
                 out.append(f"{clean_text(r['月份'])} 月度积分 {fmt_number(amount)} 分（状态：{clean_text(r['状态']) or '草稿'}）")
     if len(events) and "状态" in events.columns:
@@ -249,7 +249,7 @@ def unposted(monthly: pd.DataFrame, events: pd.DataFrame, household_id: str) -> 
     return out
 
 
-def _num(value: object) -> float | None:
+def number_or_none(value: object) -> float | None:
     try:
         return to_number(value)
     except NotANumber:
@@ -307,7 +307,7 @@ def issued_transfers(journal: pd.DataFrame, log: pd.DataFrame, base: Path) -> li
             to_village=summary[len("转出至"):] if summary.startswith("转出至") else "",
             date=clean_text(r.get("日期")),
             entry_id=clean_text(r.get("流水号")),
-            points=_num(r.get("积分")),
+            points=number_or_none(r.get("积分")),
             position=pos,
             file=(base / path) if path else None,
             sha256=sha,

@@ -19,7 +19,7 @@ import pandas as pd
 from villagectl.errors import DataError, UsageError
 from villagectl.ledger import schema
 from villagectl.ledger.journal import GENESIS, NewEntry, append_entries, check_value
-from villagectl.ledger.transfer import FORMAT, KEY_SETTING, _count, _num, signature_ok
+from villagectl.ledger.transfer import FORMAT, KEY_SETTING, count_or_none, number_or_none, signature_ok
 from villagectl.values import NotANumber, as_text, clean_name, clean_text, fmt_number, to_int
 
 MAX_DEPTH = 16  # a transfer file nests 5 deep; a hostile one 100,000 deep would exhaust the recursion limit
@@ -86,7 +86,7 @@ def history_entries(document: dict, name: str) -> tuple[list[dict], list[dict]]:
         for e in year_block["entries"]:
             if not isinstance(e, dict):
                 raise DataError(f"{name} 的获得积分明细格式不对")
-            points = _num(e.get("points"))
+            points = number_or_none(e.get("points"))
             date = clean_text(e.get("date"))
             if points is None or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
                 raise DataError(f"{name} 的获得积分明细中有一行的日期或积分无效：{e}")
@@ -94,11 +94,11 @@ def history_entries(document: dict, name: str) -> tuple[list[dict], list[dict]]:
             if e.get("rated") is not False:
                 rated += points
             out.append({**e, "year": year})
-        stated = _num(year_block.get("earned"))
+        stated = number_or_none(year_block.get("earned"))
         if stated is None or abs(total - stated) > 1e-6:
             raise DataError(_not_adding_up(name, f"{year} 年写的获得积分 {_shown(stated)} 分，与这一年明细合计 "
                                                  f"{fmt_number(round(total, 4))} 分不符"), hint=NOT_ADDING_UP_HINT)
-        stated_rated = _num(year_block.get("rated"))
+        stated_rated = number_or_none(year_block.get("rated"))
         if stated_rated is not None and abs(rated - stated_rated) > 1e-6:
             raise DataError(_not_adding_up(name, f"{year} 年写的计入评比积分 {_shown(stated_rated)} 分，与这一年计入评比的明细合计 "
                                                  f"{fmt_number(round(rated, 4))} 分不符"), hint=NOT_ADDING_UP_HINT)
@@ -125,12 +125,12 @@ def check_totals(document: dict, entries: list[dict], name: str) -> tuple[float,
     Returns (balance, earned, spent). A balance above the earned history (points
     that come from nowhere) is refused, as is a file without its totals.
     """
-    balance = _num(document.get("balance"))
+    balance = number_or_none(document.get("balance"))
     if balance is None:
         raise DataError(f"转移单 {name} 没有余额")
-    history_sum = round(sum(_num(e.get("points")) or 0.0 for e in entries), 4)
-    earned = _num(document.get("earned"))
-    spent = _num(document.get("spent"))
+    history_sum = round(sum(number_or_none(e.get("points")) or 0.0 for e in entries), 4)
+    earned = number_or_none(document.get("earned"))
+    spent = number_or_none(document.get("spent"))
     if earned is None or spent is None:
         raise DataError(_not_adding_up(name, "缺少累计获得（earned）或已兑换（spent）积分"), hint=NOT_ADDING_UP_HINT)
     if abs(earned - history_sum) > 1e-6:
@@ -164,7 +164,7 @@ def received_row(entry: dict, from_village: str, household_id: str, transfer_id:
     summary = as_text(entry.get("summary") or "") or clean_text(entry.get("type")) or "获得积分"
     if not summary.startswith(f"{from_village}："):
         summary = f"{from_village}：{summary}"
-    points = _num(entry.get("points")) or 0.0
+    points = number_or_none(entry.get("points")) or 0.0
     member = clean_name(entry.get("member"))
     date = clean_text(entry.get("date"))
     if entry.get("rated") is False:
@@ -236,7 +236,7 @@ class Receipt:
     def household_row(self, columns: list[str], today: dt.date) -> dict:
         """The 户籍 row of the received household."""
         row = {col: "" for col in columns}
-        people, members = _count(self.person.get("people")), _count(self.person.get("members"))
+        people, members = count_or_none(self.person.get("people")), count_or_none(self.person.get("members"))
         row.update({
             "户号": self.household_id,
             "户主": self.name,
