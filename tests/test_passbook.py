@@ -314,3 +314,25 @@ def test_monthly_reason_without_inspection_rows_gives_the_total_only(ledger) -> 
     scores = Ledger.open(ledger).frame("月度得分")
     total = scores[(scores["户号"] == "ZP001") & (scores["月份"] == MONTH)].iloc[0]["总分"]
     assert line.reason == f"2026年7月检查 {fmt_number(float(total))} 分"
+
+
+def test_all_for_one_group(runner, ledger, tmp_path: Path) -> None:
+    folder = tmp_path / "第二组存折"
+    result, data = invoke_json(runner, "passbook", ledger, "--all", "-o", folder, "--group", "第二组", "--jobs", "1")
+    assert result.exit_code == 0, result.stdout
+    households = Ledger.open(ledger).frame("户籍")
+    mine = households[(households["组别"] == "第二组") & ~households["状态"].isin(["迁出", "注销"])]
+    files = sorted(p.name for p in folder.glob("*.pdf"))
+    assert data["group"] == "第二组" and data["households"] == len(mine) == len(files) > 0
+    assert files == sorted(f"{h}_{n}_积分存折.pdf" for h, n in zip(mine["户号"], mine["户主"]))
+    result = invoke(runner, "passbook", ledger, "--all", "-o", folder, "--group", "2组", "--jobs", "1")
+    assert result.exit_code == 0 and f"已为第二组 {len(mine)} 户打印存折" in result.stdout
+
+
+def test_all_for_a_group_the_village_has_not(runner, ledger, tmp_path: Path) -> None:
+    result = invoke(runner, "passbook", ledger, "--all", "-o", tmp_path / "存折", "--group", "第九组")
+    assert result.exit_code == 2
+    assert "第九组" in result.stderr and "第一组、第二组、第三组" in result.stderr
+    assert not (tmp_path / "存折").exists()
+    result = invoke(runner, "passbook", ledger, "--household", "ZP001", "--group", "第二组")
+    assert result.exit_code == 2 and "--all" in result.stderr

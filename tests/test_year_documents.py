@@ -386,3 +386,33 @@ def test_histogram_bins_and_axes() -> None:
     assert nice_axis(0, 464) == (0, 500, 100)
     lo, hi, step = nice_axis(78.3, 91.2, 6, include_zero=False)
     assert lo <= 78.3 and hi >= 91.2 and step in (1, 2, 2.5, 5)
+
+
+def test_one_groups_notice_says_ben_zu_and_lists_only_that_group(runner, ledger, tmp_path) -> None:
+    pdf = tmp_path / "第二组年度公示.pdf"
+    result, data = invoke_json(runner, "notice", "year", ledger, "--year", YEAR, "-o", pdf, "--date", "2026-12-28",
+                               "--group", "2组")
+    assert result.exit_code == 0, result.stdout
+    rows = _annual(ledger)
+    mine = rows[rows["组别"].map(clean_text) == "第二组"]
+    assert data["group"] == "第二组" and data["households"] == len(mine) > 0
+    stars = mine[mine["星级"].map(clean_text) != ""]
+    assert data["stars"] == len(stars)
+    text = "".join(_flat(p) for p in _pages(pdf))
+    assert "中坪村第二组2026年度文明户评定结果公示" in text
+    assert f"本组{len(mine)}户" in text and "全村64户农户参加" not in text
+    others = rows[rows["组别"].map(clean_text) != "第二组"]
+    assert "第一组" not in text and "第三组" not in text
+    for _, r in stars.iterrows():
+        assert clean_text(r["户主"]) in text
+    listed = others[(others["星级"].map(clean_text) != "") | (others["榜单"].map(clean_text) != "")]
+    assert not any(clean_text(n) in text for n in listed["户主"] if len(clean_text(n)) >= 3 and
+                   clean_text(n) not in set(mine["户主"].map(clean_text)))
+
+
+def test_notice_year_unknown_group_lists_the_groups(runner, ledger, tmp_path) -> None:
+    before = ledger.read_bytes()
+    result = invoke(runner, "notice", "year", ledger, "--year", YEAR, "-o", tmp_path / "x.pdf", "--group", "第九组")
+    assert result.exit_code == 2
+    assert "第九组" in result.stderr and "第一组、第二组、第三组" in result.stderr
+    assert ledger.read_bytes() == before and not (tmp_path / "x.pdf").exists()

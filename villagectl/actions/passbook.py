@@ -509,10 +509,13 @@ class PrintResult:
     households: int
     skipped_closed: int = 0
     passbook: Passbook | None = None  # the one passbook (single household)
+    group: str | None = None  # --all --group: the group printed (the roster's spelling)
 
     def as_dict(self) -> dict:
         out = {"files": [str(p) for p in self.files], "households": self.households,
                "skipped_closed": self.skipped_closed}
+        if self.group is not None:
+            out["group"] = self.group
         if self.passbook is not None:
             out["passbook"] = self.passbook.as_dict()
         return out
@@ -553,8 +556,13 @@ def print_all_passbooks(
     on_each: Callable[[Path], None] | None = None,
     on_start: Callable[[int], None] | None = None,
     workers: int | None = None,
+    *,
+    group: str | None = None,
 ) -> PrintResult:
     """One PDF per open household into ``folder`` (created when missing), from one ledger read.
+
+    ``group``: only that group's households ('第二组', '2组'; UsageError listing the groups when the village
+    has none such).
 
     Households that moved out or were deregistered (状态 迁出 / 注销) are
     skipped; print theirs one by one with --household. ``workers``: how many
@@ -569,9 +577,19 @@ def print_all_passbooks(
         raise UsageError(f"{folder} 已存在且不是文件夹")
     data = LedgerPassbooks.load(Ledger.open(ledger_path))
     households = data.open_households()
-    skipped = sum(1 for _, r in data.households.iterrows()
+    rows = data.households
+    if group is not None:
+        from villagectl.ledger.households import require_group
+        from villagectl.values import group_key
+
+        group = require_group(rows, group)
+        households = [h for h in households if group_key(h.group) == group_key(group)]
+        rows = rows[[group_key(g) == group_key(group) for g in rows.get("组别", pd.Series("", index=rows.index))]]
+    skipped = sum(1 for _, r in rows.iterrows()
                   if clean_text(r.get("户号", "")) and clean_text(r.get("状态", "")) in CLOSED_STATES)
     if not households:
+        if group is not None:
+            raise DataError(f"{group}没有在册的农户，没有可打印的存折")
         raise DataError("户籍表中没有在册的农户，没有可打印的存折")
     templates_dir, font = _printing_options(data.settings, ledger_path, templates_dir, font)
     try:
@@ -593,4 +611,4 @@ def print_all_passbooks(
     guard_outputs([path for _, path in jobs], ledger_path, "-o")
     print_many(jobs, style_from_settings(data.settings, paper), templates_dir, font, workers, on_each)
     files = [path for _, path in jobs]
-    return PrintResult(files, len(files), skipped)
+    return PrintResult(files, len(files), skipped, group=group)

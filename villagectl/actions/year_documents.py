@@ -49,7 +49,7 @@ from villagectl.render.annual import (
     render_year_report,
 )
 from villagectl.scoring.annual import RatingSettings
-from villagectl.values import NotANumber, as_text, clean_text, to_number
+from villagectl.values import NotANumber, as_text, clean_text, group_key, to_number
 
 VOID = "作废"
 
@@ -151,10 +151,12 @@ class YearNoticeResult:
     state_before: str
     reprint: bool
     recorded: bool  # the 期间 row was written (False for a reprint of a posted year)
+    group: str = ""  # notice year --group: the group printed (the roster's spelling)
 
     def as_dict(self) -> dict:
         return {
             "year": self.year,
+            "group": self.group or None,
             "pdf": str(self.pdf),
             "certificates_pdf": str(self.certificates_pdf) if self.certificates_pdf else None,
             "period": period_name(self.year),
@@ -181,10 +183,25 @@ def _scored_rows(ledger: Ledger, year: int) -> pd.DataFrame:
     return rows
 
 
-def build_year_notice(ledger: Ledger, year: int, start: dt.date, mask: bool | None = None) -> YearNotice:
-    """The notice's printable data from the year's 年度评定 rows and the settings."""
+def _group_rows(ledger: Ledger, rows: pd.DataFrame, group: str | None, year: int) -> tuple[pd.DataFrame, str]:
+    """Only ``group``'s rows ('第二组', '2组') and the roster's spelling of it; UsageError listing the groups."""
+    if group is None:
+        return rows, ""
+    from villagectl.ledger.households import require_group
+
+    name = require_group(ledger.frame(schema.HOUSEHOLDS.name), group)
+    part = rows[rows["组别"].map(group_key) == group_key(name)].reset_index(drop=True)
+    if part.empty:
+        raise DataError(f"{year} 年度评定结果里没有{name}的农户")
+    return part, name
+
+
+def build_year_notice(ledger: Ledger, year: int, start: dt.date, mask: bool | None = None,
+                      group: str | None = None) -> YearNotice:
+    """The notice's printable data from the year's 年度评定 rows and the settings (one group's with ``group``)."""
     settings = ledger.settings()
-    rows = _scored_rows(ledger, year)
+    village_rows = _scored_rows(ledger, year)
+    rows, group_name = _group_rows(ledger, village_rows, group, year)
     ratings = RatingSettings.from_settings(settings).ratings
     stars: list[HonourRow] = []
     medals: list[HonourRow] = []
@@ -236,7 +253,8 @@ def build_year_notice(ledger: Ledger, year: int, start: dt.date, mask: bool | No
         show_exposure=_yes_no(ledger, "曝光台上公示", True),
         mask_names=mask if mask is not None else settings.get("公示隐藏名字", "否") == "是",
         moved_out=moved_out_count(ledger, rows, year),
-        base_line=rating_base_line(ledger, rows, settings, year),
+        base_line=rating_base_line(ledger, village_rows, settings, year),  # the cuts are the village's
+        group=group_name,
     )
 
 
@@ -263,10 +281,10 @@ def distinguish_masked(listed: list[tuple[object, str]]) -> None:
             row.distinguish = hid
 
 
-def build_certificates(ledger: Ledger, year: int, issued: dt.date) -> CertificateSet:
+def build_certificates(ledger: Ledger, year: int, issued: dt.date, group: str | None = None) -> CertificateSet:
     """One certificate per star household; a village that rates medals only gets one per medal household."""
     settings = ledger.settings()
-    rows = _scored_rows(ledger, year)
+    rows, _ = _group_rows(ledger, _scored_rows(ledger, year), group, year)
     ratings = RatingSettings.from_settings(settings).ratings
     records = sorted(rows.to_dict("records"), key=lambda r: (_int(r.get("名次")), clean_text(r.get("户号"))))
     certs = [Certificate(as_text(r.get("组别")), as_text(r.get("户主")), clean_text(r.get("星级")))
@@ -279,7 +297,7 @@ def build_certificates(ledger: Ledger, year: int, issued: dt.date) -> Certificat
 
 def print_year_notice(session: Session, year: int, *, out_pdf: Path, start: dt.date | None = None,
                       certificates: bool = False, mask: bool | None = None,
-                      printing: PrintOptions = PrintOptions()) -> YearNoticeResult:
+                      printing: PrintOptions = PrintOptions(), group: str | None = None) -> YearNoticeResult:
     """Print the annual notice (and certificates) and open the year's notice period."""
     out_pdf = guard_output(out_pdf, session.path, "-o")
     if certificates:
@@ -289,16 +307,17 @@ def print_year_notice(session: Session, year: int, *, out_pdf: Path, start: dt.d
     start = start or session.day()
     with StagedOutputs() as outs:
         with session.updating("notice year") as ledger:
-            result = _print_year_notice(ledger, year, out_pdf, start, certificates, mask, outs, printing)
+            result = _print_year_notice(ledger, year, out_pdf, start, certificates, mask, outs, printing, group)
         outs.publish()  # the documents appear only once the ledger has the notice period
     return result
 
 
 def _print_year_notice(ledger: Ledger, year: int, out_pdf: Path, start: dt.date, certificates: bool,
-                       mask: bool | None, outs: StagedOutputs, printing: PrintOptions) -> YearNoticeResult:
+                       mask: bool | None, outs: StagedOutputs, printing: PrintOptions,
+                       group: str | None = None) -> YearNoticeResult:
     ledger.require(schema.SETTINGS.name)
-    notice = build_year_notice(ledger, year, start, mask)
-    cset = build_certificates(ledger, year, start) if certificates else None
+    notice = build_year_notice(ledger, year, start, mask, group)
+    cset = build_certificates(ledger, year, start, group) if certificates else None
     if cset is not None and not cset.certificates:
         raise DataError(f"{year} 年度没有获得星级（或牌级）的农户，没有奖状可打印；公示未打印，台账未改动",
                         hint="去掉 --certificates 再打印公示")
@@ -315,18 +334,18 @@ def _print_year_notice(ledger: Ledger, year: int, out_pdf: Path, start: dt.date,
         year, out_pdf, cert_pdf, notice.period_start, notice.period_end, notice.households,
         len(notice.stars), len(notice.medals), len(notice.red), len(notice.black),
         len(notice.exposure) if notice.show_exposure else 0, len(cset.certificates) if cset else 0,
-        state, reprint=state == NOTICE, recorded=False,
+        state, reprint=state == NOTICE, recorded=False, group=notice.group,
     )
     if state == POSTED:
         return result  # a reprint of a posted year changes nothing
     periods = with_period(ledger.frame(schema.PERIODS.name), period_name(year), 状态=NOTICE,
                           公示开始=notice.period_start.isoformat(), 公示截止=notice.period_end.isoformat(),
-                          经办人=settings.get("经办人", ""), 说明=f"年度评定结果公示（{notice.households} 户）：{out_pdf.name}")
+                          经办人=settings.get("经办人", ""), 说明=f"{notice.group}年度评定结果公示（{notice.households} 户）：{out_pdf.name}")
     ledger.replace(schema.PERIODS.name, periods)
     annual = ledger.frame(schema.ANNUAL.name).copy()
     annual.loc[annual["年度"].map(clean_text) == str(year), "状态"] = NOTICE
     ledger.replace(schema.ANNUAL.name, annual)
-    ledger.note(f"{year} 年度评定结果公示 {notice.period_start}～{notice.period_end}：{out_pdf.name}")
+    ledger.note(f"{year} 年度{notice.group}评定结果公示 {notice.period_start}～{notice.period_end}：{out_pdf.name}")
     result.recorded = True
     return result
 

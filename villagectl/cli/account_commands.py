@@ -155,6 +155,7 @@ def passbook_cmd(
     ledger: LedgerArg,
     household: Annotated[str | None, typer.Option("--household", help="户号")] = None,
     all_households: Annotated[bool, typer.Option("--all", help="每户打印一本存折（须用 -o 指定文件夹）")] = False,
+    group: Annotated[str | None, typer.Option("--group", help="与 --all 同用：只打印这个组的存折，例如 第二组")] = None,
     year: Annotated[int | None, typer.Option("--year", help="只列这一年的流水（带上年结转），例如 2026", callback=year_check)] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="存折 PDF 文件；--all 时为文件夹")] = None,
     paper: Annotated[str | None, typer.Option("--paper", help="纸张 A5 或 A4（默认取参数“存折纸张”，未设为 A5）")] = None,
@@ -175,6 +176,8 @@ def passbook_cmd(
         )
 
         printed = parse_date(date)
+        if group is not None and not all_households:
+            raise UsageError("--group 要与 --all 同用（打印一个组每户的存折）；单独一户请用 --household")
         if all_households:
             if household:
                 raise UsageError("--all 和 --household 只能用一个")
@@ -183,11 +186,12 @@ def passbook_cmd(
             bar = LazyProgress("打印存折", quiet=as_json)
             with bar as b:
                 result = print_all_passbooks(ledger, output, year, paper, templates, font, printed,
-                                             on_each=b.advance, on_start=b.start, workers=jobs)
+                                             on_each=b.advance, on_start=b.start, workers=jobs, group=group)
             if as_json:
                 emit_result(result.as_dict())
                 return
-            console().print(f"已为 {result.households} 户打印存折，保存在 {output}", markup=False)
+            whose = result.group or ""
+            console().print(f"已为{whose} {result.households} 户打印存折，保存在 {output}", markup=False)
             if result.skipped_closed:
                 console().print(f"另有 {result.skipped_closed} 户已迁出或注销，未打印（需要时用 --household 单独打印）。")
             return

@@ -33,6 +33,7 @@ def notice_year_cmd(
     year: YearOpt,
     output: Annotated[Path, typer.Option("--output", "-o", help="公示 PDF 文件")],
     certificates: Annotated[bool, typer.Option("--certificates", help="同时打印奖状：每个星级文明户一页（A4 横版），另存为“公示文件名_奖状.pdf”")] = False,
+    group: Annotated[Optional[str], typer.Option("--group", help="只打印这个组的公示（本组N户，名次仍是全村名次），例如 第二组")] = None,
     mask_names: Annotated[Optional[bool], typer.Option("--mask-names/--full-names", help="户主姓名打码（张*明）/ 显示全名（默认取参数“公示隐藏名字”；奖状总是全名）")] = None,
     templates: TemplatesOpt = None,
     font: FontOpt = None,
@@ -48,12 +49,14 @@ def notice_year_cmd(
         from villagectl.actions.session import PrintOptions
 
         r = print_year_notice(session(ledger, wait, today=parse_date(date)), year, out_pdf=output,
-                              certificates=certificates, mask=mask_names, printing=PrintOptions(templates, font))
+                              certificates=certificates, mask=mask_names, printing=PrintOptions(templates, font),
+                              group=group)
         if as_json:
             emit_result(r.as_dict())
             return
         out = console()
-        out.print(f"已生成公示 {r.pdf}（参评 {r.households} 户：星级 {r.stars} 户，牌级 {r.medals} 户，"
+        whose = f"{r.group}" if r.group else ""
+        out.print(f"已生成{whose}公示 {r.pdf}（参评 {r.households} 户：星级 {r.stars} 户，牌级 {r.medals} 户，"
                   f"红榜 {r.red} 户，黑榜 {r.black} 户，曝光台 {r.exposure} 户）")
         if r.certificates_pdf:
             out.print(f"已生成奖状 {r.certificates_pdf}（{r.certificates} 页，每户一页，A4 横版）")

@@ -76,9 +76,9 @@ class ExposureRow:
     distinguish: str = ""
 
 
-def households_text(households: int, moved_out: int) -> str:
-    """'全村64户（年内迁出1户）': the year's households as they were, each counted once."""
-    return f"全村{households}户" + (f"（年内迁出{moved_out}户）" if moved_out else "")
+def households_text(households: int, moved_out: int, scope: str = "全村") -> str:
+    """'全村64户（年内迁出1户）' ('本组14户' for one group's notice): the year's households as they were, each counted once."""
+    return f"{scope}{households}户" + (f"（年内迁出{moved_out}户）" if moved_out else "")
 
 
 @dataclass
@@ -102,6 +102,7 @@ class YearNotice:
     mask_names: bool = False
     moved_out: int = 0  # of ``households``: moved out (迁出 / 注销) during the year, counted once, in the year's rows
     base_line: str = ""  # whose 10 %: '评定基数：全村30户…' (参数 评定基数, the cut positions, the tie rule)
+    group: str = ""  # one group's notice (notice year --group): the roster's spelling, printed after the village
 
 
 def _tiers(rows: list[HonourRow], titles: tuple[str, ...], masked) -> list[dict]:
@@ -158,16 +159,18 @@ def year_notice_context(notice: YearNotice) -> dict:
         sections.append("medals")
     sections.append("red")
     numerals = "一二三四五六七八九十"
+    place = notice.village + notice.group
     return {
-        "title": f"{notice.village}{notice.year}年度文明户评定结果公示",
-        "black_title": f"{notice.village}{notice.year}年度诚信黑榜公示" if black
-        else f"{notice.village}{notice.year}年度曝光台情况公示",
+        "title": f"{place}{notice.year}年度文明户评定结果公示",
+        "black_title": f"{place}{notice.year}年度诚信黑榜公示" if black
+        else f"{place}{notice.year}年度曝光台情况公示",
         "village": notice.village,
         "year": notice.year,
         "households": notice.households,
         "base_line": notice.base_line,
         "moved_out": notice.moved_out,
-        "households_text": households_text(notice.households, notice.moved_out),
+        "households_text": households_text(notice.households, notice.moved_out, "本组" if notice.group else "全村"),
+        "group": notice.group,
         "sections": sections,
         "numbers": {name: numerals[i] for i, name in enumerate(sections)},
         "stars": stars,
