@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from villagectl.ledger import schema
+from villagectl.ledger.households import is_active
 from villagectl.values import NotANumber, clean_text, fmt_number, to_number
 
 OVER_WARN = "提醒"
@@ -117,10 +118,10 @@ def year_base(settings: dict[str, str], households: pd.DataFrame, journal: pd.Da
             continue
         state = clean_text(row.get("状态")) or "正常"
         if hid in received and received[hid] > start:
-            if state == "正常":
+            if is_active(state):
                 left_out += 1
             continue
-        if state == "正常":
+        if is_active(state):
             pass
         elif state in CLOSED_STATES:
             if hid not in left or left[hid] <= start:

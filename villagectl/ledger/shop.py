@@ -33,6 +33,7 @@ from villagectl.errors import DataError, Location, Problem
 from villagectl.io.preflight import col_letters
 from villagectl.ledger import schema
 from villagectl.ledger.budget import DEFAULT_WARN_PERCENT, OVER_REFUSE, BudgetStatus, YearBase, money, over_mode, year_base
+from villagectl.ledger.households import is_active
 from villagectl.ledger.journal import current_balances
 from villagectl.ledger.redemptions import (
     NUMBER_RE,
@@ -163,7 +164,7 @@ class ShopState:
             name = as_text(row.get("户主"))
             self.households[hid] = {"name": name, "group": clean_text(row.get("组别")), "state": state}
             self.by_name.setdefault(clean_name(name), []).append(hid)
-            if state == "正常":
+            if is_active(state):
                 size = _num(row.get("人口"))
                 self.residents += int(size) if size and size > 0 else 0
 
@@ -276,7 +277,7 @@ class ShopState:
         info = self.households.get(household_id)
         if info is None:
             return f"户号 {household_id} 不在户籍中"
-        if info["state"] != "正常":
+        if not is_active(info["state"]):
             return f"{info['name']}（{household_id}）户籍状态为“{info['state']}”，不能兑换"
         return None
 
