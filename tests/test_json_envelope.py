@@ -104,6 +104,8 @@ def _scenario(root: Path) -> Run:
     r("households", "import", ledger, made["roster"], "--dry-run")
     r("inspect", "import", ledger, *made["inspections"])
     r("inspect", "forms", ledger, "--month", "2026-08", "-o", root / "空白表")
+    r("forms", "redeem", ledger, "-o", root / "兑换登记表.xlsx", "--date", "2026-08-01")
+    r("forms", "vote", ledger, "--year", "2026", "-o", root / "计票表")
     r("score", "month", ledger, "--month", "2026-07")
     r("score", "adjust", ledger, "--month", "2026-07", "--household", "ZP001", "--item", "RJ1", "--score", "10",
       "--reason", "复查后更正")
@@ -153,6 +155,7 @@ def _scenario(root: Path) -> Run:
         {"编号": "DB01", "姓名": "赵代表", "职务": "村民代表", "类别": "村民代表", "状态": "在职"},
     ], dtype=object))
     book.save("test")
+    r("forms", "cadre", village, "--year", "2026", "-o", root / "考核空白表")
     r("cadre", "import", village, *_materials(cadres), "--year", "2026")
     r("cadre", "score", village, "--year", "2026", "--pay-sheet", root / "报酬.xlsx")
     r("notice", "cadre", village, "--year", "2026", "-o", root / "干部公示.pdf", "--date", "2027-01-10")

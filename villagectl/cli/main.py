@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from villagectl.cli import ledger_commands  # noqa: F401,I001  init, check, balance, demo, households
 from villagectl.cli import monthly_commands  # noqa: F401  inspect, score month/adjust, notice month, post month
+from villagectl.cli import forms_commands  # noqa: F401  forms redeem / vote / cadre
 from villagectl.cli import quarter_commands  # noqa: F401  notice quarter, post quarter (base-140 scheme)
 from villagectl.cli import event_commands  # noqa: F401  event
 from villagectl.cli import shop_commands  # noqa: F401  redeem, slip
