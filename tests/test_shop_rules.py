@@ -158,6 +158,13 @@ def test_budget_refuses_past_100_percent_when_the_rule_says_so() -> None:
     assert problems == [] and p.over_budget
 
 
+def test_the_budget_is_rounded_to_the_fen_once() -> None:
+    from villagectl.ledger.budget import year_budget
+
+    assert state(人均奖励经费="0.3333").budget(2026) == 3.33 == year_budget(10, 0.3333)
+    assert year_budget(10, None) is None
+
+
 def test_no_budget_without_a_per_resident_amount_and_a_bad_setting_is_named() -> None:
     st = state()
     assert st.budget(2026) is None and st.budget_status(2026).warning is None

@@ -143,6 +143,14 @@ def over_mode(settings: dict[str, str]) -> str:
     return value
 
 
+def year_budget(residents: int, per_resident: float | None) -> float | None:
+    """全年奖励经费 (元): 常住人口 × 人均奖励经费, to the fen; None when 人均奖励经费 is not set (no cap).
+
+    The one rounding of the budget (the shop, the year report and the town's roll-up show the same yuan).
+    """
+    return None if per_resident is None else round(residents * per_resident, 2)
+
+
 @dataclass
 class BudgetStatus:
     year: int

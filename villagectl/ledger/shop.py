@@ -32,7 +32,16 @@ import pandas as pd
 from villagectl.errors import DataError, Location, Problem
 from villagectl.io.preflight import col_letters
 from villagectl.ledger import schema
-from villagectl.ledger.budget import DEFAULT_WARN_PERCENT, OVER_REFUSE, BudgetStatus, YearBase, money, over_mode, year_base
+from villagectl.ledger.budget import (
+    DEFAULT_WARN_PERCENT,
+    OVER_REFUSE,
+    BudgetStatus,
+    YearBase,
+    money,
+    over_mode,
+    year_base,
+    year_budget,
+)
 from villagectl.ledger.households import is_active
 from villagectl.ledger.journal import current_balances
 from villagectl.ledger.redemptions import (
@@ -240,7 +249,7 @@ class ShopState:
     def budget(self, year: int) -> float | None:
         if self.per_resident is None:
             return None
-        return round(self.base(year).residents * self.per_resident, 4)
+        return year_budget(self.base(year).residents, self.per_resident)
 
     def budget_status(self, year: int) -> BudgetStatus:
         base = self.base(year) if self.per_resident is not None else None
