@@ -53,6 +53,7 @@ from villagectl.ledger.transfer import (  # noqa: F401  (re-exported for scripts
 )
 from villagectl.ledger.transfer_receipt import append_dated, received_transfer_ids  # noqa: F401
 from villagectl.ledger.workbook import Ledger
+from villagectl.render.transfer_letter import with_letter  # the printable 迁转证明 beside the file
 from villagectl.values import clean_name, clean_text, fmt_number
 
 
@@ -113,7 +114,7 @@ def transfer_out(
             issued = [t for t in issued_transfers(ledger, ledger_path) if t.household_id == household]
             if not issued:
                 raise DataError(f"户号 {household}（{clean_name(row.get('户主', ''))}）的状态是“{state}”，账户已关闭，不能再转出")
-            return reissue(ledger, ledger_path, row, village, to_village, key, issued[-1], output)
+            return with_letter(reissue(ledger, ledger_path, row, village, to_village, key, issued[-1], output), ledger)
         pending = unposted(ledger.frame_or_empty(schema.MONTHLY.name), ledger.frame_or_empty(schema.EVENTS.name), household)
         if pending:
             raise DataError(
@@ -152,5 +153,5 @@ def transfer_out(
                 f"台账已记转出（转移单 {transfer_id}），但转移单没能写成 {target}：{exc.strerror or exc}。"
                 f"积分没有丢：请解决上面的问题后再运行同一条 transfer out 命令，会重新开具同一份转移单"
             ) from None
-        return TransferOutResult(transfer_id, household, document["household"]["name"], to_village, balance,
-                                 float(document["earned"]), target, ids[0])
+        return with_letter(TransferOutResult(transfer_id, household, document["household"]["name"], to_village,
+                                             balance, float(document["earned"]), target, ids[0]), ledger)

@@ -52,19 +52,25 @@ def transfer_out_cmd(
 
         r = transfer_out(ledger, household=household, to_village=to_village, today=parse_date(date), output=output,
                          operator=operator, wait_s=wait, arguments=arguments_text())
+        letter, problem = getattr(r, "letter", None), getattr(r, "letter_problem", "")
         if as_json:
-            emit_result(r.as_dict())
+            emit_result({**r.as_dict(), "letter": str(letter) if letter else None, "letter_problem": problem or None})
             return
         out = console()
+        _say_letter = lambda: out.print(  # noqa: E731
+            f"迁转证明：{letter}（A4，打印后两村盖章，一份交农户，一份随转移单交{r.to_village}）" if letter else
+            f"[yellow]迁转证明没能打印：{escape(problem)}[/]（转移单不受影响；解决后再运行同一条命令可补打）")
         if r.reissued:
             out.print(f"{r.household_id} {r.name} 已于转出时结清（流水号 {r.entry_id}），账户早已关闭；"
                       f"已重新开具同一份转移单（内容与当时的一样，余额 {fmt_number(r.balance)} 分）。", markup=False)
             out.print(f"转移单：{r.file}（编号 {r.transfer_id}）", markup=False)
+            _say_letter()
             out.print(f"请把转移单交给{r.to_village}；同一份转移单对方只能转入一次。", markup=False)
             return
         out.print(f"已转出 {r.household_id} {r.name} 至{r.to_village}：余额 {fmt_number(r.balance)} 分，"
                   f"累计获得 {fmt_number(r.earned)} 分（流水号 {r.entry_id}），户籍状态已改为“迁出”。", markup=False)
         out.print(f"转移单：{r.file}（编号 {r.transfer_id}）", markup=False)
+        _say_letter()
         out.print(f"请把转移单交给{r.to_village}，由对方运行：villagectl transfer in 台账.xlsx {r.file.name}", markup=False)
 
     guarded(as_json, body)
