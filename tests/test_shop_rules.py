@@ -168,10 +168,18 @@ def test_the_budget_is_rounded_to_the_fen_once() -> None:
 def test_no_budget_without_a_per_resident_amount_and_a_bad_setting_is_named() -> None:
     st = state()
     assert st.budget(2026) is None and st.budget_status(2026).warning is None
-    with pytest.raises(DataError) as err:
+    with pytest.raises(DataError) as err:  # read as rules/settings.py reads 参数 for every command
         state(人均奖励经费="两元")
-    assert err.value.message == "参数“人均奖励经费”的值“两元”不是有效的数字"
-    assert [(str(p.location), p.message) for p in err.value.problems] == [("台账.xlsx / 参数 / B2", "“人均奖励经费”应为不小于 0 的数字")]
+    assert err.value.message.startswith("参数“人均奖励经费”的值“两元”不是数字，请在“参数”表改正")
+    assert [(str(p.location), p.message) for p in err.value.problems] == [
+        ("台账.xlsx / 参数 / B2", "参数“人均奖励经费”的值“两元”不是数字")]
+    with pytest.raises(DataError) as err:
+        state(经费超出时="不管")
+    assert err.value.message.startswith("参数“经费超出时”的值“不管”无效，应为 提醒 或 拒绝")
+    with pytest.raises(DataError) as err:  # points must be worth something: 0 yuan per point is refused
+        state(每分折合元="0")
+    assert err.value.message == "参数“每分折合元”的值“0”应大于 0，请在“参数”表改正"
+    assert state(每分折合元="0.5").yuan_per_point == 0.5
 
 
 # --- slip codes: one that verifies, one that does not ----------------------------------------------------------------

@@ -38,7 +38,6 @@ from villagectl.ledger.budget import (
     BudgetStatus,
     YearBase,
     money,
-    over_mode,
     year_base,
     year_budget,
 )
@@ -56,6 +55,7 @@ from villagectl.ledger.redemptions import (
 )
 from villagectl.ledger.slips import FREE_ITEM_MARK, STATE_VOID, with_redemption_columns
 from villagectl.render.slips import MAX_LINES
+from villagectl.rules.settings import VillageSettings
 from villagectl.values import NotANumber, as_text, clean_name, clean_text, fmt_number, to_number
 
 
@@ -117,13 +117,15 @@ class ShopState:
         self.book = book
         self.file = book.file
         self.settings = book.settings
-        self.yuan_per_point = self._number_setting("每分折合元", 1.0, positive=True)
-        self.per_resident = self._number_setting("人均奖励经费", None)
-        self.warn_percent = self._number_setting("经费预警比例", DEFAULT_WARN_PERCENT)
-        try:
-            self.over_mode = over_mode(self.settings)
-        except DataError as e:
-            raise DataError(e.message, [Problem(self.setting_location("经费超出时"), "应为 提醒 或 拒绝")]) from None
+        typed = self._typed_settings()  # one reading of 参数 (rules.settings): a bad cell raises naming it
+        self.yuan_per_point = float(typed["每分折合元"])
+        if self.yuan_per_point <= 0:
+            text = self.settings.get("每分折合元", "")
+            raise DataError(f"参数“每分折合元”的值“{text}”应大于 0，请在“参数”表改正",
+                            [Problem(self.setting_location("每分折合元"), "“每分折合元”应为正数")])
+        self.per_resident = typed["人均奖励经费"]
+        self.warn_percent = typed["经费预警比例"]
+        self.over_mode = typed["经费超出时"]
         self._bases: dict[int, YearBase] = {}
         self.journal = book.journal
         self.redemptions = book.redemptions
@@ -147,18 +149,10 @@ class ShopState:
                 return Location(self.file, schema.SETTINGS.name, f"{col_letters(col)}{self.book.row(schema.SETTINGS.name, idx)}")
         return Location(self.file, schema.SETTINGS.name)
 
-    def _number_setting(self, key: str, default: float | None, positive: bool = False) -> float | None:
-        text = self.settings.get(key, "")
-        if not text:
-            return default
-        try:
-            value = to_number(text)
-        except NotANumber:
-            value = None
-        if value is None or value < 0 or (positive and value == 0):
-            raise DataError(f"参数“{key}”的值“{text}”不是有效的数字",
-                            [Problem(self.setting_location(key), f"“{key}”应为{'正数' if positive else '不小于 0 的数字'}")])
-        return value
+    def _typed_settings(self) -> VillageSettings:
+        frame = self.book.settings_frame
+        rows = [self.book.row(schema.SETTINGS.name, idx) for idx in frame.index]
+        return VillageSettings.from_frame(frame, rows, self.file)[0]
 
     def _load_households(self) -> None:
         frame = self.book.households
