@@ -130,7 +130,9 @@ def test_a_reprint_after_score_adjust_is_a_correction_notice(runner, scored, tmp
                     "--score", str(new), "--reason", "村民异议，复查属实")
     assert result.exit_code == 0, result.stdout + result.stderr
     again = tmp_path / "更正公示.pdf"
-    assert invoke(runner, "notice", "month", scored, "--month", MONTH, "-o", again, "--date", "2026-07-27").exit_code == 0
+    result = invoke(runner, "notice", "month", scored, "--month", MONTH, "-o", again, "--date", "2026-07-27")
+    assert result.exit_code == 0
+    assert "已生成更正公示" in result.stdout and "其中 1 户的得分在上次公示后有更正" in result.stdout.replace("\n", "")
     texts = pages(again)
     text = flat("".join(texts))
     name = clean_text(Ledger.open(scored).frame("户籍").set_index("户号").loc["ZP001", "户主"])
@@ -152,6 +154,20 @@ def test_an_adjustment_before_the_first_notice_is_no_correction(runner, scored, 
     assert invoke(runner, "notice", "month", scored, "--month", MONTH, "-o", pdf).exit_code == 0
     text = flat("".join(pages(pdf)))
     assert "更正" not in text and text.startswith("中坪村2026年7月农户积分公示")
+
+
+def test_notice_month_json_says_whether_it_was_a_correction(runner, scored, tmp_path) -> None:
+    first = tmp_path / "公示.pdf"
+    result, data = invoke_json(runner, "notice", "month", scored, "--month", MONTH, "-o", first, "--date", "2026-07-26")
+    assert result.exit_code == 0 and (data["correction"], data["corrected"]) == (False, 0)
+    assert "更正" not in result.stdout
+    for hid in ("ZP001", "ZP002"):
+        result = invoke(runner, "score", "adjust", scored, "--month", MONTH, "--household", hid, "--item", "庭院",
+                        "--score", "11", "--reason", "复查")
+        assert result.exit_code == 0, result.stdout + result.stderr
+    again = tmp_path / "更正公示.pdf"
+    result, data = invoke_json(runner, "notice", "month", scored, "--month", MONTH, "-o", again, "--date", "2026-07-27")
+    assert result.exit_code == 0 and (data["correction"], data["corrected"]) == (True, 2)
 
 
 def test_year_notice_masked_names_that_read_the_same_get_their_household_number(tmp_path) -> None:

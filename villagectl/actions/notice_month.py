@@ -31,6 +31,12 @@ class NoticeResult:
     reprint: bool
     supplement: str = ""  # a posted month's 补录/更正 notice: its 期间 row ("2026-09 补录1")
     kind: str = ""  # 补录 / 更正 / 补录和更正
+    corrected: int = 0  # a reprint after score adjust (更正公示): how many households' scores were corrected
+
+    @property
+    def correction(self) -> bool:
+        """The print is titled 更正公示: a reprint after score adjust, or a posted month's 更正 notice."""
+        return bool(self.corrected) or "更正" in self.kind
 
     def as_dict(self) -> dict:
         return {
@@ -41,6 +47,8 @@ class NoticeResult:
             "households": self.households,
             "reprint": self.reprint,
             "supplement": self.supplement or None,
+            "correction": self.correction,
+            "corrected": self.corrected,
         }
 
 
@@ -148,7 +156,7 @@ def _print(ledger: Ledger, month: str, staged: Path, out_pdf: Path, start: dt.da
     templates_dir, font = printing.paths(ledger)
     render_month_notice(notice, staged, templates_dir=templates_dir, font=font)
     result = NoticeResult(month, out_pdf, notice.period_start, notice.period_end, len(notice.rows), state,
-                          reprint=state == NOTICE)
+                          reprint=state == NOTICE, corrected=len({c.household_id for c in notice.corrections or []}))
     if state == POSTED:
         return result  # a reprint of a posted month changes nothing
     periods = with_period(ledger.frame(schema.PERIODS.name), month, 状态=NOTICE,

@@ -373,7 +373,11 @@ def notice_month_cmd(
             out.print(f"公示期：{r.period_start.isoformat()} 至 {r.period_end.isoformat()}；期满后运行 "
                       f"villagectl post month {ledger} --month {r.month}（只记差额）")
             return
-        out.print(f"已生成公示 {r.pdf}（{r.households} 户）")
+        if r.corrected:
+            out.print(f"已生成更正公示 {r.pdf}（{r.households} 户，其中 {r.corrected} 户的得分在上次公示后有更正，"
+                      "已在表中标出、表下列出更正内容）")
+        else:
+            out.print(f"已生成公示 {r.pdf}（{r.households} 户）")
         if r.state_before == "入账":
             out.print("本月已入账，这是补打，台账未改动。")
         else:
