@@ -8,8 +8,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pragma: no cover - is_active is used by the roll-up's workers, which never import pandas
+    import pandas as pd
 
 from villagectl.ledger import schema
 from villagectl.values import NotANumber, as_text, clean_name, clean_text, id_key, to_int
@@ -222,6 +224,8 @@ def merge_households(existing: pd.DataFrame, records: list[dict[str, object]]) -
             index_of[id_key(hid)] = -1
             added.append(hid)
     if new_rows:
+        import pandas as pd
+
         frame = pd.concat([frame, pd.DataFrame(new_rows, columns=frame.columns, dtype=object)], ignore_index=True)
     return MergeResult(frame, added, changes, unchanged)
 
@@ -266,7 +270,7 @@ def group_names(households: pd.DataFrame) -> list[str]:
     from villagectl.values import group_key
 
     seen: dict[str, str] = {}
-    for g in households.get("组别", pd.Series(dtype=object)):
+    for g in households.get("组别", ()):
         name = clean_text(g)
         if name and group_key(name) not in seen:
             seen[group_key(name)] = name

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Mapping, Sequence
 
-import pandas as pd
+if TYPE_CHECKING:  # pragma: no cover - pandas is imported where a frame is made (the roll-up's workers never do)
+    import pandas as pd
 
 from villagectl.ledger import schema
 from villagectl.values import NotANumber, as_text, clean_text, fmt_number, to_number
@@ -38,6 +40,8 @@ class JournalIssue:
 
 
 def empty_journal() -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame(columns=COLUMNS, dtype=object)
 
 
@@ -87,6 +91,8 @@ def append_entries(
     journal: pd.DataFrame, entries: list[NewEntry], date: str, operator: str
 ) -> tuple[pd.DataFrame, list[str]]:
     """Return the journal with the entries appended, and their 流水号."""
+    import pandas as pd
+
     balances = current_balances(journal)
     previous = clean_text(journal["校验"].iloc[-1]) if len(journal) else GENESIS
     next_id = _next_id(journal)
@@ -193,18 +199,30 @@ class Entry:
 
 
 def classify(journal: pd.DataFrame, events: pd.DataFrame | None = None) -> list[Entry]:
-    """The journal's rows, classified once: kind, points, and the year each counts for.
-
-    The year (docs/workbook.md): a month's points and bonus count for the month's year (关联 月度得分),
-    an award or deduction for its event's date, anything else earned for the posting date; a reversal
-    for the year of what it reverses. Openings (期初) count for no year's results. Rows whose 积分 is
-    not a number are left out (``check`` reports them).
-    """
+    """The journal's rows, classified once (:func:`classify_columns` over the frame's columns)."""
     if journal is None or journal.empty:
         return []
     event_dates: dict[str, str] = {}
     if events is not None and len(events) and "事件号" in events.columns:
         event_dates = {clean_text(i): clean_text(d) for i, d in zip(events["事件号"], events["日期"])}
+    members = journal["成员"].tolist() if "成员" in journal.columns else None
+    return classify_columns(journal["流水号"].tolist(), journal["户号"].tolist(), members,
+                            journal["类型"].tolist(), journal["积分"].tolist(), journal["日期"].tolist(),
+                            journal["关联"].tolist(), event_dates)
+
+
+def classify_columns(ids: Sequence[object], hids: Sequence[object], members: Sequence[object] | None,
+                     types: Sequence[object], points: Sequence[object], dates: Sequence[object],
+                     refs: Sequence[object], event_dates: Mapping[str, str] | None = None) -> list[Entry]:
+    """The journal's rows, given as its columns (raw cell values), classified once: kind, points, year.
+
+    The year (docs/workbook.md): a month's points and bonus count for the month's year (关联 月度得分),
+    an award or deduction for its event's date (``event_dates``: 事件号 → 日期, cleaned), anything else
+    earned for the posting date; a reversal for the year of what it reverses. Openings (期初) count for
+    no year's results. Rows whose 积分 is not a number are left out (``check`` reports them).
+    Pure Python (no pandas): the roll-up's worker processes use it on the columns they read.
+    """
+    event_dates = event_dates or {}
     cache: dict = {}
 
     def text(value: object) -> str:  # clean_text, once per distinct cell value (ids, types repeat)
@@ -216,14 +234,14 @@ def classify(journal: pd.DataFrame, events: pd.DataFrame | None = None) -> list[
         except TypeError:
             return clean_text(value)
 
-    members = journal["成员"].tolist() if "成员" in journal.columns else [""] * len(journal)
+    if members is None:
+        members = [""] * len(ids)
     kinds: dict[str, str] = {}
     years: dict[str, int | None] = {}
     out: list[Entry] = []
-    for entry_id, hid, member, written, points, date, ref in zip(
-            journal["流水号"].tolist(), journal["户号"].tolist(), members, journal["类型"].tolist(),
-            journal["积分"].tolist(), journal["日期"].tolist(), journal["关联"].tolist()):
-        number = _points(points)
+    for entry_id, hid, member, written, number, date, ref in zip(
+            ids, hids, members, types, points, dates, refs):
+        number = _points(number)
         if number is None:
             continue
         entry_id, written, ref, day = text(entry_id), text(written), text(ref), text(date)[:10]
@@ -277,6 +295,8 @@ def account_totals(entries: list[Entry], kinds: frozenset[str] | None = None) ->
 
 def summarize(journal: pd.DataFrame) -> pd.DataFrame:
     """Per household: balance (spendable), earned (for ratings), spent (redemptions)."""
+    import pandas as pd
+
     totals = account_totals(classify(journal))
     return pd.DataFrame([{"household_id": h, "balance": t.balance, "earned": t.earned, "spent": t.spent}
                          for h, t in totals.items()], columns=["household_id", "balance", "earned", "spent"])
@@ -392,6 +412,8 @@ class AnchorIssue:
 def anchor_issues(journal: pd.DataFrame, oplog: pd.DataFrame, periods: pd.DataFrame,
                   monthly: "pd.DataFrame | None" = None) -> list[AnchorIssue]:
     """The journal against the anchors in 操作日志 (the last one) and 期间 (every posted period)."""
+    import pandas as pd
+
     issues: list[AnchorIssue] = []
     if ANCHOR_ROWS in oplog.columns and len(oplog):
         counts = [(_anchor_count(v) if clean_text(v) else None) for v in oplog[ANCHOR_ROWS]]

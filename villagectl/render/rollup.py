@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from villagectl.render.typst_engine import format_number, render_pdf, text_em
 
 if TYPE_CHECKING:  # pragma: no cover
-    from villagectl.actions.rollup import RollupResult
+    from villagectl.scoring.town import RollupResult
 
 TEMPLATE = "rollup.typ.j2"
 MAX_LISTED_PROBLEMS = 15
