@@ -46,6 +46,7 @@ class MonthScore:
                 "points": None if missing else float(row["积分"]),
                 "bonus": None if missing else float(row["奖励"]),
                 "exposure": row["曝光台"] == "是",
+                "blacklisted": row["曝光台"] == "是",  # the same, under its first name: scripts written for it still work
                 "missing": bool(missing),
                 "note": row["备注"],
             })
