@@ -416,3 +416,25 @@ def test_notice_year_unknown_group_lists_the_groups(runner, ledger, tmp_path) ->
     assert result.exit_code == 2
     assert "第九组" in result.stderr and "第一组、第二组、第三组" in result.stderr
     assert ledger.read_bytes() == before and not (tmp_path / "x.pdf").exists()
+
+
+@pytest.fixture(scope="module")
+def report_base(year_template) -> object:
+    return build_year_report(Ledger.open(year_template), YEAR, dt.date(2026, 12, 31))
+
+
+@pytest.mark.parametrize("extra_groups", [0, 11, 12, 14])
+def test_report_closing_block_stays_with_the_last_table(report_base, tmp_path, extra_groups) -> None:
+    """More groups make the group chart taller; at 12+ extra the closing block used to stand alone on a page."""
+    from villagectl.render.annual import GroupSummary, render_year_report
+
+    extra = [GroupSummary(f"第{i + 4}组", 10, 30, 800.0 + i, 80.0 + i, 90.0, 60.0) for i in range(extra_groups)]
+    report = dataclasses.replace(report_base, groups=report_base.groups + extra)
+    pdf = tmp_path / "年度报告.pdf"
+    render_year_report(report, pdf)
+    pages = [_flat(p) for p in _pages(pdf)]
+    closing = [i for i, p in enumerate(pages) if "数据来源：" in p]
+    assert len(closing) == 1 and closing[0] == len(pages) - 1
+    last = pages[-1]
+    assert "中坪村村民委员会2026年12月31日" in last
+    assert "年度积分较好的组" in last and "年度积分较弱的组" in last  # the last table prints with it
