@@ -427,7 +427,7 @@ def make_ledger(path: Path) -> Path:
 
 def context_of(ledger_path: Path):
     """The Context ``inspect import`` builds from the ledger (rules, roster, 表头对照, 参数)."""
-    from villagectl.actions.inspect_import import header_fillers, learned_headers
+    from villagectl.ledger.header_map import header_fillers, learned_headers
     from villagectl.importers.inspection import Context
     from villagectl.ledger import schema
     from villagectl.ledger.inspections import inspection_rules
@@ -437,7 +437,7 @@ def context_of(ledger_path: Path):
     rules = inspection_rules(ledger)
     return Context(rules, ledger.frame(schema.HOUSEHOLDS.name), None, None, TODAY,
                    learned=learned_headers(ledger.frame_or_empty(schema.HEADER_MAP.name), rules),
-                   fillers=header_fillers(ledger), dash_is_zero=ledger.settings().get("短横记零分", "否") == "是",
+                   fillers=header_fillers(ledger.settings()), dash_is_zero=ledger.settings().get("短横记零分", "否") == "是",
                    village=ledger.settings().get("村名", ""))
 
 

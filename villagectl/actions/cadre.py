@@ -50,7 +50,7 @@ class CadreImport:
 
 def import_cadre_files(session: Session, paths: list[Path], year: int, *, period: str | None = None) -> CadreImport:
     """The assessment files of ``year`` (``period``: H1/H2, else the whole year), read as of the session's day."""
-    from villagectl.actions.inspect_import import expand_paths
+    from villagectl.io.inputs import expand_paths
 
     files, missing = expand_paths(paths)
     out = CadreImport(problems=[Problem(Location(p.name), "文件不存在") for p in missing], refused=[p.name for p in missing])

@@ -82,7 +82,7 @@ def add_event(session: Session, *, household: str, rule: str | None = None, coun
 
 def import_events(session: Session, paths: list[Path], *, dry_run: bool = False) -> tuple[EventsResult, list[Problem], list[str]]:
     """(recorded events, problems, refused file names); each file is all-or-nothing."""
-    from villagectl.actions.inspect_import import expand_paths
+    from villagectl.io.inputs import expand_paths
 
     files, _ = expand_paths(paths)  # a path that does not exist: exit 4
     problems: list[Problem] = []

@@ -8,23 +8,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-import pandas as pd
-
 from villagectl.actions.session import Session
-from villagectl.errors import DataError, Location, Problem, missing_inputs
+from villagectl.errors import DataError, Location, Problem
 from villagectl.importers.inspection import Context, FileResult, InspectionRow, read_inspection_file
 from villagectl.importers.review_signoff import apply_signoff
-from villagectl.io.filetype import looks_like_spreadsheet
-from villagectl.io.newbook import ColumnFormat, add_table_sheet, new_workbook, save_new
+from villagectl.actions.inspection_report import write_problem_report
+from villagectl.io.inputs import expand_paths
 from villagectl.io.outputs import guard_output
 from villagectl.io.safe_write import sha256_file
 from villagectl.io.sandbox import read_untrusted_many, refuse_on_error
 from villagectl.ledger import schema
-from villagectl.ledger.create import item_column
-from villagectl.ledger.inspections import inspection_rules, item_columns_of
+from villagectl.ledger.header_map import header_fillers, learned_headers, remember_headers
+from villagectl.ledger.inspections import existing_scores, inspection_rules, merge_records, same_scores
 from villagectl.ledger.periods import POSTED, period_state
-from villagectl.ledger.workbook import Ledger
-from villagectl.values import clean_text, to_number
 
 IMPORTED, UNCHANGED, REFUSED = "已导入", "未变", "拒绝"
 
@@ -94,26 +90,6 @@ class InspectionImportReport:
         }
 
 
-def expand_paths(paths: list[Path]) -> tuple[list[Path], list[Path]]:
-    """(spreadsheet files, []); folders are searched recursively.
-
-    A path that does not exist is a file that cannot be read: FileAccessError (exit 4) naming every
-    one of them, before anything is read (the second list is always empty, kept for the callers).
-    """
-    files: list[Path] = []
-    missing: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            files.extend(sorted(q for q in p.rglob("*") if q.is_file() and looks_like_spreadsheet(q)))
-        elif p.exists():
-            files.append(p)
-        else:
-            missing.append(p)
-    if missing:
-        raise missing_inputs(missing)
-    return files, missing
-
-
 def import_inspections(
     session: Session,
     paths: list[Path],
@@ -151,11 +127,11 @@ def import_inspections(
 
             require_group(ledger.frame(schema.HOUSEHOLDS.name), group)
         ctx = Context(rules, ledger.frame(schema.HOUSEHOLDS.name), month, group, today,
-                      learned=learned_headers(header_map, rules), fillers=header_fillers(ledger),
+                      learned=learned_headers(header_map, rules), fillers=header_fillers(ledger.settings()),
                       dash_is_zero=ledger.settings().get("短横记零分", "否") == "是",
                       village=ledger.settings().get("村名", ""))
         existing = ledger.frame(schema.INSPECTIONS.name)
-        existing_scores = _existing_scores(existing, rules)
+        recorded = existing_scores(existing, rules)
 
         books = reading.result()
         batch_seen: dict[tuple[str, str], str] = {}
@@ -196,8 +172,8 @@ def import_inspections(
                 if key in batch_seen:
                     conflicts.append(Problem(loc, f"{row.name}（{row.household_id}）{result.month} 的得分在 {batch_seen[key]} 中也有"))
                     continue
-                old = existing_scores.get(key)
-                if late and old is not None and old[0] and not _same(old[0], row.scores):
+                old = recorded.get(key)
+                if late and old is not None and old[0] and not same_scores(old[0], row.scores):
                     # the month is posted: only households without a score come in late (补录)
                     conflicts.append(Problem(loc, f"{row.name}（{row.household_id}）{result.month} 已入账，得分由 {old[1]} "
                                                   "导入、与本表不同；入账后的得分不能用检查表替换，要更正请用 villagectl score "
@@ -213,7 +189,7 @@ def import_inspections(
                     continue
                 if old is not None:
                     scores, source = old
-                    if _same(scores, row.scores):
+                    if same_scores(scores, row.scores):
                         continue
                     if not replace:
                         conflicts.append(
@@ -228,7 +204,7 @@ def import_inspections(
             # a household left blank is recorded as not inspected, unless it has (or gets) its scores
             for row in result.blank_rows:
                 key = (result.month, row.household_id)
-                if key not in batch_seen and key not in existing_scores and not late:
+                if key not in batch_seen and key not in recorded and not late:
                     new_rows.append(row)
             if late and new_rows:
                 outcome.late = True
@@ -248,7 +224,7 @@ def import_inspections(
         if not accepted or dry_run:
             return out
         stamp = (now or dt.datetime.now()).isoformat(sep=" ", timespec="seconds")
-        frame = _merge(existing, accepted, rules, stamp)
+        frame = merge_records(existing, accepted, rules, stamp)
         ledger.replace(schema.INSPECTIONS.name, frame)
         learned = remember_headers(header_map, [o for o, _ in accepted])
         if learned is not None:
@@ -267,128 +243,3 @@ def import_inspections(
         ledger.note(summary[:500], [(o.file, o.sha256) for o, _ in accepted])
         out.written = True
     return out
-
-
-def learned_headers(frame: pd.DataFrame, rules) -> dict[str, str]:
-    """表头对照 → {header text: code}; rows whose 编码 is no item are left out (check reports them)."""
-    codes = {r.code for r in rules}
-    out: dict[str, str] = {}
-    for row in frame.to_dict("records"):
-        text, code = str(row.get("表头文字") or "").strip(), clean_text(row.get("编码"))
-        if text and code in codes:
-            out[text] = code
-    return out
-
-
-def header_fillers(ledger: Ledger) -> tuple[str, ...]:
-    """Filler words the matcher ignores: the preset's, plus the village's 参数 表头忽略词."""
-    from villagectl.importers.header_match import DEFAULT_FILLERS, split_synonyms
-
-    extra = split_synonyms(ledger.settings().get("表头忽略词", ""))
-    return tuple(dict.fromkeys(DEFAULT_FILLERS + tuple(extra)))
-
-
-def remember_headers(frame: pd.DataFrame, outcomes: list[FileOutcome]) -> pd.DataFrame | None:
-    """Add the headers read by evidence to 表头对照 (or count them again); None when nothing is new."""
-    rows = frame.to_dict("records")
-    index = {str(r.get("表头文字") or "").strip(): i for i, r in enumerate(rows)}
-    changed = False
-    for outcome in outcomes:
-        for reading in outcome.readings:
-            text = reading.header.strip()
-            if text in index:
-                row = rows[index[text]]
-                if clean_text(row.get("编码")) == reading.code:
-                    row["次数"] = int(to_number(row.get("次数")) or 0) + 1
-                    changed = True
-                continue
-            index[text] = len(rows)
-            rows.append({"表头文字": text, "编码": reading.code, "项目": reading.item,
-                         "首次见于": f"{outcome.file}（{outcome.month}）", "次数": 1})
-            changed = True
-    if not changed:
-        return None
-    return pd.DataFrame(rows, columns=schema.HEADER_MAP.column_names, dtype=object)
-
-
-def _same(a: dict[str, float], b: dict[str, float]) -> bool:
-    return a.keys() == b.keys() and all(abs(a[k] - b[k]) < 1e-9 for k in a)
-
-
-def _existing_scores(frame: pd.DataFrame, rules) -> dict[tuple[str, str], tuple[dict[str, float], str]]:
-    cols = item_columns_of(frame, rules)
-    out: dict[tuple[str, str], tuple[dict[str, float], str]] = {}
-    for row in frame.to_dict("records"):
-        scores: dict[str, float] = {}
-        for code, col in cols.items():
-            try:
-                value = to_number(row.get(col))
-            except ValueError:
-                value = None
-            if value is not None:
-                scores[code] = value
-        key = (clean_text(row.get("月份")), clean_text(row.get("户号")))
-        out[key] = (scores, f"{clean_text(row.get('来源文件'))}")
-    return out
-
-
-def _merge(existing: pd.DataFrame, accepted, rules, stamp: str) -> pd.DataFrame:
-    cols = item_columns_of(existing, rules)
-    for r in rules:
-        cols.setdefault(r.code, item_column(r.code, r.item))
-    base = ["月份", "户号", "户主", "组别"]
-    tail = ["合计", "来源文件", "工作表", "行号", "文件哈希", "导入时间", "备注"]
-    tail += [c for c in ("评议组", "评议人") if c in existing.columns or any(o.reviewers or o.review_group for o, _ in accepted)]
-    ordered = base + [cols[r.code] for r in rules]
-    ordered += [c for c in existing.columns if c not in ordered and c not in tail] + tail
-    frame = existing.reindex(columns=ordered, fill_value="")
-    scored_keys = {(o.month, row.household_id) for o, rows in accepted for row in rows if row.scores}
-    accepted = [(o, [row for row in rows if row.scores or (o.month, row.household_id) not in scored_keys])
-                for o, rows in accepted]
-    replace_keys = {(o.month, row.household_id) for o, rows in accepted for row in rows}
-    keep = [
-        (clean_text(m), clean_text(h)) not in replace_keys for m, h in zip(frame["月份"], frame["户号"])
-    ]
-    frame = frame[keep]
-    new: list[dict] = []
-    for outcome, rows in accepted:
-        for row in rows:
-            record = {c: "" for c in ordered}
-            record.update({"月份": outcome.month, "户号": row.household_id, "户主": row.name, "组别": row.group})
-            for code, score in row.scores.items():
-                record[cols[code]] = score
-            record.update({
-                "合计": round(sum(row.scores.values()), 4) if row.scores else "",
-                "来源文件": outcome.file,
-                "工作表": row.sheet,
-                "行号": row.row,
-                "文件哈希": outcome.sha256[:16],
-                "导入时间": stamp,
-                "备注": "补录（入账后导入）" if outcome.late else "",
-            })
-            if "评议人" in ordered:
-                record.update({"评议组": outcome.review_group, "评议人": "、".join(outcome.reviewers)})
-            new.append(record)
-    return pd.concat([frame, pd.DataFrame(new, columns=ordered, dtype=object)], ignore_index=True)
-
-
-def write_problem_report(path: Path, out: InspectionImportReport) -> Path:
-    """Every problem in a workbook the clerk can send back to the grid worker."""
-    wb = new_workbook()
-    columns = [ColumnFormat("文件", 28), ColumnFormat("工作表", 12), ColumnFormat("单元格", 14),
-               ColumnFormat("问题", 70), ColumnFormat("类别", 6)]
-    rows = [[p.location.file, p.location.sheet, p.location.cell, p.message, p.severity] for p in out.problems]
-    add_table_sheet(wb, "问题清单", columns, rows, title_line="检查表问题清单（改正后请重新发来）")
-    summary = [[f.file, f.month or "", "、".join(f.groups), f.households, f.status,
-                sum(1 for p in f.problems if p.severity == "错误")] for f in out.files]
-    add_table_sheet(wb, "文件汇总", [ColumnFormat("文件", 28), ColumnFormat("月份", 9), ColumnFormat("组别", 14),
-                                    ColumnFormat("户数", 6), ColumnFormat("结果", 8), ColumnFormat("错误数", 7)], summary)
-    # how each header was read where it was not by the item's own name, and what was skipped: for checking by eye
-    readings = [[f.file, r.sheet, r.cell, r.header, f"{r.item}（{r.code}）", r.certainty, r.reason]
-                for f in out.files for r in f.readings]
-    readings += [[f.file, n.location.sheet, n.location.cell, "", "", "读表说明", n.message] for f in out.files for n in f.notes]
-    add_table_sheet(wb, "表头读法", [ColumnFormat("文件", 28), ColumnFormat("工作表", 12), ColumnFormat("单元格", 10),
-                                    ColumnFormat("表头", 30), ColumnFormat("认作", 16), ColumnFormat("确定程度", 8),
-                                    ColumnFormat("依据", 50)], readings)
-    save_new(wb, path)
-    return path

@@ -13,7 +13,8 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from villagectl.actions.inspect_import import IMPORTED, REFUSED, expand_paths, import_inspections
+from villagectl.actions.inspect_import import IMPORTED, REFUSED, import_inspections
+from villagectl.io.inputs import expand_paths
 from villagectl.actions.notice_month import print_month_notice
 from villagectl.actions.score_month import score_months
 from villagectl.actions.session import Session

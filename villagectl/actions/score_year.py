@@ -223,7 +223,7 @@ def export_year(result: YearResult, path: Path, village: str) -> Path:
 
 def import_votes(session: Session, paths: list[Path], year: int) -> tuple[int, list[Problem]]:
     """The year's mutual-evaluation tally; replaces the year's earlier tally of the same households."""
-    from villagectl.actions.inspect_import import expand_paths
+    from villagectl.io.inputs import expand_paths
 
     files, missing = expand_paths(paths)
     problems = [Problem(Location(p.name), "文件不存在") for p in missing]

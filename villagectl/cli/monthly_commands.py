@@ -53,13 +53,8 @@ def inspect_import_cmd(
     """批量导入网格员的检查表：逐个文件检查，有问题的文件整份不导入，其余照常导入。"""
 
     def body() -> int:
-        from villagectl.actions.inspect_import import (
-            IMPORTED,
-            REFUSED,
-            UNCHANGED,
-            expand_paths,
-            import_inspections,
-        )
+        from villagectl.actions.inspect_import import IMPORTED, REFUSED, UNCHANGED, import_inspections
+        from villagectl.io.inputs import expand_paths
 
         files, _ = expand_paths(paths)
         bar = nullbar() if as_json else progress_over(len(files), "读取检查表")
