@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from villagectl.rules.settings import committee_of, objection_of
 from villagectl.actions.cadre import period_name
 from villagectl.actions.session import PrintOptions, Session
 from villagectl.errors import DataError, Location, Problem, UsageError
@@ -89,9 +90,6 @@ def _printed_settings(ledger: Ledger) -> dict[str, str]:
                 out[key] = as_text(row.get("值", ""))
     return out
 
-
-def _committee(settings: dict[str, str]) -> str:
-    return settings.get("公示落款", "") or f"{settings.get('村名', '')}村民委员会"
 
 
 def _output_paths(out_pdf: Path, internal_pdf: Path | None) -> None:
@@ -187,8 +185,8 @@ def build_cadre_notice(ledger: Ledger, year: int, period: str, start: dt.date) -
         weight=CadreSettings.from_settings(ledger.settings()).weight,
         period_start=start,
         period_end=start + dt.timedelta(days=days - 1),
-        objection_text=settings.get("异议受理", "") or DEFAULT_OBJECTION,
-        committee=_committee(settings),
+        objection_text=objection_of(settings, DEFAULT_OBJECTION),
+        committee=committee_of(settings),
         issued=start,
     )
 
@@ -207,7 +205,7 @@ def build_cadre_internal(ledger: Ledger, year: int, period: str, issued: dt.date
         base_pay=s.base_pay,
         pay_factors=dict(s.pay_factors),
         state=rows_state(rows),
-        committee=_committee(settings),
+        committee=committee_of(settings),
         issued=issued,
     )
 
@@ -385,7 +383,7 @@ def build_commitments(ledger: Ledger, year: int, issued: dt.date) -> CommitmentN
         year=year,
         people=[p for _, p in ordered],
         supervision_text=settings.get("承诺监督", "") or DEFAULT_SUPERVISION,
-        committee=_committee(settings),
+        committee=committee_of(settings),
         issued=issued,
     )
 

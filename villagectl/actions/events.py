@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from villagectl.rules.settings import committee_of, objection_of
 from villagectl.actions.session import PrintOptions, Session
 from villagectl.errors import DataError, Problem, UsageError
 from villagectl.importers.events import read_event_file
@@ -245,8 +246,8 @@ def _notice(ledger: Ledger, staged: Path, out_pdf: Path, start: dt.date, ids: li
     village = settings.get("村名", "")
     notice = EventNotice(
         village=village, rows=rows, period_start=start, period_end=end,
-        objection_text=settings.get("异议受理", "") or "如有异议，请在公示期内向村委会反映。",
-        committee=settings.get("公示落款", "") or f"{village}村民委员会", issued=start,
+        objection_text=objection_of(settings),
+        committee=committee_of(settings), issued=start,
         mask_names=mask if mask is not None else settings.get("公示隐藏名字", "否") == "是",
     )
     templates_dir, font = printing.paths(ledger)

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from villagectl.rules.settings import committee_of, objection_of
 from villagectl.errors import DataError, UsageError
 from villagectl.actions.session import PrintOptions, Session
 from villagectl.io.outputs import guard_output
@@ -98,8 +99,8 @@ def build_notice(ledger: Ledger, month: str, start: dt.date, order: str | None, 
         rows=rows,
         period_start=start,
         period_end=start + dt.timedelta(days=days - 1),
-        objection_text=settings.get("异议受理", "") or "如对公示内容有异议，请在公示期内向村委会反映。",
-        committee=settings.get("公示落款", "") or f"{village}村民委员会",
+        objection_text=objection_of(settings),
+        committee=committee_of(settings),
         issued=start,
         order=ORDER_NAMES[chosen],
         mask_names=mask if mask is not None else settings.get("公示隐藏名字", "否") == "是",

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from villagectl.rules.settings import committee_of, objection_of
 from villagectl.ledger.inspections import inspection_rules, item_columns_of
 from villagectl.actions.session import PrintOptions, Session
 from villagectl.errors import DataError, UsageError
@@ -167,8 +168,8 @@ def build_quarter_notice(ledger: Ledger, results: QuarterResults, start: dt.date
         rows=rows,
         period_start=start,
         period_end=start + dt.timedelta(days=days - 1),
-        objection_text=settings.get("异议受理", "") or "如对公示内容有异议，请在公示期内向村委会反映。",
-        committee=settings.get("公示落款", "") or f"{village}村民委员会",
+        objection_text=objection_of(settings),
+        committee=committee_of(settings),
         issued=start,
         blank_rule=_blank_rule(settings, results.rules),
         reviews=results.reviews,

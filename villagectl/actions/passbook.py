@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from villagectl.rules.settings import committee_of
 from villagectl.errors import DataError, FileAccessError, UsageError
 from villagectl.io.outputs import guard_output, guard_outputs
 from villagectl.ledger import schema
@@ -419,7 +420,7 @@ def style_from_settings(settings: dict[str, str], paper: str | None = None) -> P
         title=settings.get("存折标题", "") or f"{village}积分存折",
         paper=paper_name(paper or settings.get("存折纸张", "") or "A5"),
         yuan_per_point=yuan,
-        committee=settings.get("公示落款", "") or f"{village}村民委员会",
+        committee=committee_of(settings),
         operator="",
     )
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from villagectl.rules.settings import committee_of, objection_of
 from villagectl.actions.score_month import compute_month, month_inputs, month_scores, replace_month_rows, same_results
 from villagectl.errors import DataError
 from villagectl.ledger import schema
@@ -196,6 +197,6 @@ def supplement_notice(ledger: Ledger, month: str, start: dt.date, days: int, mas
         village=village, month=month, name=clean_text(current["期间"]),
         kind="补录和更正" if len(kinds) > 1 else next(iter(kinds)), reason=as_text(current["说明"]),
         rows=printed, period_start=start, period_end=start + dt.timedelta(days=days - 1),
-        objection_text=settings.get("异议受理", "") or "如对公示内容有异议，请在公示期内向村委会反映。",
-        committee=settings.get("公示落款", "") or f"{village}村民委员会", issued=start,
+        objection_text=objection_of(settings),
+        committee=committee_of(settings), issued=start,
         mask_names=mask if mask is not None else settings.get("公示隐藏名字", "否") == "是")

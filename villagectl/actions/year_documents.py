@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from villagectl.rules.settings import committee_of, objection_of
 from villagectl.actions.session import PrintOptions, Session
 from villagectl.errors import DataError, Location, Problem, UsageError
 from villagectl.io.outputs import guard_output
@@ -124,9 +125,6 @@ def moved_out_count(ledger: Ledger, rows: pd.DataFrame, year: int) -> int:
     presence = year_presence_of(ledger, year)
     return int(rows["户号"].map(clean_text).isin(presence.during - presence.at_end).sum())
 
-
-def _committee(settings: dict[str, str]) -> str:
-    return settings.get("公示落款", "") or f"{settings.get('村名', '')}村民委员会"
 
 
 # --------------------------------------------------------------------------
@@ -245,8 +243,8 @@ def build_year_notice(ledger: Ledger, year: int, start: dt.date, mask: bool | No
         exposure=exposure,
         period_start=start,
         period_end=start + dt.timedelta(days=days - 1),
-        objection_text=settings.get("异议受理", "") or "如对公示内容有异议，请在公示期内向村委会反映。",
-        committee=_committee(settings),
+        objection_text=objection_of(settings),
+        committee=committee_of(settings),
         issued=start,
         show_stars="星级" in ratings or bool(stars),
         show_medals="牌级" in ratings or bool(medals),
@@ -292,7 +290,7 @@ def build_certificates(ledger: Ledger, year: int, issued: dt.date, group: str | 
     if not certs and "星级" not in ratings:
         certs = [Certificate(as_text(r.get("组别")), as_text(r.get("户主")), clean_text(r.get("牌级")))
                  for r in records if clean_text(r.get("牌级")) in MEDAL_TITLES]
-    return CertificateSet(settings.get("村名", ""), year, _committee(settings), issued, certs)
+    return CertificateSet(settings.get("村名", ""), year, committee_of(settings), issued, certs)
 
 
 def print_year_notice(session: Session, year: int, *, out_pdf: Path, start: dt.date | None = None,
@@ -449,7 +447,7 @@ def build_year_report(ledger: Ledger, year: int, issued: dt.date) -> YearReport:
     return YearReport(
         village=settings.get("村名", ""),
         year=year,
-        committee=_committee(settings),
+        committee=committee_of(settings),
         issued=issued,
         scheme=settings.get("计分方式", "月度换算") or "月度换算",
         provisional=provisional,

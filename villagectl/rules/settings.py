@@ -168,3 +168,13 @@ def parse_value(spec: Spec, text: str) -> object:
     if spec.minimum is not None and number < spec.minimum:
         raise ValueError(f"{where}不能小于 {int(spec.minimum) if float(spec.minimum).is_integer() else spec.minimum}")
     return int(number) if spec.kind == "int" else float(number)
+
+
+def committee_of(settings: dict[str, str]) -> str:
+    """The 落款 of every notice: 参数 公示落款, else 村名 + 村民委员会."""
+    return settings.get("公示落款", "") or f"{settings.get('村名', '')}村民委员会"
+
+
+def objection_of(settings: dict[str, str], default: str | None = None) -> str:
+    """How to object, on every notice: 参数 异议受理, else ``default`` (a cadre notice's own), else the spec's."""
+    return settings.get("异议受理", "") or default or str(SPECS["异议受理"].default)
