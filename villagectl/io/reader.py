@@ -101,7 +101,9 @@ class SheetReader:
             rows = sheet.to_python(skip_empty_area=False)
         except Exception as exc:
             raise _refuse(self.path, f"工作表“{name}”无法读取（已损坏）：{_short(exc)}") from None
-        return SheetRows(name=name, rows=[list(r) for r in rows], merged=list(sheet.merged_cell_ranges or []))
+        if type(rows) is not list or any(type(r) is not list for r in rows):  # calamine gives lists: no copy
+            rows = [list(r) for r in rows]
+        return SheetRows(name=name, rows=rows, merged=list(sheet.merged_cell_ranges or []))
 
     def close(self) -> None:
         if self._book is not None:

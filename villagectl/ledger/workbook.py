@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -390,13 +391,16 @@ def _load_sheet(raw: SheetRows, spec: schema.SheetSpec) -> tuple[LoadedSheet, li
     excel_rows: list[int] = []
     converters = [_converter(spec, col) for col in columns]
     filled = _merged_fill(raw, spec, columns, positions, r)
+    width = max(positions) + 1 if positions else 0
+    pick = _picker(positions)
     for i, row in enumerate(raw.rows[r + 1 :], start=r + 2):
-        values = [row[c] if c < len(row) else "" for c in positions]
-        if not any(v != "" and clean_text(v) for v in values):
+        values = pick(row) if len(row) >= width else [row[c] if c < len(row) else "" for c in positions]
+        if not _has_content(values):
             continue
-        for k, value in filled.get(i - 1, {}).items():
-            if clean_text(values[k]) == "":
-                values[k] = value
+        if filled:
+            for k, value in filled.get(i - 1, {}).items():
+                if clean_text(values[k]) == "":
+                    values[k] = value
         kept.append(values)
         excel_rows.append(i)
     # column by column, each distinct text converted once (ids, types, dates repeat down a big sheet)
@@ -407,17 +411,66 @@ def _load_sheet(raw: SheetRows, spec: schema.SheetSpec) -> tuple[LoadedSheet, li
     return LoadedSheet(frame, r + 1, excel_rows, positions), lacking
 
 
+def _picker(positions: list[int]):
+    """row → [row[c] for c in positions] as a list (one C call per row for a full-width row)."""
+    if not positions:
+        return lambda row: []
+    if len(positions) == 1:
+        c = positions[0]
+        return lambda row: [row[c]]
+    get = operator.itemgetter(*positions)
+    return lambda row: list(get(row))
+
+
+def _has_content(values: list) -> bool:
+    """Some cell is not blank: a number, a date, or text that is not only spaces (as ``clean_text`` sees it)."""
+    for v in values:
+        if v == "":
+            continue
+        if type(v) is not str or clean_text(v):
+            return True
+    return False
+
+
+_MISSING = object()
+
+
+_TEXT_AND_FLOAT = {str, float}
+
+
 def _convert_column(conv, cells) -> list:
-    memo: dict[str, object] = {}
+    """``[conv(v) for v in cells]``, each distinct text and each distinct number converted once."""
+    kinds = set(map(type, cells))
+    if kinds <= _TEXT_AND_FLOAT:  # what calamine gives for text and number columns (a str never equals a float)
+        if conv is _number_value:  # numbers stay as they are (-0.0 too); each distinct text cleaned once
+            if str not in kinds:
+                return list(cells)
+            memo = {v: conv(v) for v in set(cells) if type(v) is str}
+            return [memo[v] if type(v) is str else v for v in cells]
+        # every other converter gives 0.0 and -0.0 the same value, so equal keys may share it
+        memo = {v: conv(v) for v in set(cells)}
+        return list(map(memo.__getitem__, cells))
+    return _convert_mixed(conv, cells)
+
+
+def _convert_mixed(conv, cells) -> list:
+    """``_convert_column`` for a column with dates, booleans or ints among its cells."""
+    texts: dict[str, object] = {}
+    floats: dict[float, object] = {}
     out = []
+    append = out.append
     for v in cells:
-        if type(v) is str:
-            try:
-                out.append(memo[v])
-            except KeyError:
-                out.append(memo.setdefault(v, conv(v)))
-        else:
-            out.append(conv(v))
+        kind = type(v)
+        memo = texts if kind is str else floats if kind is float else None
+        if memo is None:
+            append(conv(v))
+            continue
+        got = memo.get(v, _MISSING)
+        if got is _MISSING:
+            got = memo[v] = conv(v)
+            if kind is float and (v != v or not v):  # NaN is never found again; 0.0 and -0.0 are equal keys
+                del memo[v]
+        append(got)
     return out
 
 

@@ -1,0 +1,92 @@
+"""The fast column-wise paths of the ledger read and the journal give exactly what the row-by-row ones gave."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from villagectl.ledger import journal as J
+from villagectl.ledger.workbook import (
+    _convert_column,
+    _convert_mixed,
+    _date_value,
+    _int_value,
+    _month_value,
+    _number_value,
+    _raw_value,
+)
+from villagectl.values import as_text, clean_text
+
+ODD = pd.DataFrame({
+    "流水号": ["000001", 2.0, True, " ０３ ", float("nan"), 1],
+    "日期": ["2026-01-01", None, 1.0, "x", "", dt.date(2026, 8, 3)],
+    "户号": ["ZP001", "ｚｐ002", 1, True, "a  b", "ZP001"],
+    "类型": ["加分", "冲正", "兑换", "x", "", "加分"],
+    "积分": [1.0, -0.0, "3分", True, float("nan"), 2.5],
+    "余额": ["1,000", 0.0, 2, None, "abc", 1002.5],
+    "摘要": ["见义勇为，救起落水儿童（2026-08-03）", "", 5.5, "\u3000x", None, "𠮷　田"],
+    "关联": ["", "000001", 1e20, 0.1, "", ""],
+    "经办人": ["村文书"] * 6,
+    "校验": [""] * 6,
+}, dtype=object)
+
+
+def test_canonical_rows_are_the_rows_canonical_text() -> None:
+    assert J.canonical_rows(ODD) == [J._canonical(r) for r in ODD.to_dict("records")]
+    fewer = ODD.drop(columns=["摘要", "成员"], errors="ignore")
+    assert J.canonical_rows(fewer) == [J._canonical(r) for r in fewer.to_dict("records")]
+
+
+def test_verify_journal_chain_unchanged() -> None:
+    entries = [J.NewEntry("ZP001", "加分", 5.0, "见义勇为，救起落水儿童"), J.NewEntry("ZP002", "兑换", -3.0, "洗衣粉", "DH000001")]
+    journal, _ = J.append_entries(J.empty_journal(), entries, "2026-08-03", "村文书")
+    journal, _ = J.append_entries(journal, [J.NewEntry("ZP001", "加分", 0.5, "修路　出工")], "2026-08-04", "村文书")
+    assert J.verify_journal(journal) == []
+    edited = journal.copy()
+    edited.loc[1, "摘要"] = "洗衣粉 2 袋"
+    issues = J.verify_journal(edited)
+    assert [(i.row, i.column) for i in issues] == [(1, "校验")]
+
+
+def _naive(conv, cells):
+    return [conv(v) for v in cells]
+
+
+def test_column_conversion_is_the_cell_by_cell_conversion() -> None:
+    columns = [
+        ["ZP001", " ZP001", "ｚｐ002", "", "  ", 3.0, -0.0, 0.0, 2.5, float("nan")],
+        [1.0, -0.0, 0.0, 0.0, -0.0, 2.5, 1e20],
+        ["2026-07", dt.date(2026, 7, 1), "", 2026.0],
+        [True, 1.0, 1, False, 0.0, "是"],
+        ["见义勇为，救起落水儿童（2026-08-03）", "𠮷", "\u3000x", "x  y"],
+    ]
+    for conv in (clean_text, as_text, _number_value, _int_value, _raw_value, _date_value, _month_value):
+        for cells in columns:
+            got, want = _convert_column(conv, tuple(cells)), _naive(conv, cells)
+            assert [(type(g), repr(g)) for g in got] == [(type(w), repr(w)) for w in want], (conv, cells)
+            got = _convert_mixed(conv, tuple(cells))
+            assert [(type(g), repr(g)) for g in got] == [(type(w), repr(w)) for w in want], (conv, cells)
+
+
+def test_classify_unchanged_by_the_column_paths() -> None:
+    """Pinned against the row-by-row classify (before the column paths), odd cells included."""
+    journal = ODD.copy()
+    journal["成员"] = ["", "张三", "", "", "", "张三"]
+    entries = J.classify(journal)
+    assert [tuple(vars(e).values()) for e in entries] == [
+        ("000001", "ZP001", "", "加分", "加分", 1.0, "2026-01-01", 2026, ""),
+        ("2", "zp002", "张三", "冲正", "加分", -0.0, "", 2026, "000001"),
+        ("是", "是", "", "兑换", "兑换", 3.0, "是", None, "1e+20"),
+        ("", "a b", "", "", "", 0.0, "", None, ""),
+        ("是", "ZP001", "张三", "加分", "加分", 2.5, "2026-08-03", 2026, ""),
+    ]
+    first = entries[0]
+    same = J.Entry(*vars(first).values())
+    assert first == same and hash(first) == hash(same)  # still a frozen dataclass
+    try:
+        first.points = 9.0
+    except AttributeError:
+        pass
+    else:
+        raise AssertionError("Entry must stay frozen")
