@@ -10,7 +10,7 @@ from villagectl.errors import Location, Problem
 from villagectl.io.preflight import col_letters
 from villagectl.ledger import schema
 from villagectl.ledger.households import allowed_household_types, validate_record
-from villagectl.ledger.journal import journal_problems
+from villagectl.ledger.journal import _texts, journal_problems
 from villagectl.ledger.workbook import Ledger
 from villagectl.rules.settings import VillageSettings
 from villagectl.rules.catalogue import band_gaps_and_overlaps, inspection_total, parse_bands, parse_rules
@@ -149,8 +149,9 @@ def find_problems(ledger: Ledger) -> list[Problem]:
         households = ledger.frame(schema.HOUSEHOLDS.name)
         allowed = allowed_household_types(settings)
         first_row: dict[str, int] = {}
+        known_columns = [c for c in households.columns if c in schema.HOUSEHOLDS.column_names]
         for pos, row in enumerate(households.to_dict("records")):
-            values = {c: row[c] for c in households.columns if c in schema.HOUSEHOLDS.column_names}
+            values = {c: row[c] for c in known_columns}
             for column, message in validate_record(values, allowed):
                 problems.append(Problem(at(schema.HOUSEHOLDS.name, pos, column), message))
             hid = clean_text(row.get("户号", ""))
@@ -167,9 +168,11 @@ def find_problems(ledger: Ledger) -> list[Problem]:
                 continue
             frame = ledger.frame(spec.name)
             unknown: dict[str, list[int]] = {}
-            for pos, v in enumerate(frame.get("户号", pd.Series(dtype=object))):
-                if clean_text(v) and clean_text(v) not in known_ids:
-                    unknown.setdefault(clean_text(v), []).append(pos)
+            ids = _texts(frame["户号"].tolist()) if "户号" in frame.columns else []  # clean_text of each cell
+            if set(ids) - known_ids - {""}:  # only then row by row (a year's sheets hold 60,000 rows)
+                for pos, hid in enumerate(ids):
+                    if hid and hid not in known_ids:
+                        unknown.setdefault(hid, []).append(pos)
             for hid, rows in list(unknown.items())[:20]:  # one line per 户号 (grouped below), all its rows
                 message = f"户号 {hid} 不在户籍表中{_id_advice(hid, known_ids)}"
                 for pos in rows:
@@ -185,7 +188,7 @@ def find_problems(ledger: Ledger) -> list[Problem]:
         problems += _check_indicators(ledger, at)
     if schema.JOURNAL.name not in broken:
         problems += _check_links(ledger, at)
-        from villagectl.actions.transfer import transfer_problems  # a transfer out that left no file
+        from villagectl.actions.transfer_files import transfer_problems  # a transfer out that left no file
 
         problems += transfer_problems(ledger, at)
     if schema.RULES.name not in broken and schema.HEADER_MAP.name not in broken and ledger.has(schema.HEADER_MAP.name):
@@ -221,29 +224,29 @@ def _check_header_map(ledger: Ledger, rules, at) -> list[Problem]:
 
 def _check_links(ledger: Ledger, at) -> list[Problem]:
     """What other sheets say the journal holds: posted events and slips, and the slips' codes."""
-    from villagectl.actions.slips import (
+    from villagectl.ledger.slips import (  # the rules themselves: actions.slips would also load the slip printer
         collections,
-        ledger_secret,
         make_code,
-        redemption_frame,
         reset_collection,
         same_code,
+        secret_of,
         slip_records,
+        with_redemption_columns,
     )
 
     problems: list[Problem] = []
     journal = ledger.frame(schema.JOURNAL.name)
-    entry_ids = {clean_text(v) for v in journal["流水号"]} if len(journal) else set()
+    entry_ids = set(_texts(journal["流水号"].tolist())) if len(journal) else set()
     events = ledger.frame(schema.EVENTS.name)
     for pos, row in enumerate(events.to_dict("records")):
         entry = clean_text(row.get("流水号"))
         if clean_text(row.get("状态")) == "入账" and entry and entry not in entry_ids:
             problems.append(Problem(at(schema.EVENTS.name, pos, "流水号"),
                                     f"事件 {clean_text(row.get('事件号'))} 已入账，但积分流水里没有流水号 {entry}"))
-    frame = redemption_frame(ledger)
+    frame = with_redemption_columns(ledger.frame_or_empty(schema.REDEMPTIONS.name))  # actions.slips.redemption_frame
     if frame.empty:
         return problems
-    secret = ledger_secret(ledger)
+    secret = secret_of(ledger.settings())  # actions.slips.ledger_secret
     collected = collections(journal)
     for record in slip_records(frame).values():
         pos = record.positions[0]

@@ -28,22 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
 
-import jinja2
-import typst
-
 from villagectl.errors import DataError, FileAccessError, UsageError
-from villagectl.render.typst_engine import (
-    FONT_HINT,
-    _font_dirs,
-    _typst_message,
-    check_glyphs,
-    make_environment,
-    resolve_font,
-    template_dirs,
-    template_security_error,
-    typst_root,
-    write_atomically,
-)
+
+# jinja2, typst and render.typst_engine are imported where a passbook is printed: the passbook's data
+# classes are imported by commands that print nothing (check, transfer out, balance)
 
 TEMPLATE = "passbook.typ.j2"
 PAPERS = {"A5": "a5", "A4": "a4"}
@@ -225,6 +213,10 @@ def balance_sum(book: Passbook) -> str:
 
 
 def _load_template(env: jinja2.Environment, templates_dir: Path | None) -> jinja2.Template:
+    import jinja2
+
+    from villagectl.render.typst_engine import template_dirs
+
     try:
         return env.get_template(TEMPLATE)
     except jinja2.TemplateNotFound:
@@ -248,6 +240,8 @@ class PassbookPrinter:
     """
 
     def __init__(self, style: PassbookStyle, templates_dir: Path | None = None, font: Path | None = None):
+        from villagectl.render.typst_engine import make_environment, resolve_font
+
         self.style = PassbookStyle(**{**style.__dict__, "paper": paper_name(style.paper)})
         self.templates_dir = templates_dir
         self.choice = resolve_font(font)
@@ -258,6 +252,10 @@ class PassbookPrinter:
         self._known_chars: set[str] = set()  # characters already found in the font
 
     def __enter__(self) -> Self:
+        import typst
+
+        from villagectl.render.typst_engine import _font_dirs, typst_root
+
         self._fonts = _font_dirs(self.choice.font_paths)
         dirs = self._fonts.__enter__()
         self._compiler = typst.Compiler(root=str(typst_root(self.templates_dir)), font_paths=dirs,
@@ -271,6 +269,10 @@ class PassbookPrinter:
             self._fonts = None
 
     def source(self, book: Passbook) -> str:
+        import jinja2
+
+        from villagectl.render.typst_engine import template_security_error
+
         context = {**passbook_context(book, self.style), "font_family": self.choice.family}
         try:
             return self.template.render(**context)
@@ -285,6 +287,10 @@ class PassbookPrinter:
             raise DataError(f"模板 {self.template.filename or TEMPLATE} 出错：{exc}") from None
 
     def pdf_bytes(self, book: Passbook) -> bytes:
+        import typst
+
+        from villagectl.render.typst_engine import FONT_HINT, _typst_message, check_glyphs
+
         if self._compiler is None:
             raise RuntimeError("PassbookPrinter must be used as a context manager")
         source = self.source(book)
@@ -312,6 +318,8 @@ class PassbookPrinter:
     def print(self, book: Passbook, out_pdf: Path, durable: bool = True) -> Path:
         """Write the PDF atomically (temp file + rename). ``durable`` also fsyncs it: one passbook,
         yes; a batch of 3,000 that can be printed again, no (the rename still never leaves half a file)."""
+        from villagectl.render.typst_engine import write_atomically
+
         data = self.pdf_bytes(book)
         if durable:
             write_atomically(Path(out_pdf), data)
@@ -321,13 +329,9 @@ class PassbookPrinter:
 
 
 def _replace_quickly(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".villagectl-tmp-{os.getpid()}-{path.name}")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
-        write_atomically(path, data)  # the careful path, with its messages (folder missing, file open, disk full)
+    from villagectl.render.typst_engine import write_atomically
+
+    write_atomically(path, data, durable=False)  # the one writer, without the fsyncs
 
 
 def render_passbook(
