@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # pragma: no cover - pandas is imported where a frame is made
     import pandas as pd
 
 from villagectl.ledger import schema
-from villagectl.values import NotANumber, as_text, clean_text, fmt_number, to_number
+from villagectl.values import NotANumber, _clean_str, as_text, clean_text, fmt_number, to_number
 
 COLUMNS = schema.JOURNAL.column_names
 GENESIS = "villagectl-journal-v1"
@@ -91,12 +91,19 @@ def _num_texts(values: list) -> list[str]:
     return [_num_text(v) for v in values]
 
 
-def canonical_rows(journal: pd.DataFrame) -> list[str]:
-    """``_canonical`` of every row of ``journal``, column by column (the same bytes, much faster)."""
-    texts = [_texts(_column(journal, c)) for c in _TEXT_FIELDS]
+def _cleaned_columns(journal: pd.DataFrame) -> dict[str, list[str]]:
+    """clean_text of every cell of the text columns the chain and the checks read."""
+    return {c: _texts(_column(journal, c)) for c in (*_TEXT_FIELDS, *_TAIL_FIELDS, "校验")}
+
+
+def canonical_rows(journal: pd.DataFrame, cleaned: dict[str, list[str]] | None = None) -> list[str]:
+    """``_canonical`` of every row of ``journal``, column by column (the same bytes, much faster).
+
+    ``cleaned``: ``_cleaned_columns(journal)`` when the caller has it already."""
+    cleaned = cleaned or _cleaned_columns(journal)
     numbers = [_num_texts(_column(journal, c)) for c in ("积分", "余额")]
-    tail = [_texts(_column(journal, c)) for c in _TAIL_FIELDS]
-    return list(map("\x1f".join, zip(*texts, *numbers, *tail)))
+    return list(map("\x1f".join, zip(*(cleaned[c] for c in _TEXT_FIELDS), *numbers,
+                                      *(cleaned[c] for c in _TAIL_FIELDS))))
 
 
 def _next_id(journal: pd.DataFrame) -> int:
@@ -288,10 +295,14 @@ def _texts(values: Sequence[object], cache: dict | None = None) -> list[str]:
     is taken from there (so True and 1.0, equal keys, share a text there as they always did). Without it
     the result is exactly ``clean_text`` of each cell."""
     values = values if isinstance(values, list) else list(values)
-    plain = set(map(type, values)) <= _PLAIN_CELLS  # a str never equals a float; 0.0 and -0.0 both read "0"
+    kinds = set(map(type, values))
+    plain = kinds <= _PLAIN_CELLS  # a str never equals a float; 0.0 and -0.0 both read "0"
     if cache is None:  # exactly clean_text of each cell (True and 1.0 apart)
         if not plain:
             return [clean_text(v) for v in values]
+        if kinds == {str}:  # clean_text of a str is _clean_str (cached): one call less per distinct text
+            memo = {v: _clean_str(v) for v in set(values)}
+            return list(map(memo.__getitem__, values))
         cache = {}
     if plain:
         for v in set(values):
@@ -379,9 +390,10 @@ def verify_journal(journal: pd.DataFrame) -> list[JournalIssue]:
     seen_ids: set[str] = set()
     last_id = 0
     reversed_ids: set[str] = set()
-    canonical = canonical_rows(journal)
-    entry_ids, kinds, hids = (_texts(_column(journal, c)) for c in ("流水号", "类型", "户号"))
-    refs, stored_checks = _texts(_column(journal, "关联")), _texts(_column(journal, "校验"))
+    cleaned = _cleaned_columns(journal)
+    canonical = canonical_rows(journal, cleaned)
+    entry_ids, kinds, hids = cleaned["流水号"], cleaned["类型"], cleaned["户号"]
+    refs, stored_checks = cleaned["关联"], cleaned["校验"]
     points_cells, balance_cells = _column(journal, "积分"), _column(journal, "余额")
     sha256 = hashlib.sha256
     for pos in range(len(journal)):
