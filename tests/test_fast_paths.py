@@ -8,6 +8,7 @@ import pandas as pd
 
 from villagectl.ledger import journal as J
 from villagectl.ledger.workbook import (
+    _columns_of,
     _convert_column,
     _convert_mixed,
     _date_value,
@@ -15,6 +16,7 @@ from villagectl.ledger.workbook import (
     _month_value,
     _number_value,
     _raw_value,
+    _rows_of,
 )
 from villagectl.values import as_text, clean_text
 
@@ -60,6 +62,7 @@ def test_column_conversion_is_the_cell_by_cell_conversion() -> None:
         ["2026-07", dt.date(2026, 7, 1), "", 2026.0],
         [True, 1.0, 1, False, 0.0, "是"],
         ["见义勇为，救起落水儿童（2026-08-03）", "𠮷", "\u3000x", "x  y"],
+        [dt.date(2026, 8, 3), "2026-08-03", dt.datetime(2026, 8, 3, 9, 30), dt.date(2026, 8, 3), "", -0.0, 0.0],
     ]
     for conv in (clean_text, as_text, _number_value, _int_value, _raw_value, _date_value, _month_value):
         for cells in columns:
@@ -90,3 +93,14 @@ def test_classify_unchanged_by_the_column_paths() -> None:
         pass
     else:
         raise AssertionError("Entry must stay frozen")
+
+
+def test_blank_rows_are_dropped_alike_column_by_column_and_row_by_row() -> None:
+    body = [["ZP001", 1.0, "x"], ["", "", ""], ["  ", "\u3000", ""], ["", 0.0, ""], ["", "", "备注"], ["", "", " "],
+            ["ZP002", "", dt.date(2026, 1, 2)], ["", "", ""]]
+    for positions in ([0, 1, 2], [0, 2], [2], [1]):
+        width = max(positions) + 1
+        assert _columns_of(body, positions, 5) == (lambda c, r: ([tuple(x) for x in c], r))(*_rows_of(body, positions, width, {}, 5))
+    columns, rows = _columns_of(body, [0, 1, 2], 5)
+    assert rows == [5, 8, 9, 11] and columns[0] == ("ZP001", "", "", "ZP002")
+    assert _columns_of([["", ""], [" ", ""]], [0, 1], 2) == ([(), ()], [])

@@ -387,13 +387,61 @@ def _load_sheet(raw: SheetRows, spec: schema.SheetSpec) -> tuple[LoadedSheet, li
             continue
         columns.append(canonical)
         positions.append(c)
-    kept: list[list] = []
-    excel_rows: list[int] = []
     converters = [_converter(spec, col) for col in columns]
     filled = _merged_fill(raw, spec, columns, positions, r)
     width = max(positions) + 1 if positions else 0
+    body = raw.rows[r + 1 :]
+    if not filled and positions and body and min(map(len, body)) >= width:
+        cells, excel_rows = _columns_of(body, positions, r + 2)  # the usual case, column by column
+    else:
+        cells, excel_rows = _rows_of(body, positions, width, filled, r + 2)
+    # column by column, each distinct text converted once (ids, types, dates repeat down a big sheet)
+    data = {col: _convert_column(conv, column) for col, conv, column in zip(columns, converters, cells)}
+    frame = pd.DataFrame(data, columns=columns, dtype=object)
+    lacking = [c for c in required if c not in columns]
+    return LoadedSheet(frame, r + 1, excel_rows, positions), lacking
+
+
+def _columns_of(body: list[list], positions: list[int], first_row: int) -> tuple[list, list[int]]:
+    """The columns at ``positions`` of the rows ``body`` (each at least that wide), without the blank rows
+    (every cell "" or only spaces, as ``_has_content`` says), and the Excel row number of each kept row.
+
+    Column by column in C (zip, itemgetter): a row is decided by its first cell that is not blank, so
+    the first column decides almost every row."""
+    transposed = list(zip(*body))
+    columns = [transposed[c] for c in positions]
+    undecided = range(len(body))
+    content: set[int] = set()
+    for column in columns:
+        blanks = {v for v in set(column) if not _has_content((v,))}
+        if not blanks:
+            content.update(undecided)
+            break
+        rest = []
+        for i in undecided:
+            if column[i] in blanks:
+                rest.append(i)
+            else:
+                content.add(i)
+        undecided = rest
+        if not undecided:
+            break
+    if len(content) == len(body):
+        return columns, list(range(first_row, first_row + len(body)))
+    kept = sorted(content)
+    if not kept:
+        return [() for _ in columns], []
+    pick = operator.itemgetter(*kept)
+    picked = [pick(column) if len(kept) > 1 else (column[kept[0]],) for column in columns]
+    return picked, [first_row + i for i in kept]
+
+
+def _rows_of(body: list[list], positions: list[int], width: int, filled: dict, first_row: int) -> tuple[list, list[int]]:
+    """``_columns_of`` row by row: short rows, and merged 组别 cells to fill in."""
+    kept: list[list] = []
+    excel_rows: list[int] = []
     pick = _picker(positions)
-    for i, row in enumerate(raw.rows[r + 1 :], start=r + 2):
+    for i, row in enumerate(body, start=first_row):
         values = pick(row) if len(row) >= width else [row[c] if c < len(row) else "" for c in positions]
         if not _has_content(values):
             continue
@@ -403,12 +451,7 @@ def _load_sheet(raw: SheetRows, spec: schema.SheetSpec) -> tuple[LoadedSheet, li
                     values[k] = value
         kept.append(values)
         excel_rows.append(i)
-    # column by column, each distinct text converted once (ids, types, dates repeat down a big sheet)
-    data = {col: _convert_column(conv, cells) for col, conv, cells in
-            zip(columns, converters, zip(*kept) if kept else [()] * len(columns))}
-    frame = pd.DataFrame(data, columns=columns, dtype=object)
-    lacking = [c for c in required if c not in columns]
-    return LoadedSheet(frame, r + 1, excel_rows, positions), lacking
+    return (list(zip(*kept)) if kept else [() for _ in positions]), excel_rows
 
 
 def _picker(positions: list[int]):
@@ -436,17 +479,20 @@ _MISSING = object()
 
 
 _TEXT_AND_FLOAT = {str, float}
+# cell types that never equal a cell of another of these types (unlike True, 1 and 1.0): one memo for all
+_DISTINCT_KINDS = {str, float, dt.date, dt.datetime, dt.time, dt.timedelta}
 
 
 def _convert_column(conv, cells) -> list:
-    """``[conv(v) for v in cells]``, each distinct text and each distinct number converted once."""
+    """``[conv(v) for v in cells]``, each distinct text, number and date converted once."""
     kinds = set(map(type, cells))
-    if kinds <= _TEXT_AND_FLOAT:  # what calamine gives for text and number columns (a str never equals a float)
-        if conv is _number_value:  # numbers stay as they are (-0.0 too); each distinct text cleaned once
+    if conv is _number_value:  # numbers stay as they are (-0.0 too); each distinct text cleaned once
+        if kinds <= _TEXT_AND_FLOAT:
             if str not in kinds:
                 return list(cells)
             memo = {v: conv(v) for v in set(cells) if type(v) is str}
             return [memo[v] if type(v) is str else v for v in cells]
+    elif kinds <= _DISTINCT_KINDS:  # what calamine gives for text, number and date columns
         # every other converter gives 0.0 and -0.0 the same value, so equal keys may share it
         memo = {v: conv(v) for v in set(cells)}
         return list(map(memo.__getitem__, cells))
