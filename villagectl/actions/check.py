@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from villagectl.io import single_thread  # noqa: F401, I001  (before pandas: OpenBLAS on one thread)
 import pandas as pd
 
 from villagectl.errors import Location, Problem

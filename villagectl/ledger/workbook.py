@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from villagectl.io import single_thread  # noqa: F401, I001  (before pandas: OpenBLAS on one thread)
 import pandas as pd
 
 from villagectl.errors import DataError, FileAccessError, LedgerLockedError, Location, Problem
