@@ -104,3 +104,17 @@ def test_blank_rows_are_dropped_alike_column_by_column_and_row_by_row() -> None:
     columns, rows = _columns_of(body, [0, 1, 2], 5)
     assert rows == [5, 8, 9, 11] and columns[0] == ("ZP001", "", "", "ZP002")
     assert _columns_of([["", ""], [" ", ""]], [0, 1], 2) == ([(), ()], [])
+
+
+def test_plain_ascii_columns_come_back_as_they_are_and_others_cleaned() -> None:
+    assert J.unchanged_by_clean_text(["月度得分 2026-01 H02568", "ZP001", "", "见义勇为"])
+    assert not J.unchanged_by_clean_text(["见义勇为，救起落水儿童"])  # NFKC: ，→,
+    assert not any(J.unchanged_by_clean_text(c) for c in (["a  b"], ["a "], [" a"], ["", " "], ["ＺＰ"], ["a\tb"]))
+    for column in (["000001", "000002", "ZP001"], ["ZP001", "ZP 002"], ["ZP001", "ZP002\t"], ["ZP001", " ZP002"],
+                   ["ZP001", "ＺＰ００２"], ["", "A"], ["a\u00a0b", "x"], ["见义勇为，救起落水儿童", "𠮷田"],
+                   ["见义勇为,救起", "e\u0301", "\u0301"], ["x\x00y", "\x1f"], ["第二组", "第二组\u3000"],
+                   ["ﬁ", "㈱"], ["a\u200bb"], ["\u1100", "\u1161"], ["月度得分 2026-01 H02568", "2026-01 月度检查"],
+                   ["a  b"], ["a "], [" a"], ["a", " "], ["a\n"], ["a \u3000b"], ["a\ufeff"], ["x\x00 y"]):
+        assert J._texts(column) == [clean_text(v) for v in column], column
+        for conv in (clean_text, as_text):
+            assert _convert_column(conv, tuple(column)) == [conv(v) for v in column], (conv, column)

@@ -8,6 +8,8 @@ corrections are reversal rows (冲正) referencing the original.
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Mapping, Sequence
 
@@ -296,6 +298,8 @@ def _texts(values: Sequence[object], cache: dict | None = None) -> list[str]:
     the result is exactly ``clean_text`` of each cell."""
     values = values if isinstance(values, list) else list(values)
     kinds = set(map(type, values))
+    if kinds == {str} and unchanged_by_clean_text(values):  # ids, dates, 校验, most 摘要: as they are
+        return list(values)
     plain = kinds <= _PLAIN_CELLS  # a str never equals a float; 0.0 and -0.0 both read "0"
     if cache is None:  # exactly clean_text of each cell (True and 1.0 apart)
         if not plain:
@@ -320,13 +324,29 @@ def _texts(values: Sequence[object], cache: dict | None = None) -> list[str]:
     return out
 
 
+# white space clean_text would change: other than one plain space inside a text (the texts joined by NUL)
+_ODD_SPACE = re.compile(r"[^\S ]|[\u200b\ufeff]|  |^ | $|\x00 | \x00")
+
+
+def unchanged_by_clean_text(texts: list[str]) -> bool:
+    """Every text is one that ``clean_text`` (and ``as_text``) leave as they are: NFKC already, white space
+    only as single plain spaces inside (nothing to collapse or trim). Checked on the texts joined by NUL,
+    in C: NUL is a starter that composes with nothing, so the joined text is NFKC exactly when each is."""
+    joined = "\x00".join(texts)
+    return unicodedata.is_normalized("NFKC", joined) and not _ODD_SPACE.search(joined)
+
+
 def _entry_maker():
     """Entry(...) without the frozen dataclass's nine ``object.__setattr__`` calls (30,000 rows a year)."""
-    new, names = object.__new__, tuple(f.name for f in fields(Entry))
+    assert tuple(f.name for f in fields(Entry)) == (
+        "entry_id", "household_id", "member", "type", "kind", "points", "date", "year", "reference")
+    new, set_dict = object.__new__, object.__setattr__
 
-    def make(*values) -> Entry:
+    def make(entry_id, household_id, member, type, kind, points, date, year, reference) -> Entry:  # noqa: A002
         entry = new(Entry)
-        entry.__dict__.update(zip(names, values))
+        set_dict(entry, "__dict__", {"entry_id": entry_id, "household_id": household_id, "member": member,
+                                     "type": type, "kind": kind, "points": points, "date": date, "year": year,
+                                     "reference": reference})
         return entry
 
     return make

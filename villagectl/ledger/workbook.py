@@ -18,6 +18,7 @@ from villagectl.io.reader import SheetReader, SheetRows, read_workbook
 from villagectl.io.ooxml import PackageError
 from villagectl.io.xlsx_patch import SheetUpdate, patch_workbook
 from villagectl.ledger import schema
+from villagectl.ledger.journal import unchanged_by_clean_text
 from villagectl.values import as_text, clean_text, header_key
 
 HEADER_SEARCH_ROWS = 10
@@ -493,6 +494,8 @@ def _convert_column(conv, cells) -> list:
                 return list(cells)
             memo = {v: conv(v) for v in set(cells) if type(v) is str}
             return [memo[v] if type(v) is str else v for v in cells]
+    elif conv in (clean_text, as_text) and kinds == {str} and unchanged_by_clean_text(cells):
+        return list(cells)  # 户号, 流水号, names, summaries typed without stray spaces: as they are
     elif kinds <= _DISTINCT_KINDS:  # what calamine gives for text, number and date columns
         # every other converter gives 0.0 and -0.0 the same value, so equal keys may share it
         memo = {v: conv(v) for v in set(cells)}
