@@ -8,7 +8,9 @@ import pandas as pd
 
 from villagectl.ledger import journal as J
 from villagectl.ledger.workbook import (
+    _blank_cells,
     _columns_of,
+    _has_content,
     _convert_column,
     _convert_mixed,
     _date_value,
@@ -118,3 +120,9 @@ def test_plain_ascii_columns_come_back_as_they_are_and_others_cleaned() -> None:
         assert J._texts(column) == [clean_text(v) for v in column], column
         for conv in (clean_text, as_text):
             assert _convert_column(conv, tuple(column)) == [conv(v) for v in column], (conv, column)
+
+
+def test_blank_cells_are_the_cells_without_content() -> None:
+    cells = {"", " ", "   ", "\u3000", "\u00a0", "\u200b", "\ufeff", "\t\n", "\u2003", " x ", "x", "¨", "\u00a0x",
+             0.0, 1.0, dt.date(2026, 1, 1), "\x00", "\u180e", "\u3000\u200b "}
+    assert _blank_cells(cells) == {v for v in cells if not _has_content((v,))}

@@ -8,7 +8,6 @@ corrections are reversal rows (冲正) referencing the original.
 from __future__ import annotations
 
 import hashlib
-import re
 import unicodedata
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Mapping, Sequence
@@ -324,16 +323,16 @@ def _texts(values: Sequence[object], cache: dict | None = None) -> list[str]:
     return out
 
 
-# white space clean_text would change: other than one plain space inside a text (the texts joined by NUL)
-_ODD_SPACE = re.compile(r"[^\S ]|[\u200b\ufeff]|  |^ | $|\x00 | \x00")
-
-
 def unchanged_by_clean_text(texts: list[str]) -> bool:
     """Every text is one that ``clean_text`` (and ``as_text``) leave as they are: NFKC already, white space
-    only as single plain spaces inside (nothing to collapse or trim). Checked on the texts joined by NUL,
-    in C: NUL is a starter that composes with nothing, so the joined text is NFKC exactly when each is."""
+    only as single plain spaces inside (nothing to collapse or trim). Checked on the whole column at once,
+    in C: printable (so no white space but " ", no zero-width or control characters), no "  ", no space
+    at either end of a text, and NFKC (on the texts joined by NUL, a starter that composes with nothing,
+    so the joined text is NFKC exactly when each text is)."""
     joined = "\x00".join(texts)
-    return unicodedata.is_normalized("NFKC", joined) and not _ODD_SPACE.search(joined)
+    if "  " in joined or "\x00 " in joined or " \x00" in joined or joined[:1] == " " or joined[-1:] == " ":
+        return False
+    return "".join(texts).isprintable() and unicodedata.is_normalized("NFKC", joined)
 
 
 def _entry_maker():

@@ -415,7 +415,7 @@ def _columns_of(body: list[list], positions: list[int], first_row: int) -> tuple
     undecided = range(len(body))
     content: set[int] = set()
     for column in columns:
-        blanks = {v for v in set(column) if not _has_content((v,))}
+        blanks = _blank_cells(set(column))
         if not blanks:
             content.update(undecided)
             break
@@ -436,6 +436,13 @@ def _columns_of(body: list[list], positions: list[int], first_row: int) -> tuple
     pick = operator.itemgetter(*kept)
     picked = [pick(column) if len(kept) > 1 else (column[kept[0]],) for column in columns]
     return picked, [first_row + i for i in kept]
+
+
+def _blank_cells(cells: set) -> set:
+    """The cells ``_has_content`` calls blank: "" and texts ``clean_text`` reduces to "". A printable text
+    is blank only when it is spaces (NFKC turns no printable character into white space alone); any
+    other text is asked of clean_text."""
+    return {v for v in cells if type(v) is str and (not v.strip(" ") if v.isprintable() else not clean_text(v))}
 
 
 def _rows_of(body: list[list], positions: list[int], width: int, filled: dict, first_row: int) -> tuple[list, list[int]]:
