@@ -236,3 +236,20 @@ def test_the_year_counts_its_households_as_they_were() -> None:
     # without the year's presence (today's 户籍), 001 would lose a star it earned in 2026
     today = rate_year(2026, hh, results, RatingSettings(ratings="星级"), {}, {}, {}).set_index("户号")
     assert today.loc["001", "星级"] == ""
+
+
+def test_the_year_dates_a_month_by_its_month_and_an_arrival_by_its_transfer() -> None:
+    """A December scored and posted in January, then gone: in December's year only; one transferred in later: not in it."""
+    from villagectl.ledger.households import year_presence
+    from villagectl.ledger.journal import monthly_reference
+
+    hh = households(3)
+    hh.loc[hh["户号"] == "002", "状态"] = "迁出"
+    journal, _ = append_entries(empty_journal(), [NewEntry("002", "月度积分", 5, "2026-12 月度检查", monthly_reference("2026-12", "002"))],
+                                "2027-01-05", "文书")
+    journal, _ = append_entries(journal, [NewEntry("003", "转入", 12, "自东村转入", "T9")], "2027-03-01", "文书")
+    empty = pd.DataFrame(columns=["户号", "月份", "总分"])
+    in_2026, in_2027 = year_presence(hh, journal, empty, 2026), year_presence(hh, journal, empty, 2027)
+    assert "002" in in_2026.during and "002" not in in_2026.at_end  # left during 2026 (its last month)
+    assert "002" not in in_2027.during
+    assert "003" not in in_2026.during and "003" in in_2027.during and "003" in in_2027.at_end

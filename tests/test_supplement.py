@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from pypdf import PdfReader
 
@@ -252,3 +253,120 @@ def test_a_late_sheet_rescores_a_later_month_on_notice(runner, village, tmp_path
     assert "2026-08 已打印的公示内容有变化" in result.stdout
     periods = Ledger.open(ledger).frame("期间").set_index("期间")
     assert periods.loc["2026-08", "状态"] == "草稿" and clean_text(periods.loc["2026-08", "公示开始"]) == ""
+
+
+def test_two_late_sheets_of_two_months_share_one_supplement_and_one_notice(runner, village, tmp_path: Path) -> None:
+    """A late September sheet, then a late August one that changes September again: one 期间 row, one notice, posted once."""
+    ledger = village
+    post(runner, ledger, tmp_path, "2026-07", {"第一组": {"A1": 95, "A2": 86}, "第二组": {"B1": 88, "B2": 82}})
+    post(runner, ledger, tmp_path, "2026-08", {"第二组": {"B1": 88, "B2": 82}}, missing_ok=True)
+    post(runner, ledger, tmp_path, "2026-09", {"第二组": {"B1": 88, "B2": 82}}, missing_ok=True)
+    assert invoke(runner, "inspect", "import", ledger, sheet(tmp_path / "l9", "第一组", "2026-09", {"A1": 95, "A2": 86})).exit_code == 0
+    r = invoke(runner, "notice", "month", ledger, "--month", "2026-09", "-o", tmp_path / "n9.pdf", "--date", "2026-10-10")
+    assert r.exit_code == 0
+    late = invoke(runner, "inspect", "import", ledger, sheet(tmp_path / "l8", "第一组", "2026-08", {"A1": 95, "A2": 86}))
+    assert late.exit_code == 0, late.stdout + late.stderr
+    assert "2026-09 补录1 已打印的公示内容有变化" in late.stdout  # the notice showed A1 without September's bonus
+    periods = Ledger.open(ledger).frame("期间")
+    open_rows = periods[periods["期间"].map(clean_text).str.contains("补录") & (periods["状态"].map(clean_text) != "入账")]
+    assert open_rows["期间"].tolist() == ["2026-09 补录1"] and set(open_rows.iloc[0]["涉及月份"].split("、")) == {"2026-08", "2026-09"}
+    before = balances(runner, ledger)["A1"]
+    done = notice_and_post(runner, ledger, tmp_path, "2026-08", "2026-10-12", "2026-10-15")
+    # A1: July 5, August 5 (late), September 5 (late) + the three-month bonus 5
+    assert done["supplement"] == "2026-09 补录1" and balances(runner, ledger)["A1"] == before + 5 + 5 + 5
+    text = "".join(p.extract_text() for p in PdfReader(done["pdf"]).pages)
+    assert "2026年8月" in text and "2026年9月" in text
+    assert invoke(runner, "post", "month", ledger, "--month", "2026-09", "--date", "2026-10-16").stdout.count("已经入账过") == 1
+    assert invoke(runner, "check", ledger).exit_code == 0
+
+
+def test_a_correction_changed_back_closes_its_supplement(runner, village, tmp_path: Path) -> None:
+    ledger = village
+    post(runner, ledger, tmp_path, "2026-07", {"第一组": {"A1": 95, "A2": 86}, "第二组": {"B1": 88, "B2": 82}})
+    args = ["score", "adjust", ledger, "--month", "2026-07", "--household", "A1", "--item", ITEMS[0].code,
+            "--reason", "异议", "--after-post"]
+    assert invoke(runner, *args, "--score", "5").exit_code == 0
+    assert invoke(runner, *args, "--score", "10").exit_code == 0  # back to what was posted
+    periods = Ledger.open(ledger).frame("期间").set_index("期间")
+    assert periods.loc["2026-07 补录1", "状态"] == "入账" and "无差额" in str(periods.loc["2026-07 补录1", "说明"])
+    r = invoke(runner, "post", "month", ledger, "--month", "2026-07", "--date", "2026-08-20")
+    assert r.exit_code == 0 and "已经入账过" in r.stdout
+
+
+def test_a_correction_waiting_blocks_a_transfer_even_at_zero_points(runner, village, tmp_path: Path) -> None:
+    ledger = village
+    post(runner, ledger, tmp_path, "2026-07", {"第一组": {"A1": 95, "A2": 86}, "第二组": {"B1": 88, "B2": 82}})
+    # B1 88 → 78 (RJ1 3 → 0 is 85; RJ2 too): 0 points, but 3 points are posted and will be reversed
+    for code, score in ((ITEMS[0].code, "0"), (ITEMS[1].code, "0")):
+        assert invoke(runner, "score", "adjust", ledger, "--month", "2026-07", "--household", "B1", "--item", code,
+                      "--score", score, "--reason", "复查", "--after-post").exit_code == 0
+    assert row(ledger, "2026-07", "B1")["积分"] == 0 and row(ledger, "2026-07", "B1")["状态"] == "更正"
+    book = Ledger.open(ledger)
+    book.replace("参数", pd.concat([book.frame("参数"), pd.DataFrame(
+        [{"键": "镇转移密钥", "值": "town-key-for-the-test-0123456789", "说明": "测试"}], dtype=object)], ignore_index=True))
+    book.save("test")
+    result = invoke(runner, "transfer", "out", ledger, "--household", "B1", "--to-village", "东坪村",
+                    "-o", tmp_path / "转出.json", "--date", "2026-08-20")
+    assert result.exit_code == 1 and "更正" in result.stderr
+
+
+def test_a_locked_year_takes_no_late_sheet_and_no_correction(runner, village, tmp_path: Path) -> None:
+    ledger = village
+    post(runner, ledger, tmp_path, "2026-11", {"第二组": {"B1": 88, "B2": 82}}, missing_ok=True)
+    assert invoke(runner, "score", "year", ledger, "--year", "2026").exit_code == 0
+    assert invoke(runner, "post", "year", ledger, "--year", "2026", "--date", "2026-12-20", "--force",
+                  "--reason", "测试").exit_code == 0
+    before = ledger.read_bytes()
+    late = invoke(runner, "inspect", "import", ledger, sheet(tmp_path / "l", "第一组", "2026-11", {"A1": 95, "A2": 86}))
+    assert late.exit_code == 1 and "年度评定也已锁定" in late.stdout + late.stderr
+    adjust = invoke(runner, "score", "adjust", ledger, "--month", "2026-11", "--household", "B1", "--item",
+                    ITEMS[0].code, "--score", "1", "--reason", "复查", "--after-post")
+    assert adjust.exit_code == 1 and "年度评定已锁定" in adjust.stderr
+    assert ledger.read_bytes() == before
+
+
+def test_a_notice_end_retyped_by_hand(runner, village, tmp_path: Path) -> None:
+    """公示截止 typed as 2026年8月3日 still reads; a cell that is no date is named, never a crash."""
+    ledger = village
+    folder = tmp_path / "07"
+    paths = [sheet(folder, g, "2026-07", t) for g, t in {"第一组": {"A1": 95, "A2": 86}, "第二组": {"B1": 88, "B2": 82}}.items()]
+    assert invoke(runner, "inspect", "import", ledger, *paths).exit_code == 0
+    assert invoke(runner, "score", "month", ledger, "--month", "2026-07").exit_code == 0
+    assert invoke(runner, "notice", "month", ledger, "--month", "2026-07", "-o", tmp_path / "n.pdf", "--date", "2026-08-01").exit_code == 0
+    for typed, code in (("下周一", 1), ("2026年8月3日", 0)):
+        book = Ledger.open(ledger)
+        periods = book.frame("期间").copy()
+        periods["公示截止"] = periods["公示截止"].astype(object)
+        periods.loc[periods["期间"] == "2026-07", "公示截止"] = typed
+        book.replace("期间", periods)
+        book.save("test")
+        result = invoke(runner, "post", "month", ledger, "--month", "2026-07", "--date", "2026-08-05")
+        assert result.exit_code == code, result.stdout + result.stderr
+        if code:
+            assert "公示截止“下周一”不是日期" in result.stderr and "期间" in result.stderr
+
+
+def test_a_bad_streak_setting_is_refused_naming_its_cell(runner, village, tmp_path: Path) -> None:
+    ledger = village
+    paths = [sheet(tmp_path / "07", "第一组", "2026-07", {"A1": 95, "A2": 86}), sheet(tmp_path / "07", "第二组", "2026-07", {"B1": 88, "B2": 82})]
+    assert invoke(runner, "inspect", "import", ledger, *paths).exit_code == 0
+    book = Ledger.open(ledger)
+    settings = book.frame("参数").copy()
+    settings.loc[settings["键"] == "连续奖励月数", "值"] = "0"
+    book.replace("参数", settings)
+    book.save("test")
+    result = invoke(runner, "score", "month", ledger, "--month", "2026-07")
+    assert result.exit_code == 1 and "参数“连续奖励月数”的值“0”不能小于 1" in result.stderr
+
+
+def test_a_later_month_is_not_posted_over_an_unscored_earlier_one(runner, village, tmp_path: Path) -> None:
+    """August's sheets imported but never scored: posting September would leave August no way in."""
+    ledger = village
+    post(runner, ledger, tmp_path, "2026-07", {"第一组": {"A1": 95, "A2": 86}, "第二组": {"B1": 88, "B2": 82}})
+    august = [sheet(tmp_path / "08", g, "2026-08", t) for g, t in {"第一组": {"A1": 95, "A2": 86}, "第二组": {"B1": 88, "B2": 82}}.items()]
+    assert invoke(runner, "inspect", "import", ledger, *august).exit_code == 0
+    september = [sheet(tmp_path / "09", g, "2026-09", t) for g, t in {"第一组": {"A1": 95, "A2": 86}, "第二组": {"B1": 88, "B2": 82}}.items()]
+    assert invoke(runner, "inspect", "import", ledger, *september).exit_code == 0
+    assert invoke(runner, "score", "month", ledger, "--month", "2026-09").exit_code == 0
+    result = invoke(runner, "post", "month", ledger, "--month", "2026-09", "--date", "2026-10-05", "--force", "--reason", "测试")
+    assert result.exit_code == 1 and "2026-08 已导入检查表但还没有计分" in result.stderr

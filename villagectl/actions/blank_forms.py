@@ -13,13 +13,13 @@ from pathlib import Path
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
 from villagectl.actions.session import Session
-from villagectl.errors import DataError, FileAccessError, UsageError
+from villagectl.errors import DataError, FileAccessError
 from villagectl.io.newbook import new_workbook, put, save_new
 from villagectl.io.outputs import guard_output
 from villagectl.ledger import schema
 from villagectl.ledger.households import is_active
 from villagectl.ledger.workbook import Ledger
-from villagectl.values import as_text, clean_text, fmt_number, group_key
+from villagectl.values import NotANumber, as_text, clean_text, fmt_number, group_key, to_number
 
 THIN = Side(style="thin", color="666666")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -117,7 +117,7 @@ def redeem_form(session: Session, *, out: Path, day: dt.date | None = None, forc
         from openpyxl.worksheet.datavalidation import DataValidation
 
         formula = '"' + ",".join(items) + '"'
-        if len(formula) <= 255:
+        if len(formula) <= 255 and not any("," in i or '"' in i for i in items):  # Excel's inline list has no escapes
             dv = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=False)
             dv.add(f"F3:F{2 + REDEEM_ROWS}")
             ws.add_data_validation(dv)
@@ -190,8 +190,10 @@ def _year_indicators(ledger: Ledger, year: int) -> list[tuple[str, str, float]]:
         if clean_text(r.get("类型")) != "指标":
             continue
         try:
-            points = float(r.get("满分"))
-        except (TypeError, ValueError):
-            raise UsageError(f"“考核指标”里 {as_text(r.get('指标'))} 的满分不是数字；请先运行 villagectl check") from None
+            points = to_number(r.get("满分"))  # as check and cadre import read it ("25分" is 25)
+            if points is None:
+                raise NotANumber("")
+        except NotANumber:
+            raise DataError(f"“考核指标”里 {as_text(r.get('指标'))} 的满分不是数字；请先运行 villagectl check") from None
         out.append((clean_text(r.get("对象")), as_text(r.get("指标")), points))
     return out

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from villagectl.actions.session import Session
+from villagectl.actions.supplement import restate_posted, year_locked
 from villagectl.errors import DataError, Location, Problem
 from villagectl.importers.inspection import Context, FileResult, InspectionRow, read_inspection_file
 from villagectl.importers.review_signoff import apply_signoff
@@ -163,6 +164,10 @@ def import_inspections(
             if any(p.severity == "错误" for p in outcome.problems):
                 continue
             late = period_state(ledger, result.month) == POSTED
+            if late and year_locked(ledger, result.month):
+                outcome.problems.append(Problem(Location(path.name), f"{result.month} 已入账，{result.month[:4]} 年度评定也已锁定"
+                                                "（post year），不能再补录这个月的检查表"))
+                continue
             conflicts: list[Problem] = []
             new_rows: list[InspectionRow] = []
             replaced = 0
@@ -233,8 +238,6 @@ def import_inspections(
         out.months_to_rescore = [m for m in months if period_state(ledger, m) not in (None, POSTED)]
         for m in months:
             if period_state(ledger, m) == POSTED:
-                from villagectl.actions.supplement import restate_posted
-
                 late = [(o, rows) for o, rows in accepted if o.month == m]
                 targets = {row.household_id for _, rows in late for row in rows}
                 cause = "入账后交回的检查表：" + "、".join(o.file for o, _ in late)

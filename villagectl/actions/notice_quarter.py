@@ -28,7 +28,7 @@ from villagectl.io.outputs import guard_output
 from villagectl.io.staged import StagedOutputs
 from villagectl.ledger import schema
 from villagectl.ledger.households import is_active
-from villagectl.ledger.periods import DRAFT, NOTICE, POSTED, period_row, with_period
+from villagectl.ledger.periods import DRAFT, NOTICE, POSTED, period_row, with_period, notice_end
 from villagectl.ledger.quarters import quarter_months, quarter_period
 from villagectl.ledger.workbook import Ledger
 from villagectl.render.notice import NoticeRow
@@ -253,7 +253,7 @@ def post_quarter(session: Session, year: int, quarter: int, *, force: bool = Fal
             if not end:
                 raise DataError(f"{label}还没有公示；请先打印公示（villagectl notice quarter），期满后再入账，"
                                 "或用 --force --reason 说明原因")
-            if today <= dt.date.fromisoformat(end):
+            if today <= notice_end(ledger, row):
                 raise DataError(f"{label}的公示期到 {end} 才结束，{today.isoformat()} 还不能入账；确需提前请用 --force --reason")
         who = session.operator or ledger.settings().get("经办人", "") or ""
         note = "季度结果入账（不记积分：基础分方案的积分在年度评定时计算）"

@@ -411,11 +411,13 @@ def build_passbook(
 
 def style_from_settings(settings: dict[str, str], paper: str | None = None) -> PassbookStyle:
     """参数: 存折标题, 存折纸张 (A5/A4), 每分折合元, 公示落款, 经办人."""
+    from villagectl.rules.settings import SPECS, parse_value
+
     village = settings.get("村名", "")
     try:
-        yuan = to_number(settings.get("每分折合元", "")) or 1.0
-    except NotANumber:
-        yuan = 1.0
+        yuan = float(parse_value(SPECS["每分折合元"], settings.get("每分折合元", "")))  # one reading, as the shop's
+    except ValueError as exc:
+        raise DataError(f"{exc}，请在“参数”表改正（villagectl check 列出参数表的全部问题）") from None
     return PassbookStyle(
         title=settings.get("存折标题", "") or f"{village}积分存折",
         paper=paper_name(paper or settings.get("存折纸张", "") or "A5"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from villagectl.actions.score_month import coverage_of
@@ -12,7 +11,7 @@ from villagectl.actions.session import Session
 from villagectl.actions.supplement import post_supplement
 from villagectl.ledger.journal import anchor_values, append_entries, require_intact
 from villagectl.ledger.month_posting import month_entries
-from villagectl.ledger.periods import NOTICE, POSTED, period_row, period_state, with_period
+from villagectl.ledger.periods import NOTICE, POSTED, period_row, period_state, with_period, notice_end
 from villagectl.scoring.coverage import describe_missing, missing_households
 from villagectl.values import NotANumber, clean_text, fmt_number, to_number
 
@@ -66,6 +65,12 @@ def post_month(session: Session, month: str, *, force: bool = False, reason: str
         results = ledger.frame(schema.MONTHLY.name)
         months = results["月份"].map(clean_text)
         earlier = sorted({m for m in months if m < month and period_state(ledger, m) != POSTED})
+        inspected = ledger.frame_or_empty(schema.INSPECTIONS.name)
+        unscored = sorted({m for m in (clean_text(v) for v in inspected.get("月份", [])) if m and m < month
+                           and period_state(ledger, m) is None})
+        if unscored:  # once a later month is posted, an earlier one can no longer be scored in order
+            raise DataError(f"{'、'.join(unscored)} 已导入检查表但还没有计分；请先计分、公示并入账（villagectl score month），"
+                            f"再入账 {month}（连续奖励和曝光台按月份顺序计算）")
         if earlier:
             raise DataError(f"请先入账更早的月份：{'、'.join(earlier)}（积分按月份顺序入账）")
         row = period_row(ledger, month)
@@ -76,7 +81,7 @@ def post_month(session: Session, month: str, *, force: bool = False, reason: str
                     f"{month} 还没有公示；请先打印公示（villagectl notice month），公示期满后再入账，"
                     "或用 --force --reason 说明原因后直接入账"
                 )
-            if today <= dt.date.fromisoformat(end):
+            if today <= notice_end(ledger, row):
                 raise DataError(
                     f"{month} 的公示期到 {end} 才结束，{today.isoformat()} 还不能入账；"
                     "如确需提前入账，请用 --force --reason 说明原因"

@@ -56,8 +56,8 @@ class MonthScore:
 def month_inputs(ledger: Ledger):
     rules = inspection_rules(ledger)
     bands, issues = parse_bands(ledger.frame(schema.BANDS.name))
-    settings = ledger.settings()
-    full = to_number(settings.get("满分", "")) or sum(r.points for r in rules)
+    settings = ledger.village_settings()
+    full = settings["满分"] or sum(r.points for r in rules)
     if issues or not bands or band_gaps_and_overlaps(bands, 0, full):
         raise DataError("“换算”表有问题（档次为空、重叠或有空档），请先运行 villagectl check 查看并修正")
     return rules, bands, MonthlySettings.from_settings(settings)

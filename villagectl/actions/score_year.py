@@ -19,7 +19,7 @@ from villagectl.io.sandbox import read_untrusted_many, refuse_on_error
 from villagectl.ledger import schema
 from villagectl.ledger.events import vetoed
 from villagectl.ledger.journal import require_intact
-from villagectl.ledger.periods import period_row, with_period
+from villagectl.ledger.periods import period_row, with_period, notice_end
 from villagectl.ledger.households import year_presence
 from villagectl.ledger.workbook import Ledger
 from villagectl.rules.catalogue import parse_rules
@@ -190,7 +190,7 @@ def post_year(session: Session, year: int, *, force: bool = False, reason: str =
             if not end:
                 raise DataError(f"{year} 年度评定还没有公示；请先打印公示（villagectl notice year），期满后再锁定，"
                                 "或用 --force --reason 说明原因")
-            if today <= dt.date.fromisoformat(end):
+            if today <= notice_end(ledger, row):
                 raise DataError(f"{year} 年度评定的公示期到 {end} 才结束，{today.isoformat()} 还不能锁定；确需提前请用 --force --reason")
         frame = ledger.frame(schema.ANNUAL.name).copy()
         mine = frame["年度"].map(clean_text) == str(year)

@@ -21,7 +21,8 @@ from villagectl.ledger import schema
 from villagectl.ledger.journal import anchor_values, append_entries
 from villagectl.ledger.month_posting import month_entries
 from villagectl.ledger.periods import (
-    DRAFT, NOTICE, POSTED, involved_months, next_supplement_name, open_supplement, period_state, with_period,
+    DRAFT, NOTICE, POSTED, involved_months, next_supplement_name, notice_end, open_supplement, period_state,
+    with_period,
 )
 from villagectl.ledger.workbook import Ledger
 from villagectl.scoring.monthly import categories, history_from_results, month_points
@@ -37,6 +38,7 @@ class Restatement:
     supplement: str = ""  # the 期间 row that carries the change ("2026-09 补录1"); "" when nothing changed
     changes: list[RowChange] = field(default_factory=list)
     rescored: list[str] = field(default_factory=list)  # later months in 草稿/公示 scored again
+    closed: bool = False  # every waiting row is back to what was posted: the supplement is closed, nothing to post
     notices_invalidated: list[str] = field(default_factory=list)
 
     @property
@@ -55,6 +57,7 @@ def restate_posted(ledger: Ledger, month: str, targets: set[str], cause: str,
 
     ``cause`` is the supplement's 说明 ("第四组检查表补录", "更正：村民异议，复查属实").
     """
+    _refuse_if_year_locked(ledger, month)
     rules, _bands, settings = month_inputs(ledger)
     cats = categories(rules)
     outcome = Restatement(month)
@@ -76,25 +79,33 @@ def restate_posted(ledger: Ledger, month: str, targets: set[str], cause: str,
             outcome.changes += again.changes
         else:  # a later month not yet posted: scored again as a whole, its notice (if any) printed again
             new = compute_month(ledger, m, results)
-            if not (len(stored) == len(new) and same_results(stored, new)):
-                outcome.rescored.append(m)
-                if state == NOTICE:
-                    outcome.notices_invalidated.append(m)
-                    periods = with_period(periods, m, 状态=DRAFT, 公示开始="", 公示截止="")
+            if len(stored) == len(new) and same_results(stored, new):
+                continue  # unchanged: its rows (and its notice) stand
+            outcome.rescored.append(m)
+            if state == NOTICE:
+                outcome.notices_invalidated.append(m)
+                periods = with_period(periods, m, 状态=DRAFT, 公示开始="", 公示截止="")
             results = replace_month_rows(results, m, new)
         ledger.replace(schema.MONTHLY.name, results)
-    if outcome.changes:
-        outcome.supplement = next_supplement_name(ledger, month)
-        current = open_supplement(ledger, month)
+    current = open_supplement(ledger)  # one open supplement per ledger: this change joins it
+    if outcome.changes or current is not None:
+        name = clean_text(current["期间"]) if current is not None else next_supplement_name(ledger, month)
         involved = sorted(set(involved_months(current) if current is not None else []) |
                           {c.month for c in outcome.changes})
-        if current is not None and clean_text(current["状态"]) == NOTICE:
-            outcome.notices_invalidated.append(outcome.supplement)
         before = as_text(current["说明"]) if current is not None else ""
         note = "；".join(x for x in dict.fromkeys([*before.split("；"), cause]) if x)
-        stamp = (now or dt.datetime.now()).isoformat(sep=" ", timespec="seconds")
-        periods = with_period(periods, outcome.supplement, 状态=DRAFT, 计分时间=stamp, 公示开始="", 公示截止="",
-                              说明=note, 涉及月份="、".join(involved))
+        waiting = [r for r in results.to_dict("records")
+                   if clean_text(r["月份"]) in set(involved) and clean_text(r["状态"]) in PENDING]
+        if current is not None and clean_text(current["状态"]) == NOTICE and outcome.changes:
+            outcome.notices_invalidated.append(name)
+        outcome.supplement = name
+        if not waiting and current is not None:  # changed back to what was posted: nothing left to notice or post
+            periods = with_period(periods, name, 状态=POSTED, 说明=f"{note}；改回入账时的结果，无差额可记",
+                                  涉及月份="、".join(involved), **anchor_values(ledger.frame(schema.JOURNAL.name)))
+            outcome.closed = True
+        elif waiting:
+            periods = with_period(periods, name, 状态=DRAFT, 计分时间=session_stamp(now), 公示开始="", 公示截止="",
+                                  说明=note, 涉及月份="、".join(involved))
     ledger.replace(schema.PERIODS.name, periods)
     return outcome
 
@@ -112,7 +123,7 @@ class SupplementPosting:
     supplement: str
     entries: int
     points: float
-    households: int
+    households: int  # rows posted (a household changed in two months counts twice)
     entry_ids: tuple[str, str] | None
 
 
@@ -123,22 +134,23 @@ def post_supplement(ledger: Ledger, month: str, today: dt.date, operator: str, *
     if current is None:
         return None
     name = clean_text(current["期间"])
-    end = clean_text(current["公示截止"])
-    if not force:
-        if clean_text(current["状态"]) != NOTICE or not end:
+    rows = pending_rows(ledger, current)
+    end = notice_end(ledger, current) if clean_text(current["状态"]) == NOTICE else None
+    if not force and rows:
+        if end is None:
             raise DataError(f"{name}（{as_text(current['说明'])}）还没有公示；请先打印公示（villagectl notice month "
                             f"--month {month}），公示期满后再入账，或用 --force --reason 说明原因后直接入账")
-        if today <= dt.date.fromisoformat(end):
-            raise DataError(f"{name} 的公示期到 {end} 才结束，{today.isoformat()} 还不能入账；"
+        if today <= end:
+            raise DataError(f"{name} 的公示期到 {end.isoformat()} 才结束，{today.isoformat()} 还不能入账；"
                             "如确需提前入账，请用 --force --reason 说明原因")
-    rows = pending_rows(ledger, current)
     journal = ledger.frame(schema.JOURNAL.name)
     entries = []
     for m in involved_months(current):
         month_rows = [r for r in rows if clean_text(r["月份"]) == m]
-        late = all(clean_text(r["状态"]) == SUPPLEMENT for r in month_rows)
-        entries += month_entries(m, month_rows, journal, note="补录" if late else f"{name}更正",
-                                 reason=f"{name}：{as_text(current['说明'])}")
+        for late in (True, False):  # a late household's entries say 补录, a corrected one's 更正
+            part = [r for r in month_rows if (clean_text(r["状态"]) == SUPPLEMENT) is late]
+            entries += month_entries(m, part, journal, note="补录" if late else f"{name}更正",
+                                     reason=f"{name}：{as_text(current['说明'])}")
     journal, ids = append_entries(journal, entries, today.isoformat(), operator)
     ledger.replace(schema.JOURNAL.name, journal)
     results = ledger.frame(schema.MONTHLY.name).copy()
@@ -152,9 +164,26 @@ def post_supplement(ledger: Ledger, month: str, today: dt.date, operator: str, *
                           经办人=operator, **anchor_values(journal),
                           **({"说明": "；".join([as_text(current["说明"]), *notes])} if notes else {}))
     ledger.replace(schema.PERIODS.name, periods)
-    households = len({clean_text(r["户号"]) for r in rows})
-    return SupplementPosting(name, len(entries), round(sum(e.points for e in entries), 4), households,
+    return SupplementPosting(name, len(entries), round(sum(e.points for e in entries), 4), len(rows),
                              (ids[0], ids[-1]) if ids else None)
+
+
+def session_stamp(now: dt.datetime | None) -> str:
+    return (now or dt.datetime.now()).isoformat(sep=" ", timespec="seconds")
+
+
+def year_locked(ledger: Ledger, month: str) -> bool:
+    """The year of ``month`` has its ratings locked (post year)."""
+    from villagectl.actions.score_year import year_state
+
+    return year_state(ledger, int(month[:4])) == POSTED
+
+
+def _refuse_if_year_locked(ledger: Ledger, month: str) -> None:
+    """A month of a year whose ratings are locked (post year) takes no late sheet and no correction."""
+    if year_locked(ledger, month):
+        raise DataError(f"{month[:4]} 年度评定已锁定（post year），{month} 不能再补录或更正：那样年度积分就和锁定的评定结果对不上",
+                        hint="确需更改，请先和镇里说明；锁定的年度评定不能重开")
 
 
 def describe_changes(changes: list[RowChange]) -> str:

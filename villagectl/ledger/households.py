@@ -381,14 +381,21 @@ def year_presence(households: pd.DataFrame, journal: pd.DataFrame, monthly: pd.D
     暂停) counts for the years up to the one it left: the date of its 转出 entry, else its last
     月度得分 month or journal entry; left in the year = counted in N, not awarded.
     """
+    from villagectl.ledger.journal import parse_monthly_reference
+
     last_seen: dict[str, str] = {}
     left_on: dict[str, str] = {}
+    arrived_on: dict[str, str] = {}
     if len(journal):
-        for hid, kind, date in zip(journal["户号"], journal["类型"], journal["日期"]):
-            hid, day = clean_text(hid), clean_text(date)[:10]
-            if clean_text(kind) == schema.ENTRY_TRANSFER_OUT:
+        for hid, kind, date, ref in zip(journal["户号"], journal["类型"], journal["日期"], journal["关联"]):
+            hid, day, kind = clean_text(hid), clean_text(date)[:10], clean_text(kind)
+            month = parse_monthly_reference(clean_text(ref))
+            seen = f"{month[0]}-01" if month else day  # a month's points are of that month, not of their posting
+            if kind == schema.ENTRY_TRANSFER_OUT:
                 left_on[hid] = max(left_on.get(hid, ""), day)
-            last_seen[hid] = max(last_seen.get(hid, ""), day)
+            elif kind == schema.ENTRY_TRANSFER_IN:
+                arrived_on[hid] = min(arrived_on.get(hid, day), day)
+            last_seen[hid] = max(last_seen.get(hid, ""), seen)
     if len(monthly):
         for hid, month, total in zip(monthly["户号"], monthly["月份"], monthly["总分"]):
             if clean_text(total) not in ("", "nan", "None"):
@@ -398,6 +405,8 @@ def year_presence(households: pd.DataFrame, journal: pd.DataFrame, monthly: pd.D
     start, end = f"{year}-01-01", f"{year}-12-31"
     for hid, state in zip(households["户号"], households["状态"]):
         hid = clean_text(hid)
+        if arrived_on.get(hid, "") > end:
+            continue  # came (transferred in) after the year
         if is_active(state):
             during.add(hid)
             at_end.add(hid)

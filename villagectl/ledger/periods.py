@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pandas as pd
@@ -55,39 +56,62 @@ def with_period(frame: pd.DataFrame, period: str, **values: object) -> pd.DataFr
     return frame
 
 
-# A posted month's late sheets and corrections go through their own 期间 row, "2026-09 补录1",
-# with the same life-cycle (草稿 → 公示 → 入账); 涉及月份 lists the posted months it changes.
+# A posted month's late sheets and corrections go through their own 期间 row, "2026-09 补录1", with the
+# same life-cycle (草稿 → 公示 → 入账); 涉及月份 lists the posted months it changes. At most one is open at a
+# time in a ledger: a later change (another month's late sheet, a correction) joins it, so every waiting row
+# belongs to the one open supplement and goes through one notice before it is posted.
 SUPPLEMENT_WORD = "补录"
+_SUPPLEMENT = re.compile(rf"(\d{{4}}-\d{{2}}) {SUPPLEMENT_WORD}(\d+)")
 
 
 def supplement_name(month: str, number: int) -> str:
     return f"{month} {SUPPLEMENT_WORD}{number}"
 
 
-def supplements_of(ledger, month: str) -> list[pd.Series]:
-    """The month's supplement rows in 期间, oldest first."""
+def _supplements(ledger) -> list[tuple[str, int, pd.Series]]:
     frame = ledger.frame_or_empty(schema.PERIODS.name)
-    if frame.empty:
-        return []
-    pattern = re.compile(rf"{re.escape(month)} {SUPPLEMENT_WORD}(\d+)")
-    hits = [(int(m.group(1)), row) for row in (r for _, r in frame.iterrows())
-            for m in [pattern.fullmatch(clean_text(row["期间"]))] if m]
-    return [row for _, row in sorted(hits, key=lambda x: x[0])]
+    out = []
+    for _, row in frame.iterrows():
+        m = _SUPPLEMENT.fullmatch(clean_text(row["期间"]))
+        if m:
+            out.append((m.group(1), int(m.group(2)), row))
+    return out
 
 
-def open_supplement(ledger, month: str) -> pd.Series | None:
-    """The month's supplement not yet posted, if any."""
-    rows = supplements_of(ledger, month)
-    return rows[-1] if rows and clean_text(rows[-1]["状态"]) != POSTED else None
+def open_supplement(ledger, month: str | None = None) -> pd.Series | None:
+    """The supplement not yet posted (one per ledger); with ``month``, only if it concerns that month."""
+    for first, _n, row in _supplements(ledger):
+        if clean_text(row["状态"]) != POSTED and (month is None or month == first or month in involved_months(row)):
+            return row
+    return None
 
 
 def next_supplement_name(ledger, month: str) -> str:
-    """The open supplement's name, or the next number."""
-    current = open_supplement(ledger, month)
+    """The open supplement's name (a change joins it), or the next number for ``month``."""
+    current = open_supplement(ledger)
     if current is not None:
         return clean_text(current["期间"])
-    return supplement_name(month, len(supplements_of(ledger, month)) + 1)
+    return supplement_name(month, 1 + sum(1 for first, _n, _row in _supplements(ledger) if first == month))
 
 
 def involved_months(row: pd.Series) -> list[str]:
     return [m for m in re.split(r"[、,，\s]+", clean_text(row.get("涉及月份", ""))) if m]
+
+
+def notice_end(ledger, row: pd.Series) -> dt.date | None:
+    """A period's 公示截止 as a date (a clerk may have retyped it as 2026年10月13日); a cell that is no date is a
+    DataError naming it."""
+    from villagectl.errors import DataError, Location, Problem
+    from villagectl.values import to_date
+
+    try:
+        return to_date(row.get("公示截止"))
+    except ValueError:
+        frame = ledger.frame(schema.PERIODS.name)
+        column = list(frame.columns).index("公示截止") if "公示截止" in frame.columns else 4
+        from villagectl.io.preflight import col_letters
+
+        cell = f"{col_letters(column + 1)}{ledger.excel_row(schema.PERIODS.name, row.name)}"
+        raise DataError(f"“期间”表 {clean_text(row.get('期间'))} 的公示截止“{clean_text(row.get('公示截止'))}”不是日期",
+                        [Problem(Location(ledger.path.name, schema.PERIODS.name, cell), "公示截止应为日期，如 2026-10-13")],
+                        hint="请在“期间”表改正这个日期后重试") from None

@@ -239,8 +239,11 @@ def unposted(monthly: pd.DataFrame, events: pd.DataFrame, household_id: str) -> 
         part = monthly[(monthly["户号"].map(clean_text) == household_id) & (monthly["状态"].map(clean_text) != "入账")]
         for _, r in part.iterrows():
             amount = sum(v for v in (number_or_none(r.get("积分")), number_or_none(r.get("奖励"))) if v)
-            if amount:
-                out.append(f"{clean_text(r['月份'])} 月度积分 {fmt_number(amount)} 分（状态：{clean_text(r['状态']) or '草稿'}）")
+            state = clean_text(r["状态"])
+            if state in (schema.ROW_SUPPLEMENT, schema.ROW_CORRECTION):  # a posted month's change: even to 0 it posts
+                out.append(f"{clean_text(r['月份'])} 月度积分的{state}（现为 {fmt_number(amount)} 分，公示、入账后才算数）")
+            elif amount:
+                out.append(f"{clean_text(r['月份'])} 月度积分 {fmt_number(amount)} 分（状态：{state or '草稿'}）")
     if len(events) and "状态" in events.columns:
         part = events[(events["户号"].map(clean_text) == household_id)
                       & events["状态"].map(clean_text).isin(PENDING_EVENT_STATES)]

@@ -25,10 +25,12 @@ class Spec:
     default: object = None  # None: empty means "not set" (the command decides what that means)
     minimum: float | None = None
     choices: tuple[str, ...] = ()
+    positive: bool = False  # strictly above 0
 
 
-def _s(key: str, kind: str, default: object = None, minimum: float | None = None, choices: tuple[str, ...] = ()) -> Spec:
-    return Spec(key, kind, default, minimum, choices)
+def _s(key: str, kind: str, default: object = None, minimum: float | None = None, choices: tuple[str, ...] = (),
+       positive: bool = False) -> Spec:
+    return Spec(key, kind, default, minimum, choices, positive)
 
 
 YES_NO = ("是", "否")
@@ -36,7 +38,7 @@ SPECS: dict[str, Spec] = {s.key: s for s in (
     _s("村名", "text", ""),
     _s("计分方式", "choice", "", choices=("月度换算", "基础分", "事件")),
     _s("公示天数", "int", 3, minimum=1),
-    _s("每分折合元", "number", 1, minimum=0),
+    _s("每分折合元", "number", 1, positive=True),
     _s("满分", "number", None, minimum=0),
     _s("基础分", "number", None, minimum=0),
     _s("积分起评分", "number", 70, minimum=0),
@@ -165,6 +167,8 @@ def parse_value(spec: Spec, text: str) -> object:
         return spec.default
     if spec.kind == "int" and not float(number).is_integer():
         raise ValueError(f"{where}应为整数")
+    if spec.positive and number <= 0:
+        raise ValueError(f"{where}应大于 0")
     if spec.minimum is not None and number < spec.minimum:
         raise ValueError(f"{where}不能小于 {int(spec.minimum) if float(spec.minimum).is_integer() else spec.minimum}")
     return int(number) if spec.kind == "int" else float(number)

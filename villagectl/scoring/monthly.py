@@ -37,20 +37,14 @@ class MonthlySettings:
     exposure_after_months: int = 3  # 曝光台连续月数: months in a row at the bottom that put a household on it
 
     @classmethod
-    def from_settings(cls, settings: dict[str, str]) -> "MonthlySettings":
-        def num(key: str, default: float) -> float:
-            try:
-                value = to_number(settings.get(key, ""))
-            except NotANumber:
-                value = None
-            return default if value is None else value
-
+    def from_settings(cls, settings) -> "MonthlySettings":
+        """From the typed 参数 (rules.settings.VillageSettings): a bad cell raises there, naming it."""
         return cls(
-            threshold=num("积分起评分", 70),
-            streak_months=int(num("连续奖励月数", 3)),
-            streak_points=num("连续奖励条件积分", 5),
-            streak_bonus=num("连续奖励积分", 5),
-            exposure_after_months=int(num("曝光台连续月数", 3)),
+            threshold=float(settings["积分起评分"]),
+            streak_months=int(settings["连续奖励月数"]),
+            streak_points=float(settings["连续奖励条件积分"]),
+            streak_bonus=float(settings["连续奖励积分"]),
+            exposure_after_months=int(settings["曝光台连续月数"]),
         )
 
 

@@ -140,6 +140,8 @@ def restate_month(
         hid = clean_text(r["户号"])
         old = before.get(hid, {})
         posted = posted_values(old)
+        if (num(posted.get("奖励")) or 0) > EPS and (num(r.get("奖励")) or 0) > EPS:
+            r["奖励"] = posted["奖励"]  # a bonus that stands keeps the amount it was posted with (rules may have changed)
         after = {f: r.get(f) for f in COMPARED}
         if any(not same_value(posted.get(f), after[f]) for f in COMPARED):
             change = RowChange(month, hid, as_text(r["户主"]), as_text(r["组别"]),
