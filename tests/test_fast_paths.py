@@ -126,3 +126,28 @@ def test_blank_cells_are_the_cells_without_content() -> None:
     cells = {"", " ", "   ", "\u3000", "\u00a0", "\u200b", "\ufeff", "\t\n", "\u2003", " x ", "x", "¨", "\u00a0x",
              0.0, 1.0, dt.date(2026, 1, 1), "\x00", "\u180e", "\u3000\u200b "}
     assert _blank_cells(cells) == {v for v in cells if not _has_content((v,))}
+
+
+def test_gc_paused_restores_the_collector() -> None:
+    import gc
+
+    assert gc.isenabled()
+    with J.gc_paused():
+        assert not gc.isenabled()
+        with J.gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the inner pause does not switch it back on
+    assert gc.isenabled()
+    try:
+        with J.gc_paused():
+            raise ValueError
+    except ValueError:
+        pass
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with J.gc_paused():
+            pass
+        assert not gc.isenabled()  # off before, off after
+    finally:
+        gc.enable()

@@ -7,7 +7,7 @@ from pathlib import Path
 from villagectl.errors import DataError
 from villagectl.ledger import schema
 from villagectl.ledger.households import find_household
-from villagectl.ledger.journal import Entry, account_totals, classify
+from villagectl.ledger.journal import Entry, account_totals, classify, gc_paused
 from villagectl.ledger.workbook import Ledger
 from villagectl.values import NotANumber, as_text, clean_text, to_int, to_number
 
@@ -73,4 +73,5 @@ def member_points(entries: list[Entry]) -> dict[str, dict[str, float]]:
 
 
 def balances_for(path: Path, household: str | None = None) -> list[dict]:
-    return household_balances(Ledger.open(path), household)
+    with gc_paused(freeze=True):  # the journal read and classified: no cycles among its objects, nothing for the collector
+        return household_balances(Ledger.open(path), household)

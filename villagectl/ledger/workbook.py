@@ -18,7 +18,7 @@ from villagectl.io.reader import SheetReader, SheetRows, read_workbook
 from villagectl.io.ooxml import PackageError
 from villagectl.io.xlsx_patch import SheetUpdate, patch_workbook
 from villagectl.ledger import schema
-from villagectl.ledger.journal import unchanged_by_clean_text
+from villagectl.ledger.journal import gc_paused, unchanged_by_clean_text
 from villagectl.values import as_text, clean_text, header_key
 
 HEADER_SEARCH_ROWS = 10
@@ -104,7 +104,8 @@ class Ledger:
         if name in self._loaded or name not in self.workbook_sheet_names or name not in schema.SHEETS_BY_NAME:
             return
         spec = schema.SHEETS_BY_NAME[name]
-        loaded, lacking = _load_sheet(self._read_sheet(name), spec)
+        with gc_paused():  # a big sheet is a million small objects and no cycles
+            loaded, lacking = _load_sheet(self._read_sheet(name), spec)
         self._loaded[name] = loaded
         if loaded.excel_rows or loaded.positions:
             self._originals[name] = LoadedSheet(loaded.frame.copy(), loaded.header_row, list(loaded.excel_rows),
