@@ -12,7 +12,7 @@ import hashlib
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 if TYPE_CHECKING:  # pragma: no cover - pandas is imported where a frame is made (the roll-up's workers never do)
     import pandas as pd
@@ -300,7 +300,7 @@ def _texts(values: Sequence[object], cache: dict | None = None) -> list[str]:
     the result is exactly ``clean_text`` of each cell."""
     values = values if isinstance(values, list) else list(values)
     kinds = set(map(type, values))
-    if kinds == {str} and unchanged_by_clean_text(values):  # ids, dates, 校验, most 摘要: as they are
+    if kinds == {str} and unchanged_by_clean_text(set(values)):  # ids, dates, 校验, most 摘要: as they are
         return list(values)
     plain = kinds <= _PLAIN_CELLS  # a str never equals a float; 0.0 and -0.0 both read "0"
     if cache is None:  # exactly clean_text of each cell (True and 1.0 apart)
@@ -346,7 +346,7 @@ def gc_paused(freeze: bool = False):
             gc.enable()
 
 
-def unchanged_by_clean_text(texts: list[str]) -> bool:
+def unchanged_by_clean_text(texts: Iterable[str]) -> bool:
     """Every text is one that ``clean_text`` (and ``as_text``) leave as they are: NFKC already, white space
     only as single plain spaces inside (nothing to collapse or trim). Checked on the whole column at once,
     in C: printable (so no white space but " ", no zero-width or control characters), no "  ", no space

@@ -502,11 +502,12 @@ def _convert_column(conv, cells) -> list:
                 return list(cells)
             memo = {v: conv(v) for v in set(cells) if type(v) is str}
             return [memo[v] if type(v) is str else v for v in cells]
-    elif conv in (clean_text, as_text) and kinds == {str} and unchanged_by_clean_text(cells):
-        return list(cells)  # 户号, 流水号, names, summaries typed without stray spaces: as they are
     elif kinds <= _DISTINCT_KINDS:  # what calamine gives for text, number and date columns
+        distinct = set(cells)
+        if conv in (clean_text, as_text) and kinds == {str} and unchanged_by_clean_text(distinct):
+            return list(cells)  # 户号, 流水号, names, summaries typed without stray spaces: as they are
         # every other converter gives 0.0 and -0.0 the same value, so equal keys may share it
-        memo = {v: conv(v) for v in set(cells)}
+        memo = {v: conv(v) for v in distinct}
         return list(map(memo.__getitem__, cells))
     return _convert_mixed(conv, cells)
 
