@@ -65,3 +65,14 @@ def test_a_notice_refuses_a_bad_notice_days_naming_the_cell(value: str, runner, 
     assert ledger_path.read_bytes() == before and not (tmp_path / "公示.pdf").exists()
     check = invoke(runner, "check", ledger_path)
     assert check.exit_code == 1 and f"参数“公示天数”的值“{value}”" in check.stdout + check.stderr
+
+
+def test_the_year_ratings_read_their_settings_once() -> None:
+    """RatingSettings goes through the same typed reading: a bad share is refused, not a silent default."""
+    from villagectl.errors import DataError
+    from villagectl.scoring.annual import RatingSettings
+
+    r = RatingSettings.from_settings({"五星比例": "15", "黑榜不合格票比例": "1/4", "并列处理": "整体不计入"})
+    assert r.star_cuts[0] == 15 and r.black_share == Fraction(1, 4) and r.whole_tie_in is False
+    with pytest.raises(DataError, match="参数“红榜比例”的值“十”不是数字"):
+        RatingSettings.from_settings({"红榜比例": "十"})

@@ -62,6 +62,12 @@ SPECS: dict[str, Spec] = {s.key: s for s in (
     _s("评定基数", "choice", "全村", choices=("全村", "参评户")),
     _s("季度合并方式", "choice", "平均", choices=("平均", "最新")),
     _s("黑榜不合格票比例", "fraction", Fraction(1, 3)),
+    _s("年度评定方式", "choice", None, choices=("星级", "牌级", "星级和牌级", "无")),
+    _s("星级须不低于基础分", "yesno", "否"),
+    _s("牌级方式", "choice", "比例", choices=("比例", "分数线")),
+    *(_s(f"{tier}比例", "number", default, minimum=0) for tier, default in
+      (("五星", 10), ("四星", 20), ("三星", 30), ("金牌", 10), ("银牌", 20), ("铜牌", 30), ("红榜", 10))),
+    *(_s(f"{tier}分数线", "number", None) for tier in ("金牌", "银牌", "铜牌")),
     _s("经办人", "text", "村文书"),
     _s("异议受理", "text", "如对公示内容有异议，请在公示期内向村委会反映。"),
     _s("公示落款", "text", ""),

@@ -28,7 +28,6 @@ import pandas as pd
 
 from villagectl.ledger.households import YearPresence, is_active
 from villagectl.ledger.journal import account_totals, classify
-from villagectl.ledger import schema
 from villagectl.rules.presets import Rule
 from villagectl.values import NotANumber, as_text, clean_text, to_number
 
@@ -134,41 +133,25 @@ class RatingSettings:
     whole_village_base: bool = True  # 评定基数: 全村 (every active household counts in N) or 参评户
 
     @classmethod
-    def from_settings(cls, s: dict[str, str]) -> "RatingSettings":
-        def num(key: str, default: float | None) -> float | None:
-            try:
-                value = to_number(s.get(key, ""))
-            except NotANumber:
-                value = None
-            return default if value is None else value
+    def from_settings(cls, s) -> "RatingSettings":
+        """From 参数 read once (rules.settings.VillageSettings; a plain dict is read the same way): a bad cell raises."""
+        from villagectl.rules.settings import VillageSettings
 
-        scheme = s.get("计分方式", "")
-        ratings = s.get("年度评定方式", "") or ("星级" if scheme == "基础分" else "牌级")
+        v = s if isinstance(s, VillageSettings) else VillageSettings(dict(s))
+        ratings = v["年度评定方式"] or ("星级" if v["计分方式"] == "基础分" else "牌级")
         return cls(
             ratings=ratings,
-            star_cuts=(num("五星比例", 10), num("四星比例", 20), num("三星比例", 30)),
-            stars_need_base=s.get("星级须不低于基础分", "否") == "是",
-            base=num("基础分", None),
-            medal_mode=s.get("牌级方式", "比例") or "比例",
-            medal_cuts=(num("金牌比例", 10), num("银牌比例", 20), num("铜牌比例", 30)),
-            medal_lines=(num("金牌分数线", None), num("银牌分数线", None), num("铜牌分数线", None)),
-            whole_tie_in=(s.get("并列处理", "整体计入") or "整体计入") != "整体不计入",
-            red_share=num("红榜比例", 10),
-            black_share=parse_fraction(s.get("黑榜不合格票比例", "1/3") or "1/3"),
-            whole_village_base=(s.get("评定基数", "全村") or "全村") != "参评户",
+            star_cuts=(v["五星比例"], v["四星比例"], v["三星比例"]),
+            stars_need_base=bool(v["星级须不低于基础分"]),
+            base=v["基础分"],
+            medal_mode=v["牌级方式"],
+            medal_cuts=(v["金牌比例"], v["银牌比例"], v["铜牌比例"]),
+            medal_lines=(v["金牌分数线"], v["银牌分数线"], v["铜牌分数线"]),
+            whole_tie_in=v["并列处理"] != "整体不计入",
+            red_share=v["红榜比例"],
+            black_share=v["黑榜不合格票比例"],
+            whole_village_base=v["评定基数"] != "参评户",
         )
-
-
-def parse_fraction(text: str) -> Fraction:
-    text = clean_text(text).rstrip("%")
-    try:
-        if "/" in text:
-            a, b = text.split("/", 1)
-            return Fraction(int(a), int(b))
-        value = Fraction(text)
-        return value / 100 if value > 1 else value
-    except (ValueError, ZeroDivisionError):
-        return Fraction(1, 3)
 
 
 def tiered(results: dict[str, float], eligible: set[str], cuts: tuple[float, ...], labels: tuple[str, ...],
