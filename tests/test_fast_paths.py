@@ -151,3 +151,28 @@ def test_gc_paused_restores_the_collector() -> None:
         assert not gc.isenabled()  # off before, off after
     finally:
         gc.enable()
+
+
+def test_fit_table_measures_columns_as_rich_does() -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from villagectl.cli.console import CJKText, _measure_column, console
+
+    table = Table(title="积分余额")
+    table.add_column("户号", no_wrap=True)
+    table.add_column("户主", overflow="fold")
+    table.add_column("摘要", overflow="fold", min_width=6)
+    table.add_column("余额", justify="right", max_width=5)
+    rows = [("ZP001", "张三", "[red]见义勇为[/]，救起落水儿童（2026-08-03）", "95.33"),
+            ("ZP002", Text("李四"), CJKText("修路出工8天 long-ascii-word"), "-3"),
+            ("ZP001", "张三", "", "1000000"), ("ＺＰ００３", Text("𠮷田"), CJKText("𠮷"), ":smile:")] * 50
+    for row in rows:
+        table.add_row(*row)
+    out = console()
+    options = out.options.update(max_width=100_000)
+    for column in table.columns:
+        assert _measure_column(table, out, options, column) == table._measure_column(out, options, column)
+    narrow = out.options.update(max_width=30)
+    for column in table.columns:
+        assert _measure_column(table, out, narrow, column) == table._measure_column(out, narrow, column)

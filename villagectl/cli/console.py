@@ -281,10 +281,45 @@ def _needed_width(table: Table, out: Console, cache: dict[int, int] | None = Non
     total = table._extra_width
     for column in table.columns:
         if id(column) not in cache:
-            measured = table._measure_column(out, options, column)
+            measured = _measure_column(table, out, options, column)
             cache[id(column)] = measured.maximum if column.no_wrap else measured.minimum
         total += cache[id(column)]
     return total
+
+
+def _measure_column(table: Table, out: Console, options: ConsoleOptions, column: Any) -> Measurement:
+    """``Table._measure_column`` with each distinct cell measured once (3,000 households: 21,000 cells,
+    most of them repeats): a text's measurement depends only on its class and its characters."""
+    from rich.padding import Padding
+
+    if options.max_width < 1 or column.width is not None:
+        return table._measure_column(out, options, column)
+    memo: dict[tuple, Measurement] = {}
+    lows: list[int] = []
+    highs: list[int] = []
+    for cell in table._get_cells(out, column._index, column):
+        pad = cell.renderable
+        inner = pad.renderable if isinstance(pad, Padding) else None
+        if type(inner) is str:
+            key: tuple | None = (str, inner, pad.left, pad.right)
+        elif isinstance(inner, Text):
+            key = (type(inner), inner.plain, pad.left, pad.right)
+        else:
+            key = None
+        measured = memo.get(key) if key is not None else None
+        if measured is None:
+            measured = Measurement.get(out, options, pad)
+            if key is not None:
+                memo[key] = measured
+        lows.append(measured.minimum)
+        highs.append(measured.maximum)
+    padding_width = table._get_padding_width(column._index)
+    measurement = Measurement(max(lows) if lows else 1, max(highs) if highs else options.max_width).with_maximum(
+        options.max_width)
+    return measurement.clamp(
+        None if column.min_width is None else column.min_width + padding_width,
+        None if column.max_width is None else column.max_width + padding_width,
+    )
 
 
 def _drop_column(table: Table, header: str) -> bool:
