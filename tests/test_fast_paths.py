@@ -176,3 +176,19 @@ def test_fit_table_measures_columns_as_rich_does() -> None:
     narrow = out.options.update(max_width=30)
     for column in table.columns:
         assert _measure_column(table, out, narrow, column) == table._measure_column(out, narrow, column)
+
+
+def test_verify_journal_findings_on_odd_cells_pinned() -> None:
+    """The findings of the row-by-row verify_journal (before the column paths) on hand-edited cells."""
+    odd = ODD.copy()
+    odd.loc[2, "类型"] = "冲正"
+    odd.loc[2, "关联"] = "000001"
+    issues = J.verify_journal(odd)
+    assert [(i.row, i.column) for i in issues] == [
+        (0, "余额"), (0, "校验"), (1, "校验"), (2, "流水号"), (2, "余额"), (2, "关联"), (2, "校验"), (3, "类型"),
+        (3, "积分"), (3, "校验"), (4, "流水号"), (4, "类型"), (4, "积分"), (4, "校验"), (5, "流水号"), (5, "余额"),
+        (5, "校验")]
+    assert [i.message for i in issues if i.column != "校验"] == [
+        "余额 1000 与流水累计 1 不符", "流水号“是”无效", "余额 2 与流水累计 3 不符", "流水 000001 被重复冲正",
+        "类型“x”无效", "“True”不是数字", "流水号“”无效", "类型“”无效", "“abc”不是数字",
+        "流水号 1 顺序错乱（流水只能追加在末尾）", "余额 1002.5 与流水累计 3.5 不符"]

@@ -443,27 +443,31 @@ def _verify_journal(journal: pd.DataFrame) -> list[JournalIssue]:
     refs, stored_checks = cleaned["关联"], cleaned["校验"]
     points_cells, balance_cells = _column(journal, "积分"), _column(journal, "余额")
     sha256 = hashlib.sha256
-    for pos in range(len(journal)):
-        entry_id = entry_ids[pos]
-        if not entry_id.isdigit():
+    entry_types, reversal = schema.ENTRY_TYPES, schema.ENTRY_REVERSAL
+    rows = zip(entry_ids, kinds, hids, refs, stored_checks, points_cells, balance_cells, canonical)
+    for pos, (entry_id, kind, hid, ref, stored, points, balance, text) in enumerate(rows):
+        numbered = entry_id.isdigit()
+        if not numbered:
             issues.append(JournalIssue(pos, "流水号", f"流水号“{entry_id}”无效"))
         elif entry_id in seen_ids:
             issues.append(JournalIssue(pos, "流水号", f"流水号 {entry_id} 重复"))
-        elif int(entry_id) <= last_id:
-            issues.append(JournalIssue(pos, "流水号", f"流水号 {entry_id} 顺序错乱（流水只能追加在末尾）"))
-        if entry_id.isdigit():
-            last_id = max(last_id, int(entry_id))
+        else:
+            number = int(entry_id)
+            if number <= last_id:
+                issues.append(JournalIssue(pos, "流水号", f"流水号 {entry_id} 顺序错乱（流水只能追加在末尾）"))
+        if numbered:
+            number = int(entry_id)
+            if number > last_id:
+                last_id = number
         seen_ids.add(entry_id)
-        kind = kinds[pos]
-        if kind not in schema.ENTRY_TYPES:
+        if kind not in entry_types:
             issues.append(JournalIssue(pos, "类型", f"类型“{kind}”无效"))
-        try:
-            points = to_number(points_cells[pos])
-            balance = to_number(balance_cells[pos])
+        try:  # to_number, with its float case first (a number cell; NaN is blank)
+            points = (None if points != points else points) if type(points) is float else to_number(points)
+            balance = (None if balance != balance else balance) if type(balance) is float else to_number(balance)
         except NotANumber as exc:
             issues.append(JournalIssue(pos, "积分", f"“{exc}”不是数字"))
             points, balance = None, None
-        hid = hids[pos]
         if points is not None:
             expected = round(balances.get(hid, 0.0) + points, 4)
             balances[hid] = expected
@@ -471,15 +475,13 @@ def _verify_journal(journal: pd.DataFrame) -> list[JournalIssue]:
                 issues.append(
                     JournalIssue(pos, "余额", f"余额 {fmt_number(balance)} 与流水累计 {fmt_number(expected)} 不符")
                 )
-        if kind == schema.ENTRY_REVERSAL:
-            ref = refs[pos]
+        if kind == reversal:
             if ref not in seen_ids:
                 issues.append(JournalIssue(pos, "关联", f"冲正记录关联的流水号 {ref} 不存在（或在其后）"))
             elif ref in reversed_ids:
                 issues.append(JournalIssue(pos, "关联", f"流水 {ref} 被重复冲正"))
             reversed_ids.add(ref)
-        stored = stored_checks[pos]
-        expected_check = sha256((previous + "\x1e" + canonical[pos]).encode("utf-8")).hexdigest()[:16]  # check_value
+        expected_check = sha256((previous + "\x1e" + text).encode("utf-8")).hexdigest()[:16]  # check_value
         if stored != expected_check:
             issues.append(
                 JournalIssue(pos, "校验", f"流水 {entry_id} 的校验值不符：这一行在入账后被手工改动过，或它前面有行被删除/插入")
