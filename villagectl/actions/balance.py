@@ -7,7 +7,8 @@ from pathlib import Path
 from villagectl.errors import DataError
 from villagectl.ledger import schema
 from villagectl.ledger.households import find_household
-from villagectl.ledger.journal import Entry, account_totals, classify, gc_paused
+from villagectl.collector import gc_paused
+from villagectl.ledger.journal import Entry, account_totals, classify
 from villagectl.ledger.workbook import Ledger
 from villagectl.values import NotANumber, as_text, clean_text, to_int, to_number
 
@@ -73,5 +74,5 @@ def member_points(entries: list[Entry]) -> dict[str, dict[str, float]]:
 
 
 def balances_for(path: Path, household: str | None = None) -> list[dict]:
-    with gc_paused(freeze=True):  # the journal read and classified: no cycles among its objects, nothing for the collector
+    with gc_paused():  # the journal read and classified: no cycles among its objects, nothing for the collector
         return household_balances(Ledger.open(path), household)

@@ -11,7 +11,8 @@ from villagectl.errors import Location, Problem
 from villagectl.io.preflight import col_letters
 from villagectl.ledger import schema
 from villagectl.ledger.households import allowed_household_types, validate_record
-from villagectl.ledger.journal import _texts, gc_paused, journal_problems
+from villagectl.collector import gc_paused
+from villagectl.ledger.journal import _texts, journal_problems
 from villagectl.ledger.workbook import Ledger
 from villagectl.rules.settings import VillageSettings
 from villagectl.rules.catalogue import band_gaps_and_overlaps, inspection_total, parse_bands, parse_rules
@@ -21,7 +22,7 @@ SCHEMES = ("月度换算", "基础分", "事件")
 
 
 def check_ledger(path: Path) -> tuple[Ledger, list[Problem]]:
-    with gc_paused(freeze=True):  # every sheet read and checked: millions of small objects, no cycles (0.1–0.2 s of collector)
+    with gc_paused():  # every sheet read and checked: millions of small objects, no cycles (0.1–0.2 s of collector)
         ledger = Ledger.open(path)
         return ledger, group_repeats(find_problems(ledger))
 

@@ -7,16 +7,15 @@ corrections are reversal rows (冲正) referencing the original.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import unicodedata
-from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 if TYPE_CHECKING:  # pragma: no cover - pandas is imported where a frame is made (the roll-up's workers never do)
     import pandas as pd
 
+from villagectl.collector import gc_paused
 from villagectl.ledger import schema
 from villagectl.values import NotANumber, _clean_str, as_text, clean_text, fmt_number, to_number
 
@@ -324,26 +323,6 @@ def _texts(values: Sequence[object], cache: dict | None = None) -> list[str]:
         except TypeError:
             out.append(clean_text(v))
     return out
-
-
-@contextmanager
-def gc_paused(freeze: bool = False):
-    """No cyclic garbage collection inside (restored after, if it was on).
-
-    Reading a year's sheets and classifying its journal make a million small objects and no cycles;
-    the collector's passes over them cost 0.1–0.2 s of a ``check`` (refcounting still frees everything).
-    ``freeze``: afterwards move every object alive to the collector's permanent generation
-    (``gc.freeze``), so that the passes after the pause skip the ledger the caller keeps; for a
-    command's one read (check, balance) — a cycle among those objects would never be collected."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            if freeze:
-                gc.freeze()
-            gc.enable()
 
 
 def unchanged_by_clean_text(texts: Iterable[str]) -> bool:

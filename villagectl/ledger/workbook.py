@@ -18,7 +18,8 @@ from villagectl.io.reader import SheetReader, SheetRows, read_workbook
 from villagectl.io.ooxml import PackageError
 from villagectl.io.xlsx_patch import SheetUpdate, patch_workbook
 from villagectl.ledger import schema
-from villagectl.ledger.journal import gc_paused, unchanged_by_clean_text
+from villagectl.collector import gc_paused
+from villagectl.ledger.journal import unchanged_by_clean_text
 from villagectl.values import as_text, clean_text, header_key
 
 HEADER_SEARCH_ROWS = 10
