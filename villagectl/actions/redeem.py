@@ -38,7 +38,15 @@ from villagectl.ledger.redemptions import (  # noqa: F401  (LineRequest, parse_q
     post_plans,
 )
 from villagectl.ledger.shop import ShopBook, ShopState
-from villagectl.ledger.slips import SECRET_KEY, checked_secret, new_secret, secret_of, slip_records, with_redemption_columns, with_secret
+from villagectl.ledger.slips import (
+    SECRET_KEY,
+    checked_secret,
+    new_secret,
+    secret_of,
+    slip_records,
+    with_redemption_columns,
+    with_secret,
+)
 from villagectl.ledger.workbook import Ledger
 from villagectl.render.slips import SlipSheet, render_slips
 from villagectl.values import as_text, clean_text, fmt_number
@@ -62,10 +70,10 @@ def shop_state(ledger: Ledger) -> ShopState:
 
 def apply_plans(ledger: Ledger, state: ShopState, plans: list[PlannedRedemption], operator: str) -> None:
     """Put the plans into the ledger's sheets (not saved yet)."""
-    frames = {schema.JOURNAL.name: lambda: state.journal, schema.REDEMPTIONS.name: lambda: state.redemptions,
-              schema.SHOP.name: lambda: state.shop}
-    for sheet in post_plans(state, plans, operator):
-        ledger.replace(sheet, frames[sheet]())
+    changed = post_plans(state, plans, operator)
+    frames = {schema.JOURNAL.name: state.journal, schema.REDEMPTIONS.name: state.redemptions, schema.SHOP.name: state.shop}
+    for sheet in changed:
+        ledger.replace(sheet, frames[sheet])
 
 
 def ensure_secret(ledger: Ledger, state: ShopState) -> tuple[str, str | None]:
@@ -79,7 +87,6 @@ def ensure_secret(ledger: Ledger, state: ShopState) -> tuple[str, str | None]:
 
 def operator_of(ledger: Ledger, operator: str | None) -> str:
     return clean_text(operator) or ledger.settings().get("经办人", "") or "村文书"
-
 
 
 def commit(
