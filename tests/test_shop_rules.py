@@ -178,7 +178,8 @@ def test_no_budget_without_a_per_resident_amount_and_a_bad_setting_is_named() ->
     assert err.value.message.startswith("参数“经费超出时”的值“不管”无效，应为 提醒 或 拒绝")
     with pytest.raises(DataError) as err:  # points must be worth something: 0 yuan per point is refused
         state(每分折合元="0")
-    assert err.value.message == "参数“每分折合元”的值“0”应大于 0，请在“参数”表改正"
+    assert err.value.message.startswith("参数“每分折合元”的值“0”应大于 0，请在“参数”表改正")
+    assert [(str(p.location), p.message) for p in err.value.problems] == [("台账.xlsx / 参数 / B2", "参数“每分折合元”的值“0”应大于 0")]
     assert state(每分折合元="0.5").yuan_per_point == 0.5
 
 

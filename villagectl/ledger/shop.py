@@ -118,11 +118,7 @@ class ShopState:
         self.file = book.file
         self.settings = book.settings
         typed = self._typed_settings()  # one reading of 参数 (rules.settings): a bad cell raises naming it
-        self.yuan_per_point = float(typed["每分折合元"])
-        if self.yuan_per_point <= 0:
-            text = self.settings.get("每分折合元", "")
-            raise DataError(f"参数“每分折合元”的值“{text}”应大于 0，请在“参数”表改正",
-                            [Problem(self.setting_location("每分折合元"), "“每分折合元”应为正数")])
+        self.yuan_per_point = float(typed["每分折合元"])  # above 0 (rules.settings refuses 0)
         self.per_resident = typed["人均奖励经费"]
         self.warn_percent = typed["经费预警比例"]
         self.over_mode = typed["经费超出时"]
