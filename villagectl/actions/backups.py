@@ -28,6 +28,7 @@ from pathlib import Path
 from villagectl.actions.session import Session
 from villagectl.errors import DataError, FileAccessError, LedgerLockedError
 from villagectl.io import safe_write
+from villagectl.io.outputs import write_atomically
 from villagectl.io.preflight import col_letters
 from villagectl.io.reader import read_workbook
 from villagectl.ledger import schema
@@ -567,7 +568,7 @@ def _restore_over_a_damaged_ledger(real: Path, backup: Path, backup_sha: str) ->
     folder.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     kept = folder / f"{real.stem}.{stamp}.damaged{real.suffix}"
-    shutil.copy2(real, kept)
+    write_atomically(kept, lambda tmp: shutil.copy2(real, tmp))  # whole or not at all, like every output
     if safe_write.sha256_file(kept) != expected.sha256:
         kept.unlink(missing_ok=True)
         raise FileAccessError(f"无法把打不开的台账 {real.name} 另存到 {folder}（磁盘满了？）；台账未改动")

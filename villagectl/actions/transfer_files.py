@@ -18,7 +18,7 @@ import pandas as pd
 
 from villagectl.actions.passbook import statement_for_ledger
 from villagectl.errors import DataError, FileAccessError, UsageError
-from villagectl.io.outputs import guard_output
+from villagectl.io.outputs import guard_output, write_atomically
 from villagectl.ledger import schema
 from villagectl.ledger.journal import classify
 from villagectl.ledger.transfer import (
@@ -31,7 +31,6 @@ from villagectl.ledger.transfer import (
 )
 from villagectl.ledger.transfer import issued_transfers as _issued
 from villagectl.ledger.workbook import Ledger
-from villagectl.render.typst_engine import write_atomically
 from villagectl.values import clean_name, clean_text
 
 
@@ -108,23 +107,12 @@ def check_writable(target: Path) -> None:
 
 
 def write_file(target: Path, data: bytes) -> None:
-    """Write ``data`` as ``target`` with the one atomic writer, then fsync the folder (the rename is durable).
-
-    Stale temporary copies of the same file (a killed earlier run) are removed first.
+    """Write ``data`` as ``target`` with the one atomic writer (``io.outputs.write_atomically``: temp file,
+    fsync, rename, folder fsync). Stale temporary copies of the same file (a killed earlier run) are removed first.
     """
     for stale in target.parent.glob(f".villagectl-tmp-*-{glob_escape(target.name)}"):
         stale.unlink(missing_ok=True)
     write_atomically(target, data)
-    try:
-        fd = os.open(target.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def glob_escape(name: str) -> str:

@@ -16,7 +16,6 @@ text is changed.
 
 from __future__ import annotations
 
-import os
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +27,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from villagectl.errors import FileAccessError
+from villagectl.io.outputs import write_atomically
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 HEADER_FONT = Font(bold=True)
@@ -230,18 +229,6 @@ def new_workbook() -> Workbook:
 
 
 def save_new(wb: Workbook, path: Path) -> None:
-    """Save a newly created workbook atomically (temp file beside it, then rename)."""
+    """Save a newly created workbook atomically (``io.outputs.write_atomically``: temp file beside it, fsync, rename)."""
     neutralise_formulas(wb)
-    tmp = path.with_name(f".villagectl-tmp-{os.getpid()}-{path.name}")
-    try:
-        wb.save(tmp)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except PermissionError:
-        raise FileAccessError(f"无法写入 {path.name}：文件被其他程序（Excel/WPS）占用或没有写权限，请关闭后重试") from None
-    except OSError as exc:
-        raise FileAccessError(f"无法写入 {path}：{exc.strerror or exc}") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink(missing_ok=True)
+    write_atomically(path, wb.save)

@@ -1,4 +1,14 @@
-"""The one guard every file the tool writes passes first: never onto a ledger or a backup.
+"""Every file the tool writes besides the ledger: the guard it passes first, and the one atomic writer.
+
+The writer (:func:`write_atomically`): the new file is made beside the target under a
+``.villagectl-tmp-<pid>-<name>`` name, fsynced, renamed over the target with ``os.replace`` and
+the folder fsynced, so a crash at any moment leaves the old file or the new one, never half of
+one. PDFs, new workbooks (``io.newbook.save_new``), the signed transfer file, a damaged ledger
+kept before a restore and the staged outputs published after a ledger write all go through it
+(the ledger itself goes through ``io.safe_write.replace_atomically``, which adds the
+verify / backup protocol around the same steps).
+
+The guard: never onto a ledger or a backup.
 
 An output option (``--export``, ``--report``, ``-o``, ``--pay-sheet``, ``--pdf``,
 ``--internal``, ``--log``, a folder for passbooks or forms …) is refused, before
@@ -16,16 +26,18 @@ The refusal is a :class:`UsageError` (exit 2) naming the option and the path.
 
 from __future__ import annotations
 
+import errno
 import os
 import zipfile
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from defusedxml import ElementTree as SafeET
 
-from villagectl.errors import UsageError
+from villagectl.errors import FileAccessError, UsageError
 
-STATE_DIR = ".villagectl"  # the same name as safe_write.STATE_DIR (safe_write imports nothing from here)
+STATE_DIR = ".villagectl"  # the same name as safe_write.STATE_DIR (outputs imports nothing from safe_write)
+TEMP_PREFIX = ".villagectl-tmp-"  # the same as safe_write.TEMP_PREFIX: a killed run's temp files are cleaned by name
 LEDGER_SHEETS = ("参数", "规则", "户籍")
 MAX_WORKBOOK_XML = 8 << 20  # a real workbook.xml is a few KB; do not unpack a hostile one to find out
 
@@ -140,3 +152,88 @@ def guard_output(
 def guard_outputs(paths: Iterable[PathLike], ledger: PathLike | Iterable[PathLike] | None, option: str) -> list[Path]:
     """:func:`guard_output` for every file of a batch, all before the first is written."""
     return [guard_output(p, ledger, option) for p in paths]
+
+
+# --------------------------------------------------------------------------
+# The one atomic writer
+# --------------------------------------------------------------------------
+
+Producer = Callable[[Path], object]
+
+
+def temp_path(path: PathLike) -> Path:
+    """Where a new version of ``path`` is made before it takes its name: beside it, same folder."""
+    path = Path(path)
+    return path.with_name(f"{TEMP_PREFIX}{os.getpid()}-{path.name}")
+
+
+def fsync_file(path: PathLike) -> None:
+    with open(path, "rb+") as fh:
+        os.fsync(fh.fileno())
+
+
+def fsync_dir(folder: PathLike) -> None:
+    """Make a rename in ``folder`` durable (POSIX; a no-op elsewhere or where the folder cannot be opened)."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def commit_temp(tmp: PathLike, path: PathLike, *, durable: bool = True) -> None:
+    """The last steps of every atomic write: fsync the new file, rename it over ``path``, fsync the folder."""
+    if durable:
+        fsync_file(tmp)
+    os.replace(tmp, path)
+    if durable:
+        fsync_dir(Path(path).parent)
+
+
+def _holder(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        return "文件正被其他程序（多半是 PDF 阅读器）打开，或没有写权限；请关闭后重试"
+    if suffix in (".xlsx", ".xls", ".csv"):
+        return "文件被其他程序（Excel/WPS）占用或没有写权限，请关闭后重试"
+    return "文件正被其他程序打开，或没有写权限；请关闭后重试"
+
+
+def write_atomically(path: PathLike, data_or_producer: bytes | str | Producer, *, durable: bool = True) -> Path:
+    """Write ``path`` whole or not at all; return it.
+
+    ``data_or_producer``: the bytes (or text, written as UTF-8), or a function that writes the new
+    file at the temp path it is given (``wb.save``, a copy …). ``durable`` False skips the fsyncs
+    (a batch of thousands of passbooks that can be printed again: the rename still never leaves
+    half a file). A failure raises :class:`FileAccessError` naming the file (exit 4) and leaves
+    the old file as it was; the temp file is removed.
+    """
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise FileAccessError(f"文件夹 {path.parent} 不存在，无法保存 {path.name}")
+    tmp = temp_path(path)
+    try:
+        if callable(data_or_producer):
+            data_or_producer(tmp)
+        else:
+            data = data_or_producer.encode("utf-8") if isinstance(data_or_producer, str) else data_or_producer
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+        commit_temp(tmp, path, durable=durable)
+    except PermissionError:
+        raise FileAccessError(f"无法写入 {path.name}：{_holder(path)}") from None
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise FileAccessError(f"磁盘空间不足，无法保存 {path.name}") from None
+        raise FileAccessError(f"无法写入 {path}：{exc.strerror or exc}") from None
+    finally:
+        if tmp.exists():
+            tmp.unlink(missing_ok=True)
+    return path

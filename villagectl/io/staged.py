@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from villagectl.errors import FileAccessError
+from villagectl.io.outputs import commit_temp, fsync_dir
 
 SUFFIX = ".villagectl-pending"
 _PATTERN = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)" + re.escape(SUFFIX) + r"$")
@@ -129,8 +130,12 @@ class StagedOutputs:
             for tmp, final in self._items:
                 if not tmp.exists():
                     continue  # an optional output that was not rendered
-                os.replace(tmp, final)
+                # each pending file was written (and fsynced) by io.outputs.write_atomically; the renames
+                # are made durable once per folder below
+                commit_temp(tmp, final, durable=False)
                 done.append(final)
+            for folder in dict.fromkeys(f.parent for f in done):
+                fsync_dir(folder)
         except OSError as exc:
             self.discard()
             raise FileAccessError(

@@ -24,7 +24,7 @@ clerk a ledger can fill in) must be on this computer, in the ledger's folder or
 the user's own folder (fonts also in the system font folders). Only a folder
 given on the command line (``--templates``/``--font``) may be anywhere.
 
-The PDF is written atomically: a temp file beside the target, then ``os.replace``.
+The PDF is written atomically (``io.outputs.write_atomically``: a temp file beside the target, fsync, ``os.replace``).
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import decimal
-import errno
 import math
 import numbers
 import os
@@ -54,6 +53,7 @@ import typst
 
 import villagectl
 from villagectl.errors import DataError, FileAccessError
+from villagectl.io.outputs import write_atomically  # noqa: F401 - the one atomic writer (imported from here too)
 
 
 def _default_templates_dir() -> Path:
@@ -361,7 +361,7 @@ def export_templates(dest: Path, force: bool = False) -> list[Path]:
         dest.mkdir(parents=True, exist_ok=True)
         for src in sources:
             target = dest / src.name
-            shutil.copyfile(src, target)
+            write_atomically(target, lambda tmp, src=src: shutil.copyfile(src, tmp), durable=False)
             copied.append(target)
     except OSError as exc:
         raise FileAccessError(f"无法把模板复制到 {dest}：{exc.strerror or exc}") from None
@@ -694,31 +694,6 @@ def compile_pdf(
         pdf = pdf[0]
     write_atomically(out_path, pdf)
     return out_path
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Temp file beside ``path``, fsync, then os.replace: never a half-written PDF."""
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise FileAccessError(f"文件夹 {path.parent} 不存在，无法保存 {path.name}")
-    tmp = path.with_name(f".villagectl-tmp-{os.getpid()}-{path.name}")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except PermissionError:
-        raise FileAccessError(
-            f"无法写入 {path.name}：文件正被其他程序（多半是 PDF 阅读器）打开，或没有写权限；请关闭后重试"
-        ) from None
-    except OSError as exc:
-        if exc.errno == errno.ENOSPC:
-            raise FileAccessError(f"磁盘空间不足，无法保存 {path.name}") from None
-        raise FileAccessError(f"无法写入 {path}：{exc.strerror or exc}") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink(missing_ok=True)
 
 
 def render_pdf(
