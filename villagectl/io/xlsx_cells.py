@@ -12,10 +12,7 @@ import datetime as dt
 import html
 import math
 import re
-from typing import TYPE_CHECKING, Any, Iterable
-
-if TYPE_CHECKING:  # pragma: no cover
-    from villagectl.io.xlsx_sheet import SheetUpdate
+from typing import Any, Iterable
 
 # --- cell and row XML -----------------------------------------------------
 
@@ -224,21 +221,6 @@ def date_cell_xml(ref: str, value: Any, style: str | None, kind: str, styles: Da
     s = styles.style_for(style, kind)
     s_attr = f' s="{s}"' if s else ""
     return f'<c r="{ref}"{s_attr}><v>{serial}</v></c>'
-
-
-def _writer(update: "SheetUpdate", as_text: list[bool]):
-    """cell(c, ref, value, style) → the cell's XML, dates as date cells in the update's date columns."""
-    dates = update.date_columns
-    styles = update.date_style
-
-    def cell(c: int, ref: str, value: Any, style: str | None) -> str:
-        if dates and c in dates and styles is not None:
-            made = date_cell_xml(ref, value, style, dates[c], styles[0], styles[1])
-            if made is not None:
-                return made
-        return cell_xml(ref, value, style, as_text[c])
-
-    return cell
 
 
 def _row_xml(prefix: str, r: int, cells: Iterable[str], attrs: str = "") -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 from villagectl.io.ooxml import NS_MAIN, NS_REL, PackageError
 from villagectl.io.preflight import col_letters, col_number
-from villagectl.io.xlsx_cells import _attrs, _row_xml, _writer, cell_xml, date_serial
+from villagectl.io.xlsx_cells import _attrs, _row_xml, cell_xml, date_cell_xml, date_serial
 
 
 class PatchError(PackageError):
@@ -44,6 +44,21 @@ class SheetUpdate:
     date_style: Any = None  # set by patch_workbook: (style, kind) → the style index of a date-formatted twin
     # the tool's own sheets: give the header an autofilter and freeze it when the sheet has neither yet
     filter_and_freeze: bool = False
+
+
+def _writer(update: "SheetUpdate", as_text: list[bool]):
+    """cell(c, ref, value, style) → the cell's XML, dates as date cells in the update's date columns."""
+    dates = update.date_columns
+    styles = update.date_style
+
+    def cell(c: int, ref: str, value: Any, style: str | None) -> str:
+        if dates and c in dates and styles is not None:
+            made = date_cell_xml(ref, value, style, dates[c], styles[0], styles[1])
+            if made is not None:
+                return made
+        return cell_xml(ref, value, style, as_text[c])
+
+    return cell
 
 
 # --- worksheet rewriting --------------------------------------------------

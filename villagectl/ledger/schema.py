@@ -1,85 +1,19 @@
-"""The ledger workbook's sheets and columns (DESIGN §3): the clerk's interface."""
+"""The ledger workbook's sheets and columns (DESIGN §3): the clerk's interface.
+
+The tables of the sheets; the values their cells may hold and the journal's entry types are in
+``ledger.choices``, what a table is in ``ledger.sheet_spec`` (both imported here under the same names).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-CLERK = "clerk"
-TOOL = "tool"
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    kind: str = "text"  # text | number | int | date | datetime | month (date, datetime: real date cells, read as ISO text)
-    width: float = 12
-    required: bool = True  # must exist as a column header
-    choices: tuple[str, ...] = ()  # dropdown in init
-    number_format: str = ""
-
-
-@dataclass(frozen=True)
-class SheetSpec:
-    name: str
-    owner: str
-    columns: tuple[Column, ...]
-    description: str
-    key: str = ""  # the column that identifies a row
-    extensible: bool = False  # the tool may add columns (e.g. one per category)
-    tab_color: str = ""
-    optional: bool = False  # a clerk sheet a ledger may lack (added in a later version); reads as empty
-
-    @property
-    def column_names(self) -> list[str]:
-        return [c.name for c in self.columns]
-
-    def column(self, name: str) -> Column | None:
-        for c in self.columns:
-            if c.name == name:
-                return c
-        return None
-
-
-HOUSEHOLD_TYPES = ("普通户", "党员户", "脱贫户", "监测户", "低保户", "五保户", "军烈属户", "老年户", "商户", "社团")
-HOUSEHOLD_STATES = ("正常", "迁出", "注销", "暂停")
-RULE_TYPES = ("检查项", "基础分", "加分", "扣分", "否决")
-RULE_PERIODS = ("月", "季", "年", "次")
-CADRE_KINDS = ("村干部", "村民代表")
-CADRE_STATES = ("在职", "离任", "停职")
-INDICATOR_TYPES = ("指标", "负面扣分", "负面否决")
-PERIOD_STATES = ("草稿", "公示", "入账")
-# a row of a posted month changed by a late sheet (补录) or a correction (更正), until that change is posted
-ROW_SUPPLEMENT, ROW_CORRECTION = "补录", "更正"
-MONTH_ROW_STATES = PERIOD_STATES + (ROW_SUPPLEMENT, ROW_CORRECTION)
-YES_NO = ("是", "否")
-
-# Journal entry types and whether they count as earned points (ratings use
-# earned points; redemptions lower only the balance — DESIGN §7).
-ENTRY_OPENING = "期初"
-ENTRY_MONTHLY = "月度积分"
-ENTRY_BONUS = "连续奖励"
-ENTRY_AWARD = "加分"
-ENTRY_DEDUCTION = "扣分"
-ENTRY_REDEEM = "兑换"
-ENTRY_REVERSAL = "冲正"
-ENTRY_TRANSFER_OUT = "转出"
-ENTRY_TRANSFER_IN = "转入"
-# a slip handed in and the goods collected: 0 points, 关联 = the slip's 单号 (the chained record of 领取)
-ENTRY_COLLECT = "领取"
-ENTRY_TYPES = (
-    ENTRY_OPENING,
-    ENTRY_MONTHLY,
-    ENTRY_BONUS,
-    ENTRY_AWARD,
-    ENTRY_DEDUCTION,
-    ENTRY_REDEEM,
-    ENTRY_REVERSAL,
-    ENTRY_TRANSFER_OUT,
-    ENTRY_TRANSFER_IN,
-    ENTRY_COLLECT,
+from villagectl.ledger.choices import (  # noqa: F401 - schema.<NAME> is how the modules read them
+    CADRE_KINDS, CADRE_PERIODS, CADRE_STATES, EARNING_TYPES, ENTRY_AWARD, ENTRY_BONUS, ENTRY_COLLECT,
+    ENTRY_DEDUCTION, ENTRY_MONTHLY, ENTRY_OPENING, ENTRY_REDEEM, ENTRY_REVERSAL, ENTRY_TRANSFER_IN,
+    ENTRY_TRANSFER_OUT, ENTRY_TYPES, EVENT_STATES, HOUSEHOLD_STATES, HOUSEHOLD_TYPES, INDICATOR_TYPES,
+    MONTH_ROW_STATES, PERIOD_STATES, ROW_CORRECTION, ROW_SUPPLEMENT, RULE_PERIODS, RULE_TYPES, SPENDING_TYPES,
+    YES_NO,
 )
-EARNING_TYPES = frozenset({ENTRY_OPENING, ENTRY_MONTHLY, ENTRY_BONUS, ENTRY_AWARD, ENTRY_DEDUCTION, ENTRY_TRANSFER_IN})
-SPENDING_TYPES = frozenset({ENTRY_REDEEM})
+from villagectl.ledger.sheet_spec import CLERK, TOOL, Column, SheetSpec  # noqa: F401
 
 C = Column
 
@@ -304,7 +238,6 @@ VOTES = SheetSpec(
     ),
     "年终村民互评的计票结果（孟家湾乡办法：不合格票占1/3以上列入黑榜）",
 )
-CADRE_PERIODS = ("全年", "上半年", "下半年")
 COMMITMENTS = SheetSpec(
     "履职承诺",
     CLERK,
@@ -409,7 +342,6 @@ CADRE_RESULTS = SheetSpec(
     "每年（或半年）每人的考核结果：指标得分 × 70% + 民主评议 × 30%，等次、标记、考核报酬",
     extensible=True,
 )
-EVENT_STATES = ("申报", "初审", "公示", "审核", "入账", "驳回", "撤销")
 EVENTS = SheetSpec(
     "积分事件",
     TOOL,
