@@ -291,10 +291,17 @@ def test_transfer_in_asks_in_a_terminal(runner, town, monkeypatch) -> None:
 
 
 def _transfer_out_cli(ledger: str, folder: str, hid: str) -> None:
-    """The transfer out command as a clerk types it (in a forked child that may be killed)."""
+    """The transfer out command as a clerk types it (in a forked child that may be killed).
+
+    Without the printed 迁转证明: typst's threads, started by earlier tests in the parent, do not survive a
+    fork (the child would hang); the letter is written after the ledger and the file, which this test is about.
+    """
     from typer.testing import CliRunner
 
+    import villagectl.actions.transfer as transfer_action
     from villagectl.cli.main import app
+
+    transfer_action.with_letter = lambda result, ledger: result
 
     result = CliRunner().invoke(app, ["transfer", "out", ledger, "--household", hid, "--to-village", "东坪村",
                                       "--date", "2026-08-15", "-o", folder, "--json"])
