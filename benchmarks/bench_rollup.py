@@ -91,7 +91,7 @@ def _band(total: float) -> float:
 def village_updates(template: Path, index: int, households: int, seed: int = 11, lean: bool = False):
     """The SheetUpdates that turn the template into village ``index`` (deterministic)."""
     from villagectl.io.xlsx_patch import SheetUpdate
-    from villagectl.ledger import schema
+    from villagectl import schema
     from villagectl.ledger.journal import GENESIS, check_value
     from villagectl.ledger.workbook import Ledger
     from villagectl.rules.presets import ZHONGPING

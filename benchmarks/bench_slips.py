@@ -45,10 +45,10 @@ def make_setup(folder: Path, slips: int) -> tuple[Path, Path]:
 
     import openpyxl
 
-    from villagectl.ledger import schema
+    from villagectl import schema
     from villagectl.ledger.journal import NewEntry, append_entries
     from villagectl.ledger.workbook import Ledger
-    from villagectl.samples import build_samples
+    from villagectl.demo import build_samples
     from villagectl.values import clean_text
 
     ledger_path = Path(build_samples(folder / "村")["ledger"])

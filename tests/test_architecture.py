@@ -13,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent / "villagectl"
 
 # modules that may sit outside actions/ and cli/ and still drive them: the entry point and the demo village
-ENTRY_POINTS = ("villagectl.__main__", "villagectl.samples", "villagectl.demo")
+ENTRY_POINTS = ("villagectl.__main__", "villagectl.demo")
 UPPER = ("villagectl.actions", "villagectl.cli")
 
 KNOWN: set[frozenset[str]] = set()  # import cycles still to break (none left)

@@ -1,6 +1,6 @@
 """A base-140 village's year from the command line (seed 001 篇4, issue 13).
 
-桃源村 (villagectl.samples.BASE140_DESIGN): 30 households in three groups. The 评议小组 fill the forms
+桃源村 (villagectl.demo.base140.BASE140_DESIGN): 30 households in three groups. The 评议小组 fill the forms
 ``inspect forms --quarter`` makes (cross-review: 第一组 by 第二组, 第二组 by 第三组, 第三组 by 第一组),
 ``inspect import`` takes them back unchanged, ``notice quarter`` / ``post quarter`` publish and record each
 quarter without points, events are declared, published, approved (one rejected, one left pending) and
@@ -37,7 +37,7 @@ from pypdf import PdfReader
 
 from conftest import invoke, invoke_json
 from villagectl.ledger.workbook import Ledger
-from villagectl.samples import BASE140_EVENTS, build_base140_samples, fill_base140_form
+from villagectl.demo import BASE140_EVENTS, build_base140_samples, fill_base140_form
 from villagectl.values import clean_text
 
 EXPECTED = {  # 户号: (年度积分, 名次, 星级)

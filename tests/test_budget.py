@@ -17,7 +17,7 @@ from villagectl.actions.budget import year_base
 from villagectl.ledger.create import create_ledger
 from villagectl.ledger.journal import NewEntry, append_entries
 from villagectl.ledger.workbook import Ledger
-from villagectl.samples import build_samples
+from villagectl.demo import build_samples
 from villagectl.values import clean_text
 
 DAY = "2026-08-01"

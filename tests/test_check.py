@@ -161,7 +161,7 @@ def test_check_catches_an_edited_slip_and_a_missing_journal_link(tmp_path: Path,
     import datetime as dt
 
     from villagectl.actions.redeem import LineRequest, redeem
-    from villagectl.samples import build_samples
+    from villagectl.demo import build_samples
 
     ledger = Path(build_samples(tmp_path / "村")["ledger"])
     redeem(ledger, household="ZP010", items=[LineRequest("毛巾", 2)], day=dt.date(2026, 8, 3), print_slip=False)

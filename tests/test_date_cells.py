@@ -21,7 +21,7 @@ from villagectl.ledger import create as create_module
 from villagectl.ledger.journal import NewEntry, append_entries, verify_journal
 from villagectl.ledger.periods import with_period
 from villagectl.ledger.workbook import Ledger
-from villagectl.samples import build_samples
+from villagectl.demo import build_samples
 
 DATE_SHEETS = {  # sheet → (date columns, date-and-time columns) the issue names
     "积分流水": (["日期"], []),

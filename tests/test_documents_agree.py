@@ -26,7 +26,7 @@ from villagectl.actions.transfer import transfer_in, transfer_out
 from villagectl.actions.year_documents import print_year_notice, print_year_report
 from villagectl.ledger.journal import NewEntry, append_entries
 from villagectl.ledger.workbook import Ledger
-from villagectl.samples import build_samples
+from villagectl.demo import build_samples
 from villagectl.values import clean_text
 
 YEAR = 2026

@@ -18,7 +18,7 @@ from typer.main import get_command
 from conftest import invoke
 from villagectl.cli.main import app
 from villagectl.errors import ExitCode
-from villagectl.samples import build_samples
+from villagectl.demo import build_samples
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 LEDGER = "中坪村积分台账.xlsx"

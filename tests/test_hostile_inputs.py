@@ -42,7 +42,7 @@ from villagectl.io.preflight import check_file
 from villagectl.io.sandbox import read_untrusted, read_untrusted_many
 from villagectl.ledger.create import create_ledger
 from villagectl.ledger.workbook import Ledger
-from villagectl.samples import build_samples
+from villagectl.demo import build_samples
 from villagectl.values import clean_text
 
 # --- corrupt files, made from good ones ------------------------------------------------------------------

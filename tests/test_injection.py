@@ -32,7 +32,7 @@ from conftest import CADRE_ITEMS, REP_ITEMS, invoke, invoke_json
 from test_redeem import set_setting
 from villagectl.io.newbook import FORMULA_LEADS, csv_text, looks_like_formula
 from villagectl.ledger.workbook import Ledger
-from villagectl.samples import build_samples
+from villagectl.demo import build_samples
 from villagectl.values import clean_name, clean_text
 
 MONTH = "2026-08"

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import invoke, invoke_json
 from villagectl.ledger.workbook import Ledger
-from villagectl.samples import build_samples
+from villagectl.demo import build_samples
 from villagectl.values import clean_text
 
 MONTH = "2026-07"

@@ -27,7 +27,7 @@ from test_year_cycle import _votes
 from villagectl.cli.main import app
 from villagectl.ledger.create import create_ledger
 from villagectl.ledger.workbook import Ledger
-from villagectl.samples import build_samples
+from villagectl.demo import build_samples
 
 import openpyxl
 import pandas as pd
@@ -111,7 +111,7 @@ def _scenario(root: Path) -> Run:
       "--reason", "复查后更正")
     r("notice", "month", ledger, "--month", "2026-07", "-o", root / "公示.pdf", "--date", "2026-07-26")
     r("post", "month", ledger, "--month", "2026-07", "--date", "2026-07-29")
-    from villagectl.samples import build_base140_samples, fill_base140_form
+    from villagectl.demo import build_base140_samples, fill_base140_form
 
     b140 = build_base140_samples(root / "桃源村")  # the base-140 scheme's quarter
     quarter = [Path(p) for p in r("inspect", "forms", b140, "--quarter", "2026Q1", "-o", root / "季度表")["files"]]

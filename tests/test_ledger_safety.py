@@ -30,7 +30,7 @@ from villagectl.io.safe_write import backup_name_pattern, backups_of, ledger_loc
 from villagectl.ledger.create import create_ledger
 from villagectl.ledger.journal import NewEntry, append_entries
 from villagectl.ledger.workbook import Ledger
-from villagectl.samples import build_samples
+from villagectl.demo import build_samples
 
 SAMPLE_CACHE: dict[str, bytes] = {}
 

@@ -23,7 +23,7 @@ from villagectl.ledger.create import create_ledger
 from villagectl.ledger.households import find_household, split_name_and_group
 from villagectl.ledger.workbook import Ledger
 from villagectl.rules.presets import ZHONGPING
-from villagectl.samples import build_samples
+from villagectl.demo import build_samples
 
 ITEMS = [r for r in ZHONGPING.rules if r.type == "检查项"]
 

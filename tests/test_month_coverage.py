@@ -10,7 +10,7 @@ import pytest
 
 from conftest import invoke, invoke_json
 from villagectl.ledger.workbook import Ledger
-from villagectl.samples import build_samples
+from villagectl.demo import build_samples
 from villagectl.scoring.coverage import describe_missing, missing_households, month_coverage
 
 MONTH = "2026-07"

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from conftest import invoke, invoke_json
 from villagectl.ledger.households import normalize_phone
 from villagectl.ledger.workbook import Ledger
-from villagectl.samples import build_samples
+from villagectl.demo import build_samples
 from villagectl.values import clean_text
 
 MONTH = "2026-07"

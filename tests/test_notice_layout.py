@@ -14,7 +14,7 @@ import pytest
 from conftest import invoke, invoke_json
 from villagectl.ledger.workbook import Ledger
 from villagectl.render.notice import MonthNotice, NoticeRow, render_month_notice, shown_names
-from villagectl.samples import build_samples
+from villagectl.demo import build_samples
 from villagectl.values import clean_text
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) not installed")

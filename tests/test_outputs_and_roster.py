@@ -17,7 +17,7 @@ from villagectl.errors import ExitCode
 from villagectl.io.staged import SUFFIX, StagedOutputs, remove_stale_pending
 from villagectl.ledger.journal import NewEntry, append_entries
 from villagectl.ledger.workbook import Ledger
-from villagectl.samples import build_samples
+from villagectl.demo import build_samples
 
 MONTH = "2026-07"
 SAMPLES: dict[str, bytes] = {}

@@ -23,7 +23,7 @@ from villagectl.actions.passbook import (
 from villagectl.ledger.households import normalize_phone
 from villagectl.ledger.journal import NewEntry, append_entries, reverse_entry, summarize
 from villagectl.ledger.workbook import Ledger
-from villagectl.samples import build_samples
+from villagectl.demo import build_samples
 from villagectl.values import clean_text, fmt_number, to_number
 
 MONTH = "2026-07"

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from conftest import invoke
 from villagectl.ledger.households import normalize_phone
 from villagectl.ledger.workbook import Ledger
-from villagectl.samples import build_samples
+from villagectl.demo import build_samples
 from villagectl.values import clean_text
 
 pytestmark = pytest.mark.stress

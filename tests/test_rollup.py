@@ -26,7 +26,7 @@ import villagectl.cli.rollup_commands  # noqa: F401  (registers the command unti
 from conftest import invoke
 from villagectl.actions import rollup as rollup_mod
 from villagectl.actions.rollup import read_village, rollup
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.ledger.create import create_ledger
 from villagectl.ledger.journal import NewEntry, append_entries, reverse_entry, summarize
 from villagectl.ledger.workbook import Ledger
@@ -468,7 +468,7 @@ def test_parallel_and_sequential_and_both_readers_agree(town: Path, tmp_path: Pa
 
 
 def test_the_sample_village_and_its_raw_files(tmp_path: Path) -> None:
-    from villagectl.samples import build_samples
+    from villagectl.demo import build_samples
 
     built = build_samples(tmp_path / "中坪")
     result = rollup([tmp_path / "中坪"], tmp_path / "town.xlsx", 2026, workers=1, today=TODAY)

@@ -10,7 +10,7 @@ import pytest
 from conftest import invoke, invoke_json
 from villagectl.io.safe_write import ledger_lock
 from villagectl.ledger.workbook import Ledger
-from villagectl.samples import build_samples
+from villagectl.demo import build_samples
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The demo village of villagectl.samples: the facts the demos and the other tests rely on."""
+"""The demo village of villagectl.demo (zhongping): the facts the demos and the other tests rely on."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from villagectl import samples
+from villagectl.demo import zhongping as samples
 from villagectl.actions.check import check_ledger
 from villagectl.actions.households_import import import_households
 from villagectl.actions.session import Session
@@ -17,11 +17,11 @@ from villagectl.errors import DataError
 from villagectl.io.filetype import sniff
 from villagectl.io.reader import read_workbook
 from villagectl.io.safe_write import sha256_file
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.ledger.households import MOBILE_RE, id_number_problem
 from villagectl.ledger.journal import verify_journal
 from villagectl.ledger.workbook import Ledger
-from villagectl.samples import build_samples
+from villagectl.demo import build_samples
 from villagectl.values import clean_name, clean_text, to_number
 
 ITEM_MAXIMA = {

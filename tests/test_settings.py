@@ -46,7 +46,7 @@ def test_kinds_and_defaults() -> None:
 
 @pytest.mark.parametrize("value", ["0", "2.5"])
 def test_a_notice_refuses_a_bad_notice_days_naming_the_cell(value: str, runner, tmp_path: Path) -> None:
-    from villagectl.samples import build_samples
+    from villagectl.demo import build_samples
 
     made = build_samples(tmp_path / "村")
     ledger_path = Path(made["ledger"])

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from villagectl.errors import DataError
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.ledger.journal import NewEntry, append_entries, current_balances, empty_journal
 from villagectl.ledger.redemptions import LineRequest, RedemptionRequest, finish_plans, parse_qty, post_plans
 from villagectl.ledger.shop import ShopBook, ShopState

@@ -26,7 +26,7 @@ from villagectl.actions.slips import (
 )
 from villagectl.ledger.workbook import Ledger
 from villagectl.render.slips import Slip, SlipLine, SlipSheet, render_slips
-from villagectl.samples import build_samples
+from villagectl.demo import build_samples
 from villagectl.values import clean_text
 
 DAY = "2026-08-01"

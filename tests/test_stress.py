@@ -34,7 +34,7 @@ from villagectl.io.sandbox import read_untrusted_many
 from villagectl.ledger.create import create_ledger
 from villagectl.ledger.workbook import Ledger
 from villagectl.rules.presets import ZHONGPING
-from villagectl.samples import build_samples
+from villagectl.demo import build_samples
 
 pytestmark = pytest.mark.stress
 

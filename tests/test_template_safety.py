@@ -19,7 +19,7 @@ from conftest import invoke
 from test_redeem import set_setting
 from villagectl.errors import DataError
 from villagectl.render.typst_engine import export_templates, render_source
-from villagectl.samples import build_samples
+from villagectl.demo import build_samples
 
 MONTH = "2026-07"
 

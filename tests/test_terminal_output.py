@@ -122,7 +122,7 @@ def village(tmp_path_factory):
     from villagectl import clock
     from villagectl.ledger.journal import NewEntry, append_entries
     from villagectl.ledger.workbook import Ledger
-    from villagectl.samples import build_samples
+    from villagectl.demo import build_samples
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(clock, "today", lambda: max(dt.date.today(), SCENARIO_TODAY))

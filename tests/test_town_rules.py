@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from villagectl.errors import DataError
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.ledger.journal import classify_columns
 from villagectl.scoring.town import (
     NOT_IN_ROSTER, SOURCE_JOURNAL, SOURCE_REDEMPTIONS, SheetData, count_moved_once, refuse_same_names,

@@ -22,7 +22,7 @@ from villagectl.ledger.journal import (
     verify_journal,
 )
 from villagectl.ledger.workbook import Ledger
-from villagectl.samples import build_samples
+from villagectl.demo import build_samples
 from villagectl.scoring.annual import year_earnings
 from villagectl.values import clean_text
 

@@ -14,7 +14,7 @@ import villagectl.cli.account_commands  # noqa: F401  (registers transfer until 
 from villagectl.ledger.journal import NewEntry, append_entries
 from villagectl.ledger.workbook import Ledger
 from villagectl.render.transfer_letter import TransferLetter, letter_context, letter_path
-from villagectl.samples import build_samples
+from villagectl.demo import build_samples
 from villagectl.values import clean_text
 
 KEY = "town-key-镇积分办-2026"

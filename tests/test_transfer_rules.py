@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from villagectl.errors import DataError, UsageError
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.ledger.journal import NewEntry, account_totals, append_entries, classify, empty_journal
 from villagectl.ledger.transfer import (
     before_entry,

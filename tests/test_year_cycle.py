@@ -10,7 +10,7 @@ import pytest
 from conftest import invoke, invoke_json
 from villagectl.ledger.journal import NewEntry, append_entries
 from villagectl.ledger.workbook import Ledger
-from villagectl.samples import build_samples
+from villagectl.demo import build_samples
 
 
 @pytest.fixture

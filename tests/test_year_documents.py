@@ -31,7 +31,7 @@ from villagectl.render.annual import (
     report_context,
     year_notice_context,
 )
-from villagectl.samples import build_samples
+from villagectl.demo import build_samples
 from villagectl.values import clean_text
 
 YEAR = 2026

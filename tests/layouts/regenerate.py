@@ -429,7 +429,7 @@ def context_of(ledger_path: Path):
     """The Context ``inspect import`` builds from the ledger (rules, roster, 表头对照, 参数)."""
     from villagectl.ledger.header_map import header_fillers, learned_headers
     from villagectl.importers.inspection import Context
-    from villagectl.ledger import schema
+    from villagectl import schema
     from villagectl.ledger.inspections import inspection_rules
     from villagectl.ledger.workbook import Ledger
 

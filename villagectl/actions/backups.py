@@ -31,7 +31,7 @@ from villagectl.io import safe_write
 from villagectl.io.outputs import write_atomically
 from villagectl.io.preflight import col_letters
 from villagectl.io.reader import read_workbook
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.ledger.workbook import Ledger, check_names
 from villagectl.values import as_text, fmt_number
 

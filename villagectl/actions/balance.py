@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from villagectl.errors import DataError
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.ledger.households import find_household
 from villagectl.collector import gc_paused
 from villagectl.ledger.journal import Entry, account_totals, classify

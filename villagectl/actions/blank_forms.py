@@ -16,7 +16,7 @@ from villagectl.actions.session import Session
 from villagectl.errors import DataError, FileAccessError
 from villagectl.io.newbook import new_workbook, put, save_new
 from villagectl.io.outputs import guard_output
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.ledger.households import is_active
 from villagectl.ledger.workbook import Ledger
 from villagectl.values import NotANumber, as_text, clean_text, fmt_number, group_key, to_number

@@ -14,7 +14,7 @@ from villagectl.io.newbook import ColumnFormat, add_table_sheet, new_workbook, s
 from villagectl.io.outputs import guard_output
 from villagectl.io.safe_write import sha256_file
 from villagectl.io.sandbox import read_untrusted_many, refuse_on_error
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.ledger.periods import cadre_period, period_row, with_period
 from villagectl.ledger.workbook import Ledger
 from villagectl.scoring.cadre import GRADES, Assessed, CadreSettings, democratic_score, grade_all, scorecard

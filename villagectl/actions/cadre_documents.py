@@ -28,7 +28,7 @@ from villagectl.actions.session import PrintOptions, Session
 from villagectl.errors import DataError, Location, Problem, UsageError
 from villagectl.io.outputs import guard_output
 from villagectl.io.staged import StagedOutputs
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.ledger.periods import DRAFT, NOTICE, POSTED, cadre_period, with_period
 from villagectl.ledger.workbook import Ledger
 from villagectl.render.cadre import (

@@ -9,7 +9,7 @@ import pandas as pd
 
 from villagectl.errors import Location, Problem
 from villagectl.io.preflight import col_letters
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.ledger.households import allowed_household_types, validate_record
 from villagectl.collector import gc_paused
 from villagectl.ledger.journal import _texts, journal_problems

@@ -20,7 +20,7 @@ from villagectl.actions.session import Session
 from villagectl.errors import DataError, UsageError
 from villagectl.io.outputs import guard_output, guard_outputs
 from villagectl.ledger.workbook import Ledger
-from villagectl.samples import build_samples
+from villagectl.demo import build_samples
 from villagectl.values import fmt_number
 
 Say = Callable[[str], None] | None
@@ -40,7 +40,7 @@ def _made_by_demo(path: Path) -> bool:
 
 def _refuse_foreign_files(output: Path, ledger_name: str = "中坪村积分台账.xlsx") -> None:
     """The demo replaces its own files; a real ledger (or a link to one) under those names is never touched."""
-    from villagectl.samples import ROSTER_DIR
+    from villagectl.demo import ROSTER_DIR
 
     ours = output / ledger_name
     if (ours.exists() or ours.is_symlink()) and not (ours.is_file() and not ours.is_symlink() and _made_by_demo(ours)):
@@ -158,7 +158,7 @@ def _base140_events(ledger_path: Path, batch: str, folder: Path, say) -> list[Pa
     from villagectl.actions.events import (
         add_event, approve_events, notice_events, post_events, reject_events, review_events,
     )
-    from villagectl.samples import BASE140_EVENTS
+    from villagectl.demo import BASE140_EVENTS
 
     year, month = int(batch[:4]), int(batch[5:])
     day = dt.date(year, month, 1)
@@ -199,7 +199,7 @@ def run_base140_demo(output: Path, progress: Say = None) -> dict:
     from villagectl.actions.notice_quarter import post_quarter, print_quarter_notice
     from villagectl.actions.score_year import post_year, score_year
     from villagectl.actions.year_documents import print_year_notice
-    from villagectl.samples import BASE140_VILLAGE, BASE140_YEAR, build_base140_samples, fill_base140_form
+    from villagectl.demo import BASE140_VILLAGE, BASE140_YEAR, build_base140_samples, fill_base140_form
 
     say = progress or (lambda _msg: None)
     output = guard_output(output, None, "-o", folder=True)

@@ -16,7 +16,7 @@ from villagectl.io.outputs import guard_output
 from villagectl.io.safe_write import sha256_file
 from villagectl.io.staged import StagedOutputs
 from villagectl.io.sandbox import read_untrusted_many, refuse_on_error
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.ledger.events import (  # the event rules live in ledger/events.py
     APPROVED,
     DECLARED,

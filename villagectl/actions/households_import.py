@@ -12,7 +12,7 @@ from villagectl.io.outputs import guard_outputs
 from villagectl.io.newbook import ColumnFormat, add_table_sheet, new_workbook, save_new
 from villagectl.io.safe_write import sha256_file
 from villagectl.io.sandbox import read_untrusted_many, refuse_on_error
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.ledger.households import Change, HouseholdRecord, allowed_household_types, merge_households
 
 

@@ -13,7 +13,7 @@ from villagectl.ledger.inspections import inspection_rules
 from villagectl.errors import DataError, FileAccessError, Location, Problem, UsageError
 from villagectl.io.outputs import guard_output, guard_outputs
 from villagectl.io.newbook import new_workbook, put, put_formula, save_new
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.ledger.households import is_active
 from villagectl.ledger.quarters import quarter_months, quarter_period
 from villagectl.ledger.workbook import Ledger

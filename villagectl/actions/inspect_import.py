@@ -18,7 +18,7 @@ from villagectl.io.inputs import expand_paths
 from villagectl.io.outputs import guard_output
 from villagectl.io.safe_write import sha256_file
 from villagectl.io.sandbox import read_untrusted_many, refuse_on_error
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.ledger.header_map import header_fillers, learned_headers, remember_headers
 from villagectl.ledger.inspections import existing_scores, inspection_rules, merge_records, same_scores
 from villagectl.ledger.periods import POSTED, period_state

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.ledger.workbook import Ledger
 from villagectl.render.notice import Correction
 from villagectl.values import NotANumber, as_text, clean_text, to_number

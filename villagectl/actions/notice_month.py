@@ -11,7 +11,7 @@ from villagectl.errors import DataError, UsageError
 from villagectl.actions.session import PrintOptions, Session
 from villagectl.io.outputs import guard_output
 from villagectl.io.staged import StagedOutputs
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.ledger.periods import DRAFT, NOTICE, POSTED, period_state, with_period
 from villagectl.actions.notice_corrections import mark_corrections
 from villagectl.ledger.workbook import Ledger

@@ -26,7 +26,7 @@ from villagectl.actions.session import PrintOptions, Session
 from villagectl.errors import DataError, UsageError
 from villagectl.io.outputs import guard_output
 from villagectl.io.staged import StagedOutputs
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.ledger.households import is_active
 from villagectl.ledger.periods import DRAFT, NOTICE, POSTED, period_row, with_period, notice_end
 from villagectl.ledger.quarters import quarter_months, quarter_period

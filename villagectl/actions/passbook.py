@@ -31,7 +31,7 @@ import pandas as pd
 from villagectl.rules.settings import committee_of
 from villagectl.errors import DataError, FileAccessError, UsageError
 from villagectl.io.outputs import guard_output, guard_outputs
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.ledger.workbook import Ledger
 from villagectl.render.passbook import (
     Passbook,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from villagectl.actions.score_month import coverage_of
 from villagectl.errors import DataError, UsageError
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.actions.session import Session
 from villagectl.actions.supplement import post_supplement
 from villagectl.ledger.journal import anchor_values, append_entries, require_intact

@@ -25,7 +25,7 @@ from villagectl.errors import DataError, FileAccessError, Problem, UsageError
 from villagectl.io.outputs import guard_output
 from villagectl.io.safe_write import ledger_lock
 from villagectl.io.staged import StagedOutputs
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.ledger.budget import BudgetStatus
 from villagectl.ledger.households import find_household
 from villagectl.ledger.journal import require_intact

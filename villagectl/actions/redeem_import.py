@@ -29,7 +29,7 @@ from villagectl.errors import DataError, FileAccessError, Location, Problem, Usa
 from villagectl.io.outputs import guard_output
 from villagectl.io.safe_write import ledger_lock, sha256_file
 from villagectl.io.sandbox import read_untrusted_many, refuse_on_error
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.ledger.journal import require_intact
 from villagectl.ledger.redemptions import (
     LineRequest,

@@ -32,7 +32,7 @@ from villagectl.errors import DataError, FileAccessError, UsageError, missing_in
 from villagectl.io.filetype import sniff
 from villagectl.io.preflight import col_letters
 from villagectl.io.safe_write import STATE_DIR
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.scoring.town import (  # noqa: F401 - the results are imported from here by callers and tests
     NO_GROUP, NOT_IN_ROSTER, SOURCE_JOURNAL, SOURCE_REDEMPTIONS, GroupSummary, RollupResult, SheetData, Skipped,
     Totals, VillageSummary, common_town, count_moved_once, refuse_same_names, summarize_village, total_of,

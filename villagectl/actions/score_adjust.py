@@ -12,7 +12,7 @@ from villagectl.actions.score_month import rescore
 from villagectl.errors import DataError, UsageError
 from villagectl.importers.inspection import score_problem
 from villagectl.actions.session import Session
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.ledger.households import find_household
 from villagectl.ledger.periods import NOTICE, POSTED, period_state
 from villagectl.ledger.workbook import Ledger

@@ -10,7 +10,7 @@ import pandas as pd
 from villagectl.ledger.inspections import inspection_rules, item_columns_of
 from villagectl.errors import DataError
 from villagectl.actions.session import Session
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.ledger.periods import DRAFT, NOTICE, POSTED, period_state, with_period
 from villagectl.ledger.workbook import Ledger
 from villagectl.rules.catalogue import band_gaps_and_overlaps, parse_bands

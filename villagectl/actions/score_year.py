@@ -16,7 +16,7 @@ from villagectl.io.newbook import ColumnFormat, add_table_sheet, new_workbook, s
 from villagectl.io.outputs import guard_output
 from villagectl.io.safe_write import sha256_file
 from villagectl.io.sandbox import read_untrusted_many, refuse_on_error
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.ledger.events import vetoed
 from villagectl.ledger.journal import require_intact
 from villagectl.ledger.periods import period_row, with_period, notice_end

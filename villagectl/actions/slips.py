@@ -16,7 +16,7 @@ import pandas as pd
 from villagectl.errors import DataError, Location, Problem, UsageError
 from villagectl.io.outputs import guard_output
 from villagectl.io.safe_write import ledger_lock
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.ledger.journal import NewEntry, append_entries, require_intact
 from villagectl.ledger.slips import (  # noqa: F401  (re-exported: scripts and check use these names)
     ALPHABET,

@@ -17,7 +17,7 @@ import pandas as pd
 from villagectl.rules.settings import committee_of, objection_of
 from villagectl.actions.score_month import compute_month, month_inputs, month_scores, replace_month_rows, same_results
 from villagectl.errors import DataError
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.ledger.journal import anchor_values, append_entries
 from villagectl.ledger.month_posting import month_entries
 from villagectl.ledger.periods import (

@@ -34,7 +34,7 @@ from villagectl.actions.transfer_in import TransferInResult, read_transfer_file,
 from villagectl.errors import DataError, FileAccessError, UsageError
 from villagectl.io.outputs import guard_output
 from villagectl.io.safe_write import ledger_lock
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.ledger.households import find_household
 from villagectl.ledger.journal import NewEntry, append_entries, require_intact
 from villagectl.ledger.transfer import (  # noqa: F401  (re-exported for scripts)

@@ -19,7 +19,7 @@ import pandas as pd
 from villagectl.actions.passbook import statement_for_ledger
 from villagectl.errors import DataError, FileAccessError, UsageError
 from villagectl.io.outputs import guard_output, write_atomically
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.ledger.journal import classify
 from villagectl.ledger.transfer import (
     IssuedTransfer,

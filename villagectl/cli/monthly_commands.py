@@ -409,7 +409,7 @@ def templates_export_cmd(
 
 
 def print_month_table(results) -> None:
-    from villagectl.ledger import schema
+    from villagectl import schema
 
     cats = [c for c in results.columns if c not in schema.MONTHLY.column_names]
     shown = cats if console().width >= 150 else []  # category columns only where they fit

@@ -16,7 +16,7 @@ from villagectl.importers.households_lookup import Roster, collapse_not_found
 from villagectl.importers.fields import GROUP_FIELD, HEAD_FIELD, HOUSEHOLD_ID_FIELD, FieldSpec
 from villagectl.importers.table import locate_table, tables_score
 from villagectl.io.reader import WorkbookRows, cell_ref
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.ledger.events import EventRefused, NewEvent, build_event
 from villagectl.values import NotANumber, as_text, clean_text, find_group, group_key, to_date, to_number
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.ledger.households import is_active
 from villagectl.values import NotANumber, clean_text, fmt_number, to_number
 

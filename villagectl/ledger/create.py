@@ -16,7 +16,7 @@ from villagectl.io.safe_write import (
     refuse_if_open_elsewhere,
     refuse_if_read_only,
 )
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.rules.sources import for_clerk
 from villagectl.ledger.slips import SECRET_KEY, SECRET_NOTE, new_secret
 from villagectl.rules.presets import PRESETS, Preset

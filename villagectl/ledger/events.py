@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from villagectl.errors import DataError
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.ledger.households import find_household, is_active
 from villagectl.rules.catalogue import parse_rules
 from villagectl.rules.presets import Rule

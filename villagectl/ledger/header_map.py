@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.values import clean_text, to_number
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover - is_active is used by the roll-up's workers, which never import pandas
     import pandas as pd
 
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.values import NotANumber, as_text, clean_name, clean_text, id_key, to_int
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

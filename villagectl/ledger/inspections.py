@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from villagectl.errors import DataError
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.rules.catalogue import parse_rules
 from villagectl.ledger.create import item_column
 from villagectl.values import clean_text, to_number

@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # pragma: no cover - pandas is imported where a frame is made
     import pandas as pd
 
 from villagectl.collector import gc_paused
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.values import NotANumber, _clean_str, as_text, clean_text, fmt_number, to_number
 
 COLUMNS = schema.JOURNAL.column_names

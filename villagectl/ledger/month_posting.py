@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.ledger.journal import NewEntry, monthly_reference, parse_monthly_reference
 from villagectl.values import NotANumber, clean_text, fmt_number, to_number
 

@@ -7,7 +7,7 @@ import re
 
 import pandas as pd
 
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.values import clean_text
 
 DRAFT, NOTICE, POSTED = schema.PERIOD_STATES

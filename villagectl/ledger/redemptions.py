@@ -19,7 +19,7 @@ from typing import Protocol
 import pandas as pd
 
 from villagectl.errors import Location
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.ledger.journal import NewEntry, append_entries
 from villagectl.ledger.slips import FREE_ITEM_MARK, STATE_OPEN, STATE_VOID, SlipRecord, canonical_content, make_code, make_payload
 from villagectl.render.slips import Slip, SlipLine, items_summary

@@ -17,7 +17,7 @@ from villagectl.io import single_thread  # noqa: F401, I001  (before pandas: Ope
 import pandas as pd
 
 from villagectl.io.reader import SheetRows
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.ledger.journal import unchanged_by_clean_text
 from villagectl.values import as_text, clean_text, header_key
 

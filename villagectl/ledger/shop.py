@@ -31,7 +31,7 @@ import pandas as pd
 
 from villagectl.errors import DataError, Location, Problem
 from villagectl.io.preflight import col_letters
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.ledger.budget import (
     DEFAULT_WARN_PERCENT,
     OVER_REFUSE,

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from villagectl.errors import DataError, Location, Problem
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.values import NotANumber, as_text, clean_name, clean_text, fmt_number, to_number
 
 SECRET_KEY = "兑换单密钥"

@@ -46,7 +46,7 @@ from pathlib import Path
 import pandas as pd
 
 from villagectl.errors import DataError
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.ledger.journal import Entry, Totals, account_totals
 from villagectl.values import NotANumber, as_text, clean_name, clean_text, fmt_number, to_int, to_number
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from villagectl.errors import DataError, UsageError
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.ledger.journal import GENESIS, NewEntry, append_entries, check_value
 from villagectl.ledger.transfer import FORMAT, KEY_SETTING, count_or_none, number_or_none, signature_ok
 from villagectl.values import NotANumber, as_text, clean_name, clean_text, fmt_number, to_int

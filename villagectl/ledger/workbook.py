@@ -19,7 +19,7 @@ from villagectl.io.filetype import sniff
 from villagectl.io.reader import SheetReader, SheetRows, read_workbook
 from villagectl.io.ooxml import PackageError
 from villagectl.io.xlsx_patch import SheetUpdate, patch_workbook
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.collector import gc_paused
 from villagectl.values import as_text, clean_text
 # reading a sheet into a frame: ledger.sheet_read (the private helpers are imported from here by tests too)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.rules.presets import Band, Rule
 from villagectl.values import NotANumber, as_text, clean_text, fmt_number, to_number
 

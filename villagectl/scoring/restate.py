@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.scoring.monthly import RESULT_FIELDS, EPS, MonthHistory, MonthlySettings, finish_month
 from villagectl.values import NotANumber, as_text, clean_text, fmt_number, to_number
 

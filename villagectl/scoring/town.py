@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from villagectl.errors import DataError
-from villagectl.ledger import schema
+from villagectl import schema
 from villagectl.ledger.households import is_active
 from villagectl.ledger.journal import account_totals, classify_columns
 from villagectl.values import NotANumber, clean_text, fmt_number, to_number

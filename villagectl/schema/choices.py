@@ -1,6 +1,6 @@
 """The values a ledger's cells may hold (the dropdowns) and the journal's entry types. Imports nothing.
 
-``ledger.schema`` (the sheet tables) uses them for its columns' choices and imports every
+``villagectl.schema`` (the sheet tables) uses them for its columns' choices and imports every
 name from here, so ``schema.ENTRY_REDEEM`` and the like keep working.
 """
 

@@ -1,19 +1,19 @@
 """The ledger workbook's sheets and columns (DESIGN §3): the clerk's interface.
 
 The tables of the sheets; the values their cells may hold and the journal's entry types are in
-``ledger.choices``, what a table is in ``ledger.sheet_spec`` (both imported here under the same names).
+``schema.choices``, what a table is in ``schema.sheet_spec`` (both imported here under the same names).
 """
 
 from __future__ import annotations
 
-from villagectl.ledger.choices import (  # noqa: F401 - schema.<NAME> is how the modules read them
+from villagectl.schema.choices import (  # noqa: F401 - schema.<NAME> is how the modules read them
     CADRE_KINDS, CADRE_PERIODS, CADRE_STATES, EARNING_TYPES, ENTRY_AWARD, ENTRY_BONUS, ENTRY_COLLECT,
     ENTRY_DEDUCTION, ENTRY_MONTHLY, ENTRY_OPENING, ENTRY_REDEEM, ENTRY_REVERSAL, ENTRY_TRANSFER_IN,
     ENTRY_TRANSFER_OUT, ENTRY_TYPES, EVENT_STATES, HOUSEHOLD_STATES, HOUSEHOLD_TYPES, INDICATOR_TYPES,
     MONTH_ROW_STATES, PERIOD_STATES, ROW_CORRECTION, ROW_SUPPLEMENT, RULE_PERIODS, RULE_TYPES, SPENDING_TYPES,
     YES_NO,
 )
-from villagectl.ledger.sheet_spec import CLERK, TOOL, Column, SheetSpec  # noqa: F401
+from villagectl.schema.sheet_spec import CLERK, TOOL, Column, SheetSpec  # noqa: F401
 
 C = Column
 
