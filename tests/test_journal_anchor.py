@@ -212,7 +212,7 @@ def test_post_month_refuses_a_tampered_journal(runner, tmp_path: Path) -> None:
 
 
 def test_redeem_import_refuses_a_tampered_journal(runner, village: Path, tmp_path: Path) -> None:
-    from villagectl.ledger.journal import require_intact
+    from villagectl.ledger.journal_anchor import require_intact
     from villagectl.errors import DataError
 
     _set_points(village, "ZP010", 500)

@@ -12,7 +12,8 @@ from villagectl.io.preflight import col_letters
 from villagectl import schema
 from villagectl.ledger.households import allowed_household_types, validate_record
 from villagectl.collector import gc_paused
-from villagectl.ledger.journal import _texts, journal_problems
+from villagectl.ledger.journal import _texts
+from villagectl.ledger.journal_anchor import journal_problems
 from villagectl.ledger.workbook import Ledger
 from villagectl.rules.settings import VillageSettings
 from villagectl.rules.catalogue import band_gaps_and_overlaps, inspection_total, parse_bands, parse_rules

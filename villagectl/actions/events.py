@@ -34,7 +34,8 @@ from villagectl.ledger.events import (  # the event rules live in ledger/events.
     move,
 )
 from villagectl.ledger.households import find_household
-from villagectl.ledger.journal import NewEntry, ReversalRefused, append_entries, require_intact, reverse_entry
+from villagectl.ledger.journal import NewEntry, ReversalRefused, append_entries, reverse_entry
+from villagectl.ledger.journal_anchor import require_intact
 from villagectl.ledger.workbook import Ledger
 from villagectl.values import NotANumber, as_text, clean_text, fmt_number, to_number
 

@@ -9,7 +9,8 @@ from villagectl.errors import DataError, UsageError
 from villagectl import schema
 from villagectl.actions.session import Session
 from villagectl.actions.supplement import post_supplement
-from villagectl.ledger.journal import anchor_values, append_entries, require_intact
+from villagectl.ledger.journal import append_entries
+from villagectl.ledger.journal_anchor import anchor_values, require_intact
 from villagectl.ledger.month_posting import month_entries
 from villagectl.ledger.periods import NOTICE, POSTED, period_row, period_state, with_period, notice_end
 from villagectl.scoring.coverage import describe_missing, missing_households

@@ -28,7 +28,7 @@ from villagectl.io.staged import StagedOutputs
 from villagectl import schema
 from villagectl.ledger.budget import BudgetStatus
 from villagectl.ledger.households import find_household
-from villagectl.ledger.journal import require_intact
+from villagectl.ledger.journal_anchor import require_intact
 from villagectl.ledger.redemptions import (  # noqa: F401  (LineRequest, parse_qty: re-exported for scripts)
     LineRequest,
     PlannedRedemption,

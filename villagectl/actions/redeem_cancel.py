@@ -15,7 +15,8 @@ from villagectl.actions.redeem import operator_of, shop_state
 from villagectl.errors import DataError, Location, Problem, UsageError
 from villagectl.io.safe_write import ledger_lock
 from villagectl import schema
-from villagectl.ledger.journal import ReversalRefused, current_balances, require_intact, reverse_entry
+from villagectl.ledger.journal import ReversalRefused, current_balances, reverse_entry
+from villagectl.ledger.journal_anchor import require_intact
 from villagectl.ledger.redemptions import restore_stock
 from villagectl.ledger.slips import STATE_USED, collections, find_slip, mark_void, reset_collection, slip_records
 from villagectl.ledger.workbook import Ledger

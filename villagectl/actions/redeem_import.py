@@ -30,7 +30,7 @@ from villagectl.io.outputs import guard_output
 from villagectl.io.safe_write import ledger_lock, sha256_file
 from villagectl.io.sandbox import read_untrusted_many, refuse_on_error
 from villagectl import schema
-from villagectl.ledger.journal import require_intact
+from villagectl.ledger.journal_anchor import require_intact
 from villagectl.ledger.redemptions import (
     LineRequest,
     PlannedRedemption,

@@ -18,7 +18,7 @@ from villagectl.io.safe_write import sha256_file
 from villagectl.io.sandbox import read_untrusted_many, refuse_on_error
 from villagectl import schema
 from villagectl.ledger.events import vetoed
-from villagectl.ledger.journal import require_intact
+from villagectl.ledger.journal_anchor import require_intact
 from villagectl.ledger.periods import period_row, with_period, notice_end
 from villagectl.ledger.households import year_presence
 from villagectl.ledger.workbook import Ledger

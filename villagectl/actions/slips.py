@@ -17,7 +17,8 @@ from villagectl.errors import DataError, Location, Problem, UsageError
 from villagectl.io.outputs import guard_output
 from villagectl.io.safe_write import ledger_lock
 from villagectl import schema
-from villagectl.ledger.journal import NewEntry, append_entries, require_intact
+from villagectl.ledger.journal import NewEntry, append_entries
+from villagectl.ledger.journal_anchor import require_intact
 from villagectl.ledger.slips import (  # noqa: F401  (re-exported: scripts and check use these names)
     ALPHABET,
     FREE_ITEM_MARK,

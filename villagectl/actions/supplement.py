@@ -18,7 +18,8 @@ from villagectl.rules.settings import committee_of, objection_of
 from villagectl.actions.score_month import compute_month, month_inputs, month_scores, replace_month_rows, same_results
 from villagectl.errors import DataError
 from villagectl import schema
-from villagectl.ledger.journal import anchor_values, append_entries
+from villagectl.ledger.journal import append_entries
+from villagectl.ledger.journal_anchor import anchor_values
 from villagectl.ledger.month_posting import month_entries
 from villagectl.ledger.periods import (
     DRAFT, NOTICE, POSTED, involved_months, next_supplement_name, notice_end, open_supplement, period_state,

@@ -36,7 +36,8 @@ from villagectl.io.outputs import guard_output
 from villagectl.io.safe_write import ledger_lock
 from villagectl import schema
 from villagectl.ledger.households import find_household
-from villagectl.ledger.journal import NewEntry, append_entries, require_intact
+from villagectl.ledger.journal import NewEntry, append_entries
+from villagectl.ledger.journal_anchor import require_intact
 from villagectl.ledger.transfer import (  # noqa: F401  (re-exported for scripts)
     CLOSED_STATES,
     FORMAT,

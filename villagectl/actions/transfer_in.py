@@ -16,7 +16,7 @@ import pandas as pd
 from villagectl.errors import DataError, FileAccessError
 from villagectl.io.safe_write import ledger_lock, sha256_file
 from villagectl import schema
-from villagectl.ledger.journal import require_intact
+from villagectl.ledger.journal_anchor import require_intact
 from villagectl.ledger.transfer import MAX_FILE_BYTES, town_key
 from villagectl.ledger.transfer_receipt import append_dated, parse_transfer, plan_receipt, require_signature
 from villagectl.ledger.workbook import Ledger

@@ -245,7 +245,7 @@ class Ledger:
             "结果": result,
         }
         if schema.JOURNAL.name in self.dirty:  # the journal's anchor (ledger/journal.py): kept outside its sheet
-            from villagectl.ledger.journal import anchor_values
+            from villagectl.ledger.journal_anchor import anchor_values
 
             entry.update(anchor_values(self._loaded[schema.JOURNAL.name].frame))
         log_frame = pd.concat([log_frame, pd.DataFrame([entry], dtype=object)], ignore_index=True)

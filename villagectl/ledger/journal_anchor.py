@@ -1,0 +1,156 @@
+"""The journal's anchor: what 积分流水 held when villagectl last wrote it, kept outside the sheet.
+
+The chain (ledger/journal.py) finds an edited row, and a deleted or inserted row in the middle, but not rows
+deleted at the end: what is left is still a valid chain. So every write that changes 积分流水 also records the
+journal's row count and last 校验 in its 操作日志 row, and a posting in its 期间 row. ``check`` and every
+command that spends or posts compare (``require_intact``). Ledgers from before these columns have no anchor
+and pass until their next write adds one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from villagectl import schema
+from villagectl.ledger.journal import monthly_reference, verify_journal
+from villagectl.values import NotANumber, clean_text, to_number
+
+
+ANCHOR_ROWS = "流水行数"
+ANCHOR_LAST = "流水末校验"
+
+
+def anchor_values(journal: pd.DataFrame) -> dict[str, object]:
+    """The 流水行数 / 流水末校验 to store for ``journal`` as it is now."""
+    last = clean_text(journal["校验"].iloc[-1]) if len(journal) else ""
+    return {ANCHOR_ROWS: len(journal), ANCHOR_LAST: last}
+
+
+def _anchor_count(value: object) -> int | None:
+    try:
+        number = to_number(value)
+    except NotANumber:
+        return None
+    return int(number) if number is not None and number >= 0 and float(number).is_integer() else None
+
+
+def _anchor_mismatch(journal: pd.DataFrame, count: int, last: str) -> str | None:
+    """What is wrong with ``journal`` against an anchor, or None."""
+    if len(journal) < count:
+        return f"积分流水现在只有 {len(journal)} 行，应至少有 {count} 行：末尾的流水被删除了"
+    if count and clean_text(journal["校验"].iloc[count - 1]) != last:
+        return f"积分流水第 {count} 条流水的校验值已不是当时记下的值：流水被删除、插入或换过"
+    return None
+
+
+@dataclass(frozen=True)
+class AnchorIssue:
+    sheet: str
+    row: int | None  # position in that sheet's frame, None for the sheet as a whole
+    column: str | None
+    message: str
+
+
+def anchor_issues(journal: pd.DataFrame, oplog: pd.DataFrame, periods: pd.DataFrame,
+                  monthly: "pd.DataFrame | None" = None) -> list[AnchorIssue]:
+    """The journal against the anchors in 操作日志 (the last one) and 期间 (every posted period)."""
+    import pandas as pd
+
+    issues: list[AnchorIssue] = []
+    if ANCHOR_ROWS in oplog.columns and len(oplog):
+        counts = [(_anchor_count(v) if clean_text(v) else None) for v in oplog[ANCHOR_ROWS]]
+        anchored = [pos for pos, c in enumerate(counts) if c is not None]
+        if anchored:
+            pos = anchored[-1]
+            row = oplog.iloc[pos]
+            count, last = counts[pos], clean_text(row.get(ANCHOR_LAST, ""))
+            when = f"{clean_text(row.get('时间', ''))} {clean_text(row.get('命令', ''))}".strip()
+            if len(journal) > count:
+                issues.append(AnchorIssue(schema.JOURNAL.name, None, None,
+                                          f"积分流水现在有 {len(journal)} 行，villagectl 最后一次写入（{when}）后只有 {count} 行："
+                                          "多出的行不是 villagectl 记的（更正请用冲正，不要手工加行）"))
+            else:
+                problem = _anchor_mismatch(journal, count, last)
+                if problem:
+                    issues.append(AnchorIssue(schema.JOURNAL.name, None, None,
+                                              f"{problem}（与操作日志里 villagectl 最后一次写入 {when} 时记下的不符）"))
+    posted = []
+    for pos, row in enumerate(periods.to_dict("records")):
+        if clean_text(row.get("状态", "")) != schema.PERIOD_STATES[2]:
+            continue
+        period = clean_text(row.get("期间", ""))
+        count = _anchor_count(row.get(ANCHOR_ROWS, "")) if clean_text(row.get(ANCHOR_ROWS, "")) else None
+        if count is None:
+            posted.append((pos, period))
+            continue
+        problem = _anchor_mismatch(journal, count, clean_text(row.get(ANCHOR_LAST, "")))
+        if problem:
+            issues.append(AnchorIssue(schema.PERIODS.name, pos, "期间",
+                                      f"期间 {period} 已入账，但它的入账流水不在积分流水里了：{problem}"))
+    if posted and monthly is not None and len(monthly):
+        # older postings without an anchor: a posted month with points must have journal rows
+        refs = {clean_text(v) for v in journal["关联"]} if len(journal) else set()
+        months = monthly["月份"].map(clean_text) if "月份" in monthly.columns else pd.Series(dtype=object)
+        for pos, period in posted:
+            part = monthly[months == period]
+            if part.empty:
+                continue
+            earned = False
+            for col in ("积分", "奖励"):
+                for value in part.get(col, []):
+                    try:
+                        earned = earned or bool(to_number(value))
+                    except NotANumber:
+                        pass
+            prefix = monthly_reference(period, "")
+            if earned and not any(r.startswith(prefix) for r in refs):
+                issues.append(AnchorIssue(schema.PERIODS.name, pos, "期间",
+                                          f"期间 {period} 已入账，但积分流水里没有它的任何入账流水：入账流水被删除了"))
+    return issues
+
+
+def journal_problems(ledger) -> list:
+    """The chain and the anchors of a ledger's journal, as ``check`` reports them (``Problem`` list)."""
+    from villagectl.errors import Location, Problem
+
+    if not ledger.has(schema.JOURNAL.name):
+        return []
+    journal = ledger.frame(schema.JOURNAL.name)
+    name = ledger.path.name
+
+    def at(sheet: str, pos: int | None, column: str | None) -> Location:
+        if pos is None:
+            return Location(name, sheet)
+        frame = ledger.frame(sheet)
+        row = ledger.excel_row(sheet, frame.index[pos])
+        if column is not None and column in frame.columns:
+            from villagectl.io.preflight import col_letters
+
+            return Location(name, sheet, f"{col_letters(list(frame.columns).index(column) + 1)}{row}")
+        return Location(name, sheet, f"第{row}行")
+
+    problems = [Problem(at(schema.JOURNAL.name, i.row, i.column), i.message) for i in verify_journal(journal)]
+    oplog = ledger.frame_or_empty(schema.OPLOG.name)
+    periods = ledger.frame_or_empty(schema.PERIODS.name)
+    monthly = None
+    posted = periods[periods["状态"].map(clean_text) == schema.PERIOD_STATES[2]] if len(periods) else periods
+    if len(posted) and (ANCHOR_ROWS not in posted.columns or (posted[ANCHOR_ROWS].map(clean_text) == "").any()):
+        monthly = ledger.frame_or_empty(schema.MONTHLY.name)
+    for issue in anchor_issues(journal, oplog, periods, monthly):
+        problems.append(Problem(at(issue.sheet, issue.row, issue.column), issue.message))
+    return problems
+
+
+def require_intact(ledger) -> None:
+    """Refuse (DataError, exit 1) when the journal's chain or anchor is broken: before spending or posting."""
+    from villagectl.errors import DataError
+
+    problems = journal_problems(ledger)
+    if problems:
+        raise DataError(
+            "积分流水校验不通过（流水被手工改动、删除或插入过），为免按错误的余额记账，本次没有做任何改动；"
+            "请先运行 villagectl check 查看，从 .villagectl/backups 的备份找回原来的流水，更正请用冲正",
+            problems,
+        )
