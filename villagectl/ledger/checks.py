@@ -1,0 +1,268 @@
+"""What ``check`` finds on each sheet of a ledger a clerk may have edited by hand: pure functions over an
+open ``Ledger`` (its frames and settings; no file is read or written here), each returning ``Problem``s.
+
+``at(sheet, pos, column)`` (``locator``) names the cell: a row's position in the sheet's frame and a
+column give ``D5``, a row alone ``第5行``, neither the sheet. ``actions/check.py`` runs them in order.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from villagectl import schema
+from villagectl.errors import Location, Problem
+from villagectl.io.preflight import col_letters
+from villagectl.ledger.households import allowed_household_types, validate_record
+from villagectl.ledger.journal import _texts
+from villagectl.ledger.workbook import Ledger
+from villagectl.rules.catalogue import band_gaps_and_overlaps, inspection_total, parse_bands, parse_rules
+from villagectl.rules.settings import VillageSettings
+from villagectl.values import NotANumber, clean_text, fmt_number, to_number
+
+Locator = Callable[..., Location]
+
+
+def locator(ledger: Ledger) -> Locator:
+    """``at(sheet, pos=None, column=None)``: where a finding is, in the clerk's terms (file, sheet, cell)."""
+    name = ledger.path.name
+
+    def at(sheet: str, pos: int | None = None, column: str | None = None) -> Location:
+        if pos is None:
+            return Location(name, sheet)
+        row = ledger.excel_row(sheet, ledger.frame(sheet).index[pos])
+        frame = ledger.frame(sheet)
+        if column is not None and column in frame.columns:
+            return Location(name, sheet, f"{col_letters(list(frame.columns).index(column) + 1)}{row}")
+        return Location(name, sheet, f"第{row}行")
+
+    return at
+
+
+def sheet_problems(ledger: Ledger) -> tuple[list[Problem], set[str]]:
+    """Missing sheets and columns, and the sheets too broken to check further."""
+    name = ledger.path.name
+    problems: list[Problem] = []
+    for spec in schema.ALL_SHEETS:
+        if not ledger.has(spec.name) and spec.owner == schema.TOOL:
+            problems.append(Problem(Location(name, spec.name), "缺少这个工作表（villagectl 下次写入时会自动添加）", "警告"))
+        elif not ledger.has(spec.name) and spec.optional:
+            problems.append(Problem(Location(name, spec.name), "缺少这个工作表（需要时从 villagectl init 新建的台账复制过来）", "警告"))
+        elif not ledger.has(spec.name):
+            problems.append(Problem(Location(name, spec.name), "缺少这个工作表"))
+        elif ledger.upgraded.get(spec.name):
+            cols = "、".join(ledger.upgraded[spec.name])
+            problems.append(Problem(Location(name, spec.name), f"缺少新版本的列：{cols}（villagectl 下次写入时会自动添加）", "警告"))
+        elif ledger.missing_headers.get(spec.name):
+            cols = "、".join(ledger.missing_headers[spec.name])
+            problems.append(Problem(Location(name, spec.name), f"缺少列：{cols}"))
+    broken = {s for s in ledger.missing_headers if ledger.missing_headers[s]} | {
+        s.name for s in schema.ALL_SHEETS if not ledger.has(s.name) and s.owner == schema.CLERK and not s.optional
+    }
+    return problems, broken
+
+
+def rules_problems(ledger: Ledger, settings: dict[str, str], broken: set[str], at: Locator) -> tuple[list[Problem], list]:
+    """规则 (and 换算表 under 月度换算): the rows, and their totals against 满分 / 基础分; also the parsed rules."""
+    scheme = settings.get("计分方式", "")
+    problems: list[Problem] = []
+    rules, issues = parse_rules(ledger.frame(schema.RULES.name))
+    problems += [Problem(at(i.sheet, i.row, i.column), i.message) for i in issues]
+    full = _number_setting(settings, "满分")
+    if scheme == "月度换算" and full is not None:
+        total = inspection_total(rules)
+        if abs(total - full) > 1e-9:
+            problems.append(
+                Problem(at(schema.RULES.name), f"检查项满分合计 {fmt_number(total)}，与参数“满分” {fmt_number(full)} 不符")
+            )
+    base = _number_setting(settings, "基础分")
+    if scheme == "基础分" and base is not None:
+        total = sum(r.points for r in rules if r.type == "基础分")
+        if abs(total - base) > 1e-9:
+            problems.append(
+                Problem(at(schema.RULES.name), f"基础分项目合计 {fmt_number(total)}，与参数“基础分” {fmt_number(base)} 不符")
+            )
+    if schema.BANDS.name not in broken and scheme == "月度换算":
+        bands, band_issues = parse_bands(ledger.frame(schema.BANDS.name))
+        problems += [Problem(at(i.sheet, i.row, i.column), i.message) for i in band_issues]
+        if not bands and not band_issues:
+            problems.append(Problem(at(schema.BANDS.name), "计分方式为“月度换算”，但换算表是空的"))
+        elif full is not None and not band_issues:
+            problems += [Problem(at(schema.BANDS.name), m) for m in band_gaps_and_overlaps(bands, 0, full)]
+    return problems, rules
+
+
+def household_problems(ledger: Ledger, settings: dict[str, str], broken: set[str], at: Locator) -> list[Problem]:
+    """户籍 rows (fields, repeated 户号), and every 户号 the other sheets name that 户籍 does not have."""
+    problems: list[Problem] = []
+    known_ids: set[str] = set()
+    households = ledger.frame(schema.HOUSEHOLDS.name)
+    allowed = allowed_household_types(settings)
+    first_row: dict[str, int] = {}
+    known_columns = [c for c in households.columns if c in schema.HOUSEHOLDS.column_names]
+    for pos, row in enumerate(households.to_dict("records")):
+        values = {c: row[c] for c in known_columns}
+        for column, message in validate_record(values, allowed):
+            problems.append(Problem(at(schema.HOUSEHOLDS.name, pos, column), message))
+        hid = clean_text(row.get("户号", ""))
+        if hid and hid in first_row:
+            problems.append(
+                Problem(at(schema.HOUSEHOLDS.name, pos, "户号"),
+                        f"户号 {hid} 重复（与第{ledger.excel_row(schema.HOUSEHOLDS.name, households.index[first_row[hid]])}行相同）")
+            )
+        elif hid:
+            first_row[hid] = pos
+        known_ids.add(hid)
+    for spec in schema.HOUSEHOLD_KEYED:
+        if spec.name in broken:
+            continue
+        frame = ledger.frame(spec.name)
+        unknown: dict[str, list[int]] = {}
+        ids = _texts(frame["户号"].tolist()) if "户号" in frame.columns else []  # clean_text of each cell
+        if set(ids) - known_ids - {""}:  # only then row by row (a year's sheets hold 60,000 rows)
+            for pos, hid in enumerate(ids):
+                if hid and hid not in known_ids:
+                    unknown.setdefault(hid, []).append(pos)
+        for hid, rows in list(unknown.items())[:20]:  # one line per 户号 (grouped by check), all its rows
+            message = f"户号 {hid} 不在户籍表中{_id_advice(hid, known_ids)}"
+            for pos in rows:
+                problems.append(Problem(at(spec.name, pos, "户号"), message))
+        if len(unknown) > 20:
+            rest = list(unknown.values())[20:]
+            problems.append(Problem(at(spec.name), f"另有 {len(rest)} 个户号（{sum(map(len, rest))} 行）不在户籍表中"))
+    return problems
+
+
+def _id_advice(hid: str, known_ids: set[str]) -> str:
+    from villagectl.values import edit_distance, id_key
+
+    same = [k for k in known_ids if k and id_key(k) == id_key(hid)]
+    if same:
+        return f"（户籍里是 {same[0]}：大小写或全角半角不同，请改成一样）"
+    close = sorted((edit_distance(id_key(hid), id_key(k)), k) for k in known_ids if k)
+    near = [k for d, k in close[:3] if d <= 1]
+    return f"（是不是 {'、'.join(near)}？）" if near else ""
+
+
+def header_map_problems(ledger: Ledger, rules, at: Locator) -> list[Problem]:
+    """表头对照: every row names an inspected item, and one header text means one item."""
+    sheet = schema.HEADER_MAP.name
+    codes = {r.code: r for r in rules if r.type in ("检查项", "基础分")}
+    problems: list[Problem] = []
+    first: dict[str, tuple[int, str]] = {}
+    for pos, row in enumerate(ledger.frame(sheet).to_dict("records")):
+        text = str(row.get("表头文字") or "").strip()
+        code = clean_text(row.get("编码"))
+        if not text and not code:
+            continue
+        if not text:
+            problems.append(Problem(at(sheet, pos, "表头文字"), "缺少表头文字；不用的行请整行删掉"))
+            continue
+        if code not in codes:
+            problems.append(Problem(at(sheet, pos, "编码"),
+                                    f"编码“{code}”不是“规则”表里的检查项；请改成正确的编码，或删掉这一行（导入时会重新认）"))
+            continue
+        key = " ".join(text.split())
+        if key in first and first[key][1] != code:
+            problems.append(Problem(at(sheet, pos, "表头文字"),
+                                    f"表头“{text}”在第 {first[key][0]} 个数据行对应 {first[key][1]}，这里又对应 {code}；请删掉错的一行"))
+        first.setdefault(key, (pos + 1, code))
+    return problems
+
+
+def link_problems(ledger: Ledger, at: Locator) -> list[Problem]:
+    """What other sheets say the journal holds: posted events and slips, and the slips' codes."""
+    from villagectl.ledger.slips import (  # the rules themselves: actions.slips would also load the slip printer
+        collections,
+        make_code,
+        reset_collection,
+        same_code,
+        secret_of,
+        slip_records,
+        with_redemption_columns,
+    )
+
+    problems: list[Problem] = []
+    journal = ledger.frame(schema.JOURNAL.name)
+    entry_ids = set(_texts(journal["流水号"].tolist())) if len(journal) else set()
+    events = ledger.frame(schema.EVENTS.name)
+    for pos, row in enumerate(events.to_dict("records")):
+        entry = clean_text(row.get("流水号"))
+        if clean_text(row.get("状态")) == "入账" and entry and entry not in entry_ids:
+            problems.append(Problem(at(schema.EVENTS.name, pos, "流水号"),
+                                    f"事件 {clean_text(row.get('事件号'))} 已入账，但积分流水里没有流水号 {entry}"))
+    frame = with_redemption_columns(ledger.frame_or_empty(schema.REDEMPTIONS.name))  # actions.slips.redemption_frame
+    if frame.empty:
+        return problems
+    secret = secret_of(ledger.settings())  # actions.slips.ledger_secret
+    collected = collections(journal)
+    for record in slip_records(frame).values():
+        pos = record.positions[0]
+        reset = reset_collection(record, collected)
+        if reset:
+            problems.append(Problem(at(schema.REDEMPTIONS.name, pos, "状态"), reset))
+        if record.entry_id and record.entry_id not in entry_ids:
+            problems.append(Problem(at(schema.REDEMPTIONS.name, pos, "流水号"),
+                                    f"兑换单 {record.number} 的流水号 {record.entry_id} 不在积分流水里"))
+        if secret and record.code and not record.inconsistent and not same_code(make_code(secret, record.canonical()), record.code):
+            problems.append(Problem(at(schema.REDEMPTIONS.name, pos, "核验码"),
+                                    f"兑换单 {record.number} 的内容与核验码不符：兑换记录被手工改过"))
+        elif record.inconsistent:
+            problems.append(Problem(at(schema.REDEMPTIONS.name, pos, "单号"),
+                                    f"兑换单 {record.number} 的几行记录“{'、'.join(record.inconsistent)}”不一致，兑换记录被手工改过"))
+    return problems
+
+
+def _number_setting(settings: dict[str, str], key: str) -> float | None:
+    try:
+        return to_number(settings.get(key, ""))
+    except NotANumber:
+        return None
+
+
+def settings_problems(ledger: Ledger, settings: dict[str, str], at: Locator) -> list[Problem]:
+    problems: list[Problem] = []
+    frame = ledger.frame(schema.SETTINGS.name)
+    keys = [clean_text(v) for v in frame.get("键", [])]
+    seen: set[str] = set()
+    for pos, key in enumerate(keys):
+        if key and key in seen:
+            problems.append(Problem(at(schema.SETTINGS.name, pos, "键"), f"参数“{key}”重复出现，以最后一个为准"))
+        seen.add(key)
+    for key in ("村名", "计分方式"):
+        if not settings.get(key):
+            problems.append(Problem(at(schema.SETTINGS.name), f"缺少参数“{key}”"))
+    scheme = settings.get("计分方式", "")
+    required = {"每分折合元", "公示天数"} | ({"满分"} if scheme == "月度换算" else set()) | (
+        {"基础分"} if scheme == "基础分" else set())
+    for key in sorted(required):
+        if not settings.get(key, ""):
+            problems.append(Problem(at(schema.SETTINGS.name), f"缺少参数“{key}”"))
+    # every typed key as every command reads it (rules/settings.py): one reading, one message
+    _typed, typed_problems = VillageSettings.from_frame(frame)
+    for problem in typed_problems:
+        problems.append(Problem(at(schema.SETTINGS.name, problem.row, "值"), problem.message))
+    return problems
+
+
+def indicator_problems(ledger: Ledger, at: Locator) -> list[Problem]:
+    problems: list[Problem] = []
+    frame = ledger.frame(schema.INDICATORS.name)
+    totals: dict[str, float] = {}
+    for pos, row in enumerate(frame.to_dict("records")):
+        subject = clean_text(row.get("对象", ""))
+        kind = clean_text(row.get("类型", ""))
+        if subject not in schema.CADRE_KINDS:
+            problems.append(Problem(at(schema.INDICATORS.name, pos, "对象"), f"对象“{subject}”无效，应为 村干部/村民代表"))
+        if kind not in schema.INDICATOR_TYPES:
+            problems.append(Problem(at(schema.INDICATORS.name, pos, "类型"), f"类型“{kind}”无效，应为 {'/'.join(schema.INDICATOR_TYPES)}"))
+        try:
+            points = to_number(row.get("满分"))
+        except NotANumber as exc:
+            problems.append(Problem(at(schema.INDICATORS.name, pos, "满分"), f"满分“{exc}”不是数字"))
+            continue
+        if kind == "指标" and points is not None:
+            totals[subject] = totals.get(subject, 0.0) + points
+    for subject, total in totals.items():
+        if abs(total - 100) > 1e-9:
+            problems.append(Problem(at(schema.INDICATORS.name), f"{subject}考核指标满分合计 {fmt_number(total)}，应为 100"))
+    return problems
