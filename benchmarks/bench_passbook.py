@@ -118,7 +118,8 @@ import json, sys, time
 sys.path.insert(0, {root!r})
 from pathlib import Path
 t0 = time.perf_counter()
-from villagectl.actions.passbook import LedgerPassbooks, build_passbook, passbook_file_name, style_from_settings
+from villagectl.actions.passbook import LedgerPassbooks, style_from_settings
+from villagectl.ledger.passbook import build_passbook, passbook_file_name
 from villagectl.ledger.workbook import Ledger
 from villagectl.render.passbook import print_many
 t1 = time.perf_counter()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from villagectl.actions.passbook import statement_for_ledger
+from villagectl.ledger.statement import statement_for_ledger
 from villagectl.errors import DataError, FileAccessError, UsageError
 from villagectl.io.outputs import guard_output, write_atomically
 from villagectl import schema

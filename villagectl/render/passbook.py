@@ -13,7 +13,6 @@ instead of minutes.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 import os
@@ -24,90 +23,18 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
 from villagectl.errors import DataError, FileAccessError, UsageError
+from villagectl.ledger.passbook import Passbook  # what is printed (the renderer's view model)
 
 # jinja2, typst and render.typst_engine are imported where a passbook is printed: the passbook's data
 # classes are imported by commands that print nothing (check, transfer out, balance)
 
 TEMPLATE = "passbook.typ.j2"
 PAPERS = {"A5": "a5", "A4": "a4"}
-
-
-@dataclass
-class PassbookLine:
-    """One journal row as the villager reads it."""
-
-    entry_id: str  # 流水号
-    date: str  # YYYY-MM-DD
-    kind: str  # 类型
-    points: float
-    balance: float  # running balance after this row
-    reason: str  # in plain words
-    member: str = ""
-    reference: str = ""  # 关联 (slip number, transfer id, reversed 流水号 …)
-    earned: bool = False  # counts towards the earned total (ratings)
-
-    def as_dict(self) -> dict:
-        return {
-            "entry_id": self.entry_id,
-            "date": self.date,
-            "type": self.kind,
-            "member": self.member,
-            "points": self.points,
-            "balance": self.balance,
-            "reason": self.reason,
-            "reference": self.reference,
-            "earned": self.earned,
-        }
-
-
-@dataclass
-class Passbook:
-    village: str
-    household_id: str
-    name: str  # 户主
-    group: str
-    people: int | None  # 人口
-    members: int | None  # 参评人数
-    year: int | None  # None: the whole history
-    lines: list[PassbookLine]
-    opening: float | None  # balance brought forward (year passbooks)
-    earned: float  # earned in the passbook's period
-    spent: float  # redeemed in the passbook's period
-    balance: float  # balance at the end of the period
-    earned_total: float  # earned since the account opened, to the end of the period
-    family_total: float  # what the family average is taken of (= earned)
-    family_average: float | None  # family_total ÷ 参评人数; None when 参评人数 is 0 or unknown
-    member_totals: list[tuple[str, float]] = field(default_factory=list)  # (成员, earned) when 成员 is used
-    state: str = ""  # 户籍 状态
-    opening_entries: float = 0.0  # 期初 rows in the period (opening balances carried over from paper): never a year's earnings
-    printed: dt.date = field(default_factory=dt.date.today)
-
-    def as_dict(self) -> dict:
-        return {
-            "village": self.village,
-            "household_id": self.household_id,
-            "name": self.name,
-            "group": self.group,
-            "people": self.people,
-            "members": self.members,
-            "state": self.state,
-            "year": self.year,
-            "opening": self.opening,
-            "opening_entries": self.opening_entries,
-            "earned": self.earned,
-            "spent": self.spent,
-            "balance": self.balance,
-            "earned_total": self.earned_total,
-            "family_total": self.family_total,
-            "family_average": self.family_average,
-            "member_totals": [{"member": m, "earned": p} for m, p in self.member_totals],
-            "rows": [line.as_dict() for line in self.lines],
-        }
 
 
 @dataclass(frozen=True)
