@@ -1,7 +1,7 @@
 """Regenerate the demo village in this folder: python sample_ledgers/build_samples.py
 
 Writes 中坪村积分台账.xlsx, 原始资料/村民花名册*.xlsx and the July 2026
-inspection sheets (see villagectl/demo/zhongping.py). The data are the same every run.
+inspection sheets (see villagectl/demo/zhongping_folder.py). The data are the same every run.
 """
 
 from __future__ import annotations

@@ -5,4 +5,5 @@ from villagectl.demo.base140 import (  # noqa: F401
     BASE140_DESIGN, BASE140_EVENTS, BASE140_GROUPS, BASE140_VILLAGE, BASE140_YEAR, base140_group, build_base140_samples,
     fill_base140_form,
 )
-from villagectl.demo.zhongping import ROSTER_DIR, build_samples  # noqa: F401
+from villagectl.demo.zhongping import ROSTER_DIR  # noqa: F401
+from villagectl.demo.zhongping_folder import build_samples  # noqa: F401
