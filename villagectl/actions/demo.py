@@ -155,9 +155,10 @@ def run_demo(output: Path, progress: Say = None, preset: str = "zhongping") -> d
 
 def _base140_events(ledger_path: Path, batch: str, folder: Path, say) -> list[Path]:
     """Declare, review, publish, approve (or reject) and post one batch of BASE140_EVENTS."""
-    from villagectl.actions.events import (
-        add_event, approve_events, notice_events, post_events, reject_events, review_events,
-    )
+    from villagectl.actions.event_notice import notice_events
+    from villagectl.actions.event_post import post_events
+    from villagectl.actions.event_review import approve_events, reject_events, review_events
+    from villagectl.actions.events import add_event
     from villagectl.demo import BASE140_EVENTS
 
     year, month = int(batch[:4]), int(batch[5:])

@@ -121,7 +121,7 @@ def event_review_cmd(
     """初审（网格员）：申报 → 初审。"""
 
     def body() -> None:
-        from villagectl.actions.events import review_events
+        from villagectl.actions.event_review import review_events
 
         r = review_events(session(ledger, wait), ids=ids, use_all=all_, reviewer=by, now=_now(date))
         emit_result(r.as_dict()) if as_json else _show(r, "初审通过")
@@ -144,7 +144,7 @@ def event_notice_cmd(
     """打印待公示事项（全部初审通过的，或 --id 指定的）的公示 PDF：初审 → 公示，从 --date 起算公示期。"""
 
     def body() -> None:
-        from villagectl.actions.events import notice_events
+        from villagectl.actions.event_notice import notice_events
 
         from villagectl.actions.session import PrintOptions
 
@@ -167,7 +167,7 @@ def event_approve_cmd(
     """审核（村干部）：公示期满无异议后，公示 → 审核。"""
 
     def body() -> None:
-        from villagectl.actions.events import approve_events
+        from villagectl.actions.event_review import approve_events
 
         r = approve_events(session(ledger, wait), ids=ids, use_all=all_, approver=by, now=_now(date, force), force=force)
         emit_result(r.as_dict()) if as_json else _show(r, "审核通过")
@@ -183,7 +183,7 @@ def event_post_cmd(
     """入账：审核 → 入账，每条加分、扣分记一笔积分流水（一票否决不记分，只影响当年评星评优）。"""
 
     def body() -> None:
-        from villagectl.actions.events import post_events
+        from villagectl.actions.event_post import post_events
 
         r = post_events(session(ledger, wait, operator, parse_date(date)), ids=ids, use_all=all_)
         if as_json:
@@ -206,7 +206,7 @@ def event_reject_cmd(
     """驳回未入账的事项（查无实据、公示有异议属实等）。"""
 
     def body() -> None:
-        from villagectl.actions.events import reject_events
+        from villagectl.actions.event_review import reject_events
 
         r = reject_events(session(ledger, wait), ids=ids, reason=reason, who=by, now=_now(date))
         emit_result(r.as_dict()) if as_json else _show(r, "已驳回")
@@ -226,7 +226,7 @@ def event_revoke_cmd(
     """撤销已入账的积分：追加一笔冲正流水（原流水不改）；虚假申报加倍扣回。"""
 
     def body() -> None:
-        from villagectl.actions.events import revoke_entry
+        from villagectl.actions.event_post import revoke_entry
 
         r = revoke_entry(session(ledger, wait, operator, parse_date(date)), entry_id=entry, reason=reason,
                          false_claim=false_claim)

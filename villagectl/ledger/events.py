@@ -19,6 +19,7 @@ import pandas as pd
 from villagectl.errors import DataError
 from villagectl import schema
 from villagectl.ledger.households import find_household, is_active
+from villagectl.ledger.journal import NewEntry
 from villagectl.rules.catalogue import parse_rules
 from villagectl.rules.presets import Rule
 from villagectl.values import NotANumber, as_text, clean_name, clean_text, fmt_number, to_number
@@ -309,3 +310,63 @@ def build_event(
         rule, pts = None, round(points, 4)
     member = clean_name(member)
     return NewEvent(household_id, as_text(hh.get("户主")), day, rule, count, pts, as_text(note), member, source)
+
+
+def notice_still_running(events: pd.DataFrame, chosen: list[str], today: dt.date) -> str | None:
+    """Why a chosen event in 公示 cannot be approved on ``today`` (its notice period has not ended), else None."""
+    wanted = set(chosen)
+    for row in events.to_dict("records"):
+        if clean_text(row["事件号"]) in wanted and clean_text(row["状态"]) == NOTICE:
+            end = clean_text(row.get("公示截止"))
+            if end and today <= dt.date.fromisoformat(end):
+                return f"{clean_text(row['事件号'])} 的公示期到 {end} 才结束，还不能审核；确需提前请加 --force"
+    return None
+
+
+def posting_entries(frame: pd.DataFrame, chosen: list[str]) -> list[tuple[object, NewEntry]]:
+    """入账: (the event's index, its journal entry) for each chosen award or deduction; vetoes and
+    events of no points carry no entry."""
+    out = []
+    for i in frame.index[frame["事件号"].map(clean_text).isin(chosen)]:
+        row = frame.loc[i]
+        points = to_number(row.get("积分")) or 0.0
+        if clean_text(row["类型"]) == "否决" or not points:
+            continue
+        kind = schema.ENTRY_DEDUCTION if points < 0 else schema.ENTRY_AWARD
+        count = to_number(row.get("次数")) or 1
+        times = f"×{fmt_number(count)}" if count != 1 else ""
+        summary = f"{event_item(row)}{times}（{clean_text(row['日期'])}）"
+        if event_note(row):
+            summary += f"：{event_note(row)}"
+        out.append((i, NewEntry(clean_text(row["户号"]), kind, points, summary[:120], clean_text(row["事件号"]),
+                                as_text(row.get("成员")))))
+    return out
+
+
+def revoke_refusal(entry_id: str, kind: str, false_claim: bool) -> str | None:
+    """Why the journal entry ``entry_id`` of type ``kind`` cannot be revoked (as a false claim), else None."""
+    if kind == schema.ENTRY_REDEEM:
+        return f"流水 {entry_id} 是兑换记录，请用 villagectl redeem cancel 作废兑换单"
+    if kind in (schema.ENTRY_TRANSFER_OUT, schema.ENTRY_TRANSFER_IN):
+        return f"流水 {entry_id} 是积分转移，不能撤销"
+    if false_claim and kind != schema.ENTRY_AWARD:
+        return f"流水 {entry_id} 不是加分记录，不适用“虚假申报加倍扣分”"
+    return None
+
+
+def mark_revoked(events: pd.DataFrame, event_id: str, label: str, new_id: str) -> pd.DataFrame | None:
+    """The events with ``event_id`` marked 撤销 (its 说明 saying why and the reversing entry); None when it is not there."""
+    if not len(events) or event_id not in set(events["事件号"].map(clean_text)):
+        return None
+    frame = events.copy()
+    i = frame.index[frame["事件号"].map(clean_text) == event_id][0]
+    frame.at[i, "状态"] = REVOKED
+    frame.at[i, "说明"] = f"{as_text(frame.at[i, '说明'])}（撤销：{label}，冲正流水 {new_id}）"
+    return frame
+
+
+def mark_rejected(frame: pd.DataFrame, chosen: list[str], reason: str) -> pd.DataFrame:
+    """The 说明 of each chosen (already 驳回) event ends with why it was rejected (in place, and returned)."""
+    for i in frame.index[frame["事件号"].map(clean_text).isin(chosen)]:
+        frame.at[i, "说明"] = f"{as_text(frame.at[i, '说明'])}（驳回：{reason}）".lstrip("（")
+    return frame
