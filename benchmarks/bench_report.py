@@ -128,7 +128,7 @@ import json, sys, time, datetime as dt
 from pathlib import Path
 t0 = time.perf_counter()
 sys.path.insert(0, {root!r})
-from villagectl.actions.year_documents import build_year_report
+from villagectl.actions.year_report import build_year_report
 from villagectl.ledger.workbook import Ledger
 from villagectl.render.annual import render_year_report
 t1 = time.perf_counter()

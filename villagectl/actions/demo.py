@@ -199,7 +199,7 @@ def run_base140_demo(output: Path, progress: Say = None) -> dict:
     from villagectl.actions.inspect_forms import quarter_form, review_form
     from villagectl.actions.notice_quarter import post_quarter, print_quarter_notice
     from villagectl.actions.score_year import post_year, score_year
-    from villagectl.actions.year_documents import print_year_notice
+    from villagectl.actions.year_notice import print_year_notice
     from villagectl.demo import BASE140_VILLAGE, BASE140_YEAR, build_base140_samples, fill_base140_form
 
     say = progress or (lambda _msg: None)

@@ -44,7 +44,7 @@ def notice_year_cmd(
     """打印年度文明户评定结果公示（A4 PDF）：星级文明户、金银铜牌户、红榜；黑榜另起一页。从 --date 起进入公示期。"""
 
     def body() -> None:
-        from villagectl.actions.year_documents import period_name, print_year_notice
+        from villagectl.actions.year_notice import period_name, print_year_notice
 
         from villagectl.actions.session import PrintOptions
 
@@ -82,7 +82,7 @@ def report_year_cmd(
     """打印年度工作报告（A4 PDF，报乡镇）：各组情况、年度积分分布、月度得分走势、兑换与经费、先进组与后进组。只读台账。"""
 
     def body() -> None:
-        from villagectl.actions.year_documents import print_year_report
+        from villagectl.actions.year_report import print_year_report
 
         from villagectl.actions.session import PrintOptions
 

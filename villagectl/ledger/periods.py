@@ -42,6 +42,15 @@ def period_state(ledger, period: str) -> str | None:
     return None
 
 
+def rows_state(rows: pd.DataFrame) -> str:
+    """The state of a period's result rows (年度评定, 干部考核): 入账 over 公示 over 草稿; 草稿 when none."""
+    states = set(rows["状态"].map(clean_text)) if "状态" in rows.columns else set()
+    for state in (POSTED, NOTICE, DRAFT):
+        if state in states:
+            return state
+    return DRAFT
+
+
 def with_period(frame: pd.DataFrame, period: str, **values: object) -> pd.DataFrame:
     """The 期间 frame with the row of ``period`` created or updated."""
     frame = frame.reindex(columns=list(dict.fromkeys(list(frame.columns) + schema.PERIODS.column_names)), fill_value="")
