@@ -1,4 +1,4 @@
-"""Undo and history: ``backups``, ``diff``, ``restore`` (library: villagectl/actions/backups.py)."""
+"""Undo and history: ``backups``, ``diff``, ``restore`` (library: villagectl/actions/backup_list.py, backups.py)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def backups_cmd(ledger: LedgerArg, as_json: JsonOpt = False) -> None:
     """列出这本台账的备份：时间、大小、能否打开，以及每份备份之后做了什么（操作日志里的命令和结果）。"""
 
     def body() -> None:
-        from villagectl.actions.backups import list_backups
+        from villagectl.actions.backup_list import list_backups
 
         infos = list_backups(ledger)
         if as_json:
