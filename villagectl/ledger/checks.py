@@ -1,5 +1,5 @@
-"""What ``check`` finds on each sheet of a ledger a clerk may have edited by hand: pure functions over an
-open ``Ledger`` (its frames and settings; no file is read or written here), each returning ``Problem``s.
+"""What ``check`` finds on each sheet of a ledger a clerk may have edited by hand: functions over an open
+``Ledger`` (its frames and settings; nothing is opened or written here), each returning ``Problem``s.
 
 ``at(sheet, pos, column)`` (``locator``) names the cell: a row's position in the sheet's frame and a
 column give ``D5``, a row alone ``第5行``, neither the sheet. ``actions/check.py`` runs them in order.
