@@ -42,10 +42,8 @@ def notice_cadre_cmd(
     """打印村干部和村民代表考核结果公示（A4 PDF，只有姓名、职务、得分、等次），从 --date 起进入公示期。须先运行 cadre score。"""
 
     def body() -> None:
-        from villagectl.actions.cadre_documents import (
-            notice_period_name,
-            print_cadre_notice,
-        )
+        from villagectl.actions.cadre_notice import print_cadre_notice
+        from villagectl.actions.cadre_rows import notice_period_name
 
         from villagectl.actions.session import PrintOptions
 
@@ -83,7 +81,7 @@ def notice_commitments_cmd(
     """打印村干部和村民代表年度履职承诺公示（A4 PDF，按人列出共性、个性承诺，接受党员群众监督）。只读台账。"""
 
     def body() -> None:
-        from villagectl.actions.cadre_documents import print_commitments
+        from villagectl.actions.cadre_commitments import print_commitments
 
         from villagectl.actions.session import PrintOptions
 
