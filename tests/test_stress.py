@@ -287,7 +287,9 @@ def test_hostile_files_are_refused_quickly_and_the_rest_is_imported(tmp_path: Pa
         assert result.problems[0].location.file == path.name
         assert elapsed < 10, (name, elapsed)
         peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        assert max(peak_kb, before) < 500 * 1024, (name, peak_kb)
+        # ru_maxrss of the children is the largest of ALL children so far: earlier tests fork this (by then big)
+        # process, and a forked child counts the pages it shares. A new largest must be this parse's, and small.
+        assert peak_kb == before or peak_kb < 500 * 1024, (name, peak_kb, before)
     result = invoke(runner, "inspect", "import", made["ledger"], good, *hostile.values())
     assert result.exit_code == 1
     frame = Ledger.open(Path(made["ledger"])).frame("检查记录")
