@@ -96,3 +96,12 @@ def test_revoked_and_rejected_events_say_why_in_their_note() -> None:
     assert mark_revoked(events, "E0009", "x", "L1") is None
     rejected = mark_rejected(events.copy(), ["E0002"], "材料不全")
     assert rejected.at[1, "说明"] == "门前堆物（驳回：材料不全）" and rejected.at[0, "说明"] == "救人"
+
+
+def test_a_rejected_event_with_no_note_reads_without_a_stray_bracket() -> None:
+    events = _events({"事件号": "E0001", "说明": ""}, {"事件号": "E0002", "说明": "门前堆物"})
+    rejected = mark_rejected(events.copy(), ["E0001", "E0002"], "材料不全")
+    assert rejected.at[0, "说明"] == "驳回：材料不全"
+    assert rejected.at[1, "说明"] == "门前堆物（驳回：材料不全）"
+    bare = mark_rejected(events.copy(), ["E0001", "E0002"], "")
+    assert bare.at[0, "说明"] == "驳回" and bare.at[1, "说明"] == "门前堆物（驳回）"

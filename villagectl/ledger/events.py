@@ -367,6 +367,8 @@ def mark_revoked(events: pd.DataFrame, event_id: str, label: str, new_id: str) -
 
 def mark_rejected(frame: pd.DataFrame, chosen: list[str], reason: str) -> pd.DataFrame:
     """The 说明 of each chosen (already 驳回) event ends with why it was rejected (in place, and returned)."""
+    why = f"驳回：{reason}" if reason else "驳回"
     for i in frame.index[frame["事件号"].map(clean_text).isin(chosen)]:
-        frame.at[i, "说明"] = f"{as_text(frame.at[i, '说明'])}（驳回：{reason}）".lstrip("（")
+        note = as_text(frame.at[i, "说明"])
+        frame.at[i, "说明"] = f"{note}（{why}）" if note else why
     return frame
