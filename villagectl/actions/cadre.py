@@ -1,19 +1,16 @@
-"""``cadre import`` / ``cadre score``: cadres' and representatives' assessment."""
+"""``cadre score``: cadres' and representatives' assessment (``cadre import``: actions/cadre_import.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from villagectl.actions.session import Session
 from villagectl.errors import DataError, Location, Problem, UsageError
-from villagectl.importers.cadre import DUTIES, NEGATIVES, SCORES, VOTES, read_cadre_file
 from villagectl.io.newbook import ColumnFormat, add_table_sheet, new_workbook, save_new
 from villagectl.io.outputs import guard_output
-from villagectl.io.safe_write import sha256_file
-from villagectl.io.sandbox import read_untrusted_many, refuse_on_error
 from villagectl import schema
 from villagectl.ledger.periods import cadre_period, period_row, with_period
 from villagectl.ledger.workbook import Ledger
@@ -21,10 +18,6 @@ from villagectl.scoring.cadre import GRADES, Assessed, CadreSettings, democratic
 from villagectl.values import NotANumber, as_text, clean_text, to_int, to_number
 
 PERIOD_OPTIONS = {None: "全年", "H1": "上半年", "H2": "下半年", "上半年": "上半年", "下半年": "下半年", "全年": "全年"}
-SHEET_OF = {SCORES: schema.CADRE_SCORES, VOTES: schema.CADRE_VOTES, NEGATIVES: schema.CADRE_NEGATIVES,
-            DUTIES: schema.DUTY_RECORDS}
-# rows of a new import replace earlier rows with the same key
-KEYS = {SCORES: ("年度", "期间", "编号", "考核人", "编码"), VOTES: ("年度", "期间", "编号")}
 
 
 def period_name(option: str | None) -> str:
@@ -39,79 +32,6 @@ def indicators_for(ledger: Ledger, year: int) -> pd.DataFrame:
     years = frame["年度"].map(clean_text) if "年度" in frame.columns else pd.Series([""] * len(frame))
     marked = frame[years == str(year)]
     return marked if len(marked) else frame[years == ""]
-
-
-@dataclass
-class CadreImport:
-    counts: dict[str, int] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
-    refused: list[str] = field(default_factory=list)
-
-
-def import_cadre_files(session: Session, paths: list[Path], year: int, *, period: str | None = None) -> CadreImport:
-    """The assessment files of ``year`` (``period``: H1/H2, else the whole year), read as of the session's day."""
-    from villagectl.io.inputs import expand_paths
-
-    files, missing = expand_paths(paths)
-    out = CadreImport(problems=[Problem(Location(p.name), "文件不存在") for p in missing], refused=[p.name for p in missing])
-    if not files:
-        raise DataError("没有找到考核表文件（xlsx、xls、ods）", out.problems)
-    chosen_period = period_name(period) if period else None
-    today = session.day()
-    with session.updating("cadre import") as ledger:
-        ledger.require(schema.CADRES.name, schema.INDICATORS.name)
-        cadres, indicators = ledger.frame(schema.CADRES.name), indicators_for(ledger, year)
-        books = read_untrusted_many(files)
-        new: dict[str, list[dict]] = {k: [] for k in SHEET_OF}
-        inputs = []
-        for path in files:
-            book = books[path]
-            if isinstance(book, DataError):
-                out.problems.extend(book.problems)
-                out.refused.append(path.name)
-                continue
-            try:
-                parts, problems = refuse_on_error(path, read_cadre_file, book, path.name, cadres, indicators, year,
-                                                  chosen_period, today)
-            except DataError as exc:
-                out.problems.extend(exc.problems)
-                out.refused.append(path.name)
-                continue
-            out.problems.extend(problems)
-            if any(p.severity == "错误" for p in problems):
-                out.refused.append(path.name)
-                continue
-            for part in parts:
-                new[part.kind].extend(part.rows)
-            inputs.append((path.name, sha256_file(path)))
-        changed = False
-        for kind, rows in new.items():
-            if not rows:
-                continue
-            spec = SHEET_OF[kind]
-            frame = ledger.frame(spec.name)
-            merged = _merge(frame, rows, KEYS.get(kind))
-            out.counts[kind] = len(rows)
-            if len(merged) != len(frame) or not merged.astype(str).equals(frame.astype(str)):
-                ledger.replace(spec.name, merged)
-                changed = True
-        if changed:
-            summary = "，".join(f"{k} {n} 行" for k, n in out.counts.items())
-            ledger.note(summary, inputs)
-        return out
-
-
-def _merge(frame: pd.DataFrame, rows: list[dict], key: tuple[str, ...] | None) -> pd.DataFrame:
-    added = pd.DataFrame(rows, dtype=object)
-    if frame.empty:
-        return added
-    if key:
-        new_keys = {tuple(str(r[k]) for k in key) for r in rows}
-        frame = frame[[tuple(clean_text(v) for v in vals) not in new_keys for vals in zip(*(frame[k] for k in key))]]
-    else:  # records: skip exact repeats (the same file imported again)
-        seen = {tuple(clean_text(v) for v in r) for r in frame[added.columns].itertuples(index=False)}
-        added = added[[tuple(clean_text(v) for v in r) not in seen for r in added.itertuples(index=False)]]
-    return pd.concat([frame, added], ignore_index=True)
 
 
 @dataclass

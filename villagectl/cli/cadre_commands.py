@@ -39,7 +39,7 @@ def cadre_import_cmd(
     """导入考核材料：自动识别评分表（考核人×指标）、计票表（优秀/称职/基本称职/不称职）、负面记录、代表履职记录。"""
 
     def body() -> int:
-        from villagectl.actions.cadre import import_cadre_files
+        from villagectl.actions.cadre_import import import_cadre_files
 
         r = import_cadre_files(session(ledger, wait, today=parse_date(date)), paths, year, period=period)
         if as_json:
