@@ -68,3 +68,60 @@ def test_commitment_problems_name_the_row() -> None:
             "“干部”表中有不止一个叫“李四”的人，请填写编号",
             "类型“其它”无效，应为 共性 或 个性"]
     assert [p.location for p in problems] == [_at(2), _at(3), _at(4), _at(5)]
+
+
+# --- scoring/cadre_assessment.py: the ledger's 干部 and 考核 tables to graded rows, without a workbook ---
+
+def _assessment_tables():
+    from villagectl.scoring.cadre_assessment import in_period, year_indicators
+
+    cadres = pd.DataFrame([
+        {"编号": "C01", "姓名": "张书记", "职务": "书记", "类别": "村干部", "状态": "在职"},
+        {"编号": "C02", "姓名": "李主任", "职务": "主任", "类别": "村干部", "状态": "离任"},
+    ], dtype=object)
+    indicators = pd.DataFrame([
+        {"年度": "", "对象": "村干部", "类型": "指标", "编码": "Z1", "指标": "旧指标", "满分": "100"},
+        {"年度": "2026", "对象": "村干部", "类型": "指标", "编码": "A1", "指标": "党建", "满分": "60"},
+        {"年度": "2026", "对象": "村干部", "类型": "指标", "编码": "A2", "指标": "民生", "满分": "40"},
+        {"年度": "2026", "对象": "村干部", "类型": "负面扣分", "编码": "N1", "指标": "迟到", "满分": "2"},
+    ], dtype=object)
+    scores = pd.DataFrame([
+        {"年度": "2026", "期间": "", "编号": "C01", "考核人": "甲", "编码": "A1", "得分": "50"},
+        {"年度": "2026", "期间": "", "编号": "C01", "考核人": "乙", "编码": "A1", "得分": "56"},
+        {"年度": "2026", "期间": "", "编号": "C01", "考核人": "甲", "编码": "A2", "得分": "40"},
+        {"年度": "2026", "期间": "上半年", "编号": "C01", "考核人": "甲", "编码": "A2", "得分": "1"},
+    ], dtype=object)
+    votes = pd.DataFrame([{"年度": "2026", "期间": "", "编号": "C01", "优秀": "3", "称职": "1", "基本称职": "0",
+                           "不称职": "0"}], dtype=object)
+    negatives = pd.DataFrame([{"年度": "2026", "期间": "", "编号": "C01", "编码": "N1", "次数": "2", "事项": "迟到"}],
+                             dtype=object)
+    year = year_indicators(indicators, 2026)
+    assert list(year["编码"]) == ["A1", "A2", "N1"]  # the year's rows replace the unmarked ones
+    assert list(year_indicators(indicators, 2025)["编码"]) == ["Z1"]
+    return cadres, year, *(in_period(t, 2026, "全年") for t in (scores, votes, negatives))
+
+
+def test_a_cadre_in_office_is_scored_from_marks_deductions_and_votes() -> None:
+    from villagectl.scoring.cadre import CadreSettings
+    from villagectl.scoring.cadre_assessment import assess_cadres
+
+    cadres, indicators, scores, votes, negatives = _assessment_tables()
+    assert len(scores) == 3  # the 上半年 mark is not the year's
+    rows, problems = assess_cadres(cadres, indicators, scores, votes, negatives, CadreSettings(), 2026, "全年")
+    assert problems == []
+    assert list(rows["编号"]) == ["C01"]  # 离任 is not assessed
+    r = rows.iloc[0]
+    # card 53 + 40 = 93, minus 2 × 2 = 89; votes (3×100 + 80) / 4 = 95; 89 × 0.7 + 95 × 0.3 = 90.8
+    assert (r["指标得分"], r["负面扣分"], r["民主评议"], r["综合得分"]) == (93.0, 4.0, 95.0, 90.8)
+    assert (r["投票数"], r["不称职票"], r["状态"], r["期间"]) == (4, 0, "草稿", "全年")
+
+
+def test_a_cadre_without_marks_or_votes_is_named_and_no_rows_come_out() -> None:
+    from villagectl.scoring.cadre import CadreSettings
+    from villagectl.scoring.cadre_assessment import assess_cadres
+
+    cadres, indicators, scores, votes, negatives = _assessment_tables()
+    rows, problems = assess_cadres(cadres, indicators, scores[scores["编码"] == "A1"], votes.iloc[0:0], negatives,
+                                   CadreSettings(), 2026, "全年")
+    assert rows.empty
+    assert [p.message for p in problems] == ["张书记（C01）缺少考核评分：民生", "张书记（C01）缺少民主评议票数"]

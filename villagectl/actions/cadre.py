@@ -8,14 +8,15 @@ from pathlib import Path
 import pandas as pd
 
 from villagectl.actions.session import Session
-from villagectl.errors import DataError, Location, Problem, UsageError
+from villagectl.errors import DataError, Problem, UsageError
 from villagectl.io.newbook import ColumnFormat, add_table_sheet, new_workbook, save_new
 from villagectl.io.outputs import guard_output
 from villagectl import schema
 from villagectl.ledger.periods import cadre_period, period_row, with_period
 from villagectl.ledger.workbook import Ledger
-from villagectl.scoring.cadre import GRADES, Assessed, CadreSettings, democratic_score, grade_all, scorecard
-from villagectl.values import NotANumber, as_text, clean_text, to_int, to_number
+from villagectl.scoring.cadre import GRADES, CadreSettings
+from villagectl.scoring.cadre_assessment import assess_cadres, in_period, year_indicators
+from villagectl.values import clean_text
 
 PERIOD_OPTIONS = {None: "全年", "H1": "上半年", "H2": "下半年", "上半年": "上半年", "下半年": "下半年", "全年": "全年"}
 
@@ -28,10 +29,7 @@ def period_name(option: str | None) -> str:
 
 def indicators_for(ledger: Ledger, year: int) -> pd.DataFrame:
     """The 考核指标 rows of ``year``: rows marked with that year replace the unmarked ones."""
-    frame = ledger.frame(schema.INDICATORS.name)
-    years = frame["年度"].map(clean_text) if "年度" in frame.columns else pd.Series([""] * len(frame))
-    marked = frame[years == str(year)]
-    return marked if len(marked) else frame[years == ""]
+    return year_indicators(ledger.frame(schema.INDICATORS.name), year)
 
 
 @dataclass
@@ -56,76 +54,12 @@ class CadreResult:
         return out
 
 
-def _in_period(frame: pd.DataFrame, year: int, period: str) -> pd.DataFrame:
-    if frame.empty:
-        return frame
-    mask = frame["年度"].map(clean_text) == str(year)
-    if "期间" in frame.columns:
-        mask &= frame["期间"].map(lambda p: clean_text(p) or "全年") == period
-    return frame[mask]
-
-
 def compute_cadres(ledger: Ledger, year: int, period: str) -> tuple[pd.DataFrame, list[Problem]]:
-    settings = CadreSettings.from_settings(ledger.settings())
-    cadres = ledger.frame(schema.CADRES.name)
-    indicators = indicators_for(ledger, year)
-    scores = _in_period(ledger.frame(schema.CADRE_SCORES.name), year, period)
-    votes = _in_period(ledger.frame(schema.CADRE_VOTES.name), year, period)
-    negatives = _in_period(ledger.frame(schema.CADRE_NEGATIVES.name), year, period)
-    problems: list[Problem] = []
-    people: list[Assessed] = []
-    for _, c in cadres.iterrows():
-        pid = clean_text(c["编号"])
-        if clean_text(c.get("状态")) not in ("在职", ""):
-            continue
-        kind = clean_text(c["类别"])
-        mine = indicators[(indicators["对象"].map(clean_text) == kind) & (indicators["类型"].map(clean_text) == "指标")]
-        maxima = {clean_text(r["编码"]): (to_number(r["满分"]) or 0.0) for _, r in mine.iterrows()}
-        marks: dict[str, list[float]] = {}
-        for _, s in scores[scores["编号"].map(clean_text) == pid].iterrows():
-            marks.setdefault(clean_text(s["编码"]), []).append(to_number(s["得分"]) or 0.0)
-        lacking = [clean_text(r["指标"]) for _, r in mine.iterrows() if clean_text(r["编码"]) not in marks]
-        tally_rows = votes[votes["编号"].map(clean_text) == pid]
-        tally = {g: sum(to_int(v) or 0 for v in tally_rows[g]) for g in GRADES} if len(tally_rows) else {}
-        if lacking:
-            problems.append(Problem(Location(sheet=schema.CADRE_SCORES.name), f"{clean_text(c['姓名'])}（{pid}）缺少考核评分：{'、'.join(lacking)}"))
-        democratic = democratic_score(tally, settings.vote_values) if tally else None
-        if democratic is None:
-            problems.append(Problem(Location(sheet=schema.CADRE_VOTES.name), f"{clean_text(c['姓名'])}（{pid}）缺少民主评议票数"))
-        if lacking or democratic is None:
-            continue
-        deductions, vetoes = 0.0, []
-        for _, n in negatives[negatives["编号"].map(clean_text) == pid].iterrows():
-            item = indicators[indicators["编码"].map(clean_text) == clean_text(n["编码"])]
-            if item.empty:
-                continue
-            count = _num(n.get("次数")) or 1.0
-            if clean_text(item.iloc[0]["类型"]) == "负面否决":
-                vetoes.append(as_text(n["事项"]))
-            else:
-                deductions += (_num(item.iloc[0]["满分"]) or 0.0) * count
-        people.append(Assessed(pid, as_text(c["姓名"]), as_text(c["职务"]), kind,  # as typed (printed)
-                               scorecard(marks, maxima, settings.drop_extremes), round(deductions, 4), democratic, tally, vetoes))
-    if problems:
-        return pd.DataFrame(), problems
-    rows = []
-    for o in grade_all(people, settings):
-        p = o.person
-        rows.append({
-            "年度": year, "期间": period, "编号": p.person_id, "姓名": p.name, "职务": p.post, "类别": p.kind,
-            "指标得分": p.card, "负面扣分": p.deductions, "民主评议": p.democratic, "综合得分": o.score,
-            "名次": o.rank, "等次": o.grade, "标记": "、".join(o.flags), "考核报酬": "" if o.pay is None else o.pay,
-            "投票数": sum(p.votes.get(g, 0) for g in GRADES), "不称职票": p.votes.get("不称职", 0),
-            "状态": "草稿", "备注": "；".join(o.notes),
-        })
-    return pd.DataFrame(rows), []
-
-
-def _num(value: object) -> float | None:
-    try:
-        return to_number(value)
-    except NotANumber:
-        return None
+    return assess_cadres(ledger.frame(schema.CADRES.name), indicators_for(ledger, year),
+                         in_period(ledger.frame(schema.CADRE_SCORES.name), year, period),
+                         in_period(ledger.frame(schema.CADRE_VOTES.name), year, period),
+                         in_period(ledger.frame(schema.CADRE_NEGATIVES.name), year, period),
+                         CadreSettings.from_settings(ledger.settings()), year, period)
 
 
 def score_cadres(session: Session, year: int, *, period: str | None = None, pay_sheet: Path | None = None) -> CadreResult:
