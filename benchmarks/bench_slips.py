@@ -88,8 +88,9 @@ IMPORT_CHILD = """
 import json, resource, sys, time
 from pathlib import Path
 from villagectl.actions.redeem_import import import_redemptions
+from villagectl.actions.session import Session
 t0 = time.perf_counter()
-r = import_redemptions(Path({ledger!r}), Path({sheet!r}), out_pdf=Path({out!r}))
+r = import_redemptions(Session(Path({ledger!r})), Path({sheet!r}), out_pdf=Path({out!r}))
 elapsed = time.perf_counter() - t0
 print(json.dumps({{"s": elapsed, "slips": len(r.plans), "self_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                    "child_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}}))

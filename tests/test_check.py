@@ -161,10 +161,11 @@ def test_check_catches_an_edited_slip_and_a_missing_journal_link(tmp_path: Path,
     import datetime as dt
 
     from villagectl.actions.redeem import LineRequest, redeem
+    from villagectl.actions.session import Session
     from villagectl.demo import build_samples
 
     ledger = Path(build_samples(tmp_path / "村")["ledger"])
-    redeem(ledger, household="ZP010", items=[LineRequest("毛巾", 2)], day=dt.date(2026, 8, 3), print_slip=False)
+    redeem(Session(ledger, today=dt.date(2026, 8, 3)), household="ZP010", items=[LineRequest("毛巾", 2)], print_slip=False)
     assert invoke(runner, "check", ledger).exit_code == 0
     book = Ledger.open(ledger)
     slips = book.frame("兑换记录").copy()

@@ -113,8 +113,8 @@ def town(tmp_path_factory) -> dict:
     journal = Ledger.open(a).frame("积分流水")
     with_opening = set(journal.loc[journal["类型"] == "期初", "户号"].map(clean_text))
     mover = sorted(with_opening)[3]  # a household with an opening balance and eight months here
-    moved = transfer_out(a, household=mover, to_village="东坪村", today=MOVE_OUT, output=root / "转移单.json")
-    received = transfer_in(b, moved.file, today=MOVE_IN, household_id="DP" + mover)
+    moved = transfer_out(Session(a, today=MOVE_OUT), household=mover, to_village="东坪村", output=root / "转移单.json")
+    received = transfer_in(Session(b, today=MOVE_IN), moved.file, household_id="DP" + mover)
     score_months(a, range(9, 13), seed=3)
     score_months(b, range(9, 13), seed=4)
     for path in (a, b):

@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 import villagectl.cli.shop_commands  # noqa: F401  (registers the commands until cli/main.py imports it)
 from villagectl.actions.redeem import LineRequest, parse_qty, redeem
+from villagectl.actions.session import Session
 from villagectl.cli.shop_commands import pair_lines
 from villagectl.errors import DataError, UsageError
 from villagectl.ledger.journal import (
@@ -454,8 +455,10 @@ def test_parse_qty() -> None:
 def test_library_call_without_the_cli(ledger: Path) -> None:
     import datetime as dt
 
-    result = redeem(ledger, household="ZP010", items=[LineRequest("毛巾", 4)], day=dt.date(2026, 8, 1), print_slip=False)
+    result = redeem(Session(ledger, today=dt.date(2026, 8, 1)), household="ZP010", items=[LineRequest("毛巾", 4)],
+                    print_slip=False)
     assert result.plans[0].points == 20 and result.pdf is None
     with pytest.raises(DataError) as err:
-        redeem(ledger, household="ZP010", items=[LineRequest("食用油")], day=dt.date(2026, 8, 1), print_slip=False)
+        redeem(Session(ledger, today=dt.date(2026, 8, 1)), household="ZP010", items=[LineRequest("食用油")],
+               print_slip=False)
     assert "积分余额 41 分" in err.value.message

@@ -71,9 +71,11 @@ def _run_forked(target, *args) -> int:
 
 
 def _out(ledger: str, folder: str, hid: str = MOVER, day: str = "2026-08-15") -> None:
+    from villagectl.actions.session import Session
     from villagectl.actions.transfer import transfer_out
 
-    transfer_out(Path(ledger), household=hid, to_village="东坪村", today=dt.date.fromisoformat(day), output=Path(folder))
+    transfer_out(Session(Path(ledger), today=dt.date.fromisoformat(day)), household=hid, to_village="东坪村",
+                 output=Path(folder))
 
 
 def _killed_at_the_file_rename(ledger: str, folder: str) -> None:

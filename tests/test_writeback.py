@@ -281,6 +281,7 @@ def test_a_full_month_resaved_by_libreoffice_still_verifies_and_writes_back(tmp_
     import shutil
 
     from villagectl.actions.redeem import LineRequest, redeem
+    from villagectl.actions.session import Session
 
     ledger = tmp_path / "中坪村.xlsx"
     shutil.copy(Path(__file__).parent / "fixtures" / "libreoffice_full_cycle.xlsx", ledger)
@@ -291,7 +292,7 @@ def test_a_full_month_resaved_by_libreoffice_still_verifies_and_writes_back(tmp_
     result = invoke(runner, "score", "month", ledger, "--month", "2026-07")
     assert result.exit_code == 0 and "已入账" in result.stdout  # still locked, read back as posted
     before = parts(ledger)
-    redeem(ledger, household="ZP002", items=[LineRequest("毛巾", 1)], day=dt.date(2026, 8, 5), print_slip=False)
+    redeem(Session(ledger, today=dt.date(2026, 8, 5)), household="ZP002", items=[LineRequest("毛巾", 1)], print_slip=False)
     after = parts(ledger)
     changed = {n for n in before if before[n] != after.get(n)} - {"xl/workbook.xml"}
     # + styles.xml: the date-formatted twins of the date columns' styles are appended, once

@@ -3,7 +3,7 @@
 The rules (catalogue, stock, balance, the year's budget) are in
 ``villagectl.ledger.shop`` (``ShopState.plan``), what a redemption writes in
 ``villagectl.ledger.redemptions``, the slip codes in ``villagectl.ledger.slips``.
-This module locks and opens the ledger, builds the shop's state from it, and
+This module holds the ledger through a ``Session``, builds the shop's state from it, and
 saves: in one write of the ledger, one 兑换 row in 积分流水, one 兑换记录 row
 per line, 商品 库存 lowered. The slip PDF is made before the ledger is written
 and moved to its place after, so a refusal or a failed print leaves the ledger
@@ -15,15 +15,13 @@ the same checks; ``redeem cancel`` is actions/redeem_cancel.py.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
+from villagectl.actions.session import PrintOptions, Session
 from villagectl.actions.slips import check_pdf_name, default_slip_folder, pages_for, shop_name
 from villagectl.errors import DataError, FileAccessError, Problem, UsageError
 from villagectl.io.outputs import guard_output
-from villagectl.io.safe_write import ledger_lock
 from villagectl.io.staged import StagedOutputs
 from villagectl import schema
 from villagectl.ledger.budget import BudgetStatus
@@ -89,49 +87,44 @@ def operator_of(ledger: Ledger, operator: str | None) -> str:
     return clean_text(operator) or ledger.settings().get("经办人", "") or "村文书"
 
 
-def commit(
+def stage_slips(
     ledger: Ledger,
     plans: list[PlannedRedemption],
     out_pdf: Path | None,
-    save: Callable[[], None],
+    outs: StagedOutputs,
+    printing: PrintOptions,
     *,
-    templates_dir: Path | None = None,
-    font: Path | None = None,
     on_slip=None,
     operator: str = "",
     on_start=None,
-) -> Path | None:
-    """Make the slips PDF, write the ledger, then put the PDF in place.
+) -> None:
+    """Make the slips PDF under a pending name (``outs``), before the ledger is written.
 
-    The PDF is made first (a font or template problem refuses the whole
-    redemption, the ledger unchanged) under a temporary name, and only moved
-    to ``out_pdf`` once the ledger is saved: there is never a printed slip for
-    a redemption the ledger does not have.
+    A template or font problem refuses the whole redemption, the ledger
+    unchanged; the PDF is moved to ``out_pdf`` by :func:`publish_slips` only
+    once the ledger is saved: there is never a printed slip for a redemption
+    the ledger does not have.
     """
-    outs = StagedOutputs()
-    if out_pdf is not None:
-        settings = ledger.settings()
-        from villagectl.render.typst_engine import printing_paths
+    if out_pdf is None:
+        return
+    settings = ledger.settings()
+    templates_dir, font = printing.paths(ledger)
+    sheet = SlipSheet(settings.get("村名", ""), shop_name(settings), [p.slip(operator) for p in plans])
+    pending = outs.path(out_pdf)  # ".<name>.<pid>.villagectl-pending": never looks like a slip
+    if on_start is not None:
+        on_start(len(plans))
+    render_slips(sheet, pending, templates_dir, font, on_slip)
 
-        templates_dir, font = printing_paths(settings, ledger.path, templates_dir, font)
-        sheet = SlipSheet(settings.get("村名", ""), shop_name(settings), [p.slip(operator) for p in plans])
-        pending = outs.path(out_pdf)  # ".<name>.<pid>.villagectl-pending": never looks like a slip
-        if on_start is not None:
-            on_start(len(plans))
-        try:
-            render_slips(sheet, pending, templates_dir, font, on_slip)
-        except BaseException:
-            outs.discard()
-            raise
-    with outs:
-        save()
-        try:
-            outs.publish()
-        except FileAccessError as exc:
-            raise FileAccessError(
-                f"兑换已记入台账，但兑换单 PDF 无法保存为 {out_pdf.name}",
-                hint=f"关闭正在打开这个文件的程序后，用 villagectl slip print 补打（单号 {plans[0].number}）",
-            ) from None
+
+def publish_slips(outs: StagedOutputs, out_pdf: Path | None, plans: list[PlannedRedemption]) -> Path | None:
+    """After the ledger was saved: the pending PDF takes its name."""
+    try:
+        outs.publish()
+    except FileAccessError:
+        raise FileAccessError(
+            f"兑换已记入台账，但兑换单 PDF 无法保存为 {out_pdf.name}",
+            hint=f"关闭正在打开这个文件的程序后，用 villagectl slip print 补打（单号 {plans[0].number}）",
+        ) from None
     return out_pdf
 
 
@@ -195,23 +188,20 @@ def check_reasons(lines: list[LineRequest], reason: str, over_budget: bool) -> N
 
 
 def redeem(
-    ledger_path: Path,
+    session: Session,
     *,
     household: str,
     items: list[LineRequest],
-    day: dt.date,
     reason: str = "",
     over_budget: bool = False,
-    operator: str | None = None,
     out_pdf: Path | None = None,
     print_slip: bool = True,
     dry_run: bool = False,
-    templates_dir: Path | None = None,
-    font: Path | None = None,
-    wait_s: float = 0.0,
-    arguments: str = "",
+    printing: PrintOptions = PrintOptions(),
 ) -> RedeemResult:
-    """One redemption: check it whole, write journal/兑换记录/商品, print the slip."""
+    """One redemption on ``session.day()``: check it whole, write journal/兑换记录/商品, print the slip."""
+    ledger_path = session.path
+    day = session.day()
     lines = items
     if not lines:
         raise UsageError("请用 --item 给出要兑换的物品")
@@ -225,31 +215,32 @@ def redeem(
     if out_pdf is not None:
         out_pdf = guard_output(out_pdf, ledger_path, "-o")
         check_pdf_name(Path(out_pdf))
-    with ledger_lock(ledger_path, wait_s):
-        ledger = Ledger.open(ledger_path)
-        require_intact(ledger)  # never spend from a journal edited by hand
-        state = shop_state(ledger)
-        household_id = clean_text(find_household(ledger.frame(schema.HOUSEHOLDS.name), household_id)["户号"])
-        problems: list[Problem] = []
-        plan = state.plan(RedemptionRequest(household_id, day, lines), problems, over_budget, as_text(reason))
-        if plan is None:
-            located = [p for p in problems if str(p.location)]
-            unlocated = [p.message for p in problems if not str(p.location)]
-            message = "；".join(unlocated) + "。没有兑换，台账未改动" if unlocated else "没有兑换，台账未改动"
-            raise DataError(message, located)
-        secret, secret_warning = ensure_secret(ledger, state)
-        finish_plans(state, [plan], secret)
-        operator = operator_of(ledger, operator)
-        budget = state.budget_status(day.year)
-        warnings = [w for w in (secret_warning, budget.warning) if w]
-        result = RedeemResult([plan], [budget], None, dry_run, warnings)
-        if dry_run:
-            return result
-        apply_plans(ledger, state, [plan], operator)
-        target = prepare_output(ledger_path, out_pdf, f"{plan.number}.pdf") if print_slip else None
-        log = f"{plan.number} {plan.name}（{household_id}）{plan.summary} {fmt_number(plan.points)} 分"
-        if plan.over_budget:
-            log += f"；超出年度经费，原因：{as_text(reason)}" if clean_text(reason) else "；超出年度经费（经费超出时=提醒）"
-        result.pdf = commit(ledger, [plan], target, lambda: ledger.save("redeem", arguments, result=log),
-                            templates_dir=templates_dir, font=font, operator=operator)
-        return result
+    with StagedOutputs() as outs:
+        with session.reading() if dry_run else session.updating("redeem") as ledger:
+            require_intact(ledger)  # never spend from a journal edited by hand
+            state = shop_state(ledger)
+            household_id = clean_text(find_household(ledger.frame(schema.HOUSEHOLDS.name), household_id)["户号"])
+            problems: list[Problem] = []
+            plan = state.plan(RedemptionRequest(household_id, day, lines), problems, over_budget, as_text(reason))
+            if plan is None:
+                located = [p for p in problems if str(p.location)]
+                unlocated = [p.message for p in problems if not str(p.location)]
+                message = "；".join(unlocated) + "。没有兑换，台账未改动" if unlocated else "没有兑换，台账未改动"
+                raise DataError(message, located)
+            secret, secret_warning = ensure_secret(ledger, state)
+            finish_plans(state, [plan], secret)
+            operator = operator_of(ledger, session.operator)
+            budget = state.budget_status(day.year)
+            warnings = [w for w in (secret_warning, budget.warning) if w]
+            result = RedeemResult([plan], [budget], None, dry_run, warnings)
+            if dry_run:
+                return result
+            apply_plans(ledger, state, [plan], operator)
+            target = prepare_output(ledger_path, out_pdf, f"{plan.number}.pdf") if print_slip else None
+            log = f"{plan.number} {plan.name}（{household_id}）{plan.summary} {fmt_number(plan.points)} 分"
+            if plan.over_budget:
+                log += f"；超出年度经费，原因：{as_text(reason)}" if clean_text(reason) else "；超出年度经费（经费超出时=提醒）"
+            stage_slips(ledger, [plan], target, outs, printing, operator=operator)
+            ledger.note(log)
+        result.pdf = publish_slips(outs, target, [plan])  # the slip appears only once the ledger has the redemption
+    return result

@@ -2,24 +2,21 @@
 
 The rules are in the core: ``ledger.slips`` (the slip's records, its collection
 in the journal, ``mark_void``), ``ledger.redemptions.restore_stock`` and
-``ledger.journal.reverse_entry``; this module locks, opens, saves.
+``ledger.journal.reverse_entry``; this module holds the ledger (a ``Session``) and saves.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from villagectl.actions.redeem import operator_of, shop_state
+from villagectl.actions.session import Session
 from villagectl.errors import DataError, Location, Problem, UsageError
-from villagectl.io.safe_write import ledger_lock
 from villagectl import schema
 from villagectl.ledger.journal import ReversalRefused, current_balances, reverse_entry
 from villagectl.ledger.journal_anchor import require_intact
 from villagectl.ledger.redemptions import restore_stock
 from villagectl.ledger.slips import STATE_USED, collections, find_slip, mark_void, reset_collection, slip_records
-from villagectl.ledger.workbook import Ledger
 from villagectl.values import as_text, clean_text, fmt_number
 
 
@@ -47,24 +44,14 @@ class CancelResult:
         }
 
 
-def cancel_redemption(
-    ledger_path: Path,
-    *,
-    ref: str,
-    reason: str,
-    day: dt.date,
-    operator: str | None = None,
-    returned: bool = False,
-    wait_s: float = 0.0,
-    arguments: str = "",
-) -> CancelResult:
-    """Undo a redemption: a 冲正 of its journal row, stock put back, its rows marked 作废."""
+def cancel_redemption(session: Session, *, ref: str, reason: str, returned: bool = False) -> CancelResult:
+    """Undo a redemption on ``session.day()``: a 冲正 of its journal row, stock put back, its rows marked 作废."""
+    day = session.day()
     if not clean_text(reason):
         raise UsageError("作废兑换单必须用 --reason 写明原因")
     if not clean_text(ref):
         raise UsageError("请用 --slip 给出要作废的单号（如 DH2026-000123）或核验码")
-    with ledger_lock(ledger_path, wait_s):
-        ledger = Ledger.open(ledger_path)
+    with session.updating("redeem cancel") as ledger:
         require_intact(ledger)
         state = shop_state(ledger)
         records = slip_records(state.redemptions)
@@ -82,7 +69,7 @@ def cancel_redemption(
                 f"兑换单 {rec.number} 的物品已于 {rec.collected or '之前'} 领取",
                 hint="物品已退回时加 --returned 再作废（库存会加回）",
             )
-        operator = operator_of(ledger, operator)
+        operator = operator_of(ledger, session.operator)
         try:
             journal, reversal_id = reverse_entry(state.journal, rec.entry_id, as_text(reason), day.isoformat(), operator)
         except ReversalRefused as exc:
@@ -94,6 +81,5 @@ def cancel_redemption(
         note = f"作废：{as_text(reason)}（{day.isoformat()}，冲正流水 {reversal_id}）"
         ledger.replace(schema.REDEMPTIONS.name, mark_void(state.redemptions, rec, note))
         balance = current_balances(journal).get(rec.household_id, 0.0)
-        ledger.save("redeem cancel", arguments,
-                    result=f"{rec.number} 作废，冲正流水 {reversal_id}，退回 {fmt_number(rec.points)} 分：{as_text(reason)}")
+        ledger.note(f"{rec.number} 作废，冲正流水 {reversal_id}，退回 {fmt_number(rec.points)} 分：{as_text(reason)}")
         return CancelResult(rec.number, rec.household_id, rec.name, rec.points, reversal_id, balance, restored, warnings)

@@ -22,12 +22,23 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from villagectl.actions.redeem import RedeemResult, apply_plans, commit, ensure_secret, operator_of, prepare_output, shop_state
+from villagectl.actions.redeem import (
+    RedeemResult,
+    apply_plans,
+    ensure_secret,
+    operator_of,
+    prepare_output,
+    publish_slips,
+    shop_state,
+    stage_slips,
+)
+from villagectl.actions.session import PrintOptions, Session
 from villagectl.actions.slips import check_pdf_name
 from villagectl.importers.redeem_day import DayLine, date_in_text, read_day_sheet
 from villagectl.errors import DataError, FileAccessError, Location, Problem, UsageError
 from villagectl.io.outputs import guard_output
-from villagectl.io.safe_write import ledger_lock, sha256_file
+from villagectl.io.safe_write import sha256_file
+from villagectl.io.staged import StagedOutputs
 from villagectl.io.sandbox import read_untrusted_many, refuse_on_error
 from villagectl import schema
 from villagectl.ledger.journal_anchor import require_intact
@@ -73,23 +84,18 @@ def _already_imported(ledger: Ledger, digest: str) -> tuple[str, str] | None:
 
 
 def import_redemptions(
-    ledger_path: Path,
+    session: Session,
     path: Path,
     *,
     day: dt.date | None = None,
     reason: str = "",
     over_budget: bool = False,
-    operator: str | None = None,
     out_pdf: Path | None = None,
     print_slips: bool = True,
     dry_run: bool = False,
-    templates_dir: Path | None = None,
-    font: Path | None = None,
-    wait_s: float = 0.0,
-    arguments: str = "",
+    printing: PrintOptions = PrintOptions(),
     on_slip=None,
     on_start=None,
-    today: dt.date | None = None,
     again: bool = False,
 ) -> RedeemResult:
     """Import one day sheet: every line is checked; one error refuses the whole file.
@@ -98,6 +104,7 @@ def import_redemptions(
     — from any file, whatever it is called, or from ``redeem`` — is a duplicate:
     shown with the earlier 单号 and taken only with ``again`` and a reason.
     """
+    ledger_path = session.path
     path = Path(path)
     if over_budget and not clean_text(reason):
         raise UsageError("使用 --over-budget 时必须用 --reason 写明超出经费的原因")
@@ -110,137 +117,150 @@ def import_redemptions(
     if out_pdf is not None:
         out_pdf = guard_output(out_pdf, ledger_path, "-o")
         check_pdf_name(Path(out_pdf))
+    # the sandboxed child parses the sheet while this process opens the ledger
+    with ThreadPoolExecutor(max_workers=1) as pool, StagedOutputs() as outs:
+        reading = pool.submit(read_untrusted_many, [path])
+        with session.reading() if dry_run else session.updating(COMMAND) as ledger:
+            result, target, plans = _import(ledger, session, path, reading, outs, day=day, reason=reason,
+                                            over_budget=over_budget, out_pdf=out_pdf, print_slips=print_slips,
+                                            dry_run=dry_run, printing=printing, on_slip=on_slip, on_start=on_start,
+                                            again=again)
+            if dry_run:
+                return result
+        result.pdf = publish_slips(outs, target, plans)  # the slips appear only once the ledger has them
+    return result
+
+
+def _import(ledger: Ledger, session: Session, path: Path, reading, outs: StagedOutputs, *, day: dt.date | None, reason: str,
+            over_budget: bool, out_pdf: Path | None, print_slips: bool, dry_run: bool, printing: PrintOptions,
+            on_slip, on_start, again: bool) -> tuple[RedeemResult, Path | None, list[PlannedRedemption]]:
+    """The checks and the changes of one import, in the opened ledger (saved by the caller's Session)."""
+    ledger_path = session.path
     name = path.name
-    with ledger_lock(ledger_path, wait_s):
-        # the sandboxed child parses the sheet while this process reads the ledger
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            reading = pool.submit(read_untrusted_many, [path])
-            ledger = Ledger.open(ledger_path)
-            state = shop_state(ledger)
-            book = reading.result()[path]
-        require_intact(ledger)  # never spend from a journal edited by hand
-        if isinstance(book, DataError):
-            raise DataError(f"{name} 无法读取，没有导入", book.problems or [Problem(Location(name), book.message)])
-        digest = sha256_file(path)
-        earlier = _already_imported(ledger, digest)
-        if earlier and not again:
-            when, first = earlier
-            same = "" if first == name else f"（与 {first} 内容相同）"
-            raise DataError(f"{name}{same}已于 {when} 导入过，没有重复导入；台账未改动",
-                            [Problem(Location(name), "这个文件已经导入过")],
-                            hint="如确实要再导入一次，加 --again --reason \"原因\"")
-        try:
-            sheet = refuse_on_error(path, read_day_sheet, book, name)
-        except DataError as exc:
-            raise DataError(f"{name} 无法读取，没有导入", exc.problems) from None
-        problems = [p for p in sheet.problems]
-        fallback = day or sheet.title_date or date_in_text(path.stem) or today or dt.date.today()
+    state = shop_state(ledger)
+    book = reading.result()[path]
+    require_intact(ledger)  # never spend from a journal edited by hand
+    if isinstance(book, DataError):
+        raise DataError(f"{name} 无法读取，没有导入", book.problems or [Problem(Location(name), book.message)])
+    digest = sha256_file(path)
+    earlier = _already_imported(ledger, digest)
+    if earlier and not again:
+        when, first = earlier
+        same = "" if first == name else f"（与 {first} 内容相同）"
+        raise DataError(f"{name}{same}已于 {when} 导入过，没有重复导入；台账未改动",
+                        [Problem(Location(name), "这个文件已经导入过")],
+                        hint="如确实要再导入一次，加 --again --reason \"原因\"")
+    try:
+        sheet = refuse_on_error(path, read_day_sheet, book, name)
+    except DataError as exc:
+        raise DataError(f"{name} 无法读取，没有导入", exc.problems) from None
+    problems = [p for p in sheet.problems]
+    fallback = day or sheet.title_date or date_in_text(path.stem) or session.today or dt.date.today()
 
-        # lines → requests: consecutive lines of the same household and date make one redemption
-        groups: list[tuple[tuple[dt.date, str], RedemptionRequest]] = []
-        for line in sheet.lines:
-            loc = _locator(name, line)
-            bad = False
-            date = fallback
-            if "日期" in line.cells and clean_text(line.values.get("日期")):
-                try:
-                    date = _parse_cell_date(line.values["日期"])
-                except ValueError:
-                    problems.append(Problem(loc("日期"), f"日期“{clean_text(line.values['日期'])}”看不懂，请写成 2026-08-01 或 2026年8月1日"))
-                    bad = True
-            hid_text = clean_text(line.values.get("户号", ""))
-            head = clean_text(line.values.get("户主", ""))
-            where = loc("户号") if hid_text or "户主" not in line.cells else loc("户主")
-            if hid_text:
-                hid = state.id_of(hid_text)  # zp001 / ＺＰ００１ = ZP001
-                if hid not in state.households:
-                    problems.append(Problem(where, f"户号 {hid_text} 不在户籍中{state.id_hint(hid_text, head)}"))
-                    bad = True
-                elif head and clean_name(head) != clean_name(state.households[hid]["name"]):
-                    problems.append(Problem(loc("户主"), f"户号 {hid} 的户主是“{state.households[hid]['name']}”，"
-                                                        f"表里写的是“{head}”，请核对", "警告"))
-            elif head:
-                hid, problem = state.find_household(head, clean_text(line.values.get("组别", "")))
-                if problem:
-                    problems.append(Problem(where, problem))
-                    bad = True
-            else:
-                problems.append(Problem(where, "没有填户号（或户主）"))
+    # lines → requests: consecutive lines of the same household and date make one redemption
+    groups: list[tuple[tuple[dt.date, str], RedemptionRequest]] = []
+    for line in sheet.lines:
+        loc = _locator(name, line)
+        bad = False
+        date = fallback
+        if "日期" in line.cells and clean_text(line.values.get("日期")):
+            try:
+                date = _parse_cell_date(line.values["日期"])
+            except ValueError:
+                problems.append(Problem(loc("日期"), f"日期“{clean_text(line.values['日期'])}”看不懂，请写成 2026-08-01 或 2026年8月1日"))
                 bad = True
-            if bad:
-                continue
-            request_line = LineRequest(
-                item=as_text(line.values.get("物品", "")),
-                qty=line.values.get("数量") if "数量" in line.cells else None,
-                total_points=line.values.get("积分") if "积分" in line.cells else None,
-                reason=as_text(line.values.get("备注", "")) or as_text(reason),
-                where={f: loc(f) for f in ("物品", "数量", "积分") if f in line.cells},
-                source=f"{name} / {line.sheet} / 第{line.row + 1}行",
-            )
-            key = (date, hid)
-            if not groups or groups[-1][0] != key:  # consecutive lines of one household and day: one visit, one slip
-                groups.append((key, RedemptionRequest(hid, date, [], where, name)))
-            groups[-1][1].lines.append(request_line)
+        hid_text = clean_text(line.values.get("户号", ""))
+        head = clean_text(line.values.get("户主", ""))
+        where = loc("户号") if hid_text or "户主" not in line.cells else loc("户主")
+        if hid_text:
+            hid = state.id_of(hid_text)  # zp001 / ＺＰ００１ = ZP001
+            if hid not in state.households:
+                problems.append(Problem(where, f"户号 {hid_text} 不在户籍中{state.id_hint(hid_text, head)}"))
+                bad = True
+            elif head and clean_name(head) != clean_name(state.households[hid]["name"]):
+                problems.append(Problem(loc("户主"), f"户号 {hid} 的户主是“{state.households[hid]['name']}”，"
+                                                    f"表里写的是“{head}”，请核对", "警告"))
+        elif head:
+            hid, problem = state.find_household(head, clean_text(line.values.get("组别", "")))
+            if problem:
+                problems.append(Problem(where, problem))
+                bad = True
+        else:
+            problems.append(Problem(where, "没有填户号（或户主）"))
+            bad = True
+        if bad:
+            continue
+        request_line = LineRequest(
+            item=as_text(line.values.get("物品", "")),
+            qty=line.values.get("数量") if "数量" in line.cells else None,
+            total_points=line.values.get("积分") if "积分" in line.cells else None,
+            reason=as_text(line.values.get("备注", "")) or as_text(reason),
+            where={f: loc(f) for f in ("物品", "数量", "积分") if f in line.cells},
+            source=f"{name} / {line.sheet} / 第{line.row + 1}行",
+        )
+        key = (date, hid)
+        if not groups or groups[-1][0] != key:  # consecutive lines of one household and day: one visit, one slip
+            groups.append((key, RedemptionRequest(hid, date, [], where, name)))
+        groups[-1][1].lines.append(request_line)
 
-        errors = [p for p in problems if p.severity == "错误"]
-        if not groups and not errors:
-            raise DataError(f"{name} 里没有兑换记录（表格是空的）", problems)
+    errors = [p for p in problems if p.severity == "错误"]
+    if not groups and not errors:
+        raise DataError(f"{name} 里没有兑换记录（表格是空的）", problems)
 
-        # the same redemptions recorded before: by content, whatever the file is called
-        # (兑换登记表(1).xlsx re-sent with a footer added has other bytes but the same visits)
-        existing = recorded_visits(state.redemptions)
-        duplicates = 0
-        for (date, hid), req in groups:
-            sig = visit_signature(date, hid, [(l.item, l.qty) for l in req.lines])
-            if sig in existing:
-                duplicates += 1
-                number, source = existing[sig]
-                items = "、".join(f"{l.item}×{fmt_number(parse_qty(l.qty)[0])}" for l in req.lines)
-                origin = f"，来自 {source}" if source else ""
-                problems.append(Problem(
-                    req.where,
-                    f"{state.households[hid]['name']}（{hid}）{date.isoformat()} 兑换 {items} 已记入兑换记录"
-                    f"（单号 {number}{origin}），疑似重复" + ("；按 --again 再次导入" if again else ""),
-                    "警告" if again else "错误"))
+    # the same redemptions recorded before: by content, whatever the file is called
+    # (兑换登记表(1).xlsx re-sent with a footer added has other bytes but the same visits)
+    existing = recorded_visits(state.redemptions)
+    duplicates = 0
+    for (date, hid), req in groups:
+        sig = visit_signature(date, hid, [(l.item, l.qty) for l in req.lines])
+        if sig in existing:
+            duplicates += 1
+            number, source = existing[sig]
+            items = "、".join(f"{l.item}×{fmt_number(parse_qty(l.qty)[0])}" for l in req.lines)
+            origin = f"，来自 {source}" if source else ""
+            problems.append(Problem(
+                req.where,
+                f"{state.households[hid]['name']}（{hid}）{date.isoformat()} 兑换 {items} 已记入兑换记录"
+                f"（单号 {number}{origin}），疑似重复" + ("；按 --again 再次导入" if again else ""),
+                "警告" if again else "错误"))
 
-        plans: list[PlannedRedemption] = []
-        for _, req in groups:
-            plan = state.plan(req, problems, over_budget, as_text(reason))
-            if plan is not None:
-                plans.append(plan)
-        errors = [p for p in problems if p.severity == "错误"]
-        if errors:
-            hint = None
-            if duplicates and not again:
-                hint = (f"{duplicates} 次兑换与兑换记录里已有的相同（同一户、同一天、同样的物品和数量）；"
-                        "确是又兑换了一次的，加 --again --reason \"原因\" 再导入")
-            raise DataError(f"{name} 有 {len(errors)} 处错误，整个文件没有导入，台账未改动；请改正后重新导入", problems,
-                            hint=hint)
+    plans: list[PlannedRedemption] = []
+    for _, req in groups:
+        plan = state.plan(req, problems, over_budget, as_text(reason))
+        if plan is not None:
+            plans.append(plan)
+    errors = [p for p in problems if p.severity == "错误"]
+    if errors:
+        hint = None
+        if duplicates and not again:
+            hint = (f"{duplicates} 次兑换与兑换记录里已有的相同（同一户、同一天、同样的物品和数量）；"
+                    "确是又兑换了一次的，加 --again --reason \"原因\" 再导入")
+        raise DataError(f"{name} 有 {len(errors)} 处错误，整个文件没有导入，台账未改动；请改正后重新导入", problems,
+                        hint=hint)
 
-        secret, secret_warning = ensure_secret(ledger, state)
-        finish_plans(state, plans, secret)
-        operator = operator_of(ledger, operator)
-        budgets = [state.budget_status(y) for y in sorted(state.touched_years)]
-        notes = [str(p) for p in problems if p.severity != "错误"]
-        result = RedeemResult(plans, budgets, None, dry_run,
-                              [w for w in [secret_warning, *notes, *(b.warning for b in budgets)] if w])
-        if dry_run:
-            return result
-        apply_plans(ledger, state, plans, operator)
-        target = None
-        if print_slips:
-            first, last = plans[0].number, plans[-1].number
-            target = prepare_output(ledger_path, out_pdf, f"{first}至{last}.pdf" if len(plans) > 1 else f"{first}.pdf")
-        points = round(sum(p.points for p in plans), 4)
-        log = (f"{name}：{len(plans)} 张兑换单 {plans[0].number}–{plans[-1].number}，共 {fmt_number(points)} 分")
-        if any(p.over_budget for p in plans):
-            log += f"；超出年度经费，原因：{as_text(reason)}" if clean_text(reason) else "；超出年度经费（经费超出时=提醒）"
-        if again and (duplicates or earlier):
-            log = f"再次导入（{duplicates} 次疑似重复），原因：{as_text(reason)}；" + log
-        result.pdf = commit(ledger, plans, target,
-                            lambda: ledger.save(COMMAND, arguments, [(name, digest)], log[:500]),
-                            templates_dir=templates_dir, font=font, on_slip=on_slip, operator=operator, on_start=on_start)
-        return result
+    secret, secret_warning = ensure_secret(ledger, state)
+    finish_plans(state, plans, secret)
+    operator = operator_of(ledger, session.operator)
+    budgets = [state.budget_status(y) for y in sorted(state.touched_years)]
+    notes = [str(p) for p in problems if p.severity != "错误"]
+    result = RedeemResult(plans, budgets, None, dry_run,
+                          [w for w in [secret_warning, *notes, *(b.warning for b in budgets)] if w])
+    if dry_run:
+        return result, None, plans
+    apply_plans(ledger, state, plans, operator)
+    target = None
+    if print_slips:
+        first, last = plans[0].number, plans[-1].number
+        target = prepare_output(ledger_path, out_pdf, f"{first}至{last}.pdf" if len(plans) > 1 else f"{first}.pdf")
+    points = round(sum(p.points for p in plans), 4)
+    log = (f"{name}：{len(plans)} 张兑换单 {plans[0].number}–{plans[-1].number}，共 {fmt_number(points)} 分")
+    if any(p.over_budget for p in plans):
+        log += f"；超出年度经费，原因：{as_text(reason)}" if clean_text(reason) else "；超出年度经费（经费超出时=提醒）"
+    if again and (duplicates or earlier):
+        log = f"再次导入（{duplicates} 次疑似重复），原因：{as_text(reason)}；" + log
+    stage_slips(ledger, plans, target, outs, printing, on_slip=on_slip, operator=operator, on_start=on_start)
+    ledger.note(log[:500], [(name, digest)])
+    return result, target, plans
 
 
 def _locator(file: str, line: DayLine):

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from villagectl.actions.session import PrintOptions, Session
 from villagectl.errors import DataError, Location, Problem, UsageError
 from villagectl.io.outputs import guard_output
-from villagectl.io.safe_write import ledger_lock
 from villagectl import schema
 from villagectl.ledger.journal import NewEntry, append_entries
 from villagectl.ledger.journal_anchor import require_intact
@@ -73,8 +73,9 @@ def verify_in(ledger: Ledger, text: str, claim: Claim | None = None) -> VerifyRe
     return verify(slip_records(redemption_frame(ledger)), ledger.frame_or_empty(schema.JOURNAL.name), secret, text, claim)
 
 
-def verify_slip(ledger_path: Path, text: str, *, claim: Claim | None = None) -> VerifyResult:
-    return verify_in(Ledger.open(ledger_path), text, claim)
+def verify_slip(session: Session, text: str, *, claim: Claim | None = None) -> VerifyResult:
+    """Read only, and without the lock (a slip can be checked while the ledger is being written)."""
+    return verify_in(Ledger.open(session.path), text, claim)
 
 
 # --------------------------------------------------------------------------
@@ -93,18 +94,10 @@ class UseResult:
                 "points": self.record.points}
 
 
-def use_slip(
-    ledger_path: Path,
-    text: str,
-    *,
-    today: dt.date,
-    operator: str | None = None,
-    wait_s: float = 0.0,
-    arguments: str = "",
-) -> UseResult:
-    """Mark a genuine, not yet collected slip 已领取 (the goods are handed over)."""
-    with ledger_lock(ledger_path, wait_s):
-        ledger = Ledger.open(ledger_path)
+def use_slip(session: Session, text: str) -> UseResult:
+    """Mark a genuine, not yet collected slip 已领取 on ``session.day()`` (the goods are handed over)."""
+    today = session.day()
+    with session.updating("slip use") as ledger:
         require_intact(ledger)
         result = verify_in(ledger, text)
         if not result.genuine:
@@ -116,12 +109,12 @@ def use_slip(
         if rec.state == STATE_USED:
             when = f"于 {rec.collected} " if rec.collected else ""
             raise DataError(f"兑换单 {rec.number} 已{when}领取过物品，不能重复领取")
-        ledger.replace(schema.REDEMPTIONS.name, mark_used(redemption_frame(ledger), rec, today.isoformat(), operator))
+        ledger.replace(schema.REDEMPTIONS.name, mark_used(redemption_frame(ledger), rec, today.isoformat(), session.operator))
         collect = NewEntry(rec.household_id, schema.ENTRY_COLLECT, 0, f"领取 兑换单 {rec.number} 的物品", rec.number)
         journal, _ids = append_entries(ledger.frame(schema.JOURNAL.name), [collect], today.isoformat(),
-                                       operator or ledger.settings().get("经办人", "") or "村文书")
+                                       session.operator_for(ledger))
         ledger.replace(schema.JOURNAL.name, journal)
-        ledger.save("slip use", arguments, result=f"{rec.number} 已领取（{rec.household_id} {fmt_number(rec.points)} 分）")
+        ledger.note(f"{rec.number} 已领取（{rec.household_id} {fmt_number(rec.points)} 分）")
         rec.state, rec.collected = STATE_USED, today.isoformat()
         return UseResult(rec, today.isoformat())
 
@@ -179,15 +172,15 @@ class PrintResult:
 
 
 def reprint_slips(
-    ledger_path: Path,
+    session: Session,
     refs: list[str],
     *,
     out_pdf: Path | None = None,
-    templates_dir: Path | None = None,
-    font: Path | None = None,
+    printing: PrintOptions = PrintOptions(),
     on_slip=None,
 ) -> PrintResult:
-    """Print slips again (marked 补打) by 单号 or code; the ledger is not changed."""
+    """Print slips again (marked 补打) by 单号 or code; the ledger is not changed (nor locked)."""
+    ledger_path = session.path
     if not refs:
         raise UsageError("请给出要补打的单号或核验码")
     if out_pdf is not None:
@@ -220,9 +213,7 @@ def reprint_slips(
         out_pdf = guard_output(out_pdf, ledger_path, "-o")
     check_pdf_name(out_pdf)
     sheet = SlipSheet(settings.get("村名", ""), shop_name(settings), [printable(r, secret, reprint=True) for r in chosen])
-    from villagectl.render.typst_engine import printing_paths
-
-    templates_dir, font = printing_paths(settings, ledger_path, templates_dir, font)
+    templates_dir, font = printing.paths(ledger)
     render_slips(sheet, out_pdf, templates_dir, font, on_slip)
     return PrintResult(out_pdf, [r.number for r in chosen], pages_for(len(chosen)))
 

@@ -2,7 +2,7 @@
 
 The document, the signature and the checks are ``villagectl.ledger.transfer``
 (pure); transfer in is actions/transfer_in.py (re-exported here). This module
-locks and opens the ledger, saves, and writes the file.
+holds the ledger (a ``Session``), saves, and writes the file.
 
 Crashes: the ledger save of transfer out is the commit point and the file is
 written after it, so before it no validly signed file exists, and after it the
@@ -13,7 +13,6 @@ same command again); 操作日志 records where the file went and its sha256, an
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -31,9 +30,9 @@ from villagectl.actions.transfer_files import (  # noqa: F401  (issued_transfers
     transfer_problems,
 )
 from villagectl.actions.transfer_in import TransferInResult, read_transfer_file, transfer_in  # noqa: F401
+from villagectl.actions.session import Session
 from villagectl.errors import DataError, FileAccessError, UsageError
 from villagectl.io.outputs import guard_output
-from villagectl.io.safe_write import ledger_lock
 from villagectl import schema
 from villagectl.ledger.households import find_household
 from villagectl.ledger.journal import NewEntry, append_entries
@@ -53,7 +52,6 @@ from villagectl.ledger.transfer import (  # noqa: F401  (re-exported for scripts
     unposted,
 )
 from villagectl.ledger.transfer_receipt import append_dated, received_transfer_ids  # noqa: F401
-from villagectl.ledger.workbook import Ledger
 from villagectl.render.transfer_letter import with_letter  # the printable 迁转证明 beside the file
 from villagectl.values import clean_name, clean_text, fmt_number
 
@@ -66,18 +64,8 @@ def household_row(households: pd.DataFrame, household: str) -> tuple[int, pd.Ser
 
 
 
-def transfer_out(
-    ledger_path: Path,
-    *,
-    household: str,
-    to_village: str,
-    today: dt.date,
-    output: Path | None = None,
-    operator: str | None = None,
-    wait_s: float = 0.0,
-    arguments: str = "",
-) -> TransferOutResult:
-    """Close a household's account and write the signed transfer file.
+def transfer_out(session: Session, *, household: str, to_village: str, output: Path | None = None) -> TransferOutResult:
+    """Close a household's account on ``session.day()`` and write the signed transfer file.
 
     The ledger closing the account (the 转出 row, 关联 = the transfer id) is the
     commit point; the file is written after it. Before that point no file with a
@@ -88,6 +76,7 @@ def transfer_out(
     same command again on the closed account re-issues the very same file (the
     bytes are checked against the sha256 recorded in 操作日志).
     """
+    ledger_path = session.path
     household = clean_text(household)
     to_village = clean_name(to_village)
     if not household:
@@ -96,8 +85,7 @@ def transfer_out(
         raise UsageError("请用 --to-village 给出转入的村名（与对方台账“参数”表的村名一致）")
     if output is not None:
         guard_output(output, ledger_path, "-o", folder=Path(output).is_dir())
-    with ledger_lock(ledger_path, wait_s):
-        ledger = Ledger.open(ledger_path)
+    with session.updating("transfer out") as ledger:
         ledger.require(schema.HOUSEHOLDS.name, schema.JOURNAL.name)
         require_intact(ledger)
         settings = ledger.settings()
@@ -122,7 +110,7 @@ def transfer_out(
                 f"户号 {household} 还有没入账的积分：{'；'.join(pending)}。转出后这些积分就无法再记到这一户",
                 hint="请先入账（villagectl post month；公示未满可用 --force --reason 说明原因），或处理完这些事件，再转出",
             )
-        date = today
+        date = session.day()
         transfer_id = new_transfer_id(date, household)
         document, data = signed_document(ledger, row, village, to_village, date, transfer_id, key)
         target = output_path(output, ledger_path, transfer_file_name(village, household, date))
@@ -130,7 +118,7 @@ def transfer_out(
             raise FileAccessError(f"{target} 已存在；为免覆盖别的转移单，请换一个文件名（-o）或先把它移走")
         check_writable(target)
 
-        operator = operator or settings.get("经办人", "") or "村文书"
+        operator = session.operator_for(ledger)
         balance = float(document["balance"])
         journal, ids = append_entries(
             ledger.frame(schema.JOURNAL.name),
@@ -141,18 +129,15 @@ def transfer_out(
         ledger.replace(schema.JOURNAL.name, journal)
         households.loc[index, "状态"] = "迁出"
         ledger.replace(schema.HOUSEHOLDS.name, households)
-        ledger.save(
-            "transfer out",
-            arguments,
-            result=f"{household} 转出至{to_village}，余额 {fmt_number(balance)} 分，"
-            f"{record_text(transfer_id, recorded_path(target, ledger_path), data)}",
-        )
-        try:
-            write_file(target, data)
-        except OSError as exc:
-            raise FileAccessError(
-                f"台账已记转出（转移单 {transfer_id}），但转移单没能写成 {target}：{exc.strerror or exc}。"
-                f"积分没有丢：请解决上面的问题后再运行同一条 transfer out 命令，会重新开具同一份转移单"
-            ) from None
-        return with_letter(TransferOutResult(transfer_id, household, document["household"]["name"], to_village,
-                                             balance, float(document["earned"]), target, ids[0]), ledger)
+        ledger.note(f"{household} 转出至{to_village}，余额 {fmt_number(balance)} 分，"
+                    f"{record_text(transfer_id, recorded_path(target, ledger_path), data)}")
+    # the ledger save (the end of the block above) is the commit point; the file is written after it
+    try:
+        write_file(target, data)
+    except OSError as exc:
+        raise FileAccessError(
+            f"台账已记转出（转移单 {transfer_id}），但转移单没能写成 {target}：{exc.strerror or exc}。"
+            f"积分没有丢：请解决上面的问题后再运行同一条 transfer out 命令，会重新开具同一份转移单"
+        ) from None
+    return with_letter(TransferOutResult(transfer_id, household, document["household"]["name"], to_village,
+                                         balance, float(document["earned"]), target, ids[0]), ledger)

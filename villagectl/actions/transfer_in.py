@@ -2,24 +2,23 @@
 
 The checks (signature, addressee, totals, the 户号 and group here) and what is
 posted are ``villagectl.ledger.transfer_receipt.plan_receipt`` (pure); this
-module reads the file, locks and opens the ledger, and saves.
+module reads the file, holds the ledger (a ``Session``), and saves.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from villagectl.actions.session import Session
 from villagectl.errors import DataError, FileAccessError
-from villagectl.io.safe_write import ledger_lock, sha256_file
+from villagectl.io.safe_write import sha256_file
 from villagectl import schema
 from villagectl.ledger.journal_anchor import require_intact
 from villagectl.ledger.transfer import MAX_FILE_BYTES, town_key
 from villagectl.ledger.transfer_receipt import append_dated, parse_transfer, plan_receipt, require_signature
-from villagectl.ledger.workbook import Ledger
 from villagectl.values import clean_name, fmt_number
 
 
@@ -73,22 +72,18 @@ class TransferInResult:
 
 
 def transfer_in(
-    ledger_path: Path,
+    session: Session,
     file: Path,
     *,
-    today: dt.date,
     household_id: str | None = None,
     group: str | None = None,
-    operator: str | None = None,
     dry_run: bool = False,
-    wait_s: float = 0.0,
-    arguments: str = "",
 ) -> TransferInResult:
-    """Verify a transfer file and open the household's account in this village."""
+    """Verify a transfer file and open the household's account in this village on ``session.day()``."""
+    today = session.day()
     file = Path(file)
     document = read_transfer_file(file)
-    with ledger_lock(ledger_path, wait_s):
-        ledger = Ledger.open(ledger_path)
+    with session.updating("transfer in") as ledger:
         ledger.require(schema.HOUSEHOLDS.name, schema.JOURNAL.name)
         require_intact(ledger)
         settings = ledger.settings()
@@ -106,17 +101,13 @@ def transfer_in(
         if dry_run:
             return result
 
-        operator = operator or settings.get("经办人", "") or "村文书"
+        operator = session.operator_for(ledger)
         ledger.replace(schema.JOURNAL.name, append_dated(journal, r.entries, operator))
         row = r.household_row(list(households.columns), today)
         households = pd.concat([households, pd.DataFrame([row], columns=households.columns, dtype=object)],
                                ignore_index=True)
         ledger.replace(schema.HOUSEHOLDS.name, households)
-        ledger.save(
-            "transfer in",
-            arguments,
-            inputs=[(file.name, sha256_file(file))],
-            result=f"转移单 {r.transfer_id}：{r.from_village} {r.original_id} {r.name} 转入为 {r.household_id}，"
-            f"余额 {fmt_number(r.balance)} 分，累计获得 {fmt_number(r.earned)} 分",
-        )
+        ledger.note(f"转移单 {r.transfer_id}：{r.from_village} {r.original_id} {r.name} 转入为 {r.household_id}，"
+                    f"余额 {fmt_number(r.balance)} 分，累计获得 {fmt_number(r.earned)} 分",
+                    [(file.name, sha256_file(file))])
         return result

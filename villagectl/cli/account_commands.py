@@ -20,8 +20,8 @@ from villagectl.cli.app import (
     TemplatesOpt,
     WaitOpt,
     app,
-    arguments_text,
     parse_date,
+    session,
     workers_check,
     year_check,
 )
@@ -50,8 +50,8 @@ def transfer_out_cmd(
     def body() -> None:
         from villagectl.actions.transfer import transfer_out
 
-        r = transfer_out(ledger, household=household, to_village=to_village, today=parse_date(date), output=output,
-                         operator=operator, wait_s=wait, arguments=arguments_text())
+        r = transfer_out(session(ledger, wait, operator, parse_date(date)), household=household, to_village=to_village,
+                         output=output)
         letter, problem = getattr(r, "letter", None), getattr(r, "letter_problem", "")
         if as_json:
             emit_result({**r.as_dict(), "letter": str(letter) if letter else None, "letter_problem": problem or None})
@@ -118,8 +118,8 @@ def transfer_in_cmd(
         from villagectl.actions.transfer_in import transfer_in
 
         def run(trial: bool):
-            return transfer_in(ledger, file, today=parse_date(date), household_id=household_id, group=group,
-                               operator=operator, dry_run=trial, wait_s=wait, arguments=arguments_text())
+            return transfer_in(session(ledger, wait, operator, parse_date(date)), file, household_id=household_id,
+                               group=group, dry_run=trial)
 
         out = console()
         if not dry_run and not yes:

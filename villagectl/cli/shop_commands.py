@@ -26,11 +26,11 @@ from villagectl.cli.app import (
     TemplatesOpt,
     WaitOpt,
     app,
-    arguments_text,
     nullbar,
     number_check,
     parse_date,
     progress_over,
+    session,
 )
 from villagectl.cli.console import console, emit_result, err_console, fit_table, guarded
 from villagectl.errors import UsageError
@@ -194,12 +194,13 @@ def redeem_cmd(
 
     def body() -> None:
         from villagectl.actions.redeem import LineRequest, redeem
+        from villagectl.actions.session import PrintOptions
 
         pairs = pair_lines(ctx.meta.get(RAW_ARGS), list(item), list(qty or []), list(points or []))
         lines = [LineRequest(name, q, p, reason=reason) for name, q, p in pairs]
-        result = redeem(ledger, household=household, items=lines, day=parse_date(date), reason=reason,
-                        over_budget=over_budget, operator=operator, out_pdf=output, print_slip=not no_print,
-                        dry_run=dry_run, templates_dir=templates, font=font, wait_s=wait, arguments=arguments_text())
+        result = redeem(session(ledger, wait, operator, parse_date(date)), household=household, items=lines,
+                        reason=reason, over_budget=over_budget, out_pdf=output, print_slip=not no_print,
+                        dry_run=dry_run, printing=PrintOptions(templates, font))
         if as_json:
             emit_result(result.as_dict())
             return
@@ -260,12 +261,13 @@ def redeem_import_cmd(
 
     def body() -> None:
         from villagectl.actions.redeem_import import import_redemptions
+        from villagectl.actions.session import PrintOptions
 
         day = parse_date(date) if date else None
         with LazyProgress("准备兑换单", quiet=as_json) as bar:
-            result = import_redemptions(ledger, file, day=day, reason=reason, over_budget=over_budget, operator=operator,
-                                        out_pdf=output, print_slips=not no_print, dry_run=dry_run,
-                                        templates_dir=templates, font=font, wait_s=wait, arguments=arguments_text(),
+            result = import_redemptions(session(ledger, wait, operator), file, day=day, reason=reason,
+                                        over_budget=over_budget, out_pdf=output, print_slips=not no_print,
+                                        dry_run=dry_run, printing=PrintOptions(templates, font),
                                         on_slip=bar.advance, on_start=bar.start, again=again)
         if as_json:
             emit_result({"file": str(file), **result.as_dict()})
@@ -309,8 +311,8 @@ def redeem_cancel_cmd(
     def body() -> None:
         from villagectl.actions.redeem_cancel import cancel_redemption
 
-        r = cancel_redemption(ledger, ref=slip, reason=reason, day=parse_date(date), operator=operator,
-                              returned=returned, wait_s=wait, arguments=arguments_text())
+        r = cancel_redemption(session(ledger, wait, operator, parse_date(date)), ref=slip, reason=reason,
+                              returned=returned)
         if as_json:
             emit_result(r.as_dict())
             return
@@ -349,7 +351,7 @@ def slip_verify_cmd(
         from villagectl.actions.slips import VERDICT_TEXT, Claim, verify_slip
 
         claim = Claim(slip or "", date or "", household or "", points or "")
-        r = verify_slip(ledger, code, claim=claim)
+        r = verify_slip(session(ledger), code, claim=claim)
         if as_json:
             return emit_result(r.as_dict(), 0 if r.genuine else 1)
         out = console()
@@ -387,7 +389,7 @@ def slip_use_cmd(
     def body() -> None:
         from villagectl.actions.slips import use_slip
 
-        r = use_slip(ledger, code, today=parse_date(date), operator=operator, wait_s=wait, arguments=arguments_text())
+        r = use_slip(session(ledger, wait, operator, parse_date(date)), code)
         if as_json:
             emit_result(r.as_dict())
             return
@@ -410,11 +412,13 @@ def slip_print_cmd(
     """补打兑换单（标“补打”字样，核验码不变）；台账不改动。已作废的单不能补打。"""
 
     def body() -> None:
+        from villagectl.actions.session import PrintOptions
         from villagectl.actions.slips import reprint_slips
 
         bar = nullbar() if as_json else progress_over(len(refs), "准备兑换单")
         with bar as advance:
-            r = reprint_slips(ledger, list(refs), out_pdf=output, templates_dir=templates, font=font, on_slip=advance)
+            r = reprint_slips(session(ledger), list(refs), out_pdf=output, printing=PrintOptions(templates, font),
+                              on_slip=advance)
         if as_json:
             emit_result(r.as_dict())
             return
