@@ -370,3 +370,18 @@ def test_a_later_month_is_not_posted_over_an_unscored_earlier_one(runner, villag
     assert invoke(runner, "score", "month", ledger, "--month", "2026-09").exit_code == 0
     result = invoke(runner, "post", "month", ledger, "--month", "2026-09", "--date", "2026-10-05", "--force", "--reason", "测试")
     assert result.exit_code == 1 and "2026-08 已导入检查表但还没有计分" in result.stderr
+
+
+def test_score_year_says_which_months_are_not_posted_yet(runner, village, tmp_path: Path) -> None:
+    """The year's result counts posted points only: a month still in 公示, or a 补录 waiting, is named."""
+    ledger = village
+    post(runner, ledger, tmp_path, "2026-07", {"第二组": {"B1": 88, "B2": 82}}, missing_ok=True)
+    august = [sheet(tmp_path / "08", g, "2026-08", t) for g, t in {"第一组": {"A1": 95, "A2": 86}, "第二组": {"B1": 88, "B2": 82}}.items()]
+    assert invoke(runner, "inspect", "import", ledger, *august).exit_code == 0
+    assert invoke(runner, "score", "month", ledger, "--month", "2026-08").exit_code == 0
+    assert invoke(runner, "inspect", "import", ledger, sheet(tmp_path / "l7", "第一组", "2026-07", {"A1": 95, "A2": 86})).exit_code == 0
+    result, data = invoke_json(runner, "score", "year", ledger, "--year", "2026")
+    assert result.exit_code == 0
+    assert data["unfinished"] == ["2026-08（草稿）", "2026-07 补录1（补录或更正，草稿）"]
+    shown = invoke(runner, "score", "year", ledger, "--year", "2026")
+    assert "2026 年还有没入账的：2026-08（草稿）" in shown.stdout

@@ -18,7 +18,7 @@ from villagectl.io.sandbox import read_untrusted_many, refuse_on_error
 from villagectl import schema
 from villagectl.ledger.events import vetoed
 from villagectl.ledger.journal_anchor import require_intact
-from villagectl.ledger.periods import period_row, with_period, notice_end
+from villagectl.ledger.periods import notice_end, period_row, unfinished_in_year, with_period
 from villagectl.ledger.households import year_presence
 from villagectl.ledger.workbook import Ledger
 from villagectl.rules.catalogue import parse_rules
@@ -42,6 +42,7 @@ class YearResult:
     vetoed: dict[str, list[str]] = field(default_factory=dict)
     export: Path | None = None
     notice_invalidated: bool = False
+    unfinished: list[str] = field(default_factory=list)  # months of the year not posted yet: left out of the result
 
     def households(self) -> list[dict]:
         out = []
@@ -137,7 +138,7 @@ def _score_year(ledger: Ledger, year: int) -> YearResult:
     frame, vetoes = compute_year(ledger, year)
     if frame.empty:
         raise DataError(f"{year} 年没有任何农户可以评定（户籍为空？）")
-    result = YearResult(year, frame, vetoed=vetoes)
+    result = YearResult(year, frame, vetoed=vetoes, unfinished=unfinished_in_year(ledger, year))
     old = existing[mine] if len(existing) else existing
     if len(old) == len(frame) and _same(old, frame):
         result.changed = False

@@ -44,7 +44,7 @@ def score_year_cmd(
         r = score_year(session(ledger, wait), year, export=export)
         rows = r.households()
         if as_json:
-            emit_result({"households": rows})
+            emit_result({"households": rows, "unfinished": r.unfinished})
             return
         table = Table(title=f"{year} 年度评定")
         cols = ("名次", "组别", "户号", "户主", "年度积分", "星级", "牌级", "榜单", "备注")
@@ -59,6 +59,9 @@ def score_year_cmd(
         black = sum(1 for x in rows if x["list"] == "黑榜")
         console().print(f"{year} 年：{len(rows)} 户，星级 {stars} 户，牌级 {medals} 户，红榜 {red} 户，黑榜 {black} 户，"
                         f"一票否决不参评 {len(r.vetoed)} 户")
+        if r.unfinished:
+            console().print(f"[yellow]{year} 年还有没入账的：{'、'.join(r.unfinished)}；年度积分只算已入账的积分，"
+                            "这些入账后请重新运行 villagectl score year。[/]")
         if not r.changed:
             console().print("结果与台账中已有的相同，台账没有改动。")
         if r.notice_invalidated:

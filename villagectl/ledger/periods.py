@@ -124,3 +124,30 @@ def notice_end(ledger, row: pd.Series) -> dt.date | None:
         raise DataError(f"“期间”表 {clean_text(row.get('期间'))} 的公示截止“{clean_text(row.get('公示截止'))}”不是日期",
                         [Problem(Location(ledger.path.name, schema.PERIODS.name, cell), "公示截止应为日期，如 2026-10-13")],
                         hint="请在“期间”表改正这个日期后重试") from None
+
+
+def unfinished_in_year(ledger, year: int) -> list[str]:
+    """What of ``year`` is not in the journal yet, so a year's result would leave it out: months scored but not
+    posted, months with 检查记录 never scored, a 补录/更正 of the year waiting, a quarter (base-140) not posted."""
+    from villagectl.ledger.quarters import quarter_of, quarter_period
+
+    out: list[str] = []
+    monthly = ledger.frame_or_empty(schema.MONTHLY.name)
+    inspected = ledger.frame_or_empty(schema.INSPECTIONS.name)
+    if ledger.settings().get("计分方式", "") == "基础分":  # inspected by quarter: the quarter is what is posted
+        quarters = sorted({quarter_of(m) for m in (clean_text(v) for v in inspected.get("月份", []))
+                           if m[:4] == str(year) and m[4:5] == "-"})
+        for y, q in quarters:
+            name = quarter_period(y, q)
+            if period_state(ledger, name) != POSTED:
+                out.append(f"{name}（{period_state(ledger, name) or '未公示'}）")
+        return out
+    months = {clean_text(m) for m in monthly.get("月份", [])} | {clean_text(m) for m in inspected.get("月份", [])}
+    for m in sorted(x for x in months if x[:4] == str(year)):
+        state = period_state(ledger, m)
+        if state != POSTED:
+            out.append(f"{m}（{state or '已导入检查表、未计分'}）")
+    current = open_supplement(ledger)
+    if current is not None and any(m[:4] == str(year) for m in involved_months(current)):
+        out.append(f"{clean_text(current['期间'])}（补录或更正，{clean_text(current['状态']) or '草稿'}）")
+    return out
