@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -22,7 +22,7 @@ from villagectl.io.outputs import guard_output
 from villagectl.ledger.budget import year_base
 from villagectl.ledger.periods import rows_state
 from villagectl.ledger.workbook import Ledger
-from villagectl.render.annual import GroupSummary, MonthAverage, YearReport, render_year_report
+from villagectl.render.annual import YearReport, render_year_report
 from villagectl.rules.settings import committee_of
 from villagectl.scoring.year_report import month_averages, spending, year_totals
 
@@ -83,9 +83,9 @@ def build_year_report(ledger: Ledger, year: int, issued: dt.date) -> YearReport:
         state="" if provisional else rows_state(annual),
         active_households=totals.active_households,
         population=totals.population,
-        groups=[GroupSummary(**asdict(g)) for g in totals.groups],
+        groups=list(totals.groups),
         results=totals.results,
-        months=[MonthAverage(**asdict(m)) for m in month_averages(ledger.frame_or_empty(schema.MONTHLY.name), year)],
+        months=month_averages(ledger.frame_or_empty(schema.MONTHLY.name), year),
         spending=spent.per_month,
         budget=budget,
         per_resident=per_resident,

@@ -11,39 +11,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from villagectl.errors import DataError
 from villagectl.render.notice import group_sort_key
 from villagectl.render.typst_engine import render_pdf
 from villagectl.render.year_notice import households_text
+from villagectl.scoring.year_report import GroupTotals, MonthTotals
 
 REPORT_TEMPLATE = "report_year.typ.j2"
 
 
-@dataclass
-class GroupSummary:
-    group: str
-    households: int  # households with an annual result
-    population: int  # 人口 of the group's active households (户籍)
-    total: float  # sum of annual results
-    average: float | None
-    best: float | None
-    lowest: float | None
-    stars: int = 0
-    medals: int = 0
-    red: int = 0
-    black: int = 0
-    exposure: int = 0  # households that were on the 曝光台 at least one month
-
-
-@dataclass
-class MonthAverage:
-    month: int  # 1–12
-    village: float | None  # average 总分 of the households scored that month
-    scored: int
-    groups: dict[str, float | None] = field(default_factory=dict)
+# the report's figures are the core's (scoring/year_report.py), under the names the template and tests know
+GroupSummary = GroupTotals
+MonthAverage = MonthTotals
 
 
 @dataclass
