@@ -81,6 +81,17 @@ def header_key(value: object) -> str:
     return _header_key_text(clean_text(value))
 
 
+def find_header(rows: list[list], wanted: list[str], search_rows: int = 10) -> int | None:
+    """0-based index of the row among the first ``search_rows`` holding most of ``wanted`` (a sheet's header row)."""
+    keys = {header_key(w) for w in wanted}
+    best, best_hits = None, 0
+    for r, row in enumerate(rows[:search_rows]):
+        hits = sum(1 for v in row if header_key(v) in keys)
+        if hits > best_hits:
+            best, best_hits = r, hits
+    return best
+
+
 @lru_cache(maxsize=65536)
 def _header_key_text(value: str) -> str:
     text = clean_name(value)

@@ -20,7 +20,7 @@ from villagectl.io.preflight import col_letters
 from villagectl.io.safe_write import STATE_DIR
 from villagectl import schema
 from villagectl.scoring.town import SheetData, VillageSummary, summarize_village
-from villagectl.values import clean_text, header_key
+from villagectl.values import clean_text, find_header, header_key
 
 REQUIRED_SHEETS = (schema.SETTINGS.name, schema.HOUSEHOLDS.name, schema.JOURNAL.name)
 OPTIONAL_SHEETS = (schema.EVENTS.name, schema.REDEMPTIONS.name, schema.ANNUAL.name)
@@ -111,21 +111,6 @@ def _read_with_calamine(path: Path) -> dict[str, SheetData]:
         return out
     finally:
         book.close()
-
-
-def find_header(rows: list[list[Any]], wanted: list[str], search_rows: int = 10) -> int | None:
-    """0-based index of the row among the first ten holding most of ``wanted`` (as ``Ledger.open`` finds it).
-
-    The same rule as ``ledger.workbook.find_header``, here so that the worker
-    processes need not import pandas.
-    """
-    keys = {header_key(w) for w in wanted}
-    best, best_hits = None, 0
-    for r, row in enumerate(rows[:search_rows]):
-        hits = sum(1 for v in row if header_key(v) in keys)
-        if hits > best_hits:
-            best, best_hits = r, hits
-    return best
 
 
 def _sheet_from_rows(name: str, rows: list[list[Any]]) -> SheetData:

@@ -19,7 +19,7 @@ import pandas as pd
 from villagectl.io.reader import SheetRows
 from villagectl import schema
 from villagectl.ledger.journal import unchanged_by_clean_text
-from villagectl.values import as_text, clean_text, header_key
+from villagectl.values import as_text, clean_text, find_header, header_key
 
 HEADER_SEARCH_ROWS = 10
 
@@ -32,20 +32,9 @@ class LoadedSheet:
     positions: list[int] | None = None  # 0-based sheet column of each frame column (as read)
 
 
-def find_header(rows: list[list], wanted: list[str], search_rows: int = HEADER_SEARCH_ROWS) -> int | None:
-    """0-based index of the row among the first few holding most of ``wanted``."""
-    keys = {header_key(w) for w in wanted}
-    best, best_hits = None, 0
-    for r, row in enumerate(rows[:search_rows]):
-        hits = sum(1 for v in row if header_key(v) in keys)
-        if hits > best_hits:
-            best, best_hits = r, hits
-    return best
-
-
 def _load_sheet(raw: SheetRows, spec: schema.SheetSpec) -> tuple[LoadedSheet, list[str]]:
     required = [c.name for c in spec.columns if c.required]
-    r = find_header(raw.rows, spec.column_names)
+    r = find_header(raw.rows, spec.column_names, HEADER_SEARCH_ROWS)
     if r is None:
         empty = pd.DataFrame(columns=spec.column_names, dtype=object)
         return LoadedSheet(empty, 1, []), required
