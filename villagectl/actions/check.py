@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from villagectl.io import single_thread  # noqa: F401, I001  (before pandas: OpenBLAS on one thread)
-import pandas as pd
-
 from villagectl.errors import Location, Problem
 from villagectl import schema
 from villagectl.collector import gc_paused
-from villagectl.ledger import checks
-from villagectl.ledger.journal_anchor import journal_problems
 from villagectl.ledger.workbook import Ledger
 
 SCHEMES = ("月度换算", "基础分", "事件")
@@ -20,7 +15,11 @@ SCHEMES = ("月度换算", "基础分", "事件")
 def check_ledger(path: Path) -> tuple[Ledger, list[Problem]]:
     with gc_paused():  # every sheet read and checked: millions of small objects, no cycles (0.1–0.2 s of collector)
         ledger = Ledger.open(path)
-        return ledger, group_repeats(find_problems(ledger))
+        ledger.prefetch()  # every sheet, read on other cores while the checks' modules (pandas) are imported
+        try:
+            return ledger, group_repeats(find_problems(ledger))
+        finally:
+            ledger.close()
 
 
 def group_repeats(problems: list[Problem], shown: int = 8) -> list[Problem]:
@@ -73,6 +72,9 @@ def check_advice(problems: list[Problem], ledger_name: str) -> str:
 
 
 def find_problems(ledger: Ledger) -> list[Problem]:
+    from villagectl.ledger import checks  # here, not above: check_ledger has its sheets read meanwhile
+    from villagectl.ledger.journal_anchor import journal_problems
+
     at = checks.locator(ledger)
     problems, broken = checks.sheet_problems(ledger)
     settings = ledger.settings()

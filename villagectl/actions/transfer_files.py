@@ -13,14 +13,11 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from villagectl.ledger.statement import statement_for_ledger
 from villagectl.errors import DataError, FileAccessError, UsageError
 from villagectl.io.outputs import guard_output, write_atomically
 from villagectl import schema
-from villagectl.ledger.journal import classify
 from villagectl.ledger.transfer import (
     IssuedTransfer,
     before_entry,
@@ -33,12 +30,14 @@ from villagectl.ledger.transfer import issued_transfers as _issued
 from villagectl.ledger.workbook import Ledger
 from villagectl.values import clean_name, clean_text
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 def issued_transfers(ledger: Ledger, ledger_path: Path | None = None) -> list[IssuedTransfer]:
     """Every 转出 row with a transfer id, in journal order, with the file 操作日志 recorded for it."""
-    log = ledger.frame_or_empty(schema.OPLOG.name) if ledger.has(schema.OPLOG.name) else pd.DataFrame()
     base = Path(ledger_path if ledger_path is not None else ledger.path).parent
-    return _issued(ledger.frame_or_empty(schema.JOURNAL.name), log, base)
+    return _issued(ledger.table_or_empty(schema.JOURNAL.name), ledger.table_or_empty(schema.OPLOG.name), base)
 
 
 @dataclass
@@ -92,6 +91,9 @@ def signed_document(
     closing_entry: str | None = None,
 ) -> tuple[dict, bytes]:
     """The signed document and the file's bytes; with ``closing_entry``, as it was when that row closed the account."""
+    from villagectl.ledger.journal import classify
+    from villagectl.ledger.statement import statement_for_ledger  # (pandas: not for check)
+
     statement = statement_for_ledger(ledger)  # the reasons, worded as the passbook words them
     reasons = dict(zip(statement["流水号"].map(clean_text), statement["说明"]))
     entries = classify(ledger.frame(schema.JOURNAL.name), ledger.frame_or_empty(schema.EVENTS.name))

@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+import threading
 import zipfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,23 +94,81 @@ class SheetReader:
         except Exception as exc:  # calamine raises several unrelated types
             raise _refuse(path, f"文件无法读取（已损坏或格式不对）：{_short(exc)}") from None
         self.all_names = list(self._book.sheet_names)
+        self._ahead: dict[str, Future] = {}
+        self._pool: ThreadPoolExecutor | None = None
+        self._books: list = []  # the prefetch threads' own workbooks (one each: calamine's is not shared)
+        self._local = threading.local()
 
     def sheet(self, name: str) -> SheetRows:
+        ahead = self._ahead.pop(name, None)
+        if ahead is not None:
+            return ahead.result()  # the thread's DataError (a damaged sheet) is raised here, as if read here
         if self._book is None:
             self._book = python_calamine.CalamineWorkbook.from_path(str(self.path))
-        try:
-            sheet = self._book.get_sheet_by_name(name)
-            rows = sheet.to_python(skip_empty_area=False)
-        except Exception as exc:
-            raise _refuse(self.path, f"工作表“{name}”无法读取（已损坏）：{_short(exc)}") from None
-        if type(rows) is not list or any(type(r) is not list for r in rows):  # calamine gives lists: no copy
-            rows = [list(r) for r in rows]
-        return SheetRows(name=name, rows=rows, merged=list(sheet.merged_cell_ranges or []))
+        return _sheet_rows(self.path, self._book, name)
+
+    def prefetch(self, names: list[str], workers: int = 2) -> None:
+        """Start reading ``names`` in ``workers`` threads; ``sheet(name)`` then waits for its own.
+
+        python-calamine parses a sheet without holding the GIL, so the sheets are read on other
+        cores while this thread goes on (importing pandas, converting the sheets read so far): a
+        ``check`` waits for the slowest of them, not for their sum. Each thread opens the file once.
+        """
+        names = [n for n in names if n in self.all_names and n not in self._ahead]
+        if not names:
+            return
+        sizes = _sheet_sizes(self.path)  # the biggest first: the last sheet to arrive is then a small one
+        names.sort(key=lambda n: -sizes.get(n, 0))
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="villagectl-read")
+        for name in names:
+            self._ahead[name] = self._pool.submit(self._read_in_thread, name)
+
+    def _read_in_thread(self, name: str) -> SheetRows:
+        book = getattr(self._local, "book", None)
+        if book is None:
+            try:
+                book = python_calamine.CalamineWorkbook.from_path(str(self.path))
+            except Exception as exc:  # calamine raises several unrelated types
+                raise _refuse(self.path, f"文件无法读取（已损坏或格式不对）：{_short(exc)}") from None
+            self._local.book = book
+            self._books.append(book)
+        return _sheet_rows(self.path, book, name)
 
     def close(self) -> None:
+        if self._pool is not None:  # the threads let go of the file before it is replaced
+            for future in self._ahead.values():
+                future.cancel()
+            self._pool.shutdown(wait=True)
+            self._pool = None
+            self._ahead.clear()
+        for book in self._books:
+            book.close()
+        self._books.clear()
         if self._book is not None:
             self._book.close()
             self._book = None
+
+
+def _sheet_sizes(path: Path) -> dict[str, int]:
+    """Sheet name → the size of its XML unpacked (an xlsx's zip directory says it); {} when it cannot tell."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            parts = read_package(zf).sheet_parts
+            return {name: zf.getinfo(part).file_size for name, part in parts.items() if part in zf.NameToInfo}
+    except (zipfile.BadZipFile, PackageError, KeyError, OSError, ValueError):
+        return {}
+
+
+def _sheet_rows(path: Path, book, name: str) -> SheetRows:
+    try:
+        sheet = book.get_sheet_by_name(name)
+        rows = sheet.to_python(skip_empty_area=False)
+    except Exception as exc:
+        raise _refuse(path, f"工作表“{name}”无法读取（已损坏）：{_short(exc)}") from None
+    if type(rows) is not list or any(type(r) is not list for r in rows):  # calamine gives lists: no copy
+        rows = [list(r) for r in rows]
+    return SheetRows(name=name, rows=rows, merged=list(sheet.merged_cell_ranges or []))
 
 
 def read_workbook(

@@ -29,10 +29,10 @@ def locator(ledger: Ledger) -> Locator:
     def at(sheet: str, pos: int | None = None, column: str | None = None) -> Location:
         if pos is None:
             return Location(name, sheet)
-        row = ledger.excel_row(sheet, ledger.frame(sheet).index[pos])
-        frame = ledger.frame(sheet)
-        if column is not None and column in frame.columns:
-            return Location(name, sheet, f"{col_letters(list(frame.columns).index(column) + 1)}{row}")
+        row = ledger.excel_row(sheet, pos)
+        columns = ledger.columns(sheet)
+        if column is not None and column in columns:
+            return Location(name, sheet, f"{col_letters(columns.index(column) + 1)}{row}")
         return Location(name, sheet, f"第{row}行")
 
     return at
@@ -65,7 +65,7 @@ def rules_problems(ledger: Ledger, settings: dict[str, str], broken: set[str], a
     """规则 (and 换算表 under 月度换算): the rows, and their totals against 满分 / 基础分; also the parsed rules."""
     scheme = settings.get("计分方式", "")
     problems: list[Problem] = []
-    rules, issues = parse_rules(ledger.frame(schema.RULES.name))
+    rules, issues = parse_rules(ledger.table(schema.RULES.name))
     problems += [Problem(at(i.sheet, i.row, i.column), i.message) for i in issues]
     full = _number_setting(settings, "满分")
     if scheme == "月度换算" and full is not None:
@@ -82,7 +82,7 @@ def rules_problems(ledger: Ledger, settings: dict[str, str], broken: set[str], a
                 Problem(at(schema.RULES.name), f"基础分项目合计 {fmt_number(total)}，与参数“基础分” {fmt_number(base)} 不符")
             )
     if schema.BANDS.name not in broken and scheme == "月度换算":
-        bands, band_issues = parse_bands(ledger.frame(schema.BANDS.name))
+        bands, band_issues = parse_bands(ledger.table(schema.BANDS.name))
         problems += [Problem(at(i.sheet, i.row, i.column), i.message) for i in band_issues]
         if not bands and not band_issues:
             problems.append(Problem(at(schema.BANDS.name), "计分方式为“月度换算”，但换算表是空的"))
@@ -95,11 +95,11 @@ def household_problems(ledger: Ledger, settings: dict[str, str], broken: set[str
     """户籍 rows (fields, repeated 户号), and every 户号 the other sheets name that 户籍 does not have."""
     problems: list[Problem] = []
     known_ids: set[str] = set()
-    households = ledger.frame(schema.HOUSEHOLDS.name)
+    households = ledger.table(schema.HOUSEHOLDS.name)
     allowed = allowed_household_types(settings)
     first_row: dict[str, int] = {}
     known_columns = [c for c in households.columns if c in schema.HOUSEHOLDS.column_names]
-    for pos, row in enumerate(households.to_dict("records")):
+    for pos, row in enumerate(households.records()):
         values = {c: row[c] for c in known_columns}
         for column, message in validate_record(values, allowed):
             problems.append(Problem(at(schema.HOUSEHOLDS.name, pos, column), message))
@@ -107,7 +107,7 @@ def household_problems(ledger: Ledger, settings: dict[str, str], broken: set[str
         if hid and hid in first_row:
             problems.append(
                 Problem(at(schema.HOUSEHOLDS.name, pos, "户号"),
-                        f"户号 {hid} 重复（与第{ledger.excel_row(schema.HOUSEHOLDS.name, households.index[first_row[hid]])}行相同）")
+                        f"户号 {hid} 重复（与第{ledger.excel_row(schema.HOUSEHOLDS.name, first_row[hid])}行相同）")
             )
         elif hid:
             first_row[hid] = pos
@@ -115,9 +115,9 @@ def household_problems(ledger: Ledger, settings: dict[str, str], broken: set[str
     for spec in schema.HOUSEHOLD_KEYED:
         if spec.name in broken:
             continue
-        frame = ledger.frame(spec.name)
+        frame = ledger.table(spec.name)
         unknown: dict[str, list[int]] = {}
-        ids = _texts(frame["户号"].tolist()) if "户号" in frame.columns else []  # clean_text of each cell
+        ids = _texts(frame.column("户号")) if "户号" in frame.columns else []  # clean_text of each cell
         if set(ids) - known_ids - {""}:  # only then row by row (a year's sheets hold 60,000 rows)
             for pos, hid in enumerate(ids):
                 if hid and hid not in known_ids:
@@ -149,7 +149,7 @@ def header_map_problems(ledger: Ledger, rules, at: Locator) -> list[Problem]:
     codes = {r.code: r for r in rules if r.type in ("检查项", "基础分")}
     problems: list[Problem] = []
     first: dict[str, tuple[int, str]] = {}
-    for pos, row in enumerate(ledger.frame(sheet).to_dict("records")):
+    for pos, row in enumerate(ledger.table(sheet).records()):
         text = str(row.get("表头文字") or "").strip()
         code = clean_text(row.get("编码"))
         if not text and not code:
@@ -182,15 +182,15 @@ def link_problems(ledger: Ledger, at: Locator) -> list[Problem]:
     )
 
     problems: list[Problem] = []
-    journal = ledger.frame(schema.JOURNAL.name)
-    entry_ids = set(_texts(journal["流水号"].tolist())) if len(journal) else set()
-    events = ledger.frame(schema.EVENTS.name)
-    for pos, row in enumerate(events.to_dict("records")):
+    journal = ledger.table(schema.JOURNAL.name)
+    entry_ids = set(_texts(journal.column("流水号"))) if len(journal) else set()
+    events = ledger.table(schema.EVENTS.name)
+    for pos, row in enumerate(events.records()):
         entry = clean_text(row.get("流水号"))
         if clean_text(row.get("状态")) == "入账" and entry and entry not in entry_ids:
             problems.append(Problem(at(schema.EVENTS.name, pos, "流水号"),
                                     f"事件 {clean_text(row.get('事件号'))} 已入账，但积分流水里没有流水号 {entry}"))
-    frame = with_redemption_columns(ledger.frame_or_empty(schema.REDEMPTIONS.name))  # actions.slips.redemption_frame
+    frame = with_redemption_columns(ledger.table_or_empty(schema.REDEMPTIONS.name))  # actions.slips.redemption_frame
     if frame.empty:
         return problems
     secret = secret_of(ledger.settings())  # actions.slips.ledger_secret
@@ -221,8 +221,8 @@ def _number_setting(settings: dict[str, str], key: str) -> float | None:
 
 def settings_problems(ledger: Ledger, settings: dict[str, str], at: Locator) -> list[Problem]:
     problems: list[Problem] = []
-    frame = ledger.frame(schema.SETTINGS.name)
-    keys = [clean_text(v) for v in frame.get("键", [])]
+    frame = ledger.table(schema.SETTINGS.name)
+    keys = [clean_text(v) for v in frame.column("键")] if "键" in frame.columns else []
     seen: set[str] = set()
     for pos, key in enumerate(keys):
         if key and key in seen:
@@ -246,9 +246,9 @@ def settings_problems(ledger: Ledger, settings: dict[str, str], at: Locator) -> 
 
 def indicator_problems(ledger: Ledger, at: Locator) -> list[Problem]:
     problems: list[Problem] = []
-    frame = ledger.frame(schema.INDICATORS.name)
+    frame = ledger.table(schema.INDICATORS.name)
     totals: dict[str, float] = {}
-    for pos, row in enumerate(frame.to_dict("records")):
+    for pos, row in enumerate(frame.records()):
         subject = clean_text(row.get("对象", ""))
         kind = clean_text(row.get("类型", ""))
         if subject not in schema.CADRE_KINDS:

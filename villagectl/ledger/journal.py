@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # pragma: no cover - pandas is imported where a frame is made
 
 from villagectl.collector import gc_paused
 from villagectl import schema
+from villagectl.table import Table
 from villagectl.values import NotANumber, _clean_str, as_text, clean_text, fmt_number, to_number
 
 COLUMNS = schema.JOURNAL.column_names
@@ -80,8 +81,10 @@ _TEXT_FIELDS = ("流水号", "日期", "户号", "成员", "类型")
 _TAIL_FIELDS = ("摘要", "关联", "经办人")
 
 
-def _column(frame: pd.DataFrame, name: str) -> list:
+def _column(frame: "pd.DataFrame | Table", name: str) -> list:
     """A column's cells as a list; a missing column reads as "" in every row (as ``row.get(name, "")``)."""
+    if isinstance(frame, Table):
+        return frame.column(name)
     return frame[name].tolist() if name in frame.columns else [""] * len(frame)
 
 

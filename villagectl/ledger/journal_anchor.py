@@ -10,11 +10,14 @@ and pass until their next write adds one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from villagectl import schema
 from villagectl.ledger.journal import monthly_reference, verify_journal
+from villagectl.table import Table, as_table
+
+if TYPE_CHECKING:
+    import pandas as pd
 from villagectl.values import NotANumber, clean_text, to_number
 
 
@@ -22,9 +25,9 @@ ANCHOR_ROWS = "流水行数"
 ANCHOR_LAST = "流水末校验"
 
 
-def anchor_values(journal: pd.DataFrame) -> dict[str, object]:
+def anchor_values(journal: "Table | pd.DataFrame") -> dict[str, object]:
     """The 流水行数 / 流水末校验 to store for ``journal`` as it is now."""
-    last = clean_text(journal["校验"].iloc[-1]) if len(journal) else ""
+    last = clean_text(_checks_of(journal)[-1]) if len(journal) else ""
     return {ANCHOR_ROWS: len(journal), ANCHOR_LAST: last}
 
 
@@ -36,11 +39,15 @@ def _anchor_count(value: object) -> int | None:
     return int(number) if number is not None and number >= 0 and float(number).is_integer() else None
 
 
-def _anchor_mismatch(journal: pd.DataFrame, count: int, last: str) -> str | None:
+def _checks_of(journal: "Table | pd.DataFrame") -> list:
+    return journal.column("校验") if isinstance(journal, Table) else journal["校验"].tolist()
+
+
+def _anchor_mismatch(journal: Table, count: int, last: str) -> str | None:
     """What is wrong with ``journal`` against an anchor, or None."""
     if len(journal) < count:
         return f"积分流水现在只有 {len(journal)} 行，应至少有 {count} 行：末尾的流水被删除了"
-    if count and clean_text(journal["校验"].iloc[count - 1]) != last:
+    if count and clean_text(journal.column("校验")[count - 1]) != last:
         return f"积分流水第 {count} 条流水的校验值已不是当时记下的值：流水被删除、插入或换过"
     return None
 
@@ -53,18 +60,17 @@ class AnchorIssue:
     message: str
 
 
-def anchor_issues(journal: pd.DataFrame, oplog: pd.DataFrame, periods: pd.DataFrame,
-                  monthly: "pd.DataFrame | None" = None) -> list[AnchorIssue]:
+def anchor_issues(journal: "Table | pd.DataFrame", oplog: "Table | pd.DataFrame", periods: "Table | pd.DataFrame",
+                  monthly: "Table | pd.DataFrame | None" = None) -> list[AnchorIssue]:
     """The journal against the anchors in 操作日志 (the last one) and 期间 (every posted period)."""
-    import pandas as pd
-
+    journal, oplog, periods = as_table(journal), as_table(oplog), as_table(periods)
     issues: list[AnchorIssue] = []
     if ANCHOR_ROWS in oplog.columns and len(oplog):
-        counts = [(_anchor_count(v) if clean_text(v) else None) for v in oplog[ANCHOR_ROWS]]
+        counts = [(_anchor_count(v) if clean_text(v) else None) for v in oplog.column(ANCHOR_ROWS)]
         anchored = [pos for pos, c in enumerate(counts) if c is not None]
         if anchored:
             pos = anchored[-1]
-            row = oplog.iloc[pos]
+            row = oplog.records()[pos]
             count, last = counts[pos], clean_text(row.get(ANCHOR_LAST, ""))
             when = f"{clean_text(row.get('时间', ''))} {clean_text(row.get('命令', ''))}".strip()
             if len(journal) > count:
@@ -77,7 +83,7 @@ def anchor_issues(journal: pd.DataFrame, oplog: pd.DataFrame, periods: pd.DataFr
                     issues.append(AnchorIssue(schema.JOURNAL.name, None, None,
                                               f"{problem}（与操作日志里 villagectl 最后一次写入 {when} 时记下的不符）"))
     posted = []
-    for pos, row in enumerate(periods.to_dict("records")):
+    for pos, row in enumerate(periods.records()):
         if clean_text(row.get("状态", "")) != schema.PERIOD_STATES[2]:
             continue
         period = clean_text(row.get("期间", ""))
@@ -89,19 +95,23 @@ def anchor_issues(journal: pd.DataFrame, oplog: pd.DataFrame, periods: pd.DataFr
         if problem:
             issues.append(AnchorIssue(schema.PERIODS.name, pos, "期间",
                                       f"期间 {period} 已入账，但它的入账流水不在积分流水里了：{problem}"))
+    monthly = as_table(monthly) if monthly is not None else None
     if posted and monthly is not None and len(monthly):
         # older postings without an anchor: a posted month with points must have journal rows
-        refs = {clean_text(v) for v in journal["关联"]} if len(journal) else set()
-        months = monthly["月份"].map(clean_text) if "月份" in monthly.columns else pd.Series(dtype=object)
+        refs = {clean_text(v) for v in journal.column("关联")} if len(journal) else set()
+        months = [clean_text(v) for v in monthly.column("月份")] if "月份" in monthly.columns else []
         for pos, period in posted:
-            part = monthly[months == period]
-            if part.empty:
+            rows = [i for i, m in enumerate(months) if m == period]
+            if not rows:
                 continue
             earned = False
             for col in ("积分", "奖励"):
-                for value in part.get(col, []):
+                if col not in monthly.columns:
+                    continue
+                cells = monthly.column(col)
+                for i in rows:
                     try:
-                        earned = earned or bool(to_number(value))
+                        earned = earned or bool(to_number(cells[i]))
                     except NotANumber:
                         pass
             prefix = monthly_reference(period, "")
@@ -117,27 +127,28 @@ def journal_problems(ledger) -> list:
 
     if not ledger.has(schema.JOURNAL.name):
         return []
-    journal = ledger.frame(schema.JOURNAL.name)
+    journal = ledger.table(schema.JOURNAL.name)
     name = ledger.path.name
 
     def at(sheet: str, pos: int | None, column: str | None) -> Location:
         if pos is None:
             return Location(name, sheet)
-        frame = ledger.frame(sheet)
-        row = ledger.excel_row(sheet, frame.index[pos])
-        if column is not None and column in frame.columns:
+        row = ledger.excel_row(sheet, pos)
+        columns = ledger.columns(sheet)
+        if column is not None and column in columns:
             from villagectl.io.preflight import col_letters
 
-            return Location(name, sheet, f"{col_letters(list(frame.columns).index(column) + 1)}{row}")
+            return Location(name, sheet, f"{col_letters(columns.index(column) + 1)}{row}")
         return Location(name, sheet, f"第{row}行")
 
     problems = [Problem(at(schema.JOURNAL.name, i.row, i.column), i.message) for i in verify_journal(journal)]
-    oplog = ledger.frame_or_empty(schema.OPLOG.name)
-    periods = ledger.frame_or_empty(schema.PERIODS.name)
+    oplog = ledger.table_or_empty(schema.OPLOG.name)
+    periods = ledger.table_or_empty(schema.PERIODS.name)
     monthly = None
-    posted = periods[periods["状态"].map(clean_text) == schema.PERIOD_STATES[2]] if len(periods) else periods
-    if len(posted) and (ANCHOR_ROWS not in posted.columns or (posted[ANCHOR_ROWS].map(clean_text) == "").any()):
-        monthly = ledger.frame_or_empty(schema.MONTHLY.name)
+    posted = [pos for pos, state in enumerate(periods.column("状态")) if clean_text(state) == schema.PERIOD_STATES[2]]
+    if posted and (ANCHOR_ROWS not in periods.columns
+                   or any(clean_text(periods.column(ANCHOR_ROWS)[pos]) == "" for pos in posted)):
+        monthly = ledger.table_or_empty(schema.MONTHLY.name)
     for issue in anchor_issues(journal, oplog, periods, monthly):
         problems.append(Problem(at(issue.sheet, issue.row, issue.column), issue.message))
     return problems

@@ -11,33 +11,83 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-from dataclasses import dataclass
+
+from typing import TYPE_CHECKING
 
 from villagectl.io import single_thread  # noqa: F401, I001  (before pandas: OpenBLAS on one thread)
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from villagectl.io.reader import SheetRows
 from villagectl import schema
 from villagectl.ledger.journal import unchanged_by_clean_text
+from villagectl.table import Table
 from villagectl.values import as_text, clean_text, find_header, header_key
 
 HEADER_SEARCH_ROWS = 10
 
 
-@dataclass
 class LoadedSheet:
-    frame: pd.DataFrame
-    header_row: int  # 1-based
-    excel_rows: list[int]  # 1-based row of each data row, for messages
-    positions: list[int] | None = None  # 0-based sheet column of each frame column (as read)
+    """A sheet as read: its cells as a ``Table``, and the frame the commands use, made from it on first use.
+
+    Once the frame is made it is the sheet (a command may change it in place): ``table`` then reads it.
+    """
+
+    def __init__(self, frame: "pd.DataFrame | None", header_row: int, excel_rows: list[int],
+                 positions: list[int] | None = None, table: Table | None = None) -> None:
+        self._frame = frame
+        self._table = table if frame is None else None
+        self.header_row = header_row  # 1-based
+        self.excel_rows = excel_rows  # 1-based row of each data row, for messages
+        self.positions = positions  # 0-based sheet column of each frame column (as read)
+
+    @property
+    def frame(self) -> "pd.DataFrame":
+        if self._frame is None:
+            self._frame = self._table.to_frame()
+            self._table = None
+        return self._frame
+
+    @frame.setter
+    def frame(self, frame: "pd.DataFrame") -> None:
+        self._frame, self._table = frame, None
+
+    @property
+    def table(self) -> Table:
+        return self._table if self._table is not None else Table.from_frame(self._frame)
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self._table.columns) if self._table is not None else [str(c) for c in self._frame.columns]
+
+    def __len__(self) -> int:
+        return len(self._table) if self._table is not None else len(self._frame)
+
+    def add_columns(self, names: list[str]) -> None:
+        """Columns the sheet lacks, blank in every row (a tool sheet of an older version)."""
+        for name in names:
+            if self._table is not None:
+                self._table = self._table.with_column(name, "")
+            else:
+                self._frame[name] = ""
+
+    def position(self, index: object) -> int:
+        """The 0-based data row of a frame index label (before a frame is made the labels are 0, 1, …)."""
+        return int(index) if self._frame is None else self._frame.index.get_loc(index)
+
+    def copy(self) -> "LoadedSheet":
+        """The sheet as it is now, kept apart from later changes (a table is never changed in place)."""
+        if self._table is not None:
+            return LoadedSheet(None, self.header_row, list(self.excel_rows), self.positions, self._table)
+        return LoadedSheet(self._frame.copy(), self.header_row, list(self.excel_rows), self.positions)
 
 
 def _load_sheet(raw: SheetRows, spec: schema.SheetSpec) -> tuple[LoadedSheet, list[str]]:
     required = [c.name for c in spec.columns if c.required]
     r = find_header(raw.rows, spec.column_names, HEADER_SEARCH_ROWS)
     if r is None:
-        empty = pd.DataFrame(columns=spec.column_names, dtype=object)
-        return LoadedSheet(empty, 1, []), required
+        return LoadedSheet(None, 1, [], table=Table.empty_of(spec.column_names)), required
     header_cells = raw.rows[r]
     columns: list[str] = []
     positions: list[int] = []
@@ -60,9 +110,8 @@ def _load_sheet(raw: SheetRows, spec: schema.SheetSpec) -> tuple[LoadedSheet, li
         cells, excel_rows = _rows_of(body, positions, width, filled, r + 2)
     # column by column, each distinct text converted once (ids, types, dates repeat down a big sheet)
     data = {col: _convert_column(conv, column) for col, conv, column in zip(columns, converters, cells)}
-    frame = pd.DataFrame(data, columns=columns, dtype=object)
     lacking = [c for c in required if c not in columns]
-    return LoadedSheet(frame, r + 1, excel_rows, positions), lacking
+    return LoadedSheet(None, r + 1, excel_rows, positions, Table(columns, data)), lacking
 
 
 def _columns_of(body: list[list], positions: list[int], first_row: int) -> tuple[list, list[int]]:

@@ -31,12 +31,15 @@ import hmac
 import re
 import secrets as _secrets
 from dataclasses import dataclass, field
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from villagectl.errors import DataError, Location, Problem
 from villagectl import schema
+from villagectl.table import Table, as_table
 from villagectl.values import NotANumber, as_text, clean_name, clean_text, fmt_number, to_number
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SECRET_KEY = "兑换单密钥"
 MIN_SECRET_CHARS = 16
@@ -160,6 +163,8 @@ SECRET_NOTE = "兑换单核验码的密钥，自动生成，请勿外传或修�
 
 def with_secret(settings: pd.DataFrame, secret: str) -> pd.DataFrame:
     """参数 with a 兑换单密钥 row added."""
+    import pandas as pd
+
     row = {c: "" for c in settings.columns}
     row.update({"键": SECRET_KEY, "值": secret, "说明": SECRET_NOTE})
     return pd.concat([settings, pd.DataFrame([row], dtype=object)], ignore_index=True)
@@ -170,9 +175,13 @@ def with_secret(settings: pd.DataFrame, secret: str) -> pd.DataFrame:
 # --------------------------------------------------------------------------
 
 
-def with_redemption_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    """兑换记录 with every column of the current layout (older ledgers lack some)."""
+def with_redemption_columns(frame: "pd.DataFrame | Table") -> "pd.DataFrame | Table":
+    """兑换记录 with every column of the current layout (older ledgers lack some); a table stays a table."""
     lacking = [c for c in schema.REDEMPTIONS.column_names if c not in frame.columns]
+    if lacking and isinstance(frame, Table):
+        for col in lacking:
+            frame = frame.with_column(col, "")
+        return frame
     if lacking:
         frame = frame.copy()
         for col in lacking:
@@ -241,17 +250,19 @@ def _number(value: object) -> float | None:
 SLIP_LEVEL = ("日期", "户号", "户主", "兑换前余额", "兑换后余额", "流水号", "核验码", "状态", "领取日期")
 
 
-def slip_records(frame: pd.DataFrame) -> dict[str, SlipRecord]:
+def slip_records(frame: "pd.DataFrame | Table") -> dict[str, SlipRecord]:
     """单号 → its record, in the order of the sheet."""
     out: dict[str, SlipRecord] = {}
-    firsts: dict[str, pd.Series] = {}
-    if frame.empty:
+    firsts: dict[str, dict] = {}
+    table = as_table(frame)
+    if table.empty:
         return out
-    numbers = frame["单号"].map(clean_text)
-    for pos, number in enumerate(numbers):
+    rows = table.records()  # plain dicts: a year's slips are thousands of rows
+    columns = set(table.columns)
+    for pos, row in enumerate(rows):
+        number = clean_text(row.get("单号"))
         if not number:
             continue
-        row = frame.iloc[pos]
         rec = out.get(number)
         line = {
             "item": as_text(row.get("物品")),  # free text as typed; the code signs clean_name(item)
@@ -286,7 +297,7 @@ def slip_records(frame: pd.DataFrame) -> dict[str, SlipRecord]:
         else:
             first = firsts[number]
             for col in SLIP_LEVEL:
-                if col in frame.columns and clean_text(row.get(col)) != clean_text(first.get(col)) and col not in rec.inconsistent:
+                if col in columns and clean_text(row.get(col)) != clean_text(first.get(col)) and col not in rec.inconsistent:
                     rec.inconsistent.append(col)
         rec.lines.append(line)
         rec.points = round(rec.points + line["points"], 4)
@@ -311,14 +322,16 @@ def find_slip(records: dict[str, SlipRecord], text: str) -> SlipRecord | None:
     return None
 
 
-def collections(journal: pd.DataFrame) -> dict[str, tuple[str, str]]:
+def collections(journal: "pd.DataFrame | Table") -> dict[str, tuple[str, str]]:
     """单号 → (流水号, 日期) of the journal's 领取 row for that slip: the chained record of a slip's use."""
+    journal = as_table(journal)
     if journal.empty or "类型" not in journal.columns:
         return {}
     out: dict[str, tuple[str, str]] = {}
-    hits = journal[journal["类型"].map(clean_text) == schema.ENTRY_COLLECT]
-    for row in hits.to_dict("records"):
-        out.setdefault(clean_text(row.get("关联")), (clean_text(row.get("流水号")), clean_text(row.get("日期"))))
+    rows = zip(journal.column("类型"), journal.column("关联"), journal.column("流水号"), journal.column("日期"))
+    for kind, ref, entry_id, day in rows:
+        if clean_text(kind) == schema.ENTRY_COLLECT:
+            out.setdefault(clean_text(ref), (clean_text(entry_id), clean_text(day)))
     return out
 
 

@@ -33,6 +33,11 @@ actions/transfer_in.py (in) do that.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
 import datetime as dt
 import hashlib
 import hmac
@@ -43,11 +48,10 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
 from villagectl.errors import DataError
 from villagectl import schema
 from villagectl.ledger.journal import Entry, Totals, account_totals
+from villagectl.table import Table, as_table
 from villagectl.values import NotANumber, as_text, clean_name, clean_text, fmt_number, to_int, to_number
 
 FORMAT = "villagectl-积分转移单-1"
@@ -282,23 +286,26 @@ class IssuedTransfer:
     sha256: str  # of the file's bytes, or a prefix of it (older versions); "" when not recorded
 
 
-def issued_transfers(journal: pd.DataFrame, log: pd.DataFrame, base: Path) -> list[IssuedTransfer]:
+def issued_transfers(journal: "Table | pd.DataFrame", log: "Table | pd.DataFrame", base: Path) -> list[IssuedTransfer]:
     """Every 转出 row with a transfer id, in journal order, with the file 操作日志 (``log``) recorded for it.
 
     ``base``: the ledger's folder (a recorded path is relative to it).
     """
+    journal, log = as_table(journal), as_table(log)
     if journal.empty:
         return []
     records: dict[str, tuple[str, str]] = {}
     if len(log) and "结果" in log.columns:
-        commands = log["命令"].map(clean_text) if "命令" in log.columns else pd.Series([""] * len(log))
-        for command, text in zip(commands, log["结果"]):
-            if command == "transfer out" and (m := RECORD.search(as_text(text))):
+        for command, text in zip(log.column("命令"), log.column("结果")):
+            if clean_text(command) == "transfer out" and (m := RECORD.search(as_text(text))):
                 records[m.group("id")] = (m.group("path").strip(), m.group("sha"))
     out: list[IssuedTransfer] = []
-    kinds = journal["类型"].map(clean_text)
-    for pos in [i for i, k in enumerate(kinds) if k == schema.ENTRY_TRANSFER_OUT]:
-        r = journal.iloc[pos]
+    rows = None
+    for pos, kind in enumerate(journal.column("类型")):
+        if clean_text(kind) != schema.ENTRY_TRANSFER_OUT:
+            continue
+        rows = rows if rows is not None else journal.records()
+        r = rows[pos]
         transfer_id = clean_text(r.get("关联"))
         if not transfer_id:
             continue

@@ -10,8 +10,12 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from villagectl.io import single_thread  # noqa: F401, I001  (before pandas: OpenBLAS on one thread)
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas is imported when a frame is first made: a command's sheets start reading first
+    import pandas as pd
 
 from villagectl.errors import DataError, FileAccessError, LedgerLockedError, Location, Problem
 from villagectl.io import safe_write
@@ -22,6 +26,7 @@ from villagectl.io.xlsx_patch import SheetUpdate, patch_workbook
 from villagectl import schema
 from villagectl.collector import gc_paused
 from villagectl.values import as_text, clean_text
+from villagectl.table import Table
 # reading a sheet into a frame: ledger.sheet_read (the private helpers are imported from here by tests too)
 from villagectl.ledger.sheet_read import (  # noqa: F401
     HEADER_SEARCH_ROWS, LoadedSheet, _blank_cells, _columns_of, _convert_column, _convert_mixed, _date_value,
@@ -90,6 +95,14 @@ class Ledger:
             self._refuse_if_changed()
             raise
 
+    def prefetch(self, names: list[str] | None = None) -> None:
+        """Start reading these sheets (default: every sheet of the schema) on other cores, in the order
+        ``load_all`` converts them; reading one of them then waits for its thread (io.reader.SheetReader)."""
+        wanted = [spec.name for spec in schema.ALL_SHEETS] if names is None else names
+        if self._reader is None:
+            return
+        self._reader.prefetch([n for n in wanted if n not in self._loaded and n in schema.SHEETS_BY_NAME])
+
     def _refuse_if_changed(self) -> None:
         if self.fingerprint is not None and safe_write.changed_since(self.real_path, self.fingerprint):
             self.close()
@@ -103,12 +116,10 @@ class Ledger:
             loaded, lacking = _load_sheet(self._read_sheet(name), spec)
         self._loaded[name] = loaded
         if loaded.excel_rows or loaded.positions:
-            self._originals[name] = LoadedSheet(loaded.frame.copy(), loaded.header_row, list(loaded.excel_rows),
-                                                loaded.positions)
+            self._originals[name] = loaded.copy()
         if lacking and spec.owner == schema.TOOL and len(lacking) < len(spec.column_names):
             # a tool sheet from an older version: the columns are added on the next write
-            for col in lacking:
-                loaded.frame[col] = ""
+            loaded.add_columns(lacking)
             self._upgraded[name] = lacking
         elif lacking:
             self._missing[name] = lacking
@@ -156,8 +167,28 @@ class Ledger:
         self._load(name)
         if name in self._loaded:
             return self._loaded[name].frame
+        import pandas as pd
+
         spec = schema.SHEETS_BY_NAME[name]
         return pd.DataFrame(columns=spec.column_names, dtype=object)
+
+    def table(self, name: str) -> Table:
+        """The sheet's cells without pandas (``ledger.table``); what ``frame`` holds once a frame is made."""
+        self.require(name)
+        return self.table_or_empty(name)
+
+    def table_or_empty(self, name: str) -> Table:
+        self._load(name)
+        if name in self._loaded:
+            return self._loaded[name].table
+        return Table.empty_of(schema.SHEETS_BY_NAME[name].column_names)
+
+    def columns(self, name: str) -> list[str]:
+        """The sheet's column names (without making its frame)."""
+        self._load(name)
+        if name in self._loaded:
+            return self._loaded[name].columns
+        return list(schema.SHEETS_BY_NAME[name].column_names)
 
     def require(self, *names: str) -> None:
         problems = []
@@ -177,7 +208,7 @@ class Ledger:
     def excel_row(self, name: str, index: int) -> int:
         self._load(name)
         sheet = self._loaded[name]
-        pos = sheet.frame.index.get_loc(index)
+        pos = sheet.position(index)
         if pos < len(sheet.excel_rows):
             return sheet.excel_rows[pos]
         return sheet.header_row + 1 + pos
@@ -185,16 +216,18 @@ class Ledger:
     def settings(self) -> dict[str, str]:
         if not self.has(schema.SETTINGS.name):
             return {}
-        df = self.frame(schema.SETTINGS.name)
+        table = self.table(schema.SETTINGS.name)
         out: dict[str, str] = {}
-        for _, row in df.iterrows():
-            key = clean_text(row.get("键", ""))
+        for key, value in zip(table.column("键"), table.column("值")):
+            key = clean_text(key)
             if key:
-                out[key] = as_text(row.get("值", ""))  # as the clerk typed it (printed on notices)
+                out[key] = as_text(value)  # as the clerk typed it (printed on notices)
         return out
 
     def village_settings(self):
         """参数, typed (rules.settings.VillageSettings): a bad value raises with its cell when a command reads it."""
+        import pandas as pd
+
         from villagectl.rules.settings import VillageSettings
 
         frame = self.frame(schema.SETTINGS.name) if self.has(schema.SETTINGS.name) else pd.DataFrame(columns=["键", "值"])
@@ -231,6 +264,8 @@ class Ledger:
         now: dt.datetime | None = None,
     ) -> Path | None:
         """Write the changed sheets and an 操作日志 row back into the workbook."""
+        import pandas as pd
+
         stamp = (now or dt.datetime.now()).isoformat(sep=" ", timespec="seconds")
         self._load(schema.OPLOG.name)
         log = self._loaded.get(schema.OPLOG.name)

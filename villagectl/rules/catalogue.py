@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from villagectl import schema
+from villagectl.table import Table, as_table
 from villagectl.rules.presets import Band, Rule
 from villagectl.values import NotANumber, as_text, clean_text, fmt_number, to_number
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 EPS = 1e-9
 
@@ -21,11 +24,11 @@ class RuleIssue:
     message: str
 
 
-def parse_rules(frame: pd.DataFrame) -> tuple[list[Rule], list[RuleIssue]]:
+def parse_rules(frame: "Table | pd.DataFrame") -> tuple[list[Rule], list[RuleIssue]]:
     rules: list[Rule] = []
     issues: list[RuleIssue] = []
     seen: set[str] = set()
-    for pos, row in enumerate(frame.to_dict("records")):
+    for pos, row in enumerate(as_table(frame).records()):
         code = clean_text(row.get("编码", ""))
         if not code:
             issues.append(RuleIssue("规则", pos, "编码", "缺少编码"))
@@ -76,10 +79,10 @@ def parse_rules(frame: pd.DataFrame) -> tuple[list[Rule], list[RuleIssue]]:
     return rules, issues
 
 
-def parse_bands(frame: pd.DataFrame) -> tuple[list[Band], list[RuleIssue]]:
+def parse_bands(frame: "Table | pd.DataFrame") -> tuple[list[Band], list[RuleIssue]]:
     bands: list[Band] = []
     issues: list[RuleIssue] = []
-    for pos, row in enumerate(frame.to_dict("records")):
+    for pos, row in enumerate(as_table(frame).records()):
         values: dict[str, float | None] = {}
         bad = False
         for col in ("下限", "上限", "积分"):

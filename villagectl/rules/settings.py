@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from villagectl.errors import DataError, Location, Problem
+from villagectl.table import Table, as_table
 from villagectl.values import NotANumber, as_text, clean_text, to_number
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -111,13 +114,14 @@ class VillageSettings:
                 self._values[key] = spec.default
 
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame, excel_rows: list[int] | None = None,
+    def from_frame(cls, frame: "Table | pd.DataFrame", excel_rows: list[int] | None = None,
                    source: str = "") -> tuple["VillageSettings", list[SettingProblem]]:
         """``excel_rows``: the Excel row of each frame row (else problems give frame positions)."""
         raw: dict[str, str] = {}
         rows: dict[str, int] = {}
         if frame is not None and len(frame):
-            for pos, (key, value) in enumerate(zip(frame["键"], frame["值"])):
+            table = as_table(frame)
+            for pos, (key, value) in enumerate(zip(table.column("键"), table.column("值"))):
                 key = clean_text(key)
                 if key:
                     raw[key] = as_text(value)  # as typed (printed on notices); the last row of a key wins

@@ -1,0 +1,155 @@
+"""How ``check`` reads a ledger fast (issue 15): sheets read on other threads, tables without pandas,
+and a process that ends without taking its objects apart. Each test names what would break."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from villagectl.actions.check import check_ledger
+from villagectl.demo import build_samples
+from villagectl.errors import DataError
+from villagectl.io.reader import SheetReader
+from villagectl.ledger.workbook import Ledger
+from villagectl.table import Table, as_table
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> Path:
+    return Path(build_samples(tmp_path_factory.mktemp("sample") / "村")["ledger"])
+
+
+# --- Table ----------------------------------------------------------------------------------------
+
+def test_a_table_reads_as_the_frame_it_makes() -> None:
+    table = Table(["户号", "积分", "日期"], {"户号": ["ZP001", "ZP002"], "积分": [5.0, -0.0], "日期": ["2026-07-31", ""]})
+    frame = table.to_frame()
+    assert table.records() == frame.to_dict("records")
+    assert len(table) == 2 and not table.empty and list(table) == ["户号", "积分", "日期"]
+    assert Table.from_frame(frame) == table
+    assert as_table(frame) == table and as_table(table) is table
+
+
+def test_a_missing_column_reads_blank_and_adding_one_leaves_the_table_alone() -> None:
+    table = Table(["户号"], {"户号": ["ZP001", "ZP002"]})
+    assert table.column("关联") == ["", ""]
+    wider = table.with_column("关联", "")
+    assert wider.columns == ["户号", "关联"] and wider.column("关联") == ["", ""]
+    assert table.columns == ["户号"] and "关联" not in table.data
+    assert Table.empty_of(["键", "值"]).records() == [] and len(Table([], {})) == 0
+
+
+def test_a_sheet_is_a_table_until_a_command_asks_for_its_frame(sample: Path) -> None:
+    ledger = Ledger.open(sample)
+    loaded = ledger.sheets["户籍"]
+    assert loaded._frame is None  # read, not yet a frame
+    first = ledger.table("户籍").records()[0]
+    frame = ledger.frame("户籍")
+    assert frame.iloc[0].to_dict() == first
+    frame.loc[0, "户主"] = "改过的名字"  # a command changes its frame in place: the table follows
+    assert ledger.table("户籍").column("户主")[0] == "改过的名字"
+    assert ledger.columns("户籍") == [str(c) for c in frame.columns]
+
+
+def test_a_changed_sheet_still_writes_back_through_its_original_rows(sample: Path, tmp_path: Path) -> None:
+    path = tmp_path / "台账.xlsx"
+    path.write_bytes(sample.read_bytes())
+    ledger = Ledger.open(path)
+    households = ledger.frame("户籍").copy()
+    households.loc[1, "人口"] = 9
+    ledger.replace("户籍", households)
+    ledger.save("test")
+    again = Ledger.open(path)
+    assert again.table("户籍").column("人口")[1] == 9
+    assert again.table("户籍").column("户号") == ledger.table("户籍").column("户号")
+
+
+# --- sheets read on other threads -----------------------------------------------------------------
+
+def test_a_prefetched_sheet_is_the_sheet_read_here(sample: Path) -> None:
+    direct = SheetReader(sample)
+    ahead = SheetReader(sample)
+    names = [n for n in direct.names]
+    ahead.prefetch(names)
+    try:
+        for name in names:
+            a, b = direct.sheet(name), ahead.sheet(name)
+            assert (a.rows, a.merged) == (b.rows, b.merged), name
+    finally:
+        direct.close()
+        ahead.close()
+    assert ahead._pool is None and not ahead._books  # the threads let go of the file
+
+
+def test_a_damaged_sheet_read_ahead_is_the_same_message(sample: Path, tmp_path: Path) -> None:
+    from villagectl.io.ooxml import read_package
+
+    broken, name = tmp_path / "坏表.xlsx", "户籍"
+    with zipfile.ZipFile(sample) as src, zipfile.ZipFile(broken, "w", zipfile.ZIP_DEFLATED) as dst:
+        part = read_package(src).sheet_parts[name]
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == part:
+                data = data[: len(data) // 2]  # cut in the middle of a row
+            dst.writestr(info, data)
+    reader = SheetReader(broken)
+    reader.prefetch([name])
+    with pytest.raises(DataError) as caught:
+        reader.sheet(name)
+    reader.close()
+    assert f"工作表“{name}”无法读取" in caught.value.message
+
+
+def test_check_reads_every_sheet_ahead_and_never_imports_pandas(sample: Path) -> None:
+    script = ("import sys; from pathlib import Path; from villagectl.actions.check import check_ledger;"
+              "ledger, problems = check_ledger(Path(sys.argv[1]));"
+              "print(len(problems), 'pandas' in sys.modules, ledger._reader is None)")
+    out = subprocess.run([sys.executable, "-c", script, str(sample)], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == [str(len(check_ledger(sample)[1])), "False", "True"]
+
+
+def test_check_finds_the_same_problems_with_frames_made_first(sample: Path, tmp_path: Path) -> None:
+    """Tables and frames are one reading: a command holding frames gets check's own findings."""
+    from villagectl.actions.check import find_problems, group_repeats
+
+    path = tmp_path / "台账.xlsx"
+    path.write_bytes(sample.read_bytes())
+    ledger = Ledger.open(path)
+    journal = ledger.frame("积分流水").copy()
+    journal.loc[2, "积分"] = 99  # an edited row: chain and balance
+    ledger.replace("积分流水", journal)
+    ledger.save("test")
+    tables = check_ledger(path)[1]
+    framed = Ledger.open(path)
+    for name in framed.workbook_sheet_names:
+        if framed.has(name):
+            framed.frame(name)
+    assert tables and group_repeats(find_problems(framed)) == tables
+
+
+# --- the end of the process -----------------------------------------------------------------------
+
+def test_the_process_ends_with_its_exit_code_output_and_atexit_work(tmp_path: Path) -> None:
+    marker = tmp_path / "atexit.txt"
+    script = ("import atexit, sys; from pathlib import Path; from villagectl.cli.main import exit_now;"
+              f"atexit.register(lambda: Path({str(marker)!r}).write_text('ran'));"
+              "sys.stdout.write('还没换行'); exit_now(3)")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert (out.returncode, out.stdout, marker.read_text()) == (3, "还没换行", "ran")
+
+
+def test_villagectl_check_json_arrives_whole_through_a_pipe(sample: Path) -> None:
+    exe = Path(sys.executable).parent / "villagectl"
+    out = subprocess.run([str(exe), "check", str(sample), "--json"], capture_output=True, text=True)
+    envelope = json.loads(out.stdout)
+    assert envelope["exit_code"] == out.returncode and envelope["ok"] == (out.returncode == 0)
+
+
+def test_frames_still_come_from_pandas_for_the_commands(sample: Path) -> None:
+    assert isinstance(Ledger.open(sample).frame("积分流水"), pd.DataFrame)
