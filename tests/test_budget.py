@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from conftest import invoke, invoke_json
 
-from villagectl.actions.budget import year_base
+from villagectl.ledger.budget import year_base
 from villagectl.ledger.create import create_ledger
 from villagectl.ledger.journal import NewEntry, append_entries
 from villagectl.ledger.workbook import Ledger

@@ -23,7 +23,8 @@ from villagectl.actions.rollup import rollup
 from villagectl.actions.score_year import post_year, score_year
 from villagectl.actions.session import Session
 from villagectl.actions.transfer import transfer_in, transfer_out
-from villagectl.actions.year_documents import print_year_notice, print_year_report
+from villagectl.actions.year_notice import print_year_notice
+from villagectl.actions.year_report import print_year_report
 from villagectl.ledger.journal import NewEntry, append_entries
 from villagectl.ledger.workbook import Ledger
 from villagectl.demo import build_samples

@@ -171,8 +171,8 @@ def test_notice_month_json_says_whether_it_was_a_correction(runner, scored, tmp_
 
 
 def test_year_notice_masked_names_that_read_the_same_get_their_household_number(tmp_path) -> None:
-    from villagectl.actions.year_documents import distinguish_masked
-    from villagectl.render.annual import BlackRow, HonourRow, YearNotice, render_year_notice
+    from villagectl.actions.year_notice import distinguish_masked
+    from villagectl.render.year_notice import BlackRow, HonourRow, YearNotice, render_year_notice
 
     stars = [HonourRow("第一组", "张小明", 58, 1, "五星级文明户"), HonourRow("第一组", "张大明", 57, 2, "五星级文明户")]
     red = [HonourRow("第一组", "张小明", 58, 1, "红榜"), HonourRow("第二组", "李四", 50, 3, "红榜")]
@@ -193,7 +193,7 @@ def test_year_notice_masked_names_that_read_the_same_get_their_household_number(
 
 @pytest.mark.parametrize("households", range(44, 66, 2))
 def test_year_notice_footer_never_stands_alone(tmp_path, households) -> None:
-    from villagectl.render.annual import HonourRow, YearNotice, render_year_notice
+    from villagectl.render.year_notice import HonourRow, YearNotice, render_year_notice
 
     red = [HonourRow(GROUPS[i % 4], f"户主{i:03d}", 60 - i * 0.5, i + 1, "红榜") for i in range(households)]
     notice = YearNotice(

@@ -104,3 +104,25 @@ def test_the_template_and_font_fallback_has_one_home() -> None:
             if copy.search(line) or (rel.startswith(("actions/", "cli/")) and "printing_paths" in line):
                 found.append(f"{rel}:{n}: {line.strip()}")
     assert found == [], "用 PrintOptions(templates, font).paths(ledger):\n" + "\n".join(found)
+
+
+# --- one footer: 公示期 / 异议 / 落款 of every notice (render/notice_footer.py) -------------------------------
+
+def test_every_notice_footer_is_the_one_footer_and_refuses_a_period_ending_before_it_starts() -> None:
+    import datetime as dt
+
+    from villagectl.errors import DataError
+    from villagectl.render.events_notice import EventNotice, events_context
+    from villagectl.render.notice_footer import footer_context
+
+    start, end = dt.date(2026, 8, 3), dt.date(2026, 8, 9)
+    notice = EventNotice("中坪村", [], start, end, "如有异议，请于公示期内向村委会反映。", "中坪村村民委员会", start)
+    assert footer_context(notice) == {"period_start": start, "period_end": end, "committee": "中坪村村民委员会",
+                                      "objection_text": "如有异议，请于公示期内向村委会反映。", "issued": start}
+    assert {k: events_context(notice)[k] for k in footer_context(notice)} == footer_context(notice)
+    backwards = EventNotice("中坪村", [], end, start, "", "中坪村村民委员会", start)
+    with pytest.raises(DataError, match="公示期结束日 2026年8月3日 早于开始日 2026年8月9日"):
+        events_context(backwards)  # the events notice never checked this before it had the one footer
+    footers = [p.relative_to(SOURCE).as_posix() for p in sorted((SOURCE / "render").glob("*.py"))
+               if '"objection_text": notice.objection_text' in p.read_text(encoding="utf-8")]
+    assert footers == ["render/notice_footer.py"]

@@ -15,22 +15,15 @@ from conftest import invoke, invoke_json
 from pypdf import PdfReader
 
 import villagectl.cli.year_doc_commands  # noqa: F401  (registers notice year / report year until cli.main imports it)
-from villagectl.actions.year_documents import (
-    build_certificates,
-    build_year_notice,
-    build_year_report,
-    period_name,
-)
+from villagectl.actions.year_notice import build_certificates, build_year_notice
+from villagectl.actions.year_report import build_year_report
+from villagectl.actions.year_rows import period_name
 from villagectl.ledger.households import normalize_phone
 from villagectl.ledger.journal import NewEntry, append_entries
 from villagectl.ledger.workbook import Ledger
-from villagectl.render import annual
-from villagectl.render.annual import (
-    histogram,
-    nice_axis,
-    report_context,
-    year_notice_context,
-)
+from villagectl.render import certificates, year_notice, year_report
+from villagectl.render.year_notice import year_notice_context
+from villagectl.render.year_report import histogram, nice_axis, report_context
 from villagectl.demo import build_samples
 from villagectl.values import clean_text
 
@@ -357,14 +350,15 @@ FORBIDDEN = re.compile(r"id_?number|phone|身份证|电话|vote|票|veto|否决|
 
 
 def test_renderers_get_only_printable_fields() -> None:
-    for cls in (annual.HonourRow, annual.BlackRow, annual.ExposureRow, annual.YearNotice, annual.Certificate,
-                annual.CertificateSet, annual.GroupSummary, annual.MonthAverage):
+    for cls in (year_notice.HonourRow, year_notice.BlackRow, year_notice.ExposureRow, year_notice.YearNotice,
+                certificates.Certificate, certificates.CertificateSet, year_report.GroupSummary,
+                year_report.MonthAverage):
         names = [f.name for f in dataclasses.fields(cls)]
         assert not [n for n in names if FORBIDDEN.search(n)], cls
     # YearReport may count vetoed households, but carries no per-household data except bare results
-    report_fields = {f.name for f in dataclasses.fields(annual.YearReport)}
+    report_fields = {f.name for f in dataclasses.fields(year_report.YearReport)}
     assert not [n for n in report_fields - {"vetoed"} if FORBIDDEN.search(n)]
-    assert {f.name for f in dataclasses.fields(annual.BlackRow)} == {"group", "name"}
+    assert {f.name for f in dataclasses.fields(year_notice.BlackRow)} == {"group", "name"}
 
 
 def test_built_data_has_no_secrets(ledger) -> None:
@@ -426,7 +420,7 @@ def report_base(year_template) -> object:
 @pytest.mark.parametrize("extra_groups", [0, 11, 12, 14])
 def test_report_closing_block_stays_with_the_last_table(report_base, tmp_path, extra_groups) -> None:
     """More groups make the group chart taller; at 12+ extra the closing block used to stand alone on a page."""
-    from villagectl.render.annual import GroupSummary, render_year_report
+    from villagectl.render.year_report import GroupSummary, render_year_report
 
     extra = [GroupSummary(f"第{i + 4}组", 10, 30, 800.0 + i, 80.0 + i, 90.0, 60.0) for i in range(extra_groups)]
     report = dataclasses.replace(report_base, groups=report_base.groups + extra)

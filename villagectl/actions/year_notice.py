@@ -5,7 +5,7 @@ Printing it opens the year's notice period: the 期间 sheet gets (or updates) t
 ``notice month`` does for a month. A reprint after ``post year`` (状态 入账) changes nothing in the ledger.
 
 Who is listed and who gets a certificate is ``scoring/year_notice.py``; only printable values are handed to
-the renderers (see villagectl.render.annual): never ID-card or phone numbers, vote counts, veto reasons or 备注.
+the renderers (render/year_notice.py, render/certificates.py): never ID-card or phone numbers, vote counts, veto reasons or 备注.
 """
 
 from __future__ import annotations
@@ -30,17 +30,8 @@ from villagectl.io.outputs import guard_output
 from villagectl.io.staged import StagedOutputs
 from villagectl.ledger.periods import NOTICE, POSTED, rows_state, with_period
 from villagectl.ledger.workbook import Ledger
-from villagectl.render.annual import (
-    BlackRow,
-    Certificate,
-    CertificateSet,
-    ExposureRow,
-    HonourRow,
-    YearNotice,
-    certificates_path,
-    render_certificates,
-    render_year_notice,
-)
+from villagectl.render.certificates import Certificate, CertificateSet, certificates_path, render_certificates
+from villagectl.render.year_notice import BlackRow, ExposureRow, HonourRow, YearNotice, render_year_notice
 from villagectl.render.notice import mask_name
 from villagectl.rules.settings import committee_of, objection_of
 from villagectl.scoring.annual import RatingSettings, cut_positions_text

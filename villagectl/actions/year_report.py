@@ -22,7 +22,7 @@ from villagectl.io.outputs import guard_output
 from villagectl.ledger.budget import year_base
 from villagectl.ledger.periods import rows_state
 from villagectl.ledger.workbook import Ledger
-from villagectl.render.annual import YearReport, render_year_report
+from villagectl.render.year_report import YearReport, render_year_report
 from villagectl.rules.settings import committee_of
 from villagectl.scoring.year_report import month_averages, spending, year_totals
 

@@ -27,7 +27,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from villagectl.errors import DataError
-from villagectl.render.typst_engine import cn_date, render_pdf
+from villagectl.render.typst_engine import render_pdf
+from villagectl.render.notice_footer import footer_context
 
 NOTICE_TEMPLATE = "notice_cadre.typ.j2"
 INTERNAL_TEMPLATE = "cadre_internal.typ.j2"
@@ -154,8 +155,6 @@ def notice_context(notice: CadreNotice) -> dict:
     """The variables ``notice_cadre.typ.j2`` gets (see templates/README.md)."""
     if not any(s.rows for s in notice.sections):
         raise DataError(f"{period_label(notice.year, notice.period)}没有可公示的考核结果")
-    if notice.period_end < notice.period_start:
-        raise DataError(f"公示期结束日 {cn_date(notice.period_end)} 早于开始日 {cn_date(notice.period_start)}")
     sections = _numbered(notice.sections, _public_row)
     label = period_label(notice.year, notice.period)
     who = people_word([s["kind"] for s in sections])
@@ -170,11 +169,7 @@ def notice_context(notice: CadreNotice) -> dict:
         "person_count": sum(s["count"] for s in sections),
         "weight_text": percent_text(notice.weight),
         "card_weight_text": percent_text(1 - notice.weight),
-        "period_start": notice.period_start,
-        "period_end": notice.period_end,
-        "objection_text": notice.objection_text,
-        "committee": notice.committee,
-        "issued": notice.issued,
+        **footer_context(notice),  # 公示期, 异议, 落款 (render/notice_footer.py)
     }
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from villagectl.render.notice import mask_name
 from villagectl.render.typst_engine import column_em, render_pdf
+from villagectl.render.notice_footer import footer_context
 
 TEMPLATE = "notice_events.typ.j2"
 
@@ -69,11 +70,7 @@ def events_context(notice: EventNotice) -> dict:
         "award_count": sum(1 for r in notice.rows if r.kind == "加分"),
         "deduction_count": sum(1 for r in notice.rows if r.kind == "扣分"),
         "veto_count": sum(1 for r in notice.rows if r.kind == "否决"),
-        "period_start": notice.period_start,
-        "period_end": notice.period_end,
-        "objection_text": notice.objection_text,
-        "committee": notice.committee,
-        "issued": notice.issued,
+        **footer_context(notice),  # 公示期, 异议, 落款 (render/notice_footer.py)
     }
 
 

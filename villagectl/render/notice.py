@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from villagectl.errors import DataError, UsageError
-from villagectl.render.typst_engine import cn_date, cn_month, column_em, render_pdf
+from villagectl.render.typst_engine import cn_month, column_em, render_pdf
+from villagectl.render.notice_footer import footer_context
 
 TEMPLATE = "notice_month.typ.j2"
 ORDERS = ("group", "rank")
@@ -179,8 +180,6 @@ def notice_context(notice: MonthNotice) -> dict:
             raise DataError(
                 f"第 {i} 户（{row.name}）有 {len(row.scores)} 项得分，但公示有 {n_cat} 个类别（{'、'.join(notice.categories)}）"
             )
-    if notice.period_end < notice.period_start:
-        raise DataError(f"公示期结束日 {cn_date(notice.period_end)} 早于开始日 {cn_date(notice.period_start)}")
     month_label = cn_month(notice.month)
     ordered = order_rows(notice.rows, notice.order)
     names = shown_names(ordered, notice.mask_names)
@@ -241,11 +240,7 @@ def notice_context(notice: MonthNotice) -> dict:
         "missing_count": sum(1 for r in rows if r["missing"]),
         "exposure_count": sum(1 for r in rows if r["exposure"]),
         "blacklisted_count": sum(1 for r in rows if r["exposure"]),  # its name in templates exported earlier
-        "period_start": notice.period_start,
-        "period_end": notice.period_end,
-        "objection_text": notice.objection_text,
-        "committee": notice.committee,
-        "issued": notice.issued,
+        **footer_context(notice),  # 公示期, 异议, 落款 (render/notice_footer.py)
     }
 
 

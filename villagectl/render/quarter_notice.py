@@ -12,9 +12,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from villagectl.errors import DataError
 from villagectl.render.notice import NoticeRow, _is_blank, mask_name, order_rows
-from villagectl.render.typst_engine import cn_date, render_pdf
+from villagectl.render.typst_engine import render_pdf
+from villagectl.render.notice_footer import footer_context
 
 TEMPLATE = "notice_quarter.typ.j2"
 
@@ -47,8 +47,6 @@ class QuarterNotice:
 
 def quarter_notice_context(notice: QuarterNotice) -> dict:
     """The variables ``notice_quarter.typ.j2`` gets (see templates/README.md)."""
-    if notice.period_end < notice.period_start:
-        raise DataError(f"公示期结束日 {cn_date(notice.period_end)} 早于开始日 {cn_date(notice.period_start)}")
     rows = []
     previous = None
     for row in order_rows(notice.rows, "group"):
@@ -73,11 +71,7 @@ def quarter_notice_context(notice: QuarterNotice) -> dict:
         "reviews": [{"group": r.group, "by_group": r.by_group, "members": r.members} for r in notice.reviews],
         "not_yet": notice.not_yet,
         "mask_names": notice.mask_names,
-        "period_start": notice.period_start,
-        "period_end": notice.period_end,
-        "objection_text": notice.objection_text,
-        "committee": notice.committee,
-        "issued": notice.issued,
+        **footer_context(notice),  # 公示期, 异议, 落款 (render/notice_footer.py)
     }
 
 

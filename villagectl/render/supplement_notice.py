@@ -12,6 +12,7 @@ from pathlib import Path
 
 from villagectl.render.notice import group_sort_key, mask_name
 from villagectl.render.typst_engine import cn_month, render_pdf
+from villagectl.render.notice_footer import footer_context
 
 TEMPLATE = "notice_supplement.typ.j2"
 
@@ -61,11 +62,7 @@ def supplement_context(notice: SupplementNotice) -> dict:
         "late_count": sum(1 for r in rows if r.kind == "补录"),
         "corrected_count": sum(1 for r in rows if r.kind != "补录"),
         "several_months": len({r.month for r in rows}) > 1,
-        "period_start": notice.period_start,
-        "period_end": notice.period_end,
-        "objection_text": notice.objection_text,
-        "committee": notice.committee,
-        "issued": notice.issued,
+        **footer_context(notice),  # 公示期, 异议, 落款 (render/notice_footer.py)
     }
 
 

@@ -16,9 +16,9 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from villagectl.errors import DataError
 from villagectl.render.notice import group_sort_key, mask_name
-from villagectl.render.typst_engine import cn_date, render_pdf
+from villagectl.render.typst_engine import render_pdf
+from villagectl.render.notice_footer import footer_context
 
 NOTICE_TEMPLATE = "notice_year.typ.j2"
 
@@ -116,8 +116,6 @@ def _pairs(rows: list[dict]) -> list[list[dict]]:
 
 def year_notice_context(notice: YearNotice) -> dict:
     """The variables ``notice_year.typ.j2`` gets (see templates/README.md)."""
-    if notice.period_end < notice.period_start:
-        raise DataError(f"公示期结束日 {cn_date(notice.period_end)} 早于开始日 {cn_date(notice.period_start)}")
     masked = notice.mask_names
     name = _shown_names(notice)
     stars = _tiers(notice.stars, STAR_TITLES, name)
@@ -167,11 +165,7 @@ def year_notice_context(notice: YearNotice) -> dict:
         "warning_page": bool(black or exposure),
         "black_consequence": BLACK_CONSEQUENCE,
         "mask_names": masked,
-        "period_start": notice.period_start,
-        "period_end": notice.period_end,
-        "objection_text": notice.objection_text,
-        "committee": notice.committee,
-        "issued": notice.issued,
+        **footer_context(notice),  # 公示期, 异议, 落款 (render/notice_footer.py)
     }
 
 

@@ -46,7 +46,7 @@ class YearReport:
     budget: float | None  # yuan: budget_residents × per_resident; None when 人均奖励经费 is not set
     per_resident: float | None
     warn_percent: float | None = None
-    budget_residents: int | None = None  # 常住人口 of the year (actions/budget.py)
+    budget_residents: int | None = None  # 常住人口 of the year (ledger/budget.py)
     budget_base: str = ""  # where it comes from: 参数“常住人口” or 户籍 on 1 January
     redemptions: int = 0  # slips (兑换单) of the year, not voided
     points_redeemed: float = 0.0

@@ -1,7 +1,7 @@
 """Who the annual notice lists and who gets a certificate, from the year's 年度评定 rows.
 
 Pure: records (dicts of a 年度评定 row) in, each household's places on the notice out (no ledger, no
-files). ``actions/year_notice.py`` turns them into the printable rows of ``render.annual``.
+files). ``actions/year_notice.py`` turns them into the printable rows of ``render.year_notice``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The annual report's aggregates (``report year``): per group, per month and the shop's spending, no names.
 
 Pure: the sheets' frames in, numbers out (no ledger, no files). ``actions/year_report.py`` reads the
-sheets and hands these to the report's view model (``render.annual.YearReport``).
+sheets and hands these to the report's view model (``render.year_report.YearReport``).
 """
 
 from __future__ import annotations
