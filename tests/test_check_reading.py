@@ -106,6 +106,27 @@ def test_a_damaged_sheet_read_ahead_is_the_same_message(sample: Path, tmp_path: 
     assert f"工作表“{name}”无法读取" in caught.value.message
 
 
+def test_sheets_read_ahead_from_a_file_replaced_after_it_was_opened_are_refused(sample: Path, tmp_path: Path) -> None:
+    """The threads open the file themselves: if it was replaced meanwhile, two versions must not be mixed."""
+    import os
+
+    from villagectl.errors import LedgerLockedError
+
+    path, other = tmp_path / "台账.xlsx", tmp_path / "新.xlsx"
+    path.write_bytes(sample.read_bytes())
+    ledger = Ledger.open(path)
+    ledger.frame("参数")  # read before the replace, from the file as it was opened
+    other.write_bytes(sample.read_bytes())
+    households = Ledger.open(other)
+    households.replace("户籍", households.frame("户籍").iloc[:3])
+    households.save("test")
+    os.replace(other, path)
+    ledger.prefetch()
+    with pytest.raises(LedgerLockedError, match="台账在读取后被改过"):
+        ledger.load_all()
+    ledger.close()
+
+
 def test_check_reads_every_sheet_ahead_and_never_imports_pandas(sample: Path) -> None:
     script = ("import sys; from pathlib import Path; from villagectl.actions.check import check_ledger;"
               "ledger, problems = check_ledger(Path(sys.argv[1]));"

@@ -657,6 +657,11 @@ def test_a_really_damaged_sheet_is_still_reported_as_damaged(village: Path) -> N
     ledger = Ledger.open(village)
 
     class Broken:
+        reading_ahead = False
+
+        def is_ahead(self, name):
+            return False
+
         def sheet(self, name):
             raise DataError(f"工作表“{name}”无法读取（已损坏）：test")
 

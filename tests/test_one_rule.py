@@ -126,3 +126,43 @@ def test_every_notice_footer_is_the_one_footer_and_refuses_a_period_ending_befor
     footers = [p.relative_to(SOURCE).as_posix() for p in sorted((SOURCE / "render").glob("*.py"))
                if '"objection_text": notice.objection_text' in p.read_text(encoding="utf-8")]
     assert footers == ["render/notice_footer.py"]
+
+
+# --- one reading of a Chinese number (group names: matching and the notices' order) ---------------------------
+
+@pytest.mark.parametrize("text, number", [
+    ("3", 3), ("三", 3), ("十", 10), ("十二", 12), ("二十", 20), ("二十一", 21), ("一百零五", 105), ("两百", 200),
+    ("一〇一", 101), ("一二", 12), ("", None), ("三组", None), ("第三", None),
+])
+def test_chinese_number(text, number) -> None:
+    from villagectl.values import chinese_number
+
+    assert chinese_number(text) == number
+
+
+def test_groups_sort_by_their_number_as_they_match() -> None:
+    from villagectl.render.notice import group_sort_key
+    from villagectl.values import group_key
+
+    groups = ["第十一组", "第2组", "第一〇一组", "第十组", "新村组", "第一组"]
+    assert sorted(groups, key=group_sort_key) == ["第一组", "第2组", "第十组", "第十一组", "第一〇一组", "新村组"]
+    assert group_key("第一〇一组") == group_key("101组")
+
+
+# --- one reading of an imported 次数 / 日期 cell (events and cadre negatives) -------------------------------
+
+def test_count_and_date_cells_read_the_same_in_every_importer() -> None:
+    import datetime as dt
+
+    from villagectl.importers.table import LocatedTable
+    from villagectl.io.reader import SheetRows
+
+    sheet = SheetRows("Sheet1", [["日期", "次数"], ["2026年7月15日", ""], ["五月初", "两次"], ["", 3.0]])
+    table = LocatedTable(sheet, 0, {"日期": 0, "次数": 1})
+    today = dt.date(2026, 8, 1)
+    assert table.day(1, today) == (dt.date(2026, 7, 15), "") and table.count(1) == (1.0, "")
+    assert table.day(2, today) == (None, "日期“五月初”看不懂，请写成 2026-07-15 或 2026年7月15日")
+    assert table.count(2) == (None, "次数“两次”不是数字")
+    assert table.day(3, today) == (today, "") and table.count(3) == (3.0, "")
+    importers = Path(__file__).resolve().parent.parent / "villagectl" / "importers"
+    assert [p.name for p in sorted(importers.glob("*.py")) if "看不懂，请写成" in p.read_text(encoding="utf-8")] == ["table.py"]

@@ -160,7 +160,7 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
 
 
 def chinese_number(text: str) -> int | None:
-    """'3' / '三' / '十二' / '二十一' → int; None when it is not a number."""
+    """'3' / '三' / '十二' / '二十一' / '一〇一' → int; None when it is not a number (group names, sort keys)."""
     text = clean_name(text)
     if text.isdigit():
         return int(text)
@@ -174,8 +174,8 @@ def chinese_number(text: str) -> int | None:
         elif ch == "十":
             total += (current or 1) * 10
             current = 0
-        else:
-            current = _CN_DIGITS[ch]
+        else:  # digits written one by one ("一〇一") as well as with 十/百
+            current = current * 10 + _CN_DIGITS[ch]
     return total + current
 
 

@@ -19,7 +19,7 @@ from villagectl.errors import Location, Problem
 from villagectl.importers.fields import FieldSpec
 from villagectl.importers.table import locate_table
 from villagectl.io.reader import SheetRows, WorkbookRows, cell_ref
-from villagectl.values import NotANumber, as_text, clean_name, clean_text, header_key, id_key, to_date, to_int, to_number
+from villagectl.values import NotANumber, as_text, clean_name, clean_text, header_key, id_key, to_int, to_number
 
 SCORES, VOTES, NEGATIVES, DUTIES = "考核评分", "民主评议", "负面记录", "代表履职"
 PERIOD_WORDS = {"上半年": "上半年", "H1": "上半年", "下半年": "下半年", "H2": "下半年", "全年": "全年", "年度": "全年"}
@@ -180,16 +180,13 @@ def extract(book: WorkbookRows, ctx: CadreContext) -> tuple[list[CadreRows], lis
                     continue
                 result.rows.append({**base, **counts})
             else:
-                try:
-                    count = to_number(table.value(r, "次数"))
-                    count = 1.0 if count is None else count
-                except NotANumber:
-                    problems.append(Problem(at("次数"), f"次数“{clean_text(table.value(r, '次数'))}”不是数字"))
+                count, message = table.count(r)
+                if message:
+                    problems.append(Problem(at("次数"), message))
                     continue
-                try:
-                    day = to_date(table.value(r, "日期")) or today
-                except ValueError:
-                    problems.append(Problem(at("日期"), f"日期“{clean_text(table.value(r, '日期'))}”看不懂，请写成 2026-07-15"))
+                day, message = table.day(r, today)
+                if message:
+                    problems.append(Problem(at("日期"), message))
                     continue
                 item = as_text(table.value(r, "事项"))  # free text: kept as typed
                 record = {**base, "日期": day.isoformat(), "事项": item, "次数": count, "说明": as_text(table.value(r, "说明"))}

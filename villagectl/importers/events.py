@@ -18,7 +18,7 @@ from villagectl.importers.table import locate_table, tables_score
 from villagectl.io.reader import WorkbookRows, cell_ref
 from villagectl import schema
 from villagectl.ledger.events import EventRefused, NewEvent, build_event
-from villagectl.values import NotANumber, as_text, clean_text, find_group, group_key, to_date, to_number
+from villagectl.values import NotANumber, as_text, clean_text, find_group, group_key, to_number
 
 EVENT_FIELDS = [
     HOUSEHOLD_ID_FIELD,
@@ -94,16 +94,13 @@ def extract(book: WorkbookRows, ctx: EventContext) -> tuple[list[NewEvent], list
                 continue
             matched += 1
             hid = clean_text(roster[lookup.index]["户号"])
-            try:
-                count = to_number(table.value(r, "次数"))
-                count = 1.0 if count is None else count
-            except NotANumber:
-                problems.append(Problem(at("次数"), f"次数“{clean_text(table.value(r, '次数'))}”不是数字"))
+            count, message = table.count(r)
+            if message:
+                problems.append(Problem(at("次数"), message))
                 continue
-            try:
-                day = to_date(table.value(r, "日期")) or today
-            except ValueError:
-                problems.append(Problem(at("日期"), f"日期“{clean_text(table.value(r, '日期'))}”看不懂，请写成 2026-07-15 或 2026年7月15日"))
+            day, message = table.day(r, today)
+            if message:
+                problems.append(Problem(at("日期"), message))
                 continue
             rule_text = clean_text(table.value(r, "编码")) or clean_text(table.value(r, "项目"))
             try:

@@ -7,12 +7,13 @@ their own, blank rows in the middle, pre-numbered empty rows, and a footer
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 
 from villagectl.importers.fields import GROUP, HEAD, HOUSEHOLD_ID, FieldSpec, field_of  # FieldSpec re-exported
 from villagectl.io.reader import SheetRows
-from villagectl.values import clean_name, clean_text, header_key
+from villagectl.values import NotANumber, clean_name, clean_text, header_key, to_date, to_number
 
 HEADER_SEARCH_ROWS = 10
 FOOTER_RE = re.compile(
@@ -34,6 +35,22 @@ class LocatedTable:
     def value(self, r: int, name: str) -> object:
         c = self.columns.get(name)
         return "" if c is None else self.sheet.cell(r, c)
+
+    def count(self, r: int, name: str = "次数") -> tuple[float | None, str]:
+        """A 次数 cell: blank is once; (None, the message) when it is not a number."""
+        try:
+            count = to_number(self.value(r, name))
+        except NotANumber:
+            return None, f"{name}“{clean_text(self.value(r, name))}”不是数字"
+        return (1.0 if count is None else count), ""
+
+    def day(self, r: int, default: dt.date, name: str = "日期") -> tuple[dt.date | None, str]:
+        """A 日期 cell (a date cell or text such as 2026年7月15日): blank is ``default``; (None, the message) when
+        it cannot be read."""
+        try:
+            return (to_date(self.value(r, name)) or default), ""
+        except ValueError:
+            return None, f"{name}“{clean_text(self.value(r, name))}”看不懂，请写成 2026-07-15 或 2026年7月15日"
 
 
 def match_field(text: object, fields: list[FieldSpec]) -> str | None:

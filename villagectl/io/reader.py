@@ -107,6 +107,15 @@ class SheetReader:
             self._book = python_calamine.CalamineWorkbook.from_path(str(self.path))
         return _sheet_rows(self.path, self._book, name)
 
+    def is_ahead(self, name: str) -> bool:
+        """``name`` is being read (or was read) by a prefetch thread and not taken yet."""
+        return name in self._ahead
+
+    @property
+    def reading_ahead(self) -> bool:
+        """Some sheet read ahead is not taken yet."""
+        return bool(self._ahead)
+
     def prefetch(self, names: list[str], workers: int = 2) -> None:
         """Start reading ``names`` in ``workers`` threads; ``sheet(name)`` then waits for its own.
 

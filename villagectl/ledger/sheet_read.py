@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
+from functools import partial
 
 from typing import TYPE_CHECKING
 
@@ -108,10 +109,11 @@ def _load_sheet(raw: SheetRows, spec: schema.SheetSpec) -> tuple[LoadedSheet, li
         cells, excel_rows = _columns_of(body, positions, r + 2)  # the usual case, column by column
     else:
         cells, excel_rows = _rows_of(body, positions, width, filled, r + 2)
-    # column by column, each distinct text converted once (ids, types, dates repeat down a big sheet)
-    data = {col: _convert_column(conv, column) for col, conv, column in zip(columns, converters, cells)}
+    # column by column, each distinct text converted once (ids, types, dates repeat down a big sheet), and only
+    # when the column is first read (check reads few of a big sheet's columns; a frame converts them all)
+    pending = {col: partial(_convert_column, conv, column) for col, conv, column in zip(columns, converters, cells)}
     lacking = [c for c in required if c not in columns]
-    return LoadedSheet(None, r + 1, excel_rows, positions, Table(columns, data)), lacking
+    return LoadedSheet(None, r + 1, excel_rows, positions, Table(columns, pending=pending, rows=len(excel_rows))), lacking
 
 
 def _columns_of(body: list[list], positions: list[int], first_row: int) -> tuple[list, list[int]]:

@@ -90,7 +90,12 @@ class Ledger:
             if self._reader is None:
                 self._refuse_if_changed()  # sheets of two versions of the file must never be mixed
                 self._reader = SheetReader(self.real_path)
-            return self._reader.sheet(name)
+            ahead = self._reader.is_ahead(name)
+            rows = self._reader.sheet(name)
+            if ahead and not self._reader.reading_ahead:
+                # the last sheet read ahead: the threads opened the file themselves, maybe after it was replaced
+                self._refuse_if_changed()
+            return rows
         except DataError:
             self._refuse_if_changed()
             raise

@@ -16,6 +16,7 @@ from pathlib import Path
 from villagectl.errors import DataError, UsageError
 from villagectl.render.typst_engine import cn_month, column_em, render_pdf
 from villagectl.render.notice_footer import footer_context
+from villagectl.values import chinese_number
 
 TEMPLATE = "notice_month.typ.j2"
 ORDERS = ("group", "rank")
@@ -91,32 +92,10 @@ def mask_name(name: str) -> str:
     return text[:keep] + "*" * hidden + text[-1]
 
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-
-
-def _cn_number(text: str) -> int | None:
-    """"十二" → 12, "二十" → 20, "3" → 3 (small numbers, as in group names)."""
-    if text.isdigit():
-        return int(text)
-    if not text or any(c not in _CN_DIGITS and c not in "十百" for c in text):
-        return None
-    total, current = 0, 0
-    for c in text:
-        if c == "百":
-            total += (current or 1) * 100
-            current = 0
-        elif c == "十":
-            total += (current or 1) * 10
-            current = 0
-        else:
-            current = current * 10 + _CN_DIGITS[c]
-    return total + current
-
-
 def group_sort_key(group: str) -> tuple:
     """第二组 before 第十组 before 第十一组; groups without a number after them, by name."""
     m = re.search(r"[0-9]+|[零〇一二两三四五六七八九十百]+", group or "")
-    n = _cn_number(m.group(0)) if m else None
+    n = chinese_number(m.group(0)) if m else None
     return (0, n, group) if n is not None else (1, 0, group or "")
 
 
