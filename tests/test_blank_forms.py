@@ -131,3 +131,10 @@ def test_the_cadre_scorecards_and_tally_import_back(runner, tmp_path: Path) -> N
     assert result.exit_code == 0
     by = {p["cadre_id"]: p for p in people["people"]}
     assert by["GB01"]["scorecard"] == 100 - 5 and by["DB01"]["scorecard"] == 100 - 4
+
+
+def test_inspect_forms_for_a_group_the_village_does_not_have_lists_its_groups(demo_ledger: Path, runner, tmp_path: Path) -> None:
+    result = invoke(runner, "inspect", "forms", demo_ledger, "--month", "2026-08", "--group", "第九组", "-o", tmp_path / "表")
+    assert result.exit_code == 2
+    assert "--group 第九组：户籍中没有这个组的在册农户，在册农户的组是 第一组、第二组、第三组、第四组" in result.output
+    assert not (tmp_path / "表").exists() or not any((tmp_path / "表").iterdir())

@@ -17,7 +17,8 @@ from villagectl import schema
 from villagectl.ledger.households import is_active
 from villagectl.ledger.quarters import quarter_months, quarter_period
 from villagectl.ledger.workbook import Ledger
-from villagectl.values import clean_name, clean_text, fmt_number, group_key
+from villagectl.render.notice import group_sort_key
+from villagectl.values import as_text, clean_name, clean_text, fmt_number, group_key
 
 THIN = Side(style="thin", color="666666")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -115,9 +116,10 @@ def make_forms(ledger_path: Path, month: str | FormKind, *, out_dir: Path, group
         )
     if group:
         wanted = group_key(group)
+        known = sorted((g for g in groups if g), key=group_sort_key)
         groups = {g: rows for g, rows in groups.items() if group_key(g) == wanted}
-        if not groups:
-            raise DataError(f"户籍中没有组别“{group}”的在册农户")
+        if not groups:  # as every --group says it (ledger.households.require_group)
+            raise UsageError(f"--group {as_text(group)}：户籍中没有这个组的在册农户，在册农户的组是 {'、'.join(known) or '（没有填组别）'}")
     if not groups:
         raise DataError("户籍中没有在册农户，无法生成检查表")
     order = sorted(groups, key=lambda x: (group_key(x).zfill(4), x))
