@@ -124,6 +124,43 @@ def to_number(value: object) -> float | None:
     return float(number)
 
 
+# a unit people write after a count: 4人 / 3口 / 3次 / 30票 / 2个 / 5户 (one or two CJK characters, nothing else)
+_COUNT = re.compile(r"([+-]?[0-9]+(?:\.[0-9]+)?)\s*[\u4e00-\u9fff]{0,2}")
+
+
+def to_count(value: object) -> float | None:
+    """A count as people write it: 4, '４', '4人', '3 次', '30票', '二', '十二人' → the number; blank → None;
+    NotANumber for anything else. The unit is not checked (a count has one obvious unit where it is typed)."""
+    try:
+        return to_number(value)
+    except NotANumber:
+        pass
+    text = clean_text(value).replace(",", "")
+    m = _COUNT.fullmatch(text)
+    if m:
+        return float(m.group(1))
+    spoken = re.fullmatch(r"([零〇一二两三四五六七八九十百]+)\s*[\u4e00-\u9fff]?", text)
+    number = chinese_number(spoken.group(1)) if spoken else None
+    if number is None:
+        raise NotANumber(text)
+    return float(number)
+
+
+def to_points(value: object) -> float | None:
+    """Points as people write them: 5, '+5', '-3', '5分', '加5分', '扣2分' (−2), '减2' (−2); blank → None;
+    NotANumber otherwise. A sign word and a sign together ('扣-2分') is refused: which one was meant?"""
+    try:
+        return to_number(value)
+    except NotANumber:
+        pass
+    text = clean_text(value).replace(" ", "")
+    m = re.fullmatch(r"(加|奖|扣|减|罚)?([+-]?)([0-9]+(?:\.[0-9]+)?)分?", text)
+    if not m or (m.group(1) and m.group(2)):
+        raise NotANumber(text)
+    number = float(m.group(3))
+    return -number if m.group(2) == "-" or m.group(1) in ("扣", "减", "罚") else number
+
+
 def to_int(value: object) -> int | None:
     number = to_number(value)
     if number is None:
@@ -142,18 +179,24 @@ def fmt_number(value: float | int | None) -> str:
     return format(Decimal(str(value)).normalize(), "f")
 
 
-def to_date(value: object) -> dt.date | None:
+def to_date(value: object, year: int | None = None) -> dt.date | None:
+    """A date cell: a date, '2026-07-15', '2026/7/15', '2026.7.15', '2026年7月15日' (or 号); blank → None.
+    ``year``: the year of a date written without one ('7月15日', '7月15号'; the caller knows it from the
+    sheet's title or the month being imported); without it such a date is refused. ValueError otherwise."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
-    text = clean_text(value)
+    text = clean_text(value).replace(" ", "")
     if not text:
         return None
-    m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text)
-    if not m:
-        raise ValueError(text)
-    return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?", text)
+    if m:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    m = re.fullmatch(r"(\d{1,2})月(\d{1,2})[日号]", text)
+    if m and year is not None:
+        return dt.date(year, int(m.group(1)), int(m.group(2)))
+    raise ValueError(text)
 
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}

@@ -31,10 +31,35 @@ class LocatedTable:
     columns: dict[str, int]  # field -> 0-based column
     other_headers: dict[int, str] = field(default_factory=dict)  # unmatched header cells
     data_rows: list[int] = field(default_factory=list)  # 0-based rows holding data
+    _merged_cache: dict | None = field(default=None, repr=False, compare=False)
 
     def value(self, r: int, name: str) -> object:
+        """The cell of field ``name`` in row ``r``; a blank cell under the top of a range merged down the rows
+        (a 组别 or a household written once over its rows) reads as the range's value."""
         c = self.columns.get(name)
-        return "" if c is None else self.sheet.cell(r, c)
+        if c is None:
+            return ""
+        value = self.sheet.cell(r, c)
+        if value == "" and self.sheet.merged:
+            top = self._merged_down().get((r, c))
+            if top is not None:
+                return self.sheet.cell(*top)
+        return value
+
+    def _merged_down(self) -> dict[tuple[int, int], tuple[int, int]]:
+        """(row, column) → the top-left cell of the range merged over more than one row that covers it."""
+        cached = self._merged_cache
+        if cached is None:
+            cached = {}
+            for (r0, c0), (r1, c1) in self.sheet.merged:
+                if r1 <= r0 or (r1 - r0 + 1) * (c1 - c0 + 1) > 100_000:  # across one row: a title or a note
+                    continue
+                for rr in range(r0, r1 + 1):
+                    for cc in range(c0, c1 + 1):
+                        if (rr, cc) != (r0, c0):
+                            cached[(rr, cc)] = (r0, c0)
+            self._merged_cache = cached
+        return cached
 
     def count(self, r: int, name: str = "次数") -> tuple[float | None, str]:
         """A 次数 cell: blank is once; (None, the message) when it is not a number."""
