@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from villagectl.importers.fields import GROUP, HEAD, HOUSEHOLD_ID, FieldSpec, field_of  # FieldSpec re-exported
 from villagectl.io.reader import SheetRows
-from villagectl.values import NotANumber, clean_name, clean_text, header_key, to_date, to_number
+from villagectl.values import NotANumber, clean_name, clean_text, header_key, to_count, to_date
 
 HEADER_SEARCH_ROWS = 10
 FOOTER_RE = re.compile(
@@ -62,18 +62,18 @@ class LocatedTable:
         return cached
 
     def count(self, r: int, name: str = "次数") -> tuple[float | None, str]:
-        """A 次数 cell: blank is once; (None, the message) when it is not a number."""
+        """A 次数 cell (3, 3次, 三): blank is once; (None, the message) when it is not a number."""
         try:
-            count = to_number(self.value(r, name))
+            count = to_count(self.value(r, name))
         except NotANumber:
             return None, f"{name}“{clean_text(self.value(r, name))}”不是数字"
         return (1.0 if count is None else count), ""
 
-    def day(self, r: int, default: dt.date, name: str = "日期") -> tuple[dt.date | None, str]:
-        """A 日期 cell (a date cell or text such as 2026年7月15日): blank is ``default``; (None, the message) when
-        it cannot be read."""
+    def day(self, r: int, default: dt.date, name: str = "日期", year: int | None = None) -> tuple[dt.date | None, str]:
+        """A 日期 cell (a date cell or text such as 2026年7月15日; 7月15日 when ``year`` is known, from the title
+        or the date the import is for): blank is ``default``; (None, the message) when it cannot be read."""
         try:
-            return (to_date(self.value(r, name)) or default), ""
+            return (to_date(self.value(r, name), year) or default), ""
         except ValueError:
             return None, f"{name}“{clean_text(self.value(r, name))}”看不懂，请写成 2026-07-15 或 2026年7月15日"
 
