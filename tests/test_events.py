@@ -193,7 +193,7 @@ def test_import_takes_a_messy_sheet_and_refuses_a_bad_file_whole(runner, wenming
         [2, "张三", "第一组", "打麻将", 1, "2026-05-03", ""],
         [3, "张三", "第一组", "志愿服务（每次）", 6, "2026-05-03", ""],
         [4, "张三", "第一组", "志愿服务（每次）", 3, "2026-05-03", ""],
-        [5, "李四", "第二组", "见义勇为", "两次", "2026-05-03", ""],
+        [5, "李四", "第二组", "见义勇为", "好几次", "2026-05-03", ""],
         [6, "李四", "第二组", "见义勇为", 1, "五月初", ""],
     ])
     result, data = invoke_json(runner, "event", "import", wenming, good, bad)
@@ -205,7 +205,7 @@ def test_import_takes_a_messy_sheet_and_refuses_a_bad_file_whole(runner, wenming
     assert ("B3", "第一组中没有户主“赵六”") in got
     assert any(cell == "D4" and "规则中没有加分/扣分/否决项“打麻将”" in msg for cell, msg in got)
     assert any(cell == "D6" and "已记 8 分，本次 3 分会超过上限" in msg for cell, msg in got)  # 2 + 6 from earlier lines
-    assert ("E7", "次数“两次”不是数字") in got
+    assert ("E7", "次数“好几次”不是数字") in got
     assert ("F8", "日期“五月初”看不懂，请写成 2026-07-15 或 2026年7月15日") in got
     events = Ledger.open(wenming).frame("积分事件")
     assert len(events) == 3 and set(events["状态"]) == {"申报"}

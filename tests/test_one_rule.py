@@ -157,12 +157,12 @@ def test_count_and_date_cells_read_the_same_in_every_importer() -> None:
     from villagectl.importers.table import LocatedTable
     from villagectl.io.reader import SheetRows
 
-    sheet = SheetRows("Sheet1", [["日期", "次数"], ["2026年7月15日", ""], ["五月初", "两次"], ["", 3.0]])
+    sheet = SheetRows("Sheet1", [["日期", "次数"], ["2026年7月15日", ""], ["五月初", "好几次"], ["", 3.0]])
     table = LocatedTable(sheet, 0, {"日期": 0, "次数": 1})
     today = dt.date(2026, 8, 1)
     assert table.day(1, today) == (dt.date(2026, 7, 15), "") and table.count(1) == (1.0, "")
     assert table.day(2, today) == (None, "日期“五月初”看不懂，请写成 2026-07-15 或 2026年7月15日")
-    assert table.count(2) == (None, "次数“两次”不是数字")
+    assert table.count(2) == (None, "次数“好几次”不是数字")
     assert table.day(3, today) == (today, "") and table.count(3) == (3.0, "")
     importers = Path(__file__).resolve().parent.parent / "villagectl" / "importers"
     assert [p.name for p in sorted(importers.glob("*.py")) if "看不懂，请写成" in p.read_text(encoding="utf-8")] == ["table.py"]
