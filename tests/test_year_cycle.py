@@ -99,13 +99,13 @@ def test_vote_import_black_list_boundary_and_lock(village: Path, runner, tmp_pat
 
 
 def test_vote_import_errors_name_cells(village: Path, runner, tmp_path: Path) -> None:
-    sheet = _votes(tmp_path / "计票.xlsx", [["ZP001", "何文华", 30, 31], ["ZP999", "无此人", 30, 1], ["ZP002", "赵光明", "三十", 1]])
+    sheet = _votes(tmp_path / "计票.xlsx", [["ZP001", "何文华", 30, 31], ["ZP999", "无此人", 30, 1], ["ZP002", "赵光明", "好几", 1]])
     result, data = invoke_json(runner, "vote", "import", village, sheet, "--year", "2026")
     assert result.exit_code == 1
     got = {(p["cell"], p["message"]) for p in data["problems"]}
     assert ("D3", "不合格票 31 超过投票数 30") in got
     assert ("A4", "户号 ZP999 不在户籍表中") in got
-    assert ("C5", "投票数和不合格票应为整数") in got
+    assert ("C5", "参评票数“好几”应为不小于 0 的整数（如 30 或 30票）") in got
 
 
 def test_export_is_one_tidy_sheet(village: Path, runner, tmp_path: Path) -> None:
