@@ -12,6 +12,7 @@ Events that were rejected or revoked do not count.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -218,6 +219,81 @@ def find_rule(rules: dict[str, Rule], text: str) -> Rule | None:
         if clean_name(r.item) == clean_name(text):
             return r
     return None
+
+
+_NAME_PUNCT = re.compile(r"[\s、，,/／;；:：·.。“”\"'‘’《》<>\-—~～!！?？]+")
+_BRACKETED = re.compile(r"[（(\[【][^）)\]】]*[）)\]】]")
+
+
+def _name_key(text: object) -> str:
+    """A rule name or a typed item for matching: NFKC, no spaces or punctuation."""
+    return _NAME_PUNCT.sub("", clean_name(text))
+
+
+def name_parts(item: str) -> list[str]:
+    """The parts a rule's name can be written as: the name without its bracketed remark and each piece split
+    at 、，/ (“GY03 无偿献血、捐资助学” → 无偿献血捐资助学, 无偿献血, 捐资助学; “志愿服务（每次）” → 志愿服务)."""
+    bare = _BRACKETED.sub("", clean_name(item))
+    pieces = [_name_key(x) for x in re.split(r"[、，,/／;；]", bare)]
+    return list(dict.fromkeys(p for p in [_name_key(bare), *pieces] if p))
+
+
+@dataclass(frozen=True)
+class RuleReading:
+    """How an item typed in a file reads as a rule: ``rule`` when one rule fits (``exact`` when the text is its
+    code, name or the name up to spaces), else the ``candidates`` it could be (none, or several)."""
+
+    rule: Rule | None
+    exact: bool = False
+    candidates: tuple[Rule, ...] = ()
+
+
+def read_rule(rules: dict[str, Rule], text: str, kind: str | None = None) -> RuleReading:
+    """The rule a typed item names: the code or the whole name; else the one rule of ``kind`` (加分/扣分/否决,
+    None: any) whose name (or a part of it, see name_parts) contains the text, or whose name part the text
+    contains (“志愿服务” for “志愿服务（每次）”, “乱堆乱放” for “乱倒垃圾、乱堆乱放”)."""
+    exact = find_rule(rules, text)
+    if exact is not None:
+        return RuleReading(exact, True)
+    key = _name_key(text)
+    if not key:
+        return RuleReading(None)
+    for r in rules.values():
+        if _name_key(r.item) == key:
+            return RuleReading(r, True)
+    kinds = [r for r in rules.values() if kind is None or r.type == kind]
+    found = []
+    for r in kinds:
+        whole, parts = _name_key(r.item), name_parts(r.item)
+        if (len(key) >= 2 and (key in whole or any(key in p for p in parts))) or any(len(p) >= 3 and p in key for p in parts):
+            found.append(r)
+    if len(found) == 1:
+        return RuleReading(found[0])
+    if len(found) > 1:  # one part equal to the text beats the names that only contain it
+        same = [r for r in found if key in name_parts(r.item)]
+        if len(same) == 1:
+            return RuleReading(same[0])
+    return RuleReading(None, False, tuple(found))
+
+
+def file_rule_message(rules: dict[str, Rule], text: str, reading: RuleReading, column: str) -> str:
+    """No single rule for the item typed in a file's ``column``: what it may be and what to write in the cell
+    (never the whole rule list, nor the options of event add)."""
+    if reading.candidates:
+        listed = "、".join(f"{r.code} {r.item}" for r in reading.candidates[:6]) + ("等" if len(reading.candidates) > 6 else "")
+        return (f"“{text}”可能是 {listed}，分不清是哪一项；请在“{column}”格写完整的项目名称或编码"
+                f"（如 {reading.candidates[0].code}）")
+    if not rules:
+        return (f"“规则”表里没有加分/扣分/否决项，找不到“{text}”；常用的事项请在“规则”表加一行"
+                "（类型填 加分、扣分 或 否决，写上编码、项目和分值），规则以外的临时加扣分请在表中写上积分")
+    import difflib
+
+    names = {r.code: clean_name(r.item) for r in rules.values()}
+    close = set(difflib.get_close_matches(clean_name(text), list(names.values()), n=3, cutoff=0.5))
+    near = [r for r in rules.values() if names[r.code] in close][:3]
+    guess = f"是不是 {'、'.join(f'{r.code} {r.item}' for r in near)}？" if near else ""
+    return (f"规则中没有加分/扣分/否决项“{text}”；{guess}请在“{column}”格写“规则”表里的项目名称或编码，"
+            "规则以外的临时加扣分请在“积分”列写上分值、事项写明原因")
 
 
 def event_note(row) -> str:
