@@ -144,7 +144,7 @@ def test_each_validation_error_names_its_cell_and_nothing_is_written(ledger_path
 def test_skip_invalid_imports_the_rest_and_writes_an_error_workbook(ledger_path: Path, tmp_path: Path, runner) -> None:
     rows = [
         ["001", "张三", "第一组", 4],
-        ["002", "李四", "第一组", "两口"],
+        ["002", "李四", "第一组", "不详"],
         ["003", "王五", "第二组", 1],
     ]
     roster = write_roster(tmp_path / "名册.xlsx", ["户号", "户主", "组别", "人口"], rows)
@@ -155,8 +155,8 @@ def test_skip_invalid_imports_the_rest_and_writes_an_error_workbook(ledger_path:
     report = tmp_path / "名册_未导入行.xlsx"
     ws = openpyxl.load_workbook(report)["问题行"]
     values = [c.value for c in ws[3]]
-    assert values[:3] == ["花名册", 6, "D6：人口“两口”应为整数"]
-    assert values[3:7] == ["002", "李四", "第一组", "两口"]
+    assert values[:3] == ["花名册", 6, "D6：人口“不详”应为整数"]
+    assert values[3:7] == ["002", "李四", "第一组", "不详"]
 
 
 def test_update_by_household_id_and_reimport_changes_nothing(ledger_path: Path, tmp_path: Path, runner) -> None:

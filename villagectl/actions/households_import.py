@@ -7,13 +7,13 @@ from pathlib import Path
 
 from villagectl.actions.session import Session
 from villagectl.errors import DataError, Location, Problem, missing_inputs
-from villagectl.importers.roster import find_duplicates, read_roster, roster_paths
+from villagectl.importers.roster import find_duplicates, read_roster, roster_paths, unify_groups
 from villagectl.io.outputs import guard_outputs
 from villagectl.io.newbook import ColumnFormat, add_table_sheet, new_workbook, save_new
 from villagectl.io.safe_write import sha256_file
 from villagectl.io.sandbox import read_untrusted_many, refuse_on_error
 from villagectl import schema
-from villagectl.ledger.households import Change, HouseholdRecord, allowed_household_types, merge_households
+from villagectl.ledger.households import Change, HouseholdRecord, allowed_household_types, group_names, merge_households
 
 
 @dataclass
@@ -73,6 +73,10 @@ def import_households(session: Session, paths: list[Path], *, skip_invalid: bool
             report.problems.extend(read.problems)
             invalid |= read.invalid_rows
             records.extend(read.records)
+        if not records and not any(p.severity == "错误" for p in report.problems):
+            raise DataError("没有读到任何农户：名册只有表头没有农户行，台账未改动；请在表头下填上各户后重新导入",
+                            report.problems)
+        report.problems.extend(unify_groups(records, group_names(ledger.frame(schema.HOUSEHOLDS.name))))
         for problem in find_duplicates(records):
             report.problems.append(problem)
         dup_ids = _duplicate_ids(records)

@@ -6,15 +6,20 @@ with ``ctx`` a ``RosterContext``; ``read_roster`` is the call ``households impor
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from villagectl.errors import Location, Problem
-from villagectl.importers.fields import GROUP_FIELD, HEAD_FIELD, HOUSEHOLD_ID_FIELD, FieldSpec
-from villagectl.importers.table import locate_table, tables_score
-from villagectl.io.reader import WorkbookRows, cell_ref
-from villagectl.ledger.households import HouseholdRecord, normalize_record, validate_record
-from villagectl.values import clean_text, id_key
+from villagectl.importers.fields import GROUP_FIELD, HEAD, HEAD_FIELD, HOUSEHOLD_ID_FIELD, FieldSpec, field_of
+from villagectl.importers.sheet_layout import merged_value
+from villagectl.importers.table import HEADER_SEARCH_ROWS, LocatedTable, locate_table, match_field, tables_score
+from villagectl.io.reader import SheetRows, WorkbookRows, cell_ref
+from villagectl.ledger.households import GROUP_WORD, HouseholdRecord, normalize_record, validate_record
+from villagectl.values import NotANumber, clean_name, clean_text, find_groups, group_key, header_key, id_key, to_count
+
+INFO = "提醒"
+RELATION = "与户主关系"
 
 ROSTER_FIELDS = [
     HOUSEHOLD_ID_FIELD.needed(),
@@ -27,6 +32,8 @@ ROSTER_FIELDS = [
     FieldSpec("身份证号", ("身份证号码", "户主身份证号", "户主身份证号码", "公民身份号码", "身份证", "证件号码")),
     FieldSpec("状态", ("户状态", "在册状态")),
     FieldSpec("备注", ("说明",)),
+    # one row per person (户籍/人口 systems): the person's relation to the head; any header holding 关系 reads so too
+    FieldSpec(RELATION, ("与户主的关系", "关系", "家庭关系", "成员关系", "人员关系", "家庭成员关系")),
 ]
 
 
@@ -69,7 +76,7 @@ def _read(book: WorkbookRows, ctx: RosterContext) -> RosterRead:
     for sheet in book.sheets:
         if not any(clean_text(v) for row in sheet.rows for v in row):
             continue
-        table = locate_table(sheet, ROSTER_FIELDS)
+        table = _locate(sheet)
         if table is None:
             out.problems.append(
                 Problem(
@@ -80,16 +87,45 @@ def _read(book: WorkbookRows, ctx: RosterContext) -> RosterRead:
             )
             continue
         found_any = True
-        out.fields_present |= set(table.columns)
+        _relation_column(table)
+        out.fields_present |= set(table.columns) - {RELATION}
+        where = Location(display_name, sheet.name)
+        if table.header_row > 0 and table.sheet is not sheet:
+            out.problems.append(Problem(Location(display_name, sheet.name, f"第{table.header_row}–{table.header_row + 1}行"),
+                                        "表头有两行（上面一行是合并的大类），按每列最下面一格的标题读", INFO))
+        group = _sheet_group(sheet, table, display_name, out.problems)
+        if group:
+            out.fields_present.add("组别")
+        rows: list[_Row] = []
         for r in table.data_rows:
-            raw = {name: table.value(r, name) for name in table.columns}
+            raw = {name: table.value(r, name) for name in table.columns if name != RELATION}
+            if group:
+                raw["组别"] = group
+            raw["人口"] = _count(raw.get("人口", ""))
+            raw["参评人数"] = _count(raw.get("参评人数", ""))
+            for key in ("人口", "参评人数"):
+                if key not in table.columns:
+                    raw.pop(key)
             values = normalize_record(raw)
             cells = {name: cell_ref(r, c) for name, c in table.columns.items()}
+            rows.append(_Row(r, values, cells, clean_name(table.value(r, RELATION)) if RELATION in table.columns else "",
+                             _member_name(table, r)))
+        if not rows:
+            out.problems.append(Problem(where, "有表头但没有农户行（没有读到任何农户），这个工作表没有导入", "警告"))
+            continue
+        rows = _households_of_people(rows, table, where, out.problems)
+        states: dict[tuple[str, str], list[str]] = {}
+        for row in rows:
+            values, cells, r = row.values, row.cells, row.r
+            _read_state(values, cells, states)
+            _moved_out_note(values, cells, where, out.problems)
             record = HouseholdRecord(values, cells, sheet.name, display_name, r + 1, list(sheet.rows[r]))
             for field_name, message in validate_record(values, allowed_types):
                 out.problems.append(Problem(Location(display_name, sheet.name, cells.get(field_name, f"第{r + 1}行")), message))
                 out.invalid_rows.add((display_name, sheet.name, r + 1))
             out.records.append(record)
+        for (typed, state), at in states.items():
+            out.problems.append(Problem(where, f"状态“{typed}”按“{state}”导入（{'、'.join(at)}）", INFO))
     if not found_any:
         out.problems.append(
             Problem(Location(display_name), "没有找到名册表格：前10行须有“户号”“户主”等列标题")
@@ -97,23 +133,303 @@ def _read(book: WorkbookRows, ctx: RosterContext) -> RosterRead:
     return out
 
 
+@dataclass
+class _Row:
+    r: int  # 0-based row
+    values: dict[str, object]
+    cells: dict[str, str]
+    relation: str = ""  # 与户主关系 as written
+    member: str = ""  # the person's 姓名 when the sheet has it beside 户主
+
+
+def _count(value: object) -> object:
+    """人口 / 参评人数 as typed (4人, 3口, 二, 5 人) → the whole number; anything else stays for validate_record to refuse."""
+    try:
+        number = to_count(value)
+    except NotANumber:
+        return value
+    if number is None:
+        return ""
+    return int(number) if float(number).is_integer() else value
+
+
+def _locate(sheet: SheetRows) -> LocatedTable | None:
+    """The roster's table, its header on one row or on two (户主信息 merged over 姓名 / 身份证号码 / 联系电话, with
+    序号 / 户号 merged down both rows): a column of a two-row header reads as its lowest cell as shown, the same
+    reading as the inspection sheets' header block (sheet_layout.merged_value)."""
+    table = locate_table(sheet, ROSTER_FIELDS)
+    best: tuple[int, int] | None = None  # (fields found, upper row)
+    for r in range(min(HEADER_SEARCH_ROWS, len(sheet.rows)) - 1):
+        width = max(len(sheet.rows[r]), len(sheet.rows[r + 1]))
+        upper = [_fields_in([sheet.cell(r, c) for c in range(width)])]
+        lower = [_fields_in([sheet.cell(r + 1, c) for c in range(width)])]
+        both = _fields_in([_lowest(sheet, r, c) for c in range(width)])
+        if not {"户号", "户主"} <= both or len(both) <= max(len(upper[0]), len(lower[0])):
+            continue
+        if not upper[0] or len(lower[0]) < 2:  # both rows name columns: a header in two rows
+            continue
+        if best is None or len(both) > best[0]:
+            best = (len(both), r)
+    if best is None or (table is not None and best[0] <= len(table.columns)):
+        return table
+    r = best[1]
+    rows = list(sheet.rows)
+    rows[r + 1] = [_lowest(sheet, r, c) for c in range(max(len(sheet.rows[r]), len(sheet.rows[r + 1])))]
+    view = SheetRows(sheet.name, rows, sheet.merged, sheet.hidden, sheet.formulas, sheet.hidden_columns,
+                     sheet.encoding, sheet.delimiter)
+    found = locate_table(view, ROSTER_FIELDS, search_rows=r + 2)
+    return found if found is not None and found.header_row == r + 1 else table
+
+
+def _lowest(sheet: SheetRows, r: int, c: int) -> object:
+    """A column's header in rows r and r+1: the lower cell as shown when it has text, else the upper one."""
+    lower = merged_value(sheet, r + 1, c)
+    return lower if clean_text(lower) else merged_value(sheet, r, c)
+
+
+def _fields_in(cells: list) -> set[str]:
+    return {name for name in (match_field(v, ROSTER_FIELDS) for v in cells) if name}
+
+
+def _member_name(table: LocatedTable, r: int) -> str:
+    """The person's own 姓名 in a sheet that has both a 户主 and a 姓名 column (the first other header naming a person)."""
+    for c, text in table.other_headers.items():
+        if field_of(text) == HEAD:
+            return clean_name(table.sheet.cell(r, c))
+    return ""
+
+
+def _has_member_column(table: LocatedTable) -> bool:
+    return any(field_of(text) == HEAD for text in table.other_headers.values())
+
+
+def _relation_column(table: LocatedTable) -> None:
+    """A header holding 关系 (与户主之关系) is the relation column, never the 户主 (the next 姓名 column is)."""
+    head = table.columns.get("户主")
+    if head is not None and "关系" in header_key(table.sheet.cell(table.header_row, head)):
+        names = sorted(c for c, text in table.other_headers.items() if field_of(text) == HEAD and "关系" not in header_key(text))
+        if not names:
+            return
+        if RELATION not in table.columns:
+            table.columns[RELATION] = head
+        else:
+            table.other_headers[head] = clean_text(table.sheet.cell(table.header_row, head))
+        table.columns["户主"] = names[0]
+        del table.other_headers[names[0]]
+    if RELATION in table.columns:
+        return
+    for c, text in sorted(table.other_headers.items()):
+        if "关系" in header_key(text):
+            table.columns[RELATION] = c
+            del table.other_headers[c]
+            return
+
+
+def _is_head(relation: str) -> bool:
+    """户主 / 本人 / 户主本人 / 本人（户主）: the head's own row (户主之子 is not)."""
+    key = re.sub(r"[^\u4e00-\u9fff]", "", relation)
+    return key in ("户主", "本人", "户主本人", "本人户主")
+
+
+def _households_of_people(rows: list[_Row], table: LocatedTable, where: Location, problems: list[Problem]) -> list[_Row]:
+    """One row per person (a 户号 repeated, with a 与户主关系 column or a 姓名 column beside 户主) → one row per household:
+    户主 from the row whose relation is 户主/本人 (or the 户主 column), 人口 the number of rows unless a 人口 column says.
+    Two heads, or two different 户主, under one 户号 stay apart (and are refused as a duplicate 户号)."""
+    by_id: dict[str, list[_Row]] = {}
+    for row in rows:
+        key = id_key(row.values.get("户号", ""))
+        if key:
+            by_id.setdefault(key, []).append(row)
+    if all(len(g) == 1 for g in by_id.values()):
+        return rows
+    has_relation = RELATION in table.columns
+    has_member = _has_member_column(table)
+    if not (has_relation or has_member):
+        return rows
+    out: list[_Row] = []
+    people = households = 0
+    done: set[str] = set()
+    for row in rows:
+        key = id_key(row.values.get("户号", ""))
+        if not key:
+            out.append(row)
+            continue
+        if key in done:
+            continue
+        done.add(key)
+        group = by_id[key]
+        heads_named = list(dict.fromkeys(clean_name(g.values.get("户主", "")) for g in group if has_member))
+        if has_member and len(heads_named) > 1:
+            out.extend(next(g for g in group if clean_name(g.values.get("户主", "")) == n) for n in heads_named)
+            continue  # two households under one 户号: refused as a duplicate
+        heads = [g for g in group if _is_head(g.relation)] if has_relation else []
+        if has_member and not heads:
+            heads = [g for g in group if g.member and g.member == heads_named[0]][:1]
+        if len(heads) > 1:
+            out.extend(heads)
+            continue
+        if not heads:
+            if has_member:
+                heads = [group[0]]
+            else:
+                first = group[0]
+                problems.append(Problem(Location(where.file, where.sheet, first.cells.get(RELATION, f"第{first.r + 1}行")),
+                                        f"户号 {clean_text(first.values.get('户号'))} 的 {len(group)} 行里没有“与户主关系”写着户主或本人的行，"
+                                        "不知道谁是户主；请在户主那一行写“户主”"))
+                out.extend(group)
+                continue
+        head = heads[0]
+        values = dict(head.values)
+        for name in ("组别", "联系电话", "户类型", "状态"):
+            if name in values and not clean_text(values[name]):
+                values[name] = next((g.values[name] for g in group if clean_text(g.values.get(name, ""))), values[name])
+        if not clean_text(values.get("人口", "")):
+            values["人口"] = len(group)
+        out.append(_Row(head.r, values, head.cells, head.relation, head.member))
+        people += len(group)
+        households += 1
+    how = "“与户主关系”为户主或本人的行" if has_relation else "“户主”列"
+    problems.append(Problem(where, f"这是一人一行的人口名册：{people} 行按户号合成 {households} 户（户主取{how}，"
+                                   "没有“人口”列时人口为这一户的行数；家庭成员不单独记入户籍）", INFO))
+    return out
+
+
+def _sheet_group(sheet: SheetRows, table: LocatedTable, file: str, problems: list[Problem]) -> str:
+    """A sheet with no 组别 column: the one group its title (the rows above the header) or its name names, the way
+    ``inspect import`` reads a sheet's group (values.find_groups); '' when neither names exactly one."""
+    if "组别" in table.columns:
+        return ""
+    title = " ".join(clean_text(v) for row in sheet.rows[:table.header_row] for v in row if clean_text(v))
+    for text, source in ((title, "标题"), (sheet.name, "工作表名")):
+        groups = find_groups(text)
+        if len(groups) == 1:
+            m = re.search(GROUP_WORD, clean_name(text))
+            spelling = m.group(0) if m and group_key(m.group(0)) == groups[0] else f"{groups[0]}组"
+            problems.append(Problem(Location(file, sheet.name),
+                                    f"没有“组别”列，按{source}“{text}”把这张表的农户都记为{spelling}", INFO))
+            return spelling
+        if len(groups) > 1:
+            problems.append(Problem(Location(file, sheet.name),
+                                    f"没有“组别”列，{source}“{text}”写了几个组，组别没有填；请加一列“组别”", "警告"))
+            return ""
+    return ""
+
+
+# 状态 as villages write it, by what the word holds: the first reading that fits, none when it says 不/未/非
+_STATE_WORDS = (
+    ("迁出", re.compile(r"迁(?!入|回|来)|外迁|搬走|搬离")),
+    ("注销", re.compile(r"死亡|注销|去世|亡故|销户|已故")),
+    ("暂停", re.compile(r"暂停")),
+    ("正常", re.compile(r"正常|在册|在户|在村|在籍|现住|常住")),
+)
+
+
+def state_reading(text: object) -> str | None:
+    """What a 状态 / 备注 wording says of the household (在册 → 正常, 已迁出 / 迁往县城 → 迁出, 死亡注销 → 注销),
+    None when it says none of them or more than one kind (迁出注销) or negates (未迁出)."""
+    key = clean_name(text)
+    if not key or re.search(r"[不未非没无]", key):
+        return None
+    hits = [state for state, pattern in _STATE_WORDS if pattern.search(key)]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _read_state(values: dict[str, object], cells: dict[str, str], seen: dict[tuple[str, str], list[str]]) -> None:
+    from villagectl.schema import HOUSEHOLD_STATES
+
+    typed = clean_text(values.get("状态", ""))
+    if not typed or typed in HOUSEHOLD_STATES:
+        return
+    state = state_reading(typed)
+    if state is not None:  # else validate_record refuses it and says what it may be
+        values["状态"] = state
+        seen.setdefault((typed, state), []).append(cells.get("状态", ""))
+
+
+def _moved_out_note(values: dict[str, object], cells: dict[str, str], where: Location, problems: list[Problem]) -> None:
+    """备注 saying the household has left (已迁出, 2025年已迁出县城, 迁往…) or is gone (死亡注销) while 状态 stays 正常."""
+    note = values.get("备注", "")
+    state = state_reading(note)
+    if state not in ("迁出", "注销") or clean_text(values.get("状态", "")) not in ("", "正常"):
+        return
+    hid = clean_text(values.get("户号", ""))
+    if state == "迁出":
+        todo = (f"如确已迁出，请用 villagectl transfer out 办理转出（积分随户转走），或在名册“状态”列写“迁出”后重新导入")
+    else:
+        todo = "如确已注销，请在名册“状态”列写“注销”后重新导入"
+    problems.append(Problem(Location(where.file, where.sheet, cells.get("备注", "")),
+                            f"户号 {hid} 的备注写着“{clean_text(note)}”，状态仍按“正常”导入；{todo}", "警告"))
+
+
 def find_duplicates(records: list[HouseholdRecord]) -> list[Problem]:
-    """The same 户号 twice across all the roster files read together."""
+    """The same 户号 twice across all the roster files read together. When two groups (or sheets) clash on more
+    than one 户号, each group numbers its households from 1: the message says how to make the 户号 unique."""
     first: dict[str, HouseholdRecord] = {}
-    problems: list[Problem] = []
+    clashes: list[tuple[HouseholdRecord, HouseholdRecord]] = []
     for rec in records:
         hid = clean_text(rec.values.get("户号", ""))
         if not hid:
             continue
         if id_key(hid) in first:  # zp006 and ZP006 are one household
-            other = first[id_key(hid)]
-            where = f"{other.file} / {other.sheet} / {other.cells['户号']}" if other.file != rec.file else f"{other.cells['户号']}"
-            problems.append(
-                Problem(Location(rec.file, rec.sheet, rec.cells["户号"]), f"户号 {hid} 重复（与 {where} 相同）")
-            )
+            clashes.append((rec, first[id_key(hid)]))
         else:
             first[id_key(hid)] = rec
+
+    def scope(rec: HouseholdRecord) -> tuple[str, str, str]:
+        return rec.file, rec.sheet, group_key(rec.values.get("组别", ""))
+
+    between: dict[tuple, int] = {}
+    for rec, other in clashes:
+        if scope(rec) != scope(other):
+            between[(scope(rec), scope(other))] = between.get((scope(rec), scope(other)), 0) + 1
+    problems: list[Problem] = []
+    for rec, other in clashes:
+        hid = clean_text(rec.values.get("户号", ""))
+        if other.file != rec.file:
+            where = f"{other.file} / {other.sheet} / {other.cells['户号']}"
+        elif other.sheet != rec.sheet:
+            where = f"{other.sheet} / {other.cells['户号']}"
+        else:
+            where = other.cells["户号"]
+        message = f"户号 {hid} 重复（与 {where} 相同）"
+        if between.get((scope(rec), scope(other)), 0) >= 2 and not find_groups(hid):
+            message += ("；看来各组（或各表）的户号各自从 1 编起，户号须全村唯一：请把组写进户号（如 1组1号、2-01，"
+                        "各表没有“组别”列时再加一列“组别”）后重新导入")
+        problems.append(Problem(Location(rec.file, rec.sheet, rec.cells["户号"]), message))
     return problems
+
+
+def unify_groups(records: list[HouseholdRecord], ledger_groups: list[str]) -> list[Problem]:
+    """One spelling per group (一组 / 1组 / 第一组 are one group by values.group_key): the ledger's when 户籍 has
+    the group already, else the spelling the files use most (the first one on a tie). Changes ``records`` in place;
+    a 提醒 lists every spelling changed and where."""
+    chosen = {group_key(g): g for g in ledger_groups}
+    used: dict[str, dict[str, int]] = {}
+    for rec in records:
+        typed = clean_name(rec.values.get("组别", ""))
+        if typed:
+            spellings = used.setdefault(group_key(typed), {})
+            spellings[typed] = spellings.get(typed, 0) + 1
+    for key, spellings in used.items():
+        if key not in chosen:
+            chosen[key] = max(spellings, key=lambda s: spellings[s])  # max keeps the first of equals
+    changed: dict[tuple[str, str], list[str]] = {}
+    for rec in records:
+        typed = clean_name(rec.values.get("组别", ""))
+        if typed and chosen[group_key(typed)] != typed:
+            rec.values["组别"] = chosen[group_key(typed)]
+            cell = rec.cells.get("组别") or f"第{rec.row}行"
+            changed.setdefault((typed, rec.values["组别"]), []).append(f"{rec.file} / {rec.sheet} / {cell}")
+    if not changed:
+        return []
+    listed = "；".join(f"“{a}”→“{b}”（{_places(at)}）" for (a, b), at in changed.items())
+    return [Problem(Location(records[0].file), f"同一个组有几种写法，组别统一为一种写法（户籍已有的组用户籍的写法，"
+                                               f"否则用名册里用得最多的写法）：{listed}", INFO)]
+
+
+def _places(at: list[str], most: int = 6) -> str:
+    shown = "、".join(at[:most])
+    return shown + (f" 等 {len(at)} 处" if len(at) > most else "")
 
 
 def roster_paths(paths: list[Path]) -> list[Path]:

@@ -244,7 +244,8 @@ def _stored(key: str, value: object) -> object:
 # Finding one household from what a person typed (--household, a sheet's cell)
 # --------------------------------------------------------------------------
 
-_GROUP_FIRST = re.compile(r"^(第?[0-9一二三四五六七八九十两〇零]+(?:村民小组|小组|组|网格))(.+)$")
+GROUP_WORD = r"第?[0-9一二三四五六七八九十两〇零]+(?:村民小组|小组|组|网格)"  # a group as written: 第三组, 3组, 二村民小组
+_GROUP_FIRST = re.compile(rf"^({GROUP_WORD})(.+)$")
 _GROUP_AFTER = re.compile(r"^(.+?)[（(](.+)[)）]$")
 HOUSEHOLD_FORMS = "户号（如 ZP006，大小写、全角半角都行）、户主姓名（如 张三），同名时加组别（第二组张三 或 张三@第二组）"
 
