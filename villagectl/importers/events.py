@@ -271,10 +271,10 @@ def extract(book: WorkbookRows, ctx: EventContext) -> tuple[list[NewEvent], list
             new.append(event)
             pending = _with(pending, event)
         if yearless:
-            more = f" 等 {len(yearless)} 格" if len(yearless) > 1 else ""
+            cells = f"{yearless[0]} 等 {len(yearless)} 格" if len(yearless) > 1 else f"{yearless[0]} "
             where = f"{year_from}里的" if year_from in ("标题", "工作表名", "文件名") else f"{year_from}的"
             problems.append(Problem(Location(display_name, sheet.name, yearless[0]),
-                                    f"{yearless[0]}{more} 的日期没有写年份，按{where} {year} 年记", INFO))
+                                    f"{cells}的日期没有写年份，按{where} {year} 年记", INFO))
     if not found:
         problems.append(Problem(Location(display_name), "文件里没有找到事件表（表头要有“户号”或“户主”列和“编码”或“项目”列）"))
     problems = collapse_not_found(problems, roster, display_name, titles, ledger.settings().get("村名", ""), matched)

@@ -1,0 +1,170 @@
+"""event import on sheets as villages write them (probe of the other imports, items 7, 8, 9, 11, 12, 17)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from conftest import add_households, household, invoke_json
+from villagectl.ledger.create import create_ledger
+from villagectl.ledger.workbook import Ledger
+
+
+@pytest.fixture
+def village(tmp_path: Path) -> Path:
+    path = tmp_path / "文明村.xlsx"
+    create_ledger(path, "文明村", "wenming")
+    add_households(path, [household("ZP001", "何文华"), household("ZP002", "王明", "第二组"),
+                          household("ZP003", "林强", "第三组"), household("ZP004", "张伟"),
+                          household("ZP005", "张伟", "第三组"), household("ZP006", "马艳"),
+                          household("ZP007", "吴长青", "第二组"), household("ZP008", "朱国强", "第二组")])
+    return path
+
+
+def sheet(path: Path, header: list, rows: list[list], title: str | None = None, name: str = "Sheet",
+          merges: tuple[str, ...] = ()) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = name
+    if title:
+        ws.append([title])
+        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+    for cells in merges:
+        ws.merge_cells(cells)
+    wb.save(path)
+    return path
+
+
+RUNNER = None
+
+
+@pytest.fixture(autouse=True)
+def _runner(runner) -> None:
+    global RUNNER
+    RUNNER = runner
+
+
+def run(village: Path, path: Path, day: str = "2026-08-31"):
+    return invoke_json(RUNNER, "event", "import", village, path, "--date", day)
+
+
+def recorded(village: Path) -> list[tuple]:
+    frame = Ledger.open(village).frame("积分事件")
+    return [(r["户号"], r["编码"], float(r["积分"]), str(r["日期"])) for r in frame.to_dict("records")]
+
+
+def notes(data) -> list[tuple[str, str]]:
+    return [(p["cell"], p["message"]) for p in data["problems"] if p["severity"] == "提醒"]
+
+
+def errors(data) -> list[tuple[str, str]]:
+    return [(p["cell"], p["message"]) for p in data["problems"] if p["severity"] == "错误"]
+
+
+def test_a_short_form_of_a_rule_name_reads_as_the_one_rule_and_says_so(village, tmp_path) -> None:
+    path = sheet(tmp_path / "申报.xlsx", ["户主", "组别", "事项", "日期"], [
+        ["何文华", "第一组", "志愿服务", "2026-08-03"],
+        ["王明", "第二组", "无偿献血", "2026-08-04"],
+        ["林强", "第三组", "红白事简办", "2026-08-05"],
+        ["马艳", "第一组", "参加村民会议", "2026-08-06"],
+        ["吴长青", "第二组", "参加村庄环境义务清扫", "2026-08-07"],
+    ])
+    result, data = run(village, path)
+    assert result.exit_code == 0, data["problems"]
+    assert recorded(village) == [("ZP001", "GY01", 1.0, "2026-08-03"), ("ZP002", "GY03", 3.0, "2026-08-04"),
+                                 ("ZP003", "ZZ02", 3.0, "2026-08-05"), ("ZP006", "ZZ01", 1.0, "2026-08-06"),
+                                 ("ZP007", "HJ02", 1.0, "2026-08-07")]
+    assert notes(data) == [("C2", "“志愿服务”按 GY01 志愿服务（每次）记"), ("C3", "“无偿献血”按 GY03 无偿献血、捐资助学记"),
+                           ("C4", "“红白事简办”按 ZZ02 红白事简办、移风易俗记"), ("C5", "“参加村民会议”按 ZZ01 参加村民会议、议事协商记")]
+
+
+def test_two_candidates_are_an_error_naming_them_and_the_sign_tells_awards_from_deductions(village, tmp_path) -> None:
+    path = sheet(tmp_path / "申报.xlsx", ["户号", "项目", "扣分", "日期"], [
+        ["ZP001", "参加", "", "2026-08-03"],      # HJ02 参加村庄环境义务清扫 or ZZ01 参加村民会议
+        ["ZP002", "打麻将", "", "2026-08-03"],
+        ["ZP003", "家庭", 10, "2026-08-03"],      # 扣分: HM11 家庭暴力、不赡养老人, not HM01 文明家庭
+        ["ZP006", "家庭", "", "2026-08-03"],      # no sign: HM01 or HM11
+    ])
+    result, data = run(village, path)
+    assert result.exit_code == 1
+    got = dict(errors(data))
+    assert set(got) == {"B2", "B3", "B5"}
+    assert "HJ02 参加村庄环境义务清扫" in got["B2"] and "ZZ01 参加村民会议、议事协商" in got["B2"]
+    assert "请在“项目”格写完整的项目名称或编码" in got["B2"]
+    assert "HM01" in got["B5"] and "HM11" in got["B5"]
+    assert got["B3"].startswith("规则中没有加分/扣分/否决项“打麻将”")
+    assert "请在“项目”格写“规则”表里的项目名称或编码" in got["B3"]
+    for message in got.values():
+        assert "--" not in message and "可用的有" not in message and "GY04" not in message
+    assert ("B4", "“家庭”按 HM11 家庭暴力、不赡养老人记") in notes(data)
+    assert recorded(village) == []  # all or nothing
+
+
+def test_deduction_headers_points_words_and_dates_without_a_year(village, tmp_path) -> None:
+    path = sheet(tmp_path / "扣分.xlsx", ["备注", "户主姓名", "时间", "扣分事由", "扣分"], [
+        ["河边", "马艳", "2026.8.12", "乱倒垃圾", "扣2分"],
+        ["", "王明", "8月13号", "违规搭建", "-5"],
+        ["", "林强", "8月14日", "违反村规民约", "扣5分"],
+    ])
+    result, data = run(village, path, "2027-01-05")
+    assert result.exit_code == 0, data["problems"]
+    assert recorded(village) == [("ZP006", "HJ11", -2.0, "2026-08-12"), ("ZP002", "HJ12", -5.0, "2027-08-13"),
+                                 ("ZP003", "ZZ11", -5.0, "2027-08-14")]
+    assert ("C3", "C3 等 2 格的日期没有写年份，按导入日期（--date 或今天）的 2027 年记") in notes(data)
+    assert Ledger.open(village).frame("积分事件").iloc[0]["说明"] == "河边"  # 备注 is the note, never the item
+
+
+def test_the_year_comes_from_the_title(village, tmp_path) -> None:
+    path = sheet(tmp_path / "登记.xlsx", ["户号", "事由", "加分", "扣分", "日期"], [
+        ["ZP001", "无偿献血", 3, "", "12月5日"],
+        ["ZP002", "乱堆乱放", "", 2, "12月6号"],
+        ["ZP003", "帮助抗洪抢险", "+5", "", "12月7日"],
+    ], title="2025年12月加减分登记")
+    result, data = run(village, path, "2026-01-10")
+    assert result.exit_code == 0, data["problems"]
+    assert recorded(village) == [("ZP001", "GY03", 3.0, "2025-12-05"), ("ZP002", "HJ11", -2.0, "2025-12-06"),
+                                 ("ZP003", "自由", 5.0, "2025-12-07")]
+    assert ("E3", "E3 等 3 格的日期没有写年份，按标题里的 2025 年记") in notes(data)
+
+
+def test_points_that_differ_from_the_rule(village, tmp_path) -> None:
+    path = sheet(tmp_path / "申报.xlsx", ["户号", "项目", "积分", "日期"], [
+        ["ZP001", "见义勇为", "+3", "2026-08-03"],                  # the rule's own name, another score: which one?
+        ["ZP002", "志愿服务：修路出工8天", "+5", "2026-08-03"],     # names a rule, another score: free-form
+    ])
+    result, data = run(village, path)
+    got = dict(errors(data))
+    assert list(got) == ["C2"] and "GY02 见义勇为 的分值（10 分）不符" in got["C2"] and "改成 10 或留空" in got["C2"]
+    path = sheet(tmp_path / "申报2.xlsx", ["户号", "项目", "积分", "日期"], [["ZP002", "志愿服务：修路出工8天", "+5", "2026-08-03"]])
+    result, data = run(village, path)
+    assert result.exit_code == 0, data["problems"]
+    assert recorded(village) == [("ZP002", "自由", 5.0, "2026-08-03")]
+    assert "按临时加扣分记" in notes(data)[0][1]
+
+
+def test_counts_with_a_unit_and_merged_household_rows(village, tmp_path) -> None:
+    path = sheet(tmp_path / "合并.xlsx", ["户号", "户主", "编码", "次数", "日期"], [
+        ["ZP007", "吴长青", "GY01", "3次", "2026-08-01"],
+        [None, None, "GY03", "一次", "2026-08-02"],
+        ["ZP008", "朱国强", "GY01", 2, "2026-08-03"],
+    ], merges=("A2:A3", "B2:B3"))
+    result, data = run(village, path)
+    assert result.exit_code == 0, data["problems"]
+    assert recorded(village) == [("ZP007", "GY01", 3.0, "2026-08-01"), ("ZP007", "GY03", 3.0, "2026-08-02"),
+                                 ("ZP008", "GY01", 2.0, "2026-08-03")]
+
+
+def test_a_shared_head_name_takes_the_group_of_the_sheet_or_says_what_to_add(village, tmp_path) -> None:
+    path = sheet(tmp_path / "申报.xlsx", ["户主", "事项", "日期"], [["张伟", "见义勇为", "2026-08-03"]], name="第三组")
+    result, data = run(village, path)
+    assert result.exit_code == 0, data["problems"]
+    assert recorded(village) == [("ZP005", "GY02", 10.0, "2026-08-03")]
+    path = sheet(tmp_path / "申报2.xlsx", ["户主", "事项", "日期"], [["张伟", "见义勇为", "2026-08-03"]])
+    result, data = run(village, path)
+    assert result.exit_code == 1
+    assert errors(data) == [("A2", "户主“张伟”有 2 户同名：ZP004（第一组）、ZP005（第三组）；请在表中加一列户号或组别")]
