@@ -371,7 +371,7 @@ def test_import_is_all_or_nothing_with_the_exact_cells(runner, ledger: Path, tmp
         [1, "ZP010", "", "毛巾", 1, 5, ""],  # row 4: fine
         [2, "ZP999", "", "毛巾", 1, 5, ""],  # row 5: unknown household → B5
         [3, "ZP010", "", "电视机", 1, None, ""],  # row 6: unknown item → D6
-        [4, "ZP010", "", "香皂", "两块", None, ""],  # row 7: bad quantity → E7
+        [4, "ZP010", "", "香皂", "好几块", None, ""],  # row 7: bad quantity → E7
         [5, "ZP006", "", "食用油", 1, 50, ""],  # row 8: 马艳 has 50: fine
         [6, "ZP002", "", "毛巾", 1, 5, ""],  # row 9: fine
         [7, "ZP006", "", "毛巾", 1, 5, ""],  # row 10: 马艳 again: over the balance counting row 8 → F10
@@ -390,7 +390,7 @@ def test_import_is_all_or_nothing_with_the_exact_cells(runner, ledger: Path, tmp
     assert all(p["file"] == "兑换.xlsx" and p["sheet"] == "兑换登记" for p in data["problems"])
     assert "户号 ZP999 不在户籍中" in errors["B5"]
     assert "商品表里没有“电视机”" in errors["D6"]
-    assert "数量“两块”不是数字" in errors["E7"]
+    assert "数量“好几块”不是数字" in errors["E7"]
     assert "马艳（ZP006）积分余额 0 分（本文件前面的行已兑换 50 分），本次兑换需要 5 分" in errors["F10"]
     assert "“大米”没有库存了" in errors["E12"]
     assert "积分单价 6 × 1 = 6" in errors["F13"]
@@ -447,7 +447,7 @@ def test_import_over_the_budget_needs_over_budget(runner, ledger: Path, tmp_path
 def test_parse_qty() -> None:
     assert parse_qty(None) == (1.0, None) and parse_qty("") == (1.0, None)
     assert parse_qty(3.0) == (3.0, None) and parse_qty("２") == (2.0, None) and parse_qty("2桶") == (2.0, None)
-    assert parse_qty("两") [1] == "数量“两”不是数字"
+    assert parse_qty("两") == (2.0, None) and parse_qty("几个")[1] == "数量“几个”不是数字"
     assert parse_qty(-1)[1] == "数量 -1 应大于 0"
     assert parse_qty(1.005)[1] is not None
 

@@ -97,3 +97,67 @@ def test_partly_filled_own_form_skips_blank_households_with_one_note(tmp_path: P
     assert len(notes) == 1 and notes[0].message.startswith("有 2 户还没有填票数（赵光明、徐卫东）")
     errors = [p for p in problems if p.severity == "错误"]
     assert [(p.location.cell, p.message[:11]) for p in errors] == [("F6", "这一户的不合格票没有填")]
+
+
+# --- redemption day sheets ----------------------------------------------------------------------------------------
+
+from villagectl.ledger.redemptions import catalogue_item, parse_qty  # noqa: E402
+
+
+def test_quantities_in_chinese_numerals() -> None:
+    assert parse_qty("两条") == (2.0, None) and parse_qty("三个") == (3.0, None) and parse_qty("十二包") == (12.0, None)
+    assert parse_qty("1瓶") == (1.0, None)
+    assert parse_qty("几个")[1] == "数量“几个”不是数字"
+
+
+def test_bracketed_unit_matches_one_catalogue_item() -> None:
+    names = ["洗洁精", "毛巾", "大米(10斤)", "大米(25斤)", "香皂"]
+    assert catalogue_item("洗洁精（瓶）", names) == ("洗洁精", "（瓶）")
+    assert catalogue_item("洗洁精", names) == (None, "")  # as written: nothing to say
+    assert catalogue_item("大米（袋）", names) == (None, "")  # two catalogue items: never guessed
+    assert catalogue_item("大米（10斤）", names) == (None, "")  # 大米(10斤) as written (NFKC)
+    assert catalogue_item("电饭锅（台）", names) == (None, "")
+
+
+def test_each_sheet_keeps_its_own_title_date(tmp_path: Path) -> None:
+    book = _book(tmp_path / "d.xlsx", {
+        "8.10": [["2026年8月10日兑换"], ["户主", "物品", "数量"], ["朱国强", "香皂", 1]],
+        "8.11": [["2026年8月11日兑换"], ["户主", "物品", "数量"], ["吴长青", "牙膏", "两支"]],
+        "2026.8.12": [["户主", "物品", "数量"], ["何刚", "酱油", 1]]})
+    day = redeem_day.read_day_sheet(book, "d.xlsx")
+    assert [(l.sheet, l.title_date) for l in day.lines] == [
+        ("8.10", dt.date(2026, 8, 10)), ("8.11", dt.date(2026, 8, 11)), ("2026.8.12", dt.date(2026, 8, 12))]
+    assert day.title_date == dt.date(2026, 8, 10)
+
+
+def test_redeem_import_dates_per_sheet_and_bracketed_unit(tmp_path: Path) -> None:
+    import shutil
+
+    from conftest import invoke_json
+
+    import villagectl.cli.shop_commands  # noqa: F401
+    from typer.testing import CliRunner
+    from villagectl.demo import build_samples
+    from villagectl.ledger.workbook import Ledger
+
+    ledger = Path(build_samples(tmp_path / "村")["ledger"])
+    path = tmp_path / "每天一张.xlsx"
+    _book(path, {"8.10": [["2026年8月10日兑换"], ["户主", "物品", "数量"], ["朱国强", "香皂", 1]],
+                 "8.11": [["2026年8月11日兑换"], ["日期", "户主", "物品", "数量"], ["8月12号", "吴长青", "洗洁精（瓶）", "一瓶"],
+                          [None, "马艳", "毛巾", "两条"]]})
+    result, data = invoke_json(CliRunner(), "redeem", "import", ledger, path, "--no-print")
+    assert result.exit_code == 0, data
+    frame = Ledger.open(ledger).frame("兑换记录")
+    got = sorted((str(d)[:10], clean(h), clean(i), float(q)) for d, h, i, q in
+                 zip(frame["日期"], frame["户主"], frame["物品"], frame["数量"]))
+    assert ("2026-08-10", "朱国强", "香皂", 1.0) in got
+    assert ("2026-08-12", "吴长青", "洗洁精", 1.0) in got
+    assert ("2026-08-11", "马艳", "毛巾", 2.0) in got
+    assert any("“洗洁精（瓶）”按商品表的“洗洁精”兑换（去掉了括号里的“（瓶）”）" in w for w in data["warnings"])
+    shutil.rmtree(tmp_path / "村", ignore_errors=True)
+
+
+def clean(value) -> str:
+    from villagectl.values import clean_text
+
+    return clean_text(value)

@@ -46,6 +46,7 @@ from villagectl.ledger.redemptions import (
     LineRequest,
     PlannedRedemption,
     RedemptionRequest,
+    catalogue_item,
     finish_plans,
     parse_qty,
     recorded_visits,
@@ -57,14 +58,15 @@ from villagectl.values import as_text, clean_name, clean_text, fmt_number, to_da
 COMMAND = "redeem import"
 
 
-def _parse_cell_date(value: object) -> dt.date | None:
+def _parse_cell_date(value: object, year: int) -> dt.date | None:
+    """A 日期 cell; a date written without its year (8月5日, 8月5号) takes ``year`` (the title's, --date's or today's)."""
     if isinstance(value, (dt.date, dt.datetime)):
         return to_date(value)
     text = clean_text(value)
     date = date_in_text(text)
     if date is not None:
         return date
-    return to_date(text)  # ValueError when it is not a date
+    return to_date(text, year)  # ValueError when it is not a date
 
 
 def _already_imported(ledger: Ledger, digest: str) -> tuple[str, str] | None:
@@ -155,17 +157,18 @@ def _import(ledger: Ledger, session: Session, path: Path, reading, outs: StagedO
     except DataError as exc:
         raise DataError(f"{name} 无法读取，没有导入", exc.problems) from None
     problems = [p for p in sheet.problems]
-    fallback = day or sheet.title_date or date_in_text(path.stem) or session.today or dt.date.today()
+    from_file = date_in_text(path.stem) or session.today or dt.date.today()
+    catalogue_names = [item.name for item in state.catalogue.values()]
 
     # lines → requests: consecutive lines of the same household and date make one redemption
     groups: list[tuple[tuple[dt.date, str], RedemptionRequest]] = []
     for line in sheet.lines:
         loc = _locator(name, line)
         bad = False
-        date = fallback
+        date = day or line.title_date or sheet.title_date or from_file  # each sheet's own title date (one sheet a day)
         if "日期" in line.cells and clean_text(line.values.get("日期")):
             try:
-                date = _parse_cell_date(line.values["日期"])
+                date = _parse_cell_date(line.values["日期"], date.year)
             except ValueError:
                 problems.append(Problem(loc("日期"), f"日期“{clean_text(line.values['日期'])}”看不懂，请写成 2026-08-01 或 2026年8月1日"))
                 bad = True
@@ -190,8 +193,14 @@ def _import(ledger: Ledger, session: Session, path: Path, reading, outs: StagedO
             bad = True
         if bad:
             continue
+        item = as_text(line.values.get("物品", ""))
+        named, dropped = catalogue_item(item, catalogue_names)
+        if named is not None:  # 洗洁精（瓶） is the catalogue's 洗洁精
+            problems.append(Problem(loc("物品"), f"“{item}”按商品表的“{named}”兑换（去掉了括号里的“{dropped}”）；"
+                                                "不对的话请把物品名称改成商品表里的名称", "提醒"))
+            item = named
         request_line = LineRequest(
-            item=as_text(line.values.get("物品", "")),
+            item=item,
             qty=line.values.get("数量") if "数量" in line.cells else None,
             total_points=line.values.get("积分") if "积分" in line.cells else None,
             reason=as_text(line.values.get("备注", "")) or as_text(reason),

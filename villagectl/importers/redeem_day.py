@@ -57,13 +57,14 @@ class DayLine:
     row: int  # 0-based
     values: dict[str, object]
     cells: dict[str, str]
+    title_date: dt.date | None = None  # the date in the title of this line's sheet (one sheet per day)
 
 
 @dataclass
 class DaySheet:
     lines: list[DayLine] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    title_date: dt.date | None = None
+    title_date: dt.date | None = None  # the first sheet's title date; each line carries its own sheet's
 
 
 def _merged_value(sheet: SheetRows, r: int, c: int) -> object:
@@ -108,10 +109,15 @@ def read_day_sheet(book: WorkbookRows, display_name: str) -> DaySheet:
                                         "前10行里找不到表头（要有“物品”列和“户号”或“户主”列），这个工作表已跳过", "警告"))
             continue
         found = True
+        sheet_date = None
         for r in range(table.header_row):
             for value in sheet.rows[r]:
-                if out.title_date is None and isinstance(value, str):
-                    out.title_date = date_in_text(value)
+                if sheet_date is None and isinstance(value, str):
+                    sheet_date = date_in_text(value)
+        if sheet_date is None:
+            sheet_date = date_in_text(sheet.name)  # a sheet named 2026.8.10
+        if out.title_date is None:
+            out.title_date = sheet_date
         # blank rows were dropped by locate_table; rows whose only content is merged-in are kept
         for r in table.data_rows:
             values = {name: _merged_value(sheet, r, c) for name, c in table.columns.items()}
@@ -122,7 +128,7 @@ def read_day_sheet(book: WorkbookRows, display_name: str) -> DaySheet:
                                                 "这一行没有填物品"))
                 continue
             cells = {name: cell_ref(r, c) for name, c in table.columns.items()}
-            out.lines.append(DayLine(sheet.name, r, values, cells))
+            out.lines.append(DayLine(sheet.name, r, values, cells, sheet_date))
     if not found:
         out.problems.append(Problem(Location(display_name), "没有找到兑换登记表格：前10行要有“物品”和“户号”（或“户主”）等列标题"))
     return out

@@ -23,7 +23,7 @@ from villagectl import schema
 from villagectl.ledger.journal import NewEntry, append_entries
 from villagectl.ledger.slips import FREE_ITEM_MARK, STATE_OPEN, STATE_VOID, SlipRecord, canonical_content, make_code, make_payload
 from villagectl.render.slips import Slip, SlipLine, items_summary
-from villagectl.values import clean_name, clean_text, fmt_number
+from villagectl.values import NotANumber, as_text, clean_name, clean_text, fmt_number, to_count
 
 NUMBER_PREFIX = "DH"
 NUMBER_DIGITS = 6
@@ -143,17 +143,19 @@ MAX_QTY = 100_000
 
 
 def parse_qty(value: object) -> tuple[float, str | None]:
-    """(quantity, problem). Blank → 1; '2', '２', '2桶' → 2."""
+    """(quantity, problem). Blank → 1; '2', '２', '2桶', '两条', '三个' → the count (``values.to_count``)."""
     if value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, float) and math.isnan(value)):
         return 1.0, None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         number = float(value)
     else:
-        text = clean_text(value)
-        m = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)\s*[\u4e00-\u9fff]{0,2}", text)
-        if not m:
-            return 0.0, f"数量“{text}”不是数字"
-        number = float(m.group(1))
+        try:
+            count = to_count(value)
+        except NotANumber:
+            count = None
+        if count is None:
+            return 0.0, f"数量“{clean_text(value)}”不是数字"
+        number = float(count)
     if not math.isfinite(number) or number > MAX_QTY:  # a typed 1e308 or 99999999 must not reach the arithmetic
         return 0.0, f"数量太大（超过 {MAX_QTY:,}），不是一次能兑换的数量"
     if number <= 0:
@@ -161,6 +163,31 @@ def parse_qty(value: object) -> tuple[float, str | None]:
     if abs(number * 100 - round(number * 100)) > 1e-9:
         return 0.0, f"数量 {fmt_number(number)} 最多两位小数"
     return number, None
+
+
+_BRACKETED = re.compile(r"[（(【\[［〔][^（()）【】\[\]［］〔〕]*[）)】\]］〕]")
+
+
+def without_brackets(text: object) -> str:
+    """An item name without what is written in brackets (a unit or a spec: 洗洁精（瓶）, 大米(10斤)), for matching."""
+    return clean_name(_BRACKETED.sub("", clean_text(text)))
+
+
+def catalogue_item(item: object, names: list[str]) -> tuple[str | None, str]:
+    """The catalogue name an item written with a bracketed unit or spec stands for: (name, what was dropped) when,
+    without the brackets, exactly one catalogue name matches it (also read without its brackets); (None, "") when
+    the item is in the catalogue as written, or no name or more than one matches (never guessed)."""
+    key = clean_name(item)
+    if not key or any(clean_name(n) == key for n in names):
+        return None, ""
+    bare = without_brackets(item)
+    if not bare or bare == key:
+        return None, ""
+    hits = list(dict.fromkeys(n for n in names if without_brackets(n) == bare))
+    if len(hits) != 1:
+        return None, ""
+    dropped = "".join(m.group(0) for m in _BRACKETED.finditer(as_text(item)))  # as typed
+    return hits[0], dropped
 
 
 # The same visit recorded twice (redeem import): household, date, every item with its total quantity
