@@ -188,6 +188,7 @@ def extract(book: WorkbookRows, ctx: EventContext) -> tuple[list[NewEvent], list
         sheet_group = find_group(title) or find_group(sheet.name) or find_group(display_name)
         year, year_from = _year_of([("标题", title), ("工作表名", sheet.name), ("文件名", display_name)], today)
         yearless: list[str] = []
+        guessed: dict[tuple[str, str], list[str]] = {}  # (typed item, the rule it reads as) → its cells
         for r in table.data_rows:
             def at(name: str) -> Location:
                 c = table.columns.get(name)
@@ -248,7 +249,7 @@ def extract(book: WorkbookRows, ctx: EventContext) -> tuple[list[NewEvent], list
                         continue
                     free = True
                 if rule is not None and not reading.exact:
-                    problems.append(Problem(at(rule_column), f"“{rule_text}”按 {rule.code} {rule.item}记", INFO))
+                    guessed.setdefault((rule_text, rule.code), []).append(at(rule_column).cell)
             elif points is None:
                 problems.append(Problem(at("项目" if "项目" in table.columns else "户主"),
                                         "这一行没有写事项：请在“项目”格写规则里的项目名称或编码，临时加扣分写上积分和原因"))
@@ -270,6 +271,10 @@ def extract(book: WorkbookRows, ctx: EventContext) -> tuple[list[NewEvent], list
                 continue
             new.append(event)
             pending = _with(pending, event)
+        for (text, code), cells in guessed.items():
+            rows = f"（{cells[0]} 等 {len(cells)} 行）" if len(cells) > 1 else ""
+            problems.append(Problem(Location(display_name, sheet.name, cells[0]),
+                                    f"“{text}”按 {code} {rules[code].item}记{rows}", INFO))
         if yearless:
             cells = f"{yearless[0]} 等 {len(yearless)} 格" if len(yearless) > 1 else f"{yearless[0]} "
             where = f"{year_from}里的" if year_from in ("标题", "工作表名", "文件名") else f"{year_from}的"
