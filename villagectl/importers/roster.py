@@ -317,7 +317,7 @@ def _sheet_group(sheet: SheetRows, table: LocatedTable, file: str, problems: lis
 
 # 状态 as villages write it, by what the word holds: the first reading that fits, none when it says 不/未/非
 _STATE_WORDS = (
-    ("迁出", re.compile(r"迁(?!入|回|来)|外迁|搬走|搬离")),
+    ("迁出", re.compile(r"(?<![拆搬])迁(?!入|回|来)|搬走|搬离")),  # 拆迁户 / 易地搬迁 stay in the village
     ("注销", re.compile(r"死亡|注销|去世|亡故|销户|已故")),
     ("暂停", re.compile(r"暂停")),
     ("正常", re.compile(r"正常|在册|在户|在村|在籍|现住|常住")),
