@@ -111,16 +111,17 @@ def test_one_row_per_person_is_grouped_into_households(ledger_path: Path, tmp_pa
     rows = [["东岭村户籍人口花名册"], ["户号", "姓名", "与户主的关系", "身份证号", "组别", "联系电话"],
             ["DL01", "刘小英", "妻", wife, "第二组", ""], ["DL01", "陈大明", "户主", head1, "第二组", "13811112222"],
             ["DL01", "陈强", "户主之子", "", "第二组", ""], ["DL02", "吴秀兰", "本人", head2, "第二组", "13900001111"],
-            ["DL03", "郑国华", "户主", head3, "第二组", ""], ["DL03", "王梅", "儿媳", "", "第二组", "13700002222"]]
+            ["DL03", "郑国华", "户主", head3, "第二组", ""], ["DL03", "王梅", "儿媳", "", "第二组", "13700002222"],
+            ["DL04", "孤老", "", "", "第二组", ""]]
     path = save(tmp_path / "人口.xlsx", {"人口": rows})
     result, data = invoke_json(runner, "households", "import", ledger_path, path)
     assert result.exit_code == 0, result.stdout
     got = roster_rows(ledger_path)
     assert {h: (r["户主"], int(r["人口"]), r["身份证号"]) for h, r in got.items()} == {
-        "DL01": ("陈大明", 3, head1), "DL02": ("吴秀兰", 1, head2), "DL03": ("郑国华", 2, head3)}
+        "DL01": ("陈大明", 3, head1), "DL02": ("吴秀兰", 1, head2), "DL03": ("郑国华", 2, head3), "DL04": ("孤老", 1, "")}
     assert got["DL03"]["联系电话"] == "13700002222"  # the household's phone from a member's row
     assert "与户主的关系" not in Ledger.open(ledger_path).frame("户籍").columns
-    assert any("6 行按户号合成 3 户" in m for m in messages(data, "提醒"))
+    assert any("7 行按户号合成 4 户" in m for m in messages(data, "提醒"))
 
 
 def test_head_and_name_columns_and_a_population_column(ledger_path: Path, tmp_path: Path, runner) -> None:
@@ -141,6 +142,12 @@ def test_two_households_under_one_id_are_still_refused(ledger_path: Path, tmp_pa
     assert result.exit_code == 1
     assert any(p["cell"] == "A4" and "户号 DL01 重复（与 A2 相同）" in p["message"] for p in data["problems"])
     assert roster_rows(ledger_path) == {}
+    # no row says who the head is
+    rows = [["户号", "姓名", "与户主关系"], ["DL05", "甲", "妻"], ["DL05", "乙", "子"]]
+    path = save(tmp_path / "无户主.xlsx", {"人口": rows})
+    result, data = invoke_json(runner, "households", "import", ledger_path, path)
+    assert result.exit_code == 1
+    assert any(p["cell"] == "C2" and "没有“与户主关系”写着户主或本人的行" in p["message"] for p in data["problems"])
     # a 户主 column naming two different people under one 户号: two households, refused too
     rows = [["户号", "户主", "姓名", "组别"], ["HQ01", "张秀英", "张秀英", "第一组"], ["HQ01", "李国庆", "李国庆", "第一组"]]
     path = save(tmp_path / "名册.xlsx", {"名册": rows})

@@ -269,7 +269,7 @@ def _households_of_people(rows: list[_Row], table: LocatedTable, where: Location
             out.extend(heads)
             continue
         if not heads:
-            if has_member:
+            if has_member or len(group) == 1:  # the 户主 column says who; a household of one is its head
                 heads = [group[0]]
             else:
                 first = group[0]
