@@ -161,3 +161,82 @@ def clean(value) -> str:
     from villagectl.values import clean_text
 
     return clean_text(value)
+
+
+# --- cadre assessment sheets --------------------------------------------------------------------------------------
+
+CADRES = pd.DataFrame([
+    {"编号": "GB01", "姓名": "王建国", "职务": "党支部书记", "类别": "村干部", "状态": "在职"},
+    {"编号": "GB02", "姓名": "刘振华", "职务": "村委会主任", "类别": "村干部", "状态": "在职"},
+    {"编号": "GB03", "姓名": "孙丽", "职务": "村委会副主任", "类别": "村干部", "状态": "在职"},
+    {"编号": "GB06", "姓名": "李四", "职务": "村民代表（第一组）", "类别": "村民代表", "状态": "在职"},
+], dtype=object)
+INDICATORS = pd.DataFrame([
+    {"编码": c, "对象": who, "指标": name, "满分": points, "类型": kind, "说明": None}
+    for c, who, name, points, kind in [
+        ("GB1", "村干部", "落实上级任务要求", 25, "指标"), ("GB2", "村干部", "班子队伍建设", 15, "指标"),
+        ("GB3", "村干部", "服务群众成效", 25, "指标"), ("GB4", "村干部", "村庄建设发展", 20, "指标"),
+        ("GB5", "村干部", "重点任务推进", 15, "指标"),
+        ("DB1", "村民代表", "履行代表义务", 30, "指标"), ("DB2", "村民代表", "服务保障发展", 25, "指标"),
+        ("DB3", "村民代表", "支持配合村班子工作", 25, "指标"), ("DB4", "村民代表", "密切联系群众", 20, "指标"),
+        ("FM3", "村干部", "坐值班制度执行不严格", 2, "负面扣分"), ("FM5", "村干部", "独断专行拉帮派", 10, "负面扣分"),
+        ("FM8", "村干部", "优亲厚友", 5, "负面扣分")]], dtype=object)
+
+
+def _cadre(book, name="考核.xlsx"):
+    parts, problems = cadre.read_cadre_file(book, name, CADRES, INDICATORS, 2026, None, dt.date(2026, 12, 1))
+    return {p.kind: p.rows for p in parts}, problems
+
+
+def test_abbreviated_indicator_headers_are_matched_by_evidence(tmp_path: Path) -> None:
+    book = _book(tmp_path / "c.xlsx", {"Sheet": [
+        ["村干部年度考核打分表    考核人：王组长"], ["姓名", "职务", "任务落实", "班子建设", "服务群众", "村庄发展", "重点工作"],
+        ["王建国", "书记", 24, 14, 23, 19, 13], ["刘振华", "主任", 22, 12, 21, 17, 11]]})
+    parts, problems = _cadre(book)
+    got = {(r["编号"], r["编码"]): r["得分"] for r in parts["考核评分"]}
+    assert got == {("GB01", "GB1"): 24, ("GB01", "GB2"): 14, ("GB01", "GB3"): 23, ("GB01", "GB4"): 19, ("GB01", "GB5"): 13,
+                   ("GB02", "GB1"): 22, ("GB02", "GB2"): 12, ("GB02", "GB3"): 21, ("GB02", "GB4"): 17, ("GB02", "GB5"): 11}
+    assert {r["考核人"] for r in parts["考核评分"]} == {"王组长"}
+    notes = [p for p in problems if p.severity == "提醒"]
+    assert len(notes) == 1 and "“任务落实”读作“落实上级任务要求”（推测）" in notes[0].message
+    assert not [p for p in problems if p.severity == "错误"]
+
+
+def test_representative_header_as_the_name_and_a_missing_indicator_is_said(tmp_path: Path) -> None:
+    book = _book(tmp_path / "c.xlsx", {"Sheet": [
+        ["村民代表考核评分表（上半年）"], ["代表", "履行代表义务(30)", "服务保障发展(25)", "密切联系群众(20)", "考核人"],
+        ["李四", 28, 22, 18, "刘振华"]]})
+    parts, problems = _cadre(book)
+    assert {(r["编号"], r["编码"], r["期间"]): r["得分"] for r in parts["考核评分"]} == {
+        ("GB06", "DB1", "上半年"): 28, ("GB06", "DB2", "上半年"): 22, ("GB06", "DB4", "上半年"): 18}
+    assert [p.message[:19] for p in problems if p.severity == "警告"] == ["没有找到指标“支持配合村班子工作”的列"]
+
+
+def test_a_header_two_indicators_share_is_refused_and_an_unknown_score_column_too(tmp_path: Path) -> None:
+    book = _book(tmp_path / "c.xlsx", {"Sheet": [
+        ["考核人：张镇长"], ["姓名", "落实上级任务要求", "建设", "其他加分"], ["王建国", 24, 14, 3]]})
+    parts, problems = _cadre(book)
+    errors = {p.location.cell: p.message for p in problems if p.severity == "错误"}
+    assert errors["C2"].startswith("表头“建设”分不清是“")
+    assert errors["D2"].startswith("表头“其他加分”对不上任何考核指标")
+
+
+def test_unrecognised_sheet_names_the_headers_and_the_indicators(tmp_path: Path) -> None:
+    book = _book(tmp_path / "c.xlsx", {"Sheet": [["花名"], ["花名", "甲项", "乙项"], ["王建国", 1, 2]]})
+    parts, problems = _cadre(book)
+    assert parts == {}
+    skipped = [p.message for p in problems if p.severity == "警告"][0]
+    assert "第2行的表头“花名”“甲项”“乙项”看不懂" in skipped and "落实上级任务要求、班子队伍建设" in skipped
+
+
+def test_negative_item_with_other_punctuation_and_votes_with_a_unit(tmp_path: Path) -> None:
+    book = _book(tmp_path / "c.xlsx", {
+        "负面": [["村干部负面清单扣分登记表"], ["姓名", "负面行为", "日期", "次数"],
+                 ["孙丽", "独断专行、拉帮派", "2026-05-06", 1], ["王建国", "坐值班 制度执行不严格", "2026-03-02", "2次"],
+                 ["刘振华", "优亲厚友。", "2026-03-03", "一次"]],
+        "评议": [["编号", "姓名", "优秀（票）", "称职（票）", "基本称职（票）", "不称职（票）"], ["GB01", "王建国", "20票", "8票", "1票", "0"]]})
+    parts, problems = _cadre(book)
+    assert [(r["编号"], r["编码"], r["事项"], r["次数"]) for r in parts["负面记录"]] == [
+        ("GB03", "FM5", "独断专行拉帮派", 1), ("GB01", "FM3", "坐值班制度执行不严格", 2), ("GB02", "FM8", "优亲厚友", 1)]
+    assert [(r["优秀"], r["称职"], r["基本称职"], r["不称职"]) for r in parts["民主评议"]] == [(20, 8, 1, 0)]
+    assert not [p for p in problems if p.severity == "错误"]

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from villagectl.errors import Location, Problem
-from villagectl.importers.fields import FieldSpec
-from villagectl.importers.table import locate_table
+from villagectl.importers.fields import INFO, FieldSpec, field_of
+from villagectl.importers.header_match import EXACT, LIKELY, Column, ItemSpec, MatchResult, code_text, match_columns
+from villagectl.importers.table import LocatedTable, data_rows, locate_table, match_field
 from villagectl.io.reader import SheetRows, WorkbookRows, cell_ref
-from villagectl.values import NotANumber, as_text, clean_name, clean_text, header_key, id_key, to_int, to_number
+from villagectl.values import NotANumber, as_text, clean_name, clean_text, header_key, id_key, to_count, to_number
 
 SCORES, VOTES, NEGATIVES, DUTIES = "考核评分", "民主评议", "负面记录", "代表履职"
 PERIOD_WORDS = {"上半年": "上半年", "H1": "上半年", "下半年": "下半年", "H2": "下半年", "全年": "全年", "年度": "全年"}
@@ -40,6 +41,9 @@ RECORD_FIELDS = [
 ]
 
 FIELDS = PERSON + ASSESSOR + VOTE_FIELDS + RECORD_FIELDS
+# a header naming who is assessed by their role: 代表, 村民代表, 干部, 考核对象, 被评议人员 … (read as 姓名)
+_ROLE = re.compile(r"(?:被考核|被评议|被测评|考核|评议|测评|参评)?(?:村民|村|社区)?(?:代表|干部|对象|人员|成员)(?:姓名|名字|名称)?")
+HEADER_ROWS = 10
 
 
 @dataclass(frozen=True)
@@ -117,12 +121,11 @@ def extract(book: WorkbookRows, ctx: CadreContext) -> tuple[list[CadreRows], lis
     for sheet in book.sheets:
         if not any(clean_text(v) for row in sheet.rows for v in row):
             continue
-        kind, table = _identify(sheet, indicator_fields, negatives, display_name)
+        kind, table, read = _identify(sheet, scored, negatives, display_name)
         if table is None:
-            problems.append(Problem(Location(display_name, sheet.name),
-                                    "认不出这是哪种考核表（评分表要有考核人和指标列；计票表要有优秀、称职、基本称职、不称职列；"
-                                    "记录表要有事项列），这个工作表已跳过", "警告"))
+            problems.append(Problem(Location(display_name, sheet.name), _not_recognised(sheet, scored), "警告"))
             continue
+        problems.extend(Problem(Location(display_name, sheet.name, p[0]), p[1], p[2]) for p in read)
         found = True
         title = " ".join(clean_text(v) for row in sheet.rows[: table.header_row] for v in row if clean_text(v))
         sheet_period = period or _period_of(title) or _period_of(display_name) or "全年"
@@ -165,14 +168,16 @@ def extract(book: WorkbookRows, ctx: CadreContext) -> tuple[list[CadreRows], lis
                 bad = False
                 for g in ("优秀", "称职", "基本称职", "不称职"):
                     try:
-                        counts[g] = to_int(table.value(r, g)) or 0
+                        number = to_count(table.value(r, g)) or 0  # 20, 20票, 二十
                     except NotANumber:
-                        problems.append(Problem(at(g), f"{g}票数“{clean_text(table.value(r, g))}”应为整数"))
+                        number = 0.5
+                    if not float(number).is_integer():
+                        problems.append(Problem(at(g), f"{g}票数“{clean_text(table.value(r, g))}”应为整数（如 20 或 20票）"))
                         bad = True
-                    else:
-                        if counts[g] < 0:
-                            problems.append(Problem(at(g), f"{g}票数不能为负数"))
-                            bad = True
+                    elif number < 0:
+                        problems.append(Problem(at(g), f"{g}票数不能为负数"))
+                        bad = True
+                    counts[g] = int(number)
                 if bad:
                     continue
                 if sum(counts.values()) == 0:
@@ -210,27 +215,152 @@ def extract(book: WorkbookRows, ctx: CadreContext) -> tuple[list[CadreRows], lis
     return out, problems
 
 
-def _identify(sheet: SheetRows, indicator_fields, negatives: pd.DataFrame, file_name: str):
-    votes = locate_table(sheet, PERSON + VOTE_FIELDS)
+def _identify(sheet: SheetRows, scored: pd.DataFrame, negatives: pd.DataFrame, file_name: str):
+    """(kind, table, [(cell, message, severity)] on how the headers were read) of one sheet; (None, None, []) if unknown."""
+    votes = _with_person(locate_table(sheet, PERSON + VOTE_FIELDS))
     if votes is not None and sum(g in votes.columns for g in ("优秀", "称职", "基本称职", "不称职")) >= 3 and (
         {"编号", "姓名"} & set(votes.columns)
     ):
-        return VOTES, votes
-    scores = locate_table(sheet, PERSON + ASSESSOR + indicator_fields)
-    if scores is not None and any(f.name in scores.columns for f in indicator_fields) and ({"编号", "姓名"} & set(scores.columns)):
-        return SCORES, scores
-    records = locate_table(sheet, PERSON + RECORD_FIELDS)
+        return VOTES, votes, []
+    scores, read = _score_table(sheet, scored)
+    if scores is not None:
+        return SCORES, scores, read
+    records = _with_person(locate_table(sheet, PERSON + RECORD_FIELDS))
     if records is not None and ({"编号", "姓名"} & set(records.columns)) and ({"事项", "编码"} & set(records.columns)):
         title = " ".join(clean_text(v) for row in sheet.rows[: records.header_row] for v in row) + " " + sheet.name + " " + file_name
         if "负面" in title:
-            return NEGATIVES, records
+            return NEGATIVES, records, []
         if "履职" in title or "代表" in title:
-            return DUTIES, records
+            return DUTIES, records, []
         items = [clean_text(records.value(r, "编码")).upper() or clean_text(records.value(r, "事项")) for r in records.data_rows]
         if items and all(_negative_match(negatives, i, i) for i in items):
-            return NEGATIVES, records
-        return DUTIES, records
-    return None, None
+            return NEGATIVES, records, []
+        return DUTIES, records, []
+    return None, None, []
+
+
+def _with_person(table: LocatedTable | None) -> LocatedTable | None:
+    """A table whose person column is headed by the role (代表, 村民代表, 干部): that column is 姓名."""
+    if table is None or {"编号", "姓名"} & set(table.columns):
+        return table
+    for c, text in sorted(table.other_headers.items()):
+        if _ROLE.fullmatch(header_key(text)):
+            table.columns["姓名"] = c
+            del table.other_headers[c]
+            table.data_rows = data_rows(table.sheet, table.header_row, list(table.columns.values()))
+            break
+    return table
+
+
+def _specs(scored: pd.DataFrame) -> list[ItemSpec]:
+    """The year's indicators as the inspection header matcher takes items (对象 as the category)."""
+    out = []
+    for _, r in scored.iterrows():
+        try:
+            points = to_number(r.get("满分")) or 0.0
+        except NotANumber:
+            points = 0.0
+        out.append(ItemSpec(clean_text(r["编码"]), clean_text(r.get("对象")), clean_text(r["指标"]), float(points),
+                            (), clean_text(r.get("说明"))))
+    return out
+
+
+def _person_field(value: object) -> str | None:
+    name = match_field(value, PERSON + ASSESSOR)
+    if name is None and _ROLE.fullmatch(header_key(value)):
+        return "姓名"
+    return name
+
+
+def _mostly_text(sheet: SheetRows, rows: list[int], c: int) -> bool:
+    """A column whose filled cells are words, not marks (职务, 备注 …)."""
+    texts = marks = 0
+    for r in rows:
+        value = sheet.cell(r, c)
+        if not clean_text(value):
+            continue
+        try:
+            to_number(value)
+            marks += 1
+        except NotANumber:
+            texts += 1
+    return texts > marks
+
+
+def _score_table(sheet: SheetRows, scored: pd.DataFrame) -> tuple[LocatedTable | None, list[tuple[str, str, str]]]:
+    """An assessors' score sheet: the header row with a person column and the most indicator columns, the
+    indicators matched to the headers by evidence (importers/header_match.py: names, parts of names, maxima),
+    with the readings that are not word for word reported (提醒), and two-way readings refused."""
+    specs = _specs(scored)
+    if not specs:
+        return None, []
+    best: tuple[int, int, dict[str, int], MatchResult, list[int]] | None = None
+    for r, row in enumerate(sheet.rows[:HEADER_ROWS]):
+        columns: dict[str, int] = {}
+        free: list[Column] = []
+        for c, value in enumerate(row):
+            name = _person_field(value)
+            if name and name not in columns:
+                columns[name] = c
+            elif isinstance(value, str) and clean_text(value) and field_of(value) in (None, INFO):
+                free.append(Column(c, value))  # 密切联系群众 looks like 联系电话 to field_of: the evidence decides
+        if not {"编号", "姓名"} & set(columns) or not free:
+            continue
+        rows = data_rows(sheet, r, list(columns.values()))
+        free = [col for col in free if not _mostly_text(sheet, rows, col.index)]
+        result = match_columns(specs, free)
+        for col in free:  # a 备注 / 联系电话 … column is an indicator only on strong evidence
+            m = result.matches.get(col.index)
+            if m is not None and m.certainty == LIKELY and field_of(col.text) == INFO:
+                del result.matches[col.index]
+                result.unmatched.append(col.index)
+        found = len(result.matches) + len(result.ambiguous)
+        if found and (best is None or len(columns) + found > best[0]):
+            best = (len(columns) + found, r, columns, result, rows)
+    if best is None:
+        return None, []
+    _, r, columns, result, _rows = best
+    names = {s.code: s.name for s in specs}
+    read: list[tuple[str, str, str]] = []
+    for c, code, other in result.ambiguous:
+        read.append((cell_ref(r, c), f"表头“{clean_text(sheet.cell(r, c))}”分不清是“{names[code]}”还是“{names[other]}”，"
+                                     "请把表头改成“考核指标”表里的指标名称", "错误"))
+    guessed = []
+    for c, m in sorted(result.matches.items()):
+        columns[m.code] = c
+        if m.certainty != EXACT:
+            guessed.append(f"“{clean_text(sheet.cell(r, c))}”读作“{names[m.code]}”" + ("（推测）" if m.certainty == LIKELY else ""))
+    if guessed:
+        read.append((cell_ref(r, min(result.matches)), "表头按指标读：" + "；".join(guessed) + "。不对的话请把表头改成“考核指标”表里的指标名称",
+                     "提醒"))
+    taken = set(columns.values()) | {a[0] for a in result.ambiguous}
+    kinds = {s.category for s in specs if s.code in columns}
+    absent = [s.name for s in specs if s.category in kinds and s.code not in columns
+              and s.code not in {a[1] for a in result.ambiguous}]
+    if absent:
+        read.append(("", "没有找到指标“" + "”“".join(absent) + "”的列，这些指标没有导入；表里有这一项的话，请把表头改成指标名称",
+                     "警告"))
+    table = LocatedTable(sheet, r, columns, {c: clean_text(v) for c, v in enumerate(sheet.rows[r]) if c not in taken and clean_text(v)})
+    table.data_rows = data_rows(sheet, r, list(columns.values()))
+    for c in result.unmatched:
+        if c in taken or field_of(sheet.cell(r, c)) is not None or _mostly_text(sheet, table.data_rows, c):
+            continue
+        if any(clean_text(sheet.cell(row, c)) for row in table.data_rows):
+            read.append((cell_ref(r, c), f"表头“{clean_text(sheet.cell(r, c))}”对不上任何考核指标，这一列的分数没有导入；"
+                                         f"指标有：{'、'.join(names.values())}。请把表头改成其中一项，或删去这一列", "错误"))
+    return table, read
+
+
+def _not_recognised(sheet: SheetRows, scored: pd.DataFrame) -> str:
+    """Which headers were not understood, and what each kind of sheet needs."""
+    known = PERSON + ASSESSOR + VOTE_FIELDS + RECORD_FIELDS
+    rows = [(r, [v for v in row if isinstance(v, str) and clean_text(v)]) for r, row in enumerate(sheet.rows[:HEADER_ROWS])]
+    r, cells = max(rows, key=lambda x: (len(x[1]), -x[0]), default=(0, []))
+    unknown = [clean_text(v) for v in cells if _person_field(v) is None and match_field(v, known) is None]
+    said = f"第{r + 1}行的表头" + "“" + "”“".join(unknown[:8]) + "”看不懂。" if unknown and len(cells) > 1 else ""
+    indicators = "、".join(clean_text(x) for x in scored["指标"]) if len(scored) else "（“考核指标”表里没有指标）"
+    return (f"认不出这是哪种考核表：{said}评分表要有姓名（或编号、代表）列和指标列（指标有：{indicators}；"
+            "考核人写在一列里或标题里“考核人：姓名”）；计票表要有优秀、称职、基本称职、不称职列；记录表要有事项列。这个工作表已跳过")
 
 
 def _negative_match(negatives: pd.DataFrame, code: str, item: str) -> tuple[str, str] | None:
@@ -239,6 +369,11 @@ def _negative_match(negatives: pd.DataFrame, code: str, item: str) -> tuple[str,
             return clean_text(r["编码"]), as_text(r["指标"])
         if item and header_key(r["指标"]) == header_key(item):
             return clean_text(r["编码"]), as_text(r["指标"])
+    # the same words with other punctuation or spaces: 独断专行、拉帮派 = 独断专行拉帮派 (one item only, never a guess)
+    plain = code_text(item) if item else ""
+    hits = [r for _, r in negatives.iterrows() if plain and code_text(r["指标"]) == plain]
+    if len(hits) == 1:
+        return clean_text(hits[0]["编码"]), as_text(hits[0]["指标"])
     return None
 
 
