@@ -169,3 +169,13 @@ def test_a_shared_head_name_takes_the_group_of_the_sheet_or_says_what_to_add(vil
     result, data = run(village, path)
     assert result.exit_code == 1
     assert errors(data) == [("A2", "户主“张伟”有 2 户同名：ZP004（第一组）、ZP005（第三组）；请在表中加一列户号或组别")]
+
+
+def test_headers_read_by_the_words_they_contain_without_false_readings() -> None:
+    from villagectl.importers.events import event_field
+
+    got = {h: event_field(h) for h in ("扣分事由", "加分原因", "事项内容", "加分", "扣分（分）", "减分", "加减分", "文明积分",
+                                       "备注", "情况说明", "序号", "实得总分", "充分就业", "检查评比内容及分值", "项目编码")}
+    assert got == {"扣分事由": "项目", "加分原因": "项目", "事项内容": "项目", "加分": "加分", "扣分（分）": "扣分", "减分": "扣分",
+                   "加减分": "积分", "文明积分": "积分", "备注": "说明", "情况说明": "说明", "序号": None, "实得总分": None,
+                   "充分就业": None, "检查评比内容及分值": None, "项目编码": "编码"}

@@ -14,7 +14,8 @@ import pandas as pd
 
 from villagectl.errors import Location, Problem
 from villagectl.importers.households_lookup import Roster, collapse_not_found
-from villagectl.importers.fields import GROUP_FIELD, HEAD_FIELD, HOUSEHOLD_ID_FIELD, FieldSpec
+from villagectl.importers.fields import (GROUP_FIELD, HEAD_FIELD, HOUSEHOLD_ID_FIELD, SEQUENCE, SUBTOTAL, TOTAL, FieldSpec,
+                                        field_of)
 from villagectl.importers.table import HEADER_SEARCH_ROWS, LocatedTable, data_rows, match_field
 from villagectl.io.reader import WorkbookRows, cell_ref
 from villagectl import schema
@@ -52,7 +53,7 @@ class EventContext:
 
 PLUS, MINUS = "加分", "扣分"  # a column of awards / of deductions: its numbers take the column's sign
 POINT_COLUMNS = ("积分", PLUS, MINUS)
-_ITEM_WORDS = re.compile(r"事由|原因|内容|事项|项目|行为|名称")
+_ITEM_WORDS = re.compile(r"事由|原因|内容|事项|项目")
 _NOTE_WORDS = re.compile(r"备注|说明|附注|事迹")
 
 
@@ -67,6 +68,8 @@ def event_field(text: object) -> str | None:
     name = match_field(text, EVENT_FIELDS)
     if name:
         return name
+    if len(key) > 6 or field_of(text) in (TOTAL, SUBTOTAL, SEQUENCE):  # a caption over columns, a total, a 序号
+        return None
     if _NOTE_WORDS.search(key):
         return "说明"
     if _ITEM_WORDS.search(key):
@@ -75,7 +78,7 @@ def event_field(text: object) -> str | None:
         return "次数"
     if re.search(r"日期|时间", key):
         return "日期"
-    if "分" in key:
+    if re.search(r"分[值数]?$", key):  # 加分, 扣分分值, 文明积分 (never 充分就业)
         minus, plus = bool(re.search(r"扣|减|罚", key)), bool(re.search(r"加|奖", key))
         if minus != plus:
             return MINUS if minus else PLUS
