@@ -240,3 +240,11 @@ def test_negative_item_with_other_punctuation_and_votes_with_a_unit(tmp_path: Pa
         ("GB03", "FM5", "独断专行拉帮派", 1), ("GB01", "FM3", "坐值班制度执行不严格", 2), ("GB02", "FM8", "优亲厚友", 1)]
     assert [(r["优秀"], r["称职"], r["基本称职"], r["不称职"]) for r in parts["民主评议"]] == [(20, 8, 1, 0)]
     assert not [p for p in problems if p.severity == "错误"]
+
+
+def test_a_record_sheet_is_not_taken_for_scores_on_a_guess(tmp_path: Path) -> None:
+    book = _book(tmp_path / "c.xlsx", {"Sheet": [
+        ["村民代表履职情况登记"], ["代表姓名", "履职事项", "日期", "服务次数"], ["李四", "走访群众", "2026-04-02", 3]]})
+    parts, problems = _cadre(book)
+    assert "考核评分" not in parts
+    assert [(r["编号"], r["事项"]) for r in parts["代表履职"]] == [("GB06", "走访群众")]

@@ -222,11 +222,12 @@ def _identify(sheet: SheetRows, scored: pd.DataFrame, negatives: pd.DataFrame, f
         {"编号", "姓名"} & set(votes.columns)
     ):
         return VOTES, votes, []
-    scores, read = _score_table(sheet, scored)
-    if scores is not None:
-        return SCORES, scores, read
     records = _with_person(locate_table(sheet, PERSON + RECORD_FIELDS))
-    if records is not None and ({"编号", "姓名"} & set(records.columns)) and ({"事项", "编码"} & set(records.columns)):
+    is_record = records is not None and bool({"编号", "姓名"} & set(records.columns)) and bool({"事项", "编码"} & set(records.columns))
+    scores, read, strong = _score_table(sheet, scored)
+    if scores is not None and (strong or not is_record):  # guessed indicators only: a 事项 column says it is a record
+        return SCORES, scores, read
+    if is_record:
         title = " ".join(clean_text(v) for row in sheet.rows[: records.header_row] for v in row) + " " + sheet.name + " " + file_name
         if "负面" in title:
             return NEGATIVES, records, []
@@ -287,13 +288,14 @@ def _mostly_text(sheet: SheetRows, rows: list[int], c: int) -> bool:
     return texts > marks
 
 
-def _score_table(sheet: SheetRows, scored: pd.DataFrame) -> tuple[LocatedTable | None, list[tuple[str, str, str]]]:
+def _score_table(sheet: SheetRows, scored: pd.DataFrame) -> tuple[LocatedTable | None, list[tuple[str, str, str]], bool]:
     """An assessors' score sheet: the header row with a person column and the most indicator columns, the
     indicators matched to the headers by evidence (importers/header_match.py: names, parts of names, maxima),
-    with the readings that are not word for word reported (提醒), and two-way readings refused."""
+    with the readings that are not word for word reported (提醒), and two-way readings refused; and whether any
+    indicator was read on more than a guess."""
     specs = _specs(scored)
     if not specs:
-        return None, []
+        return None, [], False
     best: tuple[int, int, dict[str, int], MatchResult, list[int]] | None = None
     for r, row in enumerate(sheet.rows[:HEADER_ROWS]):
         columns: dict[str, int] = {}
@@ -318,7 +320,7 @@ def _score_table(sheet: SheetRows, scored: pd.DataFrame) -> tuple[LocatedTable |
         if found and (best is None or len(columns) + found > best[0]):
             best = (len(columns) + found, r, columns, result, rows)
     if best is None:
-        return None, []
+        return None, [], False
     _, r, columns, result, _rows = best
     names = {s.code: s.name for s in specs}
     read: list[tuple[str, str, str]] = []
@@ -348,7 +350,7 @@ def _score_table(sheet: SheetRows, scored: pd.DataFrame) -> tuple[LocatedTable |
         if any(clean_text(sheet.cell(row, c)) for row in table.data_rows):
             read.append((cell_ref(r, c), f"表头“{clean_text(sheet.cell(r, c))}”对不上任何考核指标，这一列的分数没有导入；"
                                          f"指标有：{'、'.join(names.values())}。请把表头改成其中一项，或删去这一列", "错误"))
-    return table, read
+    return table, read, any(m.certainty != LIKELY for m in result.matches.values())
 
 
 def _not_recognised(sheet: SheetRows, scored: pd.DataFrame) -> str:
