@@ -63,7 +63,7 @@ CASES: dict[str, list[tuple[list[str], int, str]]] = {
     "forms redeem": [(["{L}", "-o", "{L}"], 2, "就是台账")],
     "forms vote": [(["{L}", "--year", "26", "-o", "{T}/表"], 2, "")],
     "forms cadre": [(["{L}", "--year", "2026", "-o", "{L}"], 2, "就是台账")],
-    "inspect forms": [(["{L}", "-o", "{T}/表"], 2, "--month"), (["{L}", "--month", "2026-07", "-o", "{T}/表", "--group", "第九组"], 1, "第九组")],
+    "inspect forms": [(["{L}", "-o", "{T}/表"], 2, "--month"), (["{L}", "--month", "2026-07", "-o", "{T}/表", "--group", "第九组"], 2, "第九组")],
     "score month": [(["{L}", "--month", "2026-13"], 2, ""), (["{L}", "--month", "2026-07"], 1, "还没有导入任何检查记录")],
     "score adjust": [(["{L}", "--month", "2026-07", "--household", "ZP0011", "--item", "RJ1", "--score", "10", "--reason", "异议"], 1,
                       "户号 ZP0011 不在户籍中；是不是 ZP001")],

@@ -269,8 +269,13 @@ def find_groups(text: object) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-_FULL_MONTH_RE = re.compile(r"(20\d{2})\s*(?:年|-|/|\.|_)\s*([01]?\d)(?!\d)\s*月?")
-_PART_MONTH_RE = re.compile(r"(?<![0-9年\-/.])([01]?\d|十[一二]?|[一二三四五六七八九]|元|正)\s*月(?:份)?")
+# a year and its month: '2026-07', '2026.7', '2026_07', '2026年7月', '2026年七月份' — after 年 only with its 月, so
+# '2026年3组8月' is August (3组 is a group) and '2026年2季度' no month at all
+_FULL_MONTH_RE = re.compile(
+    r"(20\d{2})\s*(?:(?:-|/|\.|_)\s*([01]?\d)(?![\d季])|年\s*([01]?\d|十[一二]?|[一二三四五六七八九]|元|正)\s*月)")
+_PART_MONTH_RE = re.compile(r"(?<![0-9\-/.])([01]?\d|十[一二]?|[一二三四五六七八九]|元|正)\s*月(?:份)?")
+# a quarter: '2026年第一季度', '2027年2季度', '2026Q3', '第三季度' (with the year known)
+_QUARTER_RE = re.compile(r"(?:(20\d{2})\s*年?\s*)?(?:第\s*)?([1-4一二三四])\s*季度|(20\d{2})\s*[Qq]\s*([1-4])")
 _CN_YEAR_RE = re.compile(r"([〇零一二三四五六七八九]{4})\s*年")
 _DATE_RE = re.compile(r"(20\d{2})\s*[-/.]\s*([01]?\d)\s*[-/.]\s*([0-3]?\d)")
 
@@ -278,9 +283,10 @@ _DATE_RE = re.compile(r"(20\d{2})\s*[-/.]\s*([01]?\d)\s*[-/.]\s*([0-3]?\d)")
 def find_month(text: object, default_year: int | None = None) -> str | None:
     """'2026年7月', '2026-07', '2026.7' → '2026-07'; '7月'/'七月' with ``default_year``."""
     name = clean_name(text)
-    m = _FULL_MONTH_RE.search(name)
-    if m and 1 <= int(m.group(2)) <= 12:
-        return f"{m.group(1)}-{int(m.group(2)):02d}"
+    for m in _FULL_MONTH_RE.finditer(name):
+        month = _month_number(m.group(2) or m.group(3))
+        if month:
+            return f"{m.group(1)}-{month:02d}"
     if default_year is not None:
         m = _PART_MONTH_RE.search(name)
         if m:
@@ -319,12 +325,33 @@ def find_period_month(text: object, default_year: int | None = None) -> str | No
     return found[0][0] if found else None
 
 
+def _month_number(text: str) -> int | None:
+    """'7' / '07' / '七' / '十二' / '元' / '正' → 1–12, else None."""
+    month = 1 if text in ("元", "正") else chinese_number(text)
+    return month if month and 1 <= month <= 12 else None
+
+
+def find_quarter(text: object, default_year: int | None = None) -> tuple[int, int] | None:
+    """(year, quarter) a title names: '2026年第一季度', '2027年2季度', '2026Q3'; '第三季度' with ``default_year``."""
+    name = clean_name(text)
+    for m in _QUARTER_RE.finditer(name):
+        year = m.group(1) or m.group(3)
+        quarter = chinese_number(m.group(2) or m.group(4))
+        if not year:
+            cn = _CN_YEAR_RE.search(name[: m.start()])
+            year = find_year(cn.group(0)) if cn else default_year
+        if year and quarter:
+            return int(year), quarter
+    return None
+
+
 def _month_mentions(name: str, default_year: int | None) -> list[tuple[str, int]]:
     out: list[tuple[str, int]] = []
     taken: list[tuple[int, int]] = []
     for m in _FULL_MONTH_RE.finditer(name):
-        if 1 <= int(m.group(2)) <= 12:
-            out.append((m.start(), f"{m.group(1)}-{int(m.group(2)):02d}", m.end()))
+        month = _month_number(m.group(2) or m.group(3))
+        if month:
+            out.append((m.start(), f"{m.group(1)}-{month:02d}", m.end()))
             taken.append((m.start(), m.end()))
     if default_year is not None:
         for m in _PART_MONTH_RE.finditer(name):

@@ -52,6 +52,12 @@ _INFO = re.compile(
     r"备注|说明|原因|问题|意见|建议|评语|整改|情况说明|等次|等级|档次|评价|评定|电话|手机|联系|身份证|证件|证号|住址|地址|门牌|"
     r"住所|人口|人数|日期|时间|名次|排名|排序|积分|申报|性别|年龄|出生|民族|照片|附件|网格员|检查人|评分人|打分人"
 )
+# info words no item's header holds (a person, a place, a date, who inspected): such a column is never an item,
+# however much of an item's wording it also carries ('家庭人口' is no 家庭 item); the others ('积分', '评价') may be
+_PLAIN_INFO = re.compile(
+    r"备注|电话|手机|联系|身份证|证件|证号|住址|地址|门牌|住所|人口|人数|日期|时间|名次|排名|排序|性别|年龄|出生|民族|"
+    r"照片|附件|网格员|检查人|评分人|打分人"
+)
 _TOTAL = re.compile(r"合计|总计|总分|总成绩|总得分|汇总|累计|总和|^得分$|^实得分?$|^(?:月度|综合|最终|本月|补查|实际|实得|考核|检查)(?:得分|分数|成绩|分)$")
 _SUBTOTAL = re.compile(r"小计")
 
@@ -65,6 +71,11 @@ def _key_of(text: str) -> str:
     t = unicodedata.normalize("NFKC", text)
     t = re.sub(r"[(（\[【][^)）\]】]*[)）\]】]", "", t)  # '(18位)', '（签字）'
     return _STRIP.sub("", t)
+
+
+def plainly_info(text: object) -> bool:
+    """The header names something about the household or the form, never an item (see ``_PLAIN_INFO``)."""
+    return bool(_PLAIN_INFO.search(_key(text)))
 
 
 def field_of(text: object) -> str | None:

@@ -306,15 +306,21 @@ class ItemScanner:
         self._cache: dict[str, float] = {}
 
     def best(self, text: object) -> float:
+        return self.best_item(text)[1]
+
+    def best_item(self, text: object) -> tuple[int | None, float]:
+        """(index of the item ``text`` reads most like, its evidence); (None, 0) for a number, a date or nothing."""
         if not isinstance(text, str):
-            return 0.0  # numbers and dates are never item headers
+            return None, 0.0  # numbers and dates are never item headers
         t = nfkc(text).strip()
         if not t:
-            return 0.0
+            return None, 0.0
         if t not in self._cache:
             _, rest = split_prefix(t, self.categories)
             header, code = normalise(rest, self.fillers), code_text(t)
-            self._cache[t] = max((_evidence(header, p, k, code)[0] for p, k in zip(self.prepared, self.code_keys)), default=0.0)
+            scores = [_evidence(header, p, k, code)[0] for p, k in zip(self.prepared, self.code_keys)]
+            top = max(range(len(scores)), key=scores.__getitem__) if scores else None
+            self._cache[t] = (top, scores[top] if top is not None else 0.0)
         return self._cache[t]
 
     def category(self, text: object) -> str | None:

@@ -37,7 +37,9 @@ from villagectl.importers.sheet_layout import (
 from villagectl.importers.table import is_footer
 from villagectl.io.reader import SheetRows, WorkbookRows, cell_ref
 from villagectl.io.preflight import col_letters
-from villagectl.values import clean_name, clean_text, find_groups, find_period_month, find_year, fmt_number, group_key
+from villagectl.ledger.quarters import quarter_months, quarter_period
+from villagectl.values import (clean_name, clean_text, find_groups, find_period_month, find_quarter, find_year, fmt_number,
+                              group_key)
 
 FIELDS = [
     fields.HOUSEHOLD_ID_FIELD,
@@ -91,6 +93,7 @@ def _read_file(book: WorkbookRows, display_name: str, ctx: Context) -> FileResul
     name_year = find_year(display_name)
     fallback_year = name_year or (int(ctx.month[:4]) if ctx.month else None) or ctx.today.year
     months: dict[str, str] = {}
+    quarters: dict[tuple[int, int], str] = {}
     seen: dict[str, tuple[str, int, str]] = {}
     any_table = False
     file_groups = find_groups(_stem(display_name))
@@ -124,20 +127,56 @@ def _read_file(book: WorkbookRows, display_name: str, ctx: Context) -> FileResul
         if not read:
             continue
         any_table = True
-        month = find_period_month(title, year) or find_period_month(sheet.name, year)
+        # the title, or a line of the header block above the item row ('网格员：赵丽 | 检查时间：2026年8月')
+        above = _text_of(sheet, top, layout.item_row) if layout is not None else ""
+        month = find_period_month(title, year) or find_period_month(above, year) or find_period_month(sheet.name, year)
         if month:
             months.setdefault(month, f"{sheet.name} 的标题")
+        elif (quarter := find_quarter(f"{title} {above}", year) or find_quarter(sheet.name, year)):
+            quarters.setdefault(quarter, f"{sheet.name} 的标题")
     # a file name without a year ('三组11月') takes the year the sheets give
     sheet_years = {m[:4] for m in months}
-    name_month = find_period_month(_stem(display_name), name_year or (int(min(sheet_years)) if len(sheet_years) == 1 else fallback_year))
+    name_year = name_year or (int(min(sheet_years)) if len(sheet_years) == 1 else fallback_year)
+    name_month = find_period_month(_stem(display_name), name_year)
     if name_month:
         months.setdefault(name_month, "文件名")
+    elif not months and (quarter := find_quarter(_stem(display_name), name_year)):
+        quarters.setdefault(quarter, "文件名")
+    if not months and quarters:
+        _quarter_month(result, quarters, months, ctx)
     if not any_table:
         if not result.errors:
             result.problems.append(Problem(Location(display_name), "文件里没有找到检查表（表头要有“户号”或“户主”列和检查项列）"))
         return result
     _settle_month(result, months, ctx)
+    if result.blank_rows and not result.rows and not result.errors:
+        # a blank form sent back (or a whole sheet left empty): never "imported" with no score in it
+        result.problems = [p for p in result.problems if not p.message.endswith("没有打分，按本月未检查处理")]
+        result.problems.append(Problem(Location(display_name), (
+            f"表里列出的 {len(result.blank_rows)} 户一个分数也没有填（是不是交了空白表？），这份表没有导入；"
+            "填好分数后再导入。这些户这个月确实没有检查的，不用交表")))
     return result
+
+
+def _quarter_month(result: FileResult, quarters: dict[tuple[int, int], str], months: dict[str, str], ctx: Context) -> None:
+    """A sheet titled by its quarter ('2027年第二季度') is that quarter's, kept under its last month as the
+    quarterly forms are (the title of ``inspect forms --quarter`` says so: （6月）); only where some item is
+    inspected by the quarter — in a monthly scheme a quarter's sheet is refused by ``_settle_month``."""
+    if "季" not in ctx.periods or len(quarters) > 1:
+        return
+    ((year, quarter), source), = quarters.items()
+    month = quarter_months(year, quarter)[-1]
+    months[month] = source
+    result.problems.append(Problem(Location(result.file), f"{source}写的是 {quarter_period(year, quarter)}，按 {month} 导入（季度的得分记在季度的最后一个月）", INFO))
+
+
+def _column_of_same_item(text: str, matched, ctx: Context) -> int | None:
+    """The matched column whose item ``text`` also reads like (strongly), or None."""
+    index, evidence = ctx.scanner.best_item(text)
+    if index is None or evidence < 40:
+        return None
+    code = ctx.specs[index].code
+    return next((c for c, m in matched.matches.items() if m.code == code), None)
 
 
 def _stem(name: str) -> str:
@@ -253,9 +292,15 @@ def _read_grid(sheet: SheetRows, layout: GridLayout, ctx: Context, result: FileR
     for c in matched.unmatched:
         col = cols[c]
         if kinds.get(c) == "number" and _within_item_range(sheet, identified, c, ctx):
-            result.problems.append(Problem(header_cell(c), (
-                f"列“{col.text}”对应不上规则中的检查项；如果它是某个检查项的别称，"
-                f"请在“规则”表该项的“同义词”里另起一行加上它（或在“表头对照”表登记它的编码）")))
+            twin = _column_of_same_item(col.text, matched, ctx)
+            if twin is not None:  # 庭院 and 院子卫生 on one sheet: two columns for one item, not an unknown header
+                rule = ctx.by_code[matched.matches[twin].code]
+                message = (f"列“{col.text}”和 {column_letter(twin)} 列“{cols[twin].text}”看上去都是检查项“{rule.item}”；"
+                           "一个检查项只能有一列：请删掉多余的一列，或把表头改成它实际对应的检查项")
+            else:
+                message = (f"列“{col.text}”对应不上规则中的检查项；如果它是某个检查项的别称，"
+                           f"请在“规则”表该项的“同义词”里另起一行加上它（或在“表头对照”表登记它的编码）")
+            result.problems.append(Problem(header_cell(c), message))
             blocking = True
         else:
             result.problems.append(Problem(header_cell(c), f"列“{col.text}”不是检查项，已忽略", INFO))

@@ -121,7 +121,7 @@ def grid_layout(sheet: SheetRows, scanner: ItemScanner) -> GridLayout | None:
         field_name = fields.field_of(text)
         if field_name is None and text_row < item_row:
             field_name = fields.field_of(text)  # an identity header spanning the block
-        if field_name == fields.INFO and scanner.best(text) >= 40:
+        if field_name == fields.INFO and not fields.plainly_info(text) and scanner.best(text) >= 40:
             field_name = None  # '环境整治积分': an item that happens to hold an info word
         columns[c] = HeaderColumn(c, text, text_row, above, field_name)
     layout = GridLayout(item_row, top, columns, first_data_row=item_row + 1, items_found=items_found)
