@@ -25,7 +25,9 @@ class Lookup:
 
 
 class Roster:
-    def __init__(self, households: pd.DataFrame) -> None:
+    def __init__(self, households: pd.DataFrame, group_option: bool = False) -> None:
+        """``group_option``: the command has a --group option (inspect import), named when names collide."""
+        self.group_option = group_option
         self.frame = households
         self.records = households.to_dict("records") if len(households) else []
         self.ids = {id_key(r.get("户号")): i for i, r in enumerate(self.records)}  # zp006 / ＺＰ００６ = ZP006
@@ -92,7 +94,8 @@ class Roster:
             return self._missing("name", f"{where}中没有户主“{name}”{hint}")
         listed = "、".join(f"{clean_text(self.records[i]['户号'])}（{clean_text(self.records[i]['组别'])}）" for i in in_group)
         several_groups = len({group_key(self.records[i]["组别"]) for i in in_group}) > 1
-        hint = "请在表中加一列户号，或用 --group 指明组别" if several_groups else "请在表中加一列户号"
+        hint = ("请在表中加一列户号，或用 --group 指明组别" if self.group_option else "请在表中加一列户号或组别") \
+            if several_groups else "请在表中加一列户号"
         return Lookup(None, [("name", f"户主“{name}”有 {len(in_group)} 户同名：{listed}；{hint}", "错误")])
 
     def _missing(self, target: str, message: str) -> Lookup:

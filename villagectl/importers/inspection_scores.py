@@ -90,7 +90,7 @@ class Context:
         self.specs = [ItemSpec.from_rule(r) for r in self.rules]
         self.by_code = {r.code: r for r in self.rules}
         self.scanner = ItemScanner(self.specs, self.learned, self.fillers)
-        self.roster = Roster(self.households)
+        self.roster = Roster(self.households, group_option=True)
         # items are required per 周期: a sheet carrying one quarterly item carries them all
         self.periods: dict[str, list[str]] = {}
         for r in self.rules:
