@@ -181,11 +181,14 @@ def test_roster_with_errors_names_each_planted_cell(built, ledger_copy):
     with pytest.raises(DataError) as info:
         import_households(Session(ledger_copy), [built["roster_with_errors"]])
 
-    problems = info.value.problems
+    # the sample's 李忠 (ZP047) has 备注 “2026年3月全家迁往县城”: a warning beside the four planted errors
+    warnings = [p for p in info.value.problems if p.severity == "警告"]
+    assert [(p.location.cell, p.message.split("；")[0]) for p in warnings] == [("I53", "户号 ZP047 的备注写着“2026年3月全家迁往县城”，状态仍按“正常”导入")]
+    problems = [p for p in info.value.problems if p.severity != "警告"]
     assert "4 处问题" in info.value.message
     by_cell = {p.location.cell: p for p in problems}
     assert sorted(by_cell) == ["B26", "F59", "G40", "H13"]
-    assert all(p.location.file == "村民花名册_有错误.xlsx" and p.location.sheet == "花名册" for p in problems)
+    assert all(p.location.file == "村民花名册_有错误.xlsx" and p.location.sheet == "花名册" for p in info.value.problems)
     assert all(p.severity == "错误" for p in problems)
     assert f"身份证号校验位错误（按前17位应为 {right}，实为 {wrong}）" in by_cell["H13"].message
     assert by_cell["B26"].message == "户号 ZP020 重复（与 B25 相同）"

@@ -390,9 +390,10 @@ def problems_table(problems: list[Problem], title: str = "") -> Any:
 
 def print_problems(problems: list[Problem], limit: int = 200) -> None:
     out = err_console()
+    colours = {"错误": "red", "警告": "yellow"}
     for p in problems[:limit]:
-        mark = "警告" if p.severity != "错误" else "错误"
-        out.print(f"[{'yellow' if mark == '警告' else 'red'}]{mark}[/] {p}", markup=True)
+        mark = p.severity if p.severity in ("错误", "警告", "提醒") else "警告"
+        out.print(f"[{colours.get(mark, 'cyan')}]{mark}[/] {p}", markup=True)
     if len(problems) > limit:
         out.print(f"……另有 {len(problems) - limit} 处问题未显示（用 --json 查看全部）")
 

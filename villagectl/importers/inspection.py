@@ -165,6 +165,8 @@ def _quarter_month(result: FileResult, quarters: dict[tuple[int, int], str], mon
     if "季" not in ctx.periods or len(quarters) > 1:
         return
     ((year, quarter), source), = quarters.items()
+    if ctx.month in quarter_months(year, quarter):
+        return  # --month 2025-11 for a sheet of 第四季度: as the clerk says
     month = quarter_months(year, quarter)[-1]
     months[month] = source
     result.problems.append(Problem(Location(result.file), f"{source}写的是 {quarter_period(year, quarter)}，按 {month} 导入（季度的得分记在季度的最后一个月）", INFO))
