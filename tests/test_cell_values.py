@@ -63,3 +63,18 @@ def test_a_cell_under_a_range_merged_down_reads_its_value_and_one_merged_across_
     assert [table.value(r, "组别") for r in (1, 2, 3, 4)] == ["第一组", "第一组", "第一组", "第二组"]
     assert table.value(4, "备注") == ""  # 赵六 merged across 户主 and 备注: one row, not filled
     assert table.value(2, "备注") == ""
+
+
+@pytest.mark.parametrize("cell, number", [("1,200", 1200.0), ("1，200", 1200.0), ("12,000.5", 12000.5), ("-1,000", -1000.0)])
+def test_a_comma_groups_thousands(cell, number) -> None:
+    from villagectl.values import to_number
+
+    assert to_number(cell) == number
+
+
+@pytest.mark.parametrize("cell", ["11,5", "1,2345", "8，5分"])
+def test_a_comma_that_groups_no_thousands_is_not_a_number(cell) -> None:
+    from villagectl.values import to_number
+
+    with pytest.raises(NotANumber):
+        to_number(cell)  # '11,5' is a mistyped 11.5, never 115

@@ -147,3 +147,29 @@ def test_a_blank_form_sent_back_is_not_imported(ledger: Path, tmp_path: Path, ru
                                  "填好分数后再导入。这些户这个月确实没有检查的，不用交表")]
     assert len(records(ledger)) == before
     assert GROUP1  # the plain sheet's households, for the reader
+
+
+# --- a 户号 written with a mark ----------------------------------------------------------------------------------
+
+def test_a_household_id_with_a_hyphen_is_the_household_its_head_confirms(ledger: Path, tmp_path: Path, runner) -> None:
+    code, data = imported(runner, ledger, save(tmp_path / "一组.xlsx", grid(rows=[("ZP-001", "张三"), ("ZP.002", "李明")])))
+    assert code == 0, errors(data)
+    assert [n["message"] for n in data["files"][0]["notes"] if "写法多了或少了" in n["message"]] == [
+        "户号 ZP-001 按户籍中的 ZP001（张三）计分（写法多了或少了连字符、点之类的符号，户主相同）",
+        "户号 ZP.002 按户籍中的 ZP002（李明）计分（写法多了或少了连字符、点之类的符号，户主相同）"]
+    assert scores_of(ledger, "ZP002")["RJ1"] == 14.5
+
+
+def test_a_household_id_with_a_hyphen_and_another_head_is_still_refused(ledger: Path, tmp_path: Path, runner) -> None:
+    code, data = imported(runner, ledger, save(tmp_path / "一组.xlsx", grid(rows=[("ZP-001", "李明"), ("ZP002", "李明")])))
+    assert code == 1
+    assert any(cell.startswith("B") and message.startswith("户号 ZP-001 不在户籍表中") for cell, message in errors(data))
+
+
+def test_a_score_typed_with_a_decimal_comma_is_named_at_its_cell(ledger: Path, tmp_path: Path, runner) -> None:
+    g = grid(rows=[Row("ZP001", "张三", scores={"RJ1": "11,5", "RJ2": "8,5"}, total=None), ("ZP002", "李明")])
+    code, data = imported(runner, ledger, save(tmp_path / "一组.xlsx", g))
+    assert code == 1
+    got = errors(data)
+    assert ("D4", "庭院 得分“11,5”不是数字（小数点请写成“.”，如 11.5）") in got  # never 115 over the maximum
+    assert ("E4", "客厅 得分“8,5”不是数字（小数点请写成“.”，如 8.5）") in got

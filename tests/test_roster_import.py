@@ -131,7 +131,7 @@ def test_each_validation_error_names_its_cell_and_nothing_is_written(ledger_path
     ) in got  # rows: title 1, blank 2, header 3, data 4, blank 5, then 6…
     assert ("A6", "缺少户号") in got
     assert ("E7", "户类型“富裕户”不在允许的取值中（普通户、党员户、脱贫户、监测户、低保户、五保户、军烈属户、老年户、商户、社团）") in got
-    assert ("F7", "联系电话“1380013800”格式不对（手机号为1开头的11位数字，座机如0371-12345678）") in got
+    assert ("F7", "联系电话“1380013800”格式不对（手机号为1开头的11位数字，座机如0371-62345678）") in got
     assert ("A8", "户号 001 重复（与 A4 相同）") in got
     assert ("G9", "身份证号被 Excel 存成了数字，末几位已丢失；请把该列设为“文本”格式后重新录入") in got
     assert ("D10", "人口 0 不合理") in got

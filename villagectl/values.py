@@ -99,6 +99,9 @@ def _header_key_text(value: str) -> str:
     return text.rstrip("*:：")
 
 
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+
+
 def to_number(value: object) -> float | None:
     """A cell as a number; None when blank; NotANumber when it is text that is not a number."""
     if type(value) is float:
@@ -111,7 +114,12 @@ def to_number(value: object) -> float | None:
         if isinstance(value, float) and math.isnan(value):
             return None
         return float(value)
-    text = clean_text(value).replace(",", "").replace("，", "")
+    text = clean_text(value)
+    if "," in text or "，" in text:
+        grouped = text.replace("，", ",")
+        if not _THOUSANDS.fullmatch(grouped.rstrip("分")):
+            raise NotANumber(text)  # '11,5' is no 115: a comma only groups thousands (1,200)
+        text = grouped.replace(",", "")
     if text == "":
         return None
     text = text.rstrip("分")

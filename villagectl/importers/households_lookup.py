@@ -28,6 +28,7 @@ class Roster:
     def __init__(self, households: pd.DataFrame, group_option: bool = False) -> None:
         """``group_option``: the command has a --group option (inspect import), named when names collide."""
         self.group_option = group_option
+        self._bare_ids: dict[str, list[int]] | None = None
         self.frame = households
         self.records = households.to_dict("records") if len(households) else []
         self.ids = {id_key(r.get("户号")): i for i, r in enumerate(self.records)}  # zp006 / ＺＰ００６ = ZP006
@@ -57,15 +58,21 @@ class Roster:
         name = clean_name(name)
         hid = clean_text(household_id).replace(" ", "")
         if hid:
+            spelled = None
             if id_key(hid) not in self.ids:
-                return self._missing("id", f"户号 {hid} 不在户籍表中{self._id_hint(hid, name, group)}")
-            i = self.ids[id_key(hid)]
+                spelled = self._same_id_other_marks(hid, name)
+                if spelled is None:
+                    return self._missing("id", f"户号 {hid} 不在户籍表中{self._id_hint(hid, name, group)}")
+            i = self.ids[id_key(hid)] if spelled is None else spelled
             hh = self.records[i]
             if not is_active(hh.get("状态", "正常")):
                 if inactive_warns:
                     return Lookup(None, [("id", f"户号 {hid}（{clean_text(hh['户主'])}）在户籍中的状态是“{clean_text(hh['状态'])}”，这一行不{purpose}，已跳过", "警告")])
                 return Lookup(None, [("id", f"户号 {hid}（{clean_text(hh['户主'])}）在户籍中的状态是“{clean_text(hh['状态'])}”，不能{purpose}", "错误")])
             found = Lookup(i)
+            if spelled is not None:
+                found.problems.append(("id", f"户号 {hid} 按户籍中的 {clean_text(hh['户号'])}（{clean_text(hh['户主'])}）{purpose}"
+                                             "（写法多了或少了连字符、点之类的符号，户主相同）", "提醒"))
             if name and clean_name(hh["户主"]) != name:
                 found.problems.append(
                     ("name", f"户主“{name}”与户籍中户号 {hid} 的户主“{clean_text(hh['户主'])}”不一致，按户号{purpose}", "警告")
@@ -98,6 +105,21 @@ class Roster:
             if several_groups else "请在表中加一列户号"
         return Lookup(None, [("name", f"户主“{name}”有 {len(in_group)} 户同名：{listed}；{hint}", "错误")])
 
+    def _same_id_other_marks(self, hid: str, name: str) -> int | None:
+        """The household whose 户号 is ``hid`` but for its marks ('ZP-035' / 'ZP.035' for ZP035), when exactly one
+        is, and the row's 户主 is that household's: the head confirms it (never a guess between two ids)."""
+        key = _bare_id(hid)
+        if not name or not key:
+            return None
+        if self._bare_ids is None:
+            self._bare_ids = {}
+            for i, record in enumerate(self.records):
+                self._bare_ids.setdefault(_bare_id(record.get("户号")), []).append(i)
+        hits = self._bare_ids.get(key, [])
+        if len(hits) == 1 and clean_name(self.records[hits[0]].get("户主")) == name:
+            return hits[0]
+        return None
+
     def _missing(self, target: str, message: str) -> Lookup:
         self.not_found.add(message)
         return Lookup(None, [(target, message, "错误")])
@@ -114,6 +136,11 @@ class Roster:
             return "；相近的户号：" + "、".join(
                 f"{clean_text(r.get('户号'))}（{as_text(r.get('户主'))}）" for r in close)
         return ""
+
+
+def _bare_id(value: object) -> str:
+    """A 户号 without its marks (ZP-035, ZP.035, ZP_035 → ZP035), for one comparison only."""
+    return re.sub(r"[-‐‑–—－_.·/\\]", "", id_key(value))
 
 
 # --------------------------------------------------------------------------

@@ -412,6 +412,9 @@ def _identified_rows(sheet: SheetRows, layout: GridLayout, identity: list[int]) 
     return out
 
 
+_DECIMAL_COMMA = re.compile(r"\d{1,3}[,，]\d{1,2}分?")
+
+
 def _column_data_kind(sheet: SheetRows, rows: list[int], c: int) -> str:
     """'number', 'text', 'identifier' (long digit strings: phones, ID numbers) or 'empty'."""
     numbers = texts = long_ids = 0
@@ -427,8 +430,8 @@ def _column_data_kind(sheet: SheetRows, rows: list[int], c: int) -> str:
         if len(digits) >= 7 and re.fullmatch(r"[\dXx\-\s]+", text):
             long_ids += 1
             continue
-        if number_or_none(value) is not None:
-            numbers += 1
+        if number_or_none(value) is not None or _DECIMAL_COMMA.fullmatch(text):
+            numbers += 1  # '8,5': a score typed with a comma, refused at its own cell, not a text column
         else:
             texts += 1
     if long_ids and long_ids >= numbers:

@@ -7,6 +7,7 @@ Shared by the grid reader (``inspection``) and the one-household form reader
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -126,6 +127,8 @@ def read_scores(sheet: SheetRows, cells: dict[str, tuple[int, int]], ctx: Contex
             score = read_score(value, ctx)
         except NotANumber as exc:
             hint = exc.args[0] if exc.args and str(exc.args[0]).startswith("；") else ""
+            if not hint and re.fullmatch(r"\d{1,3}[,，]\d{1,2}分?", clean_text(value)):
+                hint = "（小数点请写成“.”，如 " + clean_text(value).replace("，", ",").replace(",", ".") + "）"
             result.problems.append(Problem(at(r, c), f"{rule.item} 得分“{clean_text(value)}”不是数字{hint}"))
             bad = True
             continue

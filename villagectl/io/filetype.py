@@ -6,6 +6,7 @@ import zipfile
 from pathlib import Path
 
 from villagectl.io.csv_reader import TEXT_SUFFIXES, classify_file
+from villagectl.io.html_table import looks_like_html
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -14,7 +15,7 @@ SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".et", ".csv", ".tsv"}
 
 
 def sniff(path: Path) -> str:
-    """Return 'xlsx', 'ods', 'xls', 'csv', 'empty', 'damaged' or 'unknown'.
+    """Return 'xlsx', 'ods', 'xls', 'html', 'csv', 'empty', 'damaged' or 'unknown'.
 
     'csv' is a text file (UTF-8, UTF-16 with a BOM, or GBK/GB18030) whose first
     records split into columns by comma, tab or semicolon, whatever its name.
@@ -36,6 +37,9 @@ def sniff(path: Path) -> str:
         except (zipfile.BadZipFile, OSError, ValueError):
             return "damaged"
         return "unknown"
+    with open(path, "rb") as fh:
+        if looks_like_html(fh.read(4096)):
+            return "html"  # a web page saved as .xls: what many 户籍 / 网格 systems export
     if classify_file(path) == "csv":
         return "csv"
     return "unknown"

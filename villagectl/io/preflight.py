@@ -124,7 +124,7 @@ def _check_file(path: Path, limits: Limits, verify: bool, ledger: bool = False) 
         raise _refuse(path, f"文件太大（{size // 1024 // 1024} MB），超过上限 {limits.max_file_bytes // 1024 // 1024} MB")
     if kind in ("xlsx", "ods"):
         _check_zip(path, limits, verify)
-    if kind == "csv":
+    if kind in ("csv", "html"):
         _check_text(path, size, limits)
     return kind
 

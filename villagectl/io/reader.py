@@ -20,6 +20,7 @@ import python_calamine
 from villagectl.errors import DataError, Location, Problem
 from villagectl.io.csv_reader import ENCODING_LABELS, TEXT_SUFFIXES, read_csv
 from villagectl.io.filetype import OLE_MAGIC, ZIP_MAGIC, sniff
+from villagectl.io.html_table import looks_like_html, read_html_tables
 from villagectl.io.ooxml import PackageError, read_package
 from villagectl.io.preflight import check_ledger, col_letters, col_number
 
@@ -200,6 +201,13 @@ def read_workbook(
         if only is not None:
             sheets = [s for s in sheets if s.name in only]
         return WorkbookRows(path=path, sheets=sheets)
+    if _is_html(path):
+        tables = read_html_tables(path)
+        names = [path.stem] if len(tables) == 1 else [f"表{i + 1}" for i in range(len(tables))]
+        sheets = [SheetRows(name=name, rows=rows, merged=merged) for name, (rows, merged) in zip(names, tables)]
+        if max_rows is not None and sum(len(s.rows) for s in sheets) > max_rows:
+            raise _refuse(path, f"表格太大（超过 {max_rows} 行），不像检查表或名册；请只发需要的表")
+        return WorkbookRows(path=path, sheets=[s for s in sheets if only is None or s.name in only])
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
     except python_calamine.PasswordError:
@@ -230,6 +238,14 @@ def read_workbook(
     if with_formulas:
         _attach_formulas(path, sheets)
     return WorkbookRows(path=path, sheets=sheets)
+
+
+def _is_html(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return looks_like_html(fh.read(4096))
+    except OSError:
+        return False
 
 
 def _is_text_table(path: Path) -> bool:

@@ -70,7 +70,7 @@ def phone_problem(raw: object) -> str | None:
         digits = part.replace("-", "") if part.startswith("1") else part
         if MOBILE_RE.fullmatch(digits) or LANDLINE_RE.fullmatch(part):
             continue
-        return f"联系电话“{text}”格式不对（手机号为1开头的11位数字，座机如0371-12345678）"
+        return f"联系电话“{text}”格式不对（手机号为1开头的11位数字，座机如0371-62345678）"
     return None
 
 
