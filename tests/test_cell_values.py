@@ -78,3 +78,14 @@ def test_a_comma_that_groups_no_thousands_is_not_a_number(cell) -> None:
 
     with pytest.raises(NotANumber):
         to_number(cell)  # '11,5' is a mistyped 11.5, never 115
+
+
+@pytest.mark.parametrize("cell", ["11,5", "1,5个", "2,5人", "两三次", "三四人", "一两次", "十二三人", "七八票"])
+def test_a_count_that_is_a_mistyped_decimal_or_a_spoken_range_is_refused(cell) -> None:
+    with pytest.raises(NotANumber):
+        to_count(cell)  # never 115, 15, 23 or 33
+
+
+@pytest.mark.parametrize("cell, number", [("1,200人", 1200.0), ("一百零五", 105.0), ("两百", 200.0), ("三十", 30.0)])
+def test_counts_with_thousands_and_hundreds(cell, number) -> None:
+    assert to_count(cell) == number

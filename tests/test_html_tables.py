@@ -70,3 +70,26 @@ def test_a_web_page_without_a_table_is_refused_plainly(tmp_path: Path, ledger_pa
     result, data = invoke_json(runner, "households", "import", ledger_path, path)
     assert result.exit_code != 0 and result.exit_code != 70
     assert "Traceback" not in result.output
+
+
+def test_a_caption_or_heading_is_the_title_and_a_page_may_start_with_its_style(tmp_path: Path) -> None:
+    page = ('<style>td{mso-number-format:"\\@"}</style><h2>中坪村第三组2026年8月检查评分表</h2>'
+            "<table><tr><td>户号</td><td>户主</td></tr><tr><td>ZP001</td><td>张三</td></tr></table>")
+    path = tmp_path / "三组.xls"
+    path.write_text(page, encoding="utf-8")
+    assert sniff(path) == "html"
+    (rows, merged), = read_html_tables(path)
+    assert rows == [["中坪村第三组2026年8月检查评分表", ""], ["户号", "户主"], ["ZP001", "张三"]]
+    captioned = tmp_path / "caption.xls"
+    captioned.write_text("<table><caption>二组 8月</caption><tr><td rowspan=2>户号</td><td>户主</td></tr>"
+                         "<tr><td>李四</td></tr></table>", encoding="utf-8")
+    (rows, merged), = read_html_tables(captioned)
+    assert rows[0] == ["二组 8月", ""] and merged == [((1, 0), (2, 0))]  # the spans move down with the title row
+
+
+def test_a_table_inside_a_cell_is_that_cells_text(tmp_path: Path) -> None:
+    path = tmp_path / "nested.xls"
+    path.write_text("<table><tr><td>户号</td><td>户主</td></tr><tr><td>ZP001</td>"
+                    "<td><table><tr><td>张三</td></tr></table></td></tr></table>", encoding="utf-8")
+    tables = read_html_tables(path)
+    assert tables == [([["户号", "户主"], ["ZP001", "张三"]], [])]

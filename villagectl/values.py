@@ -133,7 +133,8 @@ def to_number(value: object) -> float | None:
 
 
 # a unit people write after a count: 4人 / 3口 / 3次 / 30票 / 2个 / 5户 (one or two CJK characters, nothing else)
-_COUNT = re.compile(r"([+-]?[0-9]+(?:\.[0-9]+)?)\s*[\u4e00-\u9fff]{0,2}")
+_COUNT = re.compile(r"([+-]?[0-9][0-9,，]*(?:\.[0-9]+)?)\s*[\u4e00-\u9fff]{0,2}")
+_TWO_DIGITS = re.compile(r"[一二两三四五六七八九][零〇一二两三四五六七八九]")
 
 
 def to_count(value: object) -> float | None:
@@ -143,12 +144,13 @@ def to_count(value: object) -> float | None:
         return to_number(value)
     except NotANumber:
         pass
-    text = clean_text(value).replace(",", "")
+    text = clean_text(value)
     m = _COUNT.fullmatch(text)
     if m:
-        return float(m.group(1))
+        return to_number(m.group(1))  # its commas as to_number reads them: '1,200人' yes, '1,5个' no
     spoken = re.fullmatch(r"([零〇一二两三四五六七八九十百]+)\s*[\u4e00-\u9fff]?", text)
-    number = chinese_number(spoken.group(1)) if spoken else None
+    # '两三次', '十二三人': a range spoken, no number (never 23 or 33)
+    number = chinese_number(spoken.group(1)) if spoken and not _TWO_DIGITS.search(spoken.group(1)) else None
     if number is None:
         raise NotANumber(text)
     return float(number)

@@ -19,6 +19,9 @@ MAX_SPAN = 1_000  # a colspan/rowspan beyond this is a broken file, not a layout
 
 _HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|table|head|meta|body)\b",
                          re.IGNORECASE | re.DOTALL)
+_MARKUP_START = re.compile(rb"^\s*<[a-zA-Z!]")  # a file that starts with a tag (<style>, <div>, <title> …)
+_TABLE_TAG = re.compile(rb"<table\b", re.IGNORECASE)
+_IGNORED = ("style", "script", "title", "head")  # text no one sees on the page
 
 
 def looks_like_html(head: bytes) -> bool:
@@ -31,23 +34,45 @@ def looks_like_html(head: bytes) -> bool:
             head = head.decode("utf-16").encode("utf-8", "replace")
         except UnicodeDecodeError:
             return False
-    return bool(_HTML_START.match(head))
+    return bool(_HTML_START.match(head) or (_MARKUP_START.match(head) and _TABLE_TAG.search(head)))
 
 
 class _Tables(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.tables: list[tuple[list[list[str]], list[tuple[tuple[int, int], tuple[int, int]]]]] = []
-        self._open: list[dict] = []  # tables being read (a table inside a cell is read as a table of its own)
+        self._open: dict | None = None  # the table being read
+        self._nested = 0  # tables inside one of its cells: their text is that cell's
         self._cells = 0
+        self._ignored = 0  # inside <style>, <script>, <title>
+        self._before: list[str] = []  # text since the last table: a heading over the next one is its title
+        self._caption: list[str] | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _IGNORED:
+            self._ignored += 1
+            return
         if tag == "table":
-            self._open.append({"grid": {}, "taken": set(), "merged": [], "row": -1, "col": 0, "cell": None})
+            if self._open is not None and self._open["cell"] is not None:
+                self._nested += 1
+                return
+            title = " ".join(" ".join(self._before).split())
+            self._before = []
+            self._open = {"grid": {}, "taken": set(), "merged": [], "row": -1, "col": 0, "cell": None,
+                          "title": title if len(title) <= 200 else ""}
             return
-        if not self._open:
+        t = self._open
+        if t is None:
+            if tag in ("br", "p", "div", "h1", "h2", "h3", "h4", "tr"):
+                self._before.append(" ")
             return
-        t = self._open[-1]
+        if tag == "caption":
+            self._caption = []
+            return
+        if self._nested:
+            if t["cell"] is not None and tag in ("td", "th", "tr", "br"):
+                t["cell"]["text"].append(" ")
+            return
         if tag == "tr":
             t["row"] += 1
             t["col"] = 0
@@ -61,19 +86,36 @@ class _Tables(HTMLParser):
             t["cell"]["text"].append("\n")
 
     def handle_endtag(self, tag: str) -> None:
-        if not self._open:
+        if tag in _IGNORED:
+            self._ignored = max(0, self._ignored - 1)
             return
-        t = self._open[-1]
-        if tag in ("td", "th"):
+        t = self._open
+        if t is None:
+            return
+        if tag == "caption" and self._caption is not None:
+            caption = " ".join(" ".join(self._caption).split())
+            t["title"] = caption or t["title"]
+            self._caption = None
+        elif self._nested:
+            if tag == "table":
+                self._nested -= 1
+        elif tag in ("td", "th"):
             self._end_cell(t)
         elif tag == "table":
             self._end_cell(t)
-            self._open.pop()
+            self._open = None
             self.tables.append(_rows_of(t))
 
     def handle_data(self, data: str) -> None:
-        if self._open and self._open[-1]["cell"] is not None:
-            self._open[-1]["cell"]["text"].append(data)
+        if self._ignored:
+            return
+        t = self._open
+        if t is None:
+            self._before.append(data)
+        elif self._caption is not None:
+            self._caption.append(data)
+        elif t["cell"] is not None:
+            t["cell"]["text"].append(data)
 
     def _end_cell(self, t: dict) -> None:
         cell = t["cell"]
@@ -109,12 +151,17 @@ def _span(value: str | None) -> int:
 
 
 def _rows_of(t: dict) -> tuple[list[list[str]], list]:
+    """The grid, with the table's caption (or the heading just above it) as a first row, as Excel shows it."""
     if not t["taken"]:
         return [], []
     height = max(r for r, _ in t["taken"]) + 1
     width = max(c for _, c in t["taken"]) + 1
     rows = [[t["grid"].get((r, c), "") for c in range(width)] for r in range(height)]
-    return rows, t["merged"]
+    merged = t["merged"]
+    if t["title"]:
+        rows.insert(0, [t["title"]] + [""] * (width - 1))
+        merged = [((r0 + 1, c0), (r1 + 1, c1)) for (r0, c0), (r1, c1) in merged]
+    return rows, merged
 
 
 def read_html_tables(path: Path) -> list[tuple[list[list[str]], list]]:
