@@ -37,7 +37,7 @@ from villagectl.importers.sheet_layout import (
 from villagectl.importers.table import is_footer
 from villagectl.io.reader import SheetRows, WorkbookRows, cell_ref
 from villagectl.io.preflight import col_letters
-from villagectl.ledger.quarters import quarter_months, quarter_period
+from villagectl.importers.inspection_month import quarter_month, settle_month
 from villagectl.values import (clean_name, clean_text, find_groups, find_period_month, find_quarter, find_year, fmt_number,
                               group_key)
 
@@ -143,12 +143,12 @@ def _read_file(book: WorkbookRows, display_name: str, ctx: Context) -> FileResul
     elif not months and (quarter := find_quarter(_stem(display_name), name_year)):
         quarters.setdefault(quarter, "文件名")
     if not months and quarters:
-        _quarter_month(result, quarters, months, ctx)
+        quarter_month(result, quarters, months, ctx)
     if not any_table:
         if not result.errors:
             result.problems.append(Problem(Location(display_name), "文件里没有找到检查表（表头要有“户号”或“户主”列和检查项列）"))
         return result
-    _settle_month(result, months, ctx)
+    settle_month(result, months, ctx)
     if result.blank_rows and not result.rows and not result.errors:
         # a blank form sent back (or a whole sheet left empty): never "imported" with no score in it
         result.problems = [p for p in result.problems if not p.message.endswith("没有打分，按本月未检查处理")]
@@ -156,20 +156,6 @@ def _read_file(book: WorkbookRows, display_name: str, ctx: Context) -> FileResul
             f"表里列出的 {len(result.blank_rows)} 户一个分数也没有填（是不是交了空白表？），这份表没有导入；"
             "填好分数后再导入。这些户这个月确实没有检查的，不用交表")))
     return result
-
-
-def _quarter_month(result: FileResult, quarters: dict[tuple[int, int], str], months: dict[str, str], ctx: Context) -> None:
-    """A sheet titled by its quarter ('2027年第二季度') is that quarter's, kept under its last month as the
-    quarterly forms are (the title of ``inspect forms --quarter`` says so: （6月）); only where some item is
-    inspected by the quarter — in a monthly scheme a quarter's sheet is refused by ``_settle_month``."""
-    if "季" not in ctx.periods or len(quarters) > 1:
-        return
-    ((year, quarter), source), = quarters.items()
-    if ctx.month in quarter_months(year, quarter):
-        return  # --month 2025-11 for a sheet of 第四季度: as the clerk says
-    month = quarter_months(year, quarter)[-1]
-    months[month] = source
-    result.problems.append(Problem(Location(result.file), f"{source}写的是 {quarter_period(year, quarter)}，按 {month} 导入（季度的得分记在季度的最后一个月）", INFO))
 
 
 def _column_of_same_item(text: str, matched, ctx: Context) -> int | None:
@@ -194,27 +180,6 @@ def _sheet_groups(ctx: Context, sheet_name: str, title: str, file_groups: list[s
     if ctx.group:
         return [group_key(ctx.group)]
     return find_groups(title) or find_groups(sheet_name) or file_groups
-
-
-def _settle_month(result: FileResult, months: dict[str, str], ctx: Context) -> None:
-    where = Location(result.file)
-    if ctx.month:
-        for month, source in months.items():
-            if month != ctx.month:
-                result.problems.append(
-                    Problem(where, f"{source}写的是 {month}，与 --month {ctx.month} 不符；请核对是不是发错了月份")
-                )
-        result.month = ctx.month
-        return
-    distinct = list(dict.fromkeys(months))
-    if len(distinct) > 1:
-        found = "、".join(f"{source} {m}" for m, source in months.items())
-        result.problems.append(Problem(where, f"月份不一致（{found}），请用 --month 指定"))
-        return
-    if not distinct:
-        result.problems.append(Problem(where, "标题和文件名里都找不到月份，请用 --month 指定（如 --month 2026-07）"))
-        return
-    result.month = distinct[0]
 
 
 # --- a table with one household per row ----------------------------------------------
