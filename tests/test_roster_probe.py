@@ -217,3 +217,103 @@ def test_header_only_roster_is_refused(ledger_path: Path, tmp_path: Path, runner
     assert result.exit_code == 1
     assert any("没有读到任何农户" in m for m in messages(data, "警告"))
     assert roster_rows(ledger_path) == {}
+
+
+def test_a_members_state_is_not_the_households_and_members_gone_do_not_count(ledger_path: Path, tmp_path: Path,
+                                                                               runner) -> None:
+    rows = [["户号", "姓名", "与户主关系", "组别", "状态", "联系电话"],
+            ["ZP001", "张三", "户主", "一组", None, "13800138000"], ["ZP001", "李梅", "妻", "一组", None, None],
+            ["ZP001", "张丽", "女", "一组", "迁出", None], ["ZP002", "王五", "户主", "一组", None, None],
+            ["ZP002", "王老汉", "父", "一组", "死亡", None], ["ZP003", "赵六", "户主", "一组", "迁出", None],
+            ["ZP003", "赵小", "子", "一组", None, None]]
+    path = save(tmp_path / "人口.xlsx", {"人口": rows})
+    result, data = invoke_json(runner, "households", "import", ledger_path, path)
+    assert result.exit_code == 0, result.stdout
+    got = roster_rows(ledger_path)
+    assert {h: (r["状态"], int(r["人口"])) for h, r in got.items()} == {
+        "ZP001": ("正常", 2), "ZP002": ("正常", 1), "ZP003": ("迁出", 2)}
+    notes = messages(data, "提醒")
+    assert "户号 ZP001：张丽（E4“迁出”） 已不在户里，不计入人口，人口按 2 人导入；户的状态只看户主那一行" in notes
+    assert any("王老汉（E6“死亡”）" in m for m in notes)
+    assert not any("按“注销”导入" in m for m in notes)
+
+
+def test_groups_are_unified_only_when_the_whole_name_is_the_group(ledger_path: Path, tmp_path: Path, runner) -> None:
+    add_households(ledger_path, [household("LD01", "老户", "第一组")])
+    rows = [["户号", "户主", "组别", "人口"], ["DY01", "张三", "东一组", 3], ["DY02", "李四", "东一组", 2],
+            ["XY01", "王五", "西一组", 4], ["Y01", "赵六", "1组", 2], ["Y02", "钱七", "一组（张家湾）", 2],
+            ["Y03", "孙八", "第一村民小组", 1]]
+    path = save(tmp_path / "名册.xlsx", {"名册": rows})
+    result, data = invoke_json(runner, "households", "import", ledger_path, path)
+    assert result.exit_code == 0, result.stdout
+    got = roster_rows(ledger_path)
+    assert {h: r["组别"] for h, r in got.items()} == {"LD01": "第一组", "DY01": "东一组", "DY02": "东一组",
+                                                      "XY01": "西一组", "Y01": "第一组", "Y02": "第一组", "Y03": "第一组"}
+    [note] = [m for m in messages(data, "提醒") if "组别统一" in m]
+    assert "东一组" not in note and "西一组" not in note and "“1组”→“第一组”" in note
+
+
+def test_a_title_counting_the_villages_groups_names_no_group(ledger_path: Path, tmp_path: Path, runner) -> None:
+    sheets = {"Sheet1": [["中坪村农户花名册（全村共5组，128户）"], ["户号", "户主", "人口"], ["ZP001", "张三", 3]],
+              "Sheet2": [["全村5个组花名册"], ["户号", "户主", "人口"], ["ZP002", "李四", 4]],
+              "Sheet3": [["第三组花名册（32户，108人）"], ["户号", "户主", "人口"], ["ZP003", "王五", 2]]}
+    path = save(tmp_path / "名册.xlsx", sheets)
+    result, data = invoke_json(runner, "households", "import", ledger_path, path)
+    assert result.exit_code == 0, result.stdout
+    got = roster_rows(ledger_path)
+    assert {h: r["组别"] for h, r in got.items()} == {"ZP001": "", "ZP002": "", "ZP003": "第三组"}
+    by_sheet = {p["sheet"]: p["message"] for p in data["problems"] if "组的个数" in p["message"]}
+    assert set(by_sheet) == {"Sheet1", "Sheet2"}
+    assert "“5组”" in by_sheet["Sheet1"] and "请加一列“组别”" in by_sheet["Sheet1"]
+    assert "“5个组”" in by_sheet["Sheet2"]
+
+
+def test_id_and_head_written_only_on_each_households_first_row(ledger_path: Path, tmp_path: Path, runner) -> None:
+    people = [["户号", "姓名", "与户主关系", "组别"], ["ZP001", "张三", "户主", "一组"], [None, "李梅", "妻", "一组"],
+              [None, "张小", "子", "一组"], ["ZP002", "王五", "户主", "一组"], [None, "孤儿", "户主", "一组"],
+              [None, "陈某", "", "一组"]]
+    path = save(tmp_path / "人口.xlsx", {"人口": people})
+    result, data = invoke_json(runner, "households", "import", ledger_path, path)
+    assert result.exit_code == 1  # a new head without 户号, and a row of no relation, are not guessed
+    assert {(p["cell"], p["message"]) for p in data["problems"] if p["severity"] == "错误"} == {
+        ("A6", "缺少户号"), ("A7", "缺少户号")}
+    assert "户号只写在每户第一行：A3、A4 的户号空着、与户主关系写的是家庭成员，按上一行的户号（同一户）读" in messages(data, "提醒")
+    path = save(tmp_path / "人口2.xlsx", {"人口": people[:5]})
+    result, data = invoke_json(runner, "households", "import", ledger_path, path)
+    assert result.exit_code == 0, result.stdout
+    assert {h: (r["户主"], int(r["人口"])) for h, r in roster_rows(ledger_path).items()} == {
+        "ZP001": ("张三", 3), "ZP002": ("王五", 1)}
+
+
+def test_a_blank_head_under_the_same_id_is_a_member_not_a_second_household(ledger_path: Path, tmp_path: Path,
+                                                                              runner) -> None:
+    rows = [["户号", "户主", "姓名", "组别"], ["ZP001", "张三", "张三", "一组"], ["ZP001", None, "李梅", "一组"],
+            ["ZP002", "王五", "王五", "一组"]]
+    path = save(tmp_path / "名册.xlsx", {"名册": rows})
+    result, data = invoke_json(runner, "households", "import", ledger_path, path)
+    assert result.exit_code == 0, result.stdout
+    assert {h: (r["户主"], int(r["人口"])) for h, r in roster_rows(ledger_path).items()} == {
+        "ZP001": ("张三", 2), "ZP002": ("王五", 1)}
+
+
+def test_a_persons_death_in_the_note_is_not_the_households_end(ledger_path: Path, tmp_path: Path, runner) -> None:
+    rows = [["户号", "户主", "组别", "人口", "备注"], ["ZP001", "张小", "一组", 3, "户主已去世，由儿子接任户主"],
+            ["ZP002", "李四", "一组", 2, "妻子死亡"], ["ZP003", "王五", "一组", 1, "已死亡注销"]]
+    path = save(tmp_path / "名册.xlsx", {"名册": rows})
+    result, data = invoke_json(runner, "households", "import", ledger_path, path)
+    assert result.exit_code == 0, result.stdout
+    assert [p["cell"] for p in data["problems"] if p["severity"] == "警告"] == ["E4"]
+    assert [state_reading(t) for t in ("户主已去世，由儿子接任户主", "妻子死亡", "父亲病故", "已死亡注销", "死亡")] == [
+        None, None, None, "注销", "注销"]
+
+
+def test_a_group_named_beyond_its_number_is_its_own_group() -> None:
+    import pandas as pd
+
+    from villagectl.ledger.households import group_identity, group_names, require_group
+
+    assert [group_identity(g) for g in ("一组", "1组", "第一组", "第一村民小组", "一组（张家湾）", "东一组", "西一组")] == [
+        "1", "1", "1", "1", "1", "东一组", "西一组"]
+    frame = pd.DataFrame({"组别": ["东一组", "西一组", "第二组", "2组"]})
+    assert group_names(frame) == ["东一组", "西一组", "第二组"]
+    assert require_group(frame, "西一组") == "西一组" and require_group(frame, "二组") == "第二组"

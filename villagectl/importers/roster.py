@@ -15,7 +15,7 @@ from villagectl.importers.fields import GROUP_FIELD, HEAD, HEAD_FIELD, HOUSEHOLD
 from villagectl.importers.sheet_layout import merged_value
 from villagectl.importers.table import HEADER_SEARCH_ROWS, LocatedTable, locate_table, match_field, tables_score
 from villagectl.io.reader import SheetRows, WorkbookRows, cell_ref
-from villagectl.ledger.households import GROUP_WORD, HouseholdRecord, normalize_record, validate_record
+from villagectl.ledger.households import GROUP_WORD, HouseholdRecord, group_identity, normalize_record, validate_record
 from villagectl.values import NotANumber, clean_name, clean_text, find_groups, group_key, header_key, id_key, to_count
 
 INFO = "提醒"
@@ -113,6 +113,7 @@ def _read(book: WorkbookRows, ctx: RosterContext) -> RosterRead:
         if not rows:
             out.problems.append(Problem(where, "有表头但没有农户行（没有读到任何农户），这个工作表没有导入", "警告"))
             continue
+        rows = _carry_down(rows, table, where, out.problems)
         rows = _households_of_people(rows, table, where, out.problems)
         states: dict[tuple[str, str], list[str]] = {}
         for row in rows:
@@ -231,6 +232,34 @@ def _is_head(relation: str) -> bool:
     return key in ("户主", "本人", "户主本人", "本人户主")
 
 
+def _carry_down(rows: list[_Row], table: LocatedTable, where: Location, problems: list[Problem]) -> list[_Row]:
+    """A per-person sheet (with a 与户主关系 column) that writes 户号 (and 户主, beside a 姓名 column) only on the
+    first row of each household: a member's row (its relation written, not 户主/本人) with the 户号 blank is of the
+    household of the row above; a 提醒 lists the rows so read. Other blank 户号 stay blank (refused as 缺少户号)."""
+    if RELATION not in table.columns or "户号" not in table.columns:
+        return rows
+    has_member = _has_member_column(table)
+    carried: list[str] = []
+    above: _Row | None = None
+    for row in rows:
+        hid = clean_text(row.values.get("户号", ""))
+        if hid:
+            above = row
+            continue
+        if above is None or not row.relation or _is_head(row.relation):
+            above = None  # a new household without its 户号: nothing to carry on to the rows below either
+            continue
+        row.values["户号"] = above.values["户号"]
+        if has_member and "户主" in row.values and not clean_name(row.values.get("户主", "")):
+            row.values["户主"] = above.values.get("户主", "")
+        carried.append(row.cells.get("户号", f"第{row.r + 1}行"))
+        above = row
+    if carried:
+        problems.append(Problem(where, f"户号只写在每户第一行：{_places(carried)} 的户号空着、与户主关系写的是家庭成员，"
+                                       "按上一行的户号（同一户）读", INFO))
+    return rows
+
+
 def _households_of_people(rows: list[_Row], table: LocatedTable, where: Location, problems: list[Problem]) -> list[_Row]:
     """One row per person (a 户号 repeated, with a 与户主关系 column or a 姓名 column beside 户主) → one row per household:
     户主 from the row whose relation is 户主/本人 (or the 户主 column), 人口 the number of rows unless a 人口 column says.
@@ -258,19 +287,19 @@ def _households_of_people(rows: list[_Row], table: LocatedTable, where: Location
             continue
         done.add(key)
         group = by_id[key]
-        heads_named = list(dict.fromkeys(clean_name(g.values.get("户主", "")) for g in group if has_member))
+        heads_named = list(dict.fromkeys(n for n in (clean_name(g.values.get("户主", "")) for g in group if has_member) if n))
         if has_member and len(heads_named) > 1:
             out.extend(next(g for g in group if clean_name(g.values.get("户主", "")) == n) for n in heads_named)
             continue  # two households under one 户号: refused as a duplicate
-        heads = [g for g in group if _is_head(g.relation)] if has_relation else []
-        if has_member and not heads:
+        heads = [g for g in group if _is_head(g.relation) and clean_name(g.values.get("户主", ""))] if has_relation else []
+        if has_member and not heads and heads_named:
             heads = [g for g in group if g.member and g.member == heads_named[0]][:1]
         if len(heads) > 1:
             out.extend(heads)
             continue
         if not heads:
-            if has_member or len(group) == 1:  # the 户主 column says who; a household of one is its head
-                heads = [group[0]]
+            if (has_member and heads_named) or len(group) == 1:  # the 户主 column says who; a household of one is its head
+                heads = [next(g for g in group if clean_name(g.values.get("户主", ""))) if heads_named else group[0]]
             else:
                 first = group[0]
                 problems.append(Problem(Location(where.file, where.sheet, first.cells.get(RELATION, f"第{first.r + 1}行")),
@@ -280,11 +309,18 @@ def _households_of_people(rows: list[_Row], table: LocatedTable, where: Location
                 continue
         head = heads[0]
         values = dict(head.values)
-        for name in ("组别", "联系电话", "户类型", "状态"):
+        for name in ("组别", "联系电话", "户类型"):  # 状态 is the head's: a member's 迁出 is not the household's
             if name in values and not clean_text(values[name]):
                 values[name] = next((g.values[name] for g in group if clean_text(g.values.get(name, ""))), values[name])
+        gone = [g for g in group if g is not head and state_reading(g.values.get("状态", "")) in ("迁出", "注销")]
         if not clean_text(values.get("人口", "")):
-            values["人口"] = len(group)
+            values["人口"] = len(group) - len(gone)
+            if gone:
+                listed = "、".join(f"{g.member or clean_name(g.values.get('户主', ''))}（{g.cells.get('状态', '')}“"
+                                  f"{clean_text(g.values.get('状态'))}”）" for g in gone)
+                problems.append(Problem(Location(where.file, where.sheet, head.cells.get("户号", f"第{head.r + 1}行")),
+                                        f"户号 {clean_text(values.get('户号'))}：{listed} 已不在户里，不计入人口，人口按 "
+                                        f"{values['人口']} 人导入；户的状态只看户主那一行", INFO))
         out.append(_Row(head.r, values, head.cells, head.relation, head.member))
         people += len(group)
         households += 1
@@ -300,10 +336,13 @@ def _sheet_group(sheet: SheetRows, table: LocatedTable, file: str, problems: lis
     if "组别" in table.columns:
         return ""
     title = " ".join(clean_text(v) for row in sheet.rows[:table.header_row] for v in row if clean_text(v))
+    counts: list[str] = []
     for text, source in ((title, "标题"), (sheet.name, "工作表名")):
-        groups = find_groups(text)
+        named, dropped = _without_group_counts(text)
+        counts += dropped
+        groups = find_groups(named)
         if len(groups) == 1:
-            m = re.search(GROUP_WORD, clean_name(text))
+            m = re.search(GROUP_WORD, named)
             spelling = m.group(0) if m and group_key(m.group(0)) == groups[0] else f"{groups[0]}组"
             problems.append(Problem(Location(file, sheet.name),
                                     f"没有“组别”列，按{source}“{text}”把这张表的农户都记为{spelling}", INFO))
@@ -312,7 +351,35 @@ def _sheet_group(sheet: SheetRows, table: LocatedTable, file: str, problems: lis
             problems.append(Problem(Location(file, sheet.name),
                                     f"没有“组别”列，{source}“{text}”写了几个组，组别没有填；请加一列“组别”", "警告"))
             return ""
+    if counts:
+        problems.append(Problem(Location(file, sheet.name),
+                                f"没有“组别”列；“{'、'.join(dict.fromkeys(counts))}”前有“共/全村/计”、写作“几个组”或后面紧跟户数人数，"
+                                "按组的个数读，不当作这张表的组别，组别没有填；这张表只是一个组的话，请加一列“组别”"
+                                "（或把标题写成“第几组花名册”）", INFO))
     return ""
+
+
+_NUMBER = r"[0-9一二三四五六七八九十两〇零百]+"
+_GROUP_MENTION = re.compile(
+    rf"(第)?\s*{_NUMBER}(?:\s*(?:至|到|~|-|—|、|,|，|和|及)\s*第?{_NUMBER})*\s*(个)?\s*(?:村民小组|小组|组|网格)")
+_COUNT_BEFORE = re.compile(r"(?:共|全村|计)\s*$")  # 全村共5组, 合计3组, 共计5个组
+_COUNT_AFTER = re.compile(rf"^\s*[,，、;；:：]?\s*(?:共|计)?\s*{_NUMBER}\s*(?:户|人|口)")  # 5组，128户
+
+
+def _without_group_counts(text: object) -> tuple[str, list[str]]:
+    """A title with the numbers of groups it counts taken out ("全村共5组，128户", "5个组"), and those taken out:
+    a group number after 共/全村/计/合计, with 个 before its 组, or (without 第) followed by a count of 户/人."""
+    name = clean_name(text)
+    kept, dropped, at = [], [], 0
+    for m in _GROUP_MENTION.finditer(name):
+        counted = bool(_COUNT_BEFORE.search(name[:m.start()]) or m.group(2)
+                       or (not m.group(1) and _COUNT_AFTER.match(name[m.end():])))
+        if counted:
+            kept.append(name[at:m.start()] + " ")
+            dropped.append(m.group(0).strip())
+            at = m.end()
+    kept.append(name[at:])
+    return "".join(kept), dropped
 
 
 # 状态 as villages write it, by what the word holds: the first reading that fits, none when it says 不/未/非
@@ -324,11 +391,18 @@ _STATE_WORDS = (
 )
 
 
+# a death of one person of the household (户主已去世, 妻子死亡, 父亲病故注销): that person's, not the household's end
+_PERSON_DEATH = re.compile(
+    r"(?:户主|本人|配偶|妻子?|丈夫|老伴|[祖外]?[父母]亲?|[爷奶公婆]{2}|儿媳|媳妇|儿子?|女儿|[长次幼小]?[子女]|孙子?女?|"
+    r"兄弟?|姐妹?|弟弟?|妹妹?|哥哥?|姐姐?|老人)[^,，;；。、]{0,8}?(?:死亡|去世|亡故|已故|病故|过世|逝世)(?:注销)?")
+
+
 def state_reading(text: object) -> str | None:
     """What a 状态 / 备注 wording says of the household (在册 → 正常, 已迁出 / 迁往县城 → 迁出, 死亡注销 → 注销),
-    None when it says none of them or more than one kind (迁出注销) or negates (未迁出)."""
-    key = clean_name(text)
-    if not key or re.search(r"[不未非没无]", key):
+    None when it says none of them or more than one kind (迁出注销) or negates (未迁出). The death of a person it
+    names (户主已去世，由儿子接任户主; 妻子死亡) says nothing of the household."""
+    key = _PERSON_DEATH.sub(" ", clean_name(text))
+    if not key.strip() or re.search(r"[不未非没无]", key):
         return None
     hits = [state for state, pattern in _STATE_WORDS if pattern.search(key)]
     return hits[0] if len(hits) == 1 else None
@@ -376,7 +450,7 @@ def find_duplicates(records: list[HouseholdRecord]) -> list[Problem]:
             first[id_key(hid)] = rec
 
     def scope(rec: HouseholdRecord) -> tuple[str, str, str]:
-        return rec.file, rec.sheet, group_key(rec.values.get("组别", ""))
+        return rec.file, rec.sheet, group_identity(rec.values.get("组别", ""))
 
     between: dict[tuple, int] = {}
     for rec, other in clashes:
@@ -400,15 +474,16 @@ def find_duplicates(records: list[HouseholdRecord]) -> list[Problem]:
 
 
 def unify_groups(records: list[HouseholdRecord], ledger_groups: list[str]) -> list[Problem]:
-    """One spelling per group (一组 / 1组 / 第一组 are one group by values.group_key): the ledger's when 户籍 has
+    """One spelling per group (一组 / 1组 / 第一组 are one group by households.group_identity, 东一组 and 西一组 are two):
+    the ledger's when 户籍 has
     the group already, else the spelling the files use most (the first one on a tie). Changes ``records`` in place;
     a 提醒 lists every spelling changed and where."""
-    chosen = {group_key(g): g for g in ledger_groups}
+    chosen = {group_identity(g): g for g in ledger_groups}
     used: dict[str, dict[str, int]] = {}
     for rec in records:
         typed = clean_name(rec.values.get("组别", ""))
         if typed:
-            spellings = used.setdefault(group_key(typed), {})
+            spellings = used.setdefault(group_identity(typed), {})
             spellings[typed] = spellings.get(typed, 0) + 1
     for key, spellings in used.items():
         if key not in chosen:
@@ -416,8 +491,8 @@ def unify_groups(records: list[HouseholdRecord], ledger_groups: list[str]) -> li
     changed: dict[tuple[str, str], list[str]] = {}
     for rec in records:
         typed = clean_name(rec.values.get("组别", ""))
-        if typed and chosen[group_key(typed)] != typed:
-            rec.values["组别"] = chosen[group_key(typed)]
+        if typed and chosen[group_identity(typed)] != typed:
+            rec.values["组别"] = chosen[group_identity(typed)]
             cell = rec.cells.get("组别") or f"第{rec.row}行"
             changed.setdefault((typed, rec.values["组别"]), []).append(f"{rec.file} / {rec.sheet} / {cell}")
     if not changed:
