@@ -248,3 +248,83 @@ def test_a_record_sheet_is_not_taken_for_scores_on_a_guess(tmp_path: Path) -> No
     parts, problems = _cadre(book)
     assert "考核评分" not in parts
     assert [(r["编号"], r["事项"]) for r in parts["代表履职"]] == [("GB06", "走访群众")]
+
+
+# --- review fixes: a bracketed spec is part of the item; summary columns on a score sheet ---------------------------
+
+from villagectl.ledger.redemptions import other_specs  # noqa: E402
+
+
+def test_a_typed_spec_never_becomes_another_spec_of_the_catalogue() -> None:
+    names = ["大米（5斤）", "洗洁精", "毛巾", "食用油(1.8L)"]
+    assert catalogue_item("大米（10斤）", names) == (None, "")  # was 大米（5斤）: the bag size swapped
+    assert other_specs("大米（10斤）", names) == ["大米（5斤）"]
+    assert catalogue_item("食用油（5L）", names) == (None, "") and other_specs("食用油（5L）", names) == ["食用油(1.8L)"]
+    assert other_specs("大米（5斤）", names) == [] and other_specs("大米(5斤)", names) == []  # as written (NFKC)
+    assert other_specs("洗洁精（瓶）", names) == [] and catalogue_item("洗洁精（瓶）", names) == ("洗洁精", "（瓶）")
+    # the plain name is sold and a bracketed spec too: 大米（10斤） is neither, never guessed
+    both = ["大米", "大米（5斤）"]
+    assert catalogue_item("大米（10斤）", both) == (None, "") and other_specs("大米（10斤）", both) == ["大米（5斤）"]
+    assert catalogue_item("大米（袋）", ["大米"]) == ("大米", "（袋）")
+
+
+def test_redeem_import_refuses_another_spec_naming_the_catalogues(tmp_path: Path) -> None:
+    from conftest import invoke_json
+
+    import villagectl.cli.shop_commands  # noqa: F401
+    from typer.testing import CliRunner
+    from villagectl.demo import build_samples
+    from villagectl.ledger.workbook import Ledger
+
+    ledger = Path(build_samples(tmp_path / "村")["ledger"])
+    wb = openpyxl.load_workbook(ledger)
+    ws = wb["商品"]
+    for row in ws.iter_rows(min_row=2):
+        if row[0].value == "大米":
+            row[0].value = "大米（5斤）"
+    wb.save(ledger)
+    before = len(Ledger.open(ledger).frame("兑换记录"))
+    path = tmp_path / "兑换.xlsx"
+    _book(path, {"8.10": [["2026年8月10日兑换"], ["户主", "物品", "数量"], ["朱国强", "大米（10斤）", 1],
+                          ["马艳", "毛巾", 1]]})
+    result, data = invoke_json(CliRunner(), "redeem", "import", ledger, path, "--no-print")
+    assert result.exit_code != 0, data
+    assert len(Ledger.open(ledger).frame("兑换记录")) == before
+    assert [(p["sheet"], p["cell"], p["severity"], p["message"]) for p in data["problems"]] == [
+        ("8.10", "B3", "错误", "商品表里没有“大米（10斤）”，商品表里有 大米（5斤）（括号里的规格不同，不是同一种商品）；"
+                              "请把物品改成商品表里的名称，如“大米（5斤）”，确是这个规格的话先在商品表里加上“大米（10斤）”")]
+
+
+def test_summary_columns_of_a_score_sheet_are_skipped_with_a_note(tmp_path: Path) -> None:
+    book = _book(tmp_path / "c.xlsx", {"Sheet": [
+        ["村干部年度考核打分表  考核人：王组长"],
+        ["姓名", "落实上级任务要求", "班子队伍建设", "服务群众成效", "村庄建设发展", "重点任务推进", "总分", "平均分", "得分率", "名次"],
+        ["王建国", 24, 14, 23, 19, 13, 93, 18.6, "93%", 1], ["刘振华", 22, 12, 21, 17, 11, 83, 16.6, "83%", 2]]})
+    parts, problems = _cadre(book)
+    assert len(parts["考核评分"]) == 10
+    assert {r["编码"] for r in parts["考核评分"]} == {"GB1", "GB2", "GB3", "GB4", "GB5"}
+    assert [(p.severity, p.location.cell, p.message) for p in problems] == [
+        ("提醒", "G2", "“总分”“平均分”“得分率”“名次”是汇总的列（由各指标得分算出或排出），没有导入；导入的是各指标的得分")]
+
+
+def test_an_unknown_column_names_only_the_indicators_of_the_sheets_object(tmp_path: Path) -> None:
+    book = _book(tmp_path / "c.xlsx", {"Sheet": [
+        ["村民代表考核评分表  考核人：刘振华"],
+        ["代表", "履行代表义务", "服务保障发展", "支持配合村班子工作", "密切联系群众", "甲项", "均分"],
+        ["李四", 28, 22, 20, 18, 5, 22]]})
+    parts, problems = _cadre(book)
+    assert len(parts["考核评分"]) == 4
+    errors = [(p.location.cell, p.message) for p in problems if p.severity == "错误"]
+    assert errors == [("F2", "表头“甲项”对不上任何考核指标，这一列的分数没有导入；"
+                             "指标有：履行代表义务、服务保障发展、支持配合村班子工作、密切联系群众。请把表头改成其中一项，或删去这一列")]
+    assert [(p.location.cell, p.message[:7]) for p in problems if p.severity == "提醒"] == [("G2", "“均分”是汇总")]
+
+
+def test_an_abstention_column_of_a_cadre_tally_is_said_to_be_left_out(tmp_path: Path) -> None:
+    book = _book(tmp_path / "c.xlsx", {"评议": [
+        ["序号", "编号", "姓名", "职务", "优秀", "称职", "基本称职", "不称职", "弃权", "不称职率", "备注"],
+        [1, "GB01", "王建国", "书记", 20, 8, 1, 0, 3, "0%", "无"]]})
+    parts, problems = _cadre(book)
+    assert [(r["优秀"], r["称职"], r["基本称职"], r["不称职"]) for r in parts["民主评议"]] == [(20, 8, 1, 0)]
+    assert [(p.severity, p.location.cell, p.message) for p in problems] == [
+        ("提醒", "I1", "“弃权”列没有计入：投票数是优秀、称职、基本称职、不称职四档票数之和，不称职票占的比例也按这个投票数算")]

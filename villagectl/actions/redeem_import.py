@@ -48,9 +48,11 @@ from villagectl.ledger.redemptions import (
     RedemptionRequest,
     catalogue_item,
     finish_plans,
+    other_specs,
     parse_qty,
     recorded_visits,
     visit_signature,
+    without_brackets,
 )
 from villagectl.ledger.workbook import Ledger
 from villagectl.values import as_text, clean_name, clean_text, fmt_number, to_date
@@ -194,6 +196,13 @@ def _import(ledger: Ledger, session: Session, path: Path, reading, outs: StagedO
         if bad:
             continue
         item = as_text(line.values.get("物品", ""))
+        specs = other_specs(item, catalogue_names)
+        if specs:  # 大米（10斤） when the shop sells 大米（5斤）: another spec is another item, never swapped
+            sold = [n for n in catalogue_names if without_brackets(n) == without_brackets(item)]
+            problems.append(Problem(loc("物品"), f"商品表里没有“{item}”，商品表里有 {'、'.join(sold)}（括号里的规格不同，"
+                                                f"不是同一种商品）；请把物品改成商品表里的名称，如“{specs[0]}”，"
+                                                f"确是这个规格的话先在商品表里加上“{item}”"))
+            continue
         named, dropped = catalogue_item(item, catalogue_names)
         if named is not None:  # 洗洁精（瓶） is the catalogue's 洗洁精
             problems.append(Problem(loc("物品"), f"“{item}”按商品表的“{named}”兑换（去掉了括号里的“{dropped}”）；"

@@ -130,6 +130,12 @@ def extract(book: WorkbookRows, ctx: CadreContext) -> tuple[list[CadreRows], lis
         title = " ".join(clean_text(v) for row in sheet.rows[: table.header_row] for v in row if clean_text(v))
         sheet_period = period or _period_of(title) or _period_of(display_name) or "全年"
         assessor_from_title = _assessor_in(title + " " + _footer_text(sheet))
+        if kind == VOTES:
+            left = _uncounted(table)
+            if left:
+                problems.append(Problem(Location(display_name, sheet.name, cell_ref(table.header_row, left[0][0])),
+                                        "“" + "”“".join(t for _, t in left) + "”列没有计入：投票数是优秀、称职、基本称职、"
+                                        "不称职四档票数之和，不称职票占的比例也按这个投票数算", "提醒"))
         result = CadreRows(kind)
         for r in table.data_rows:
             def at(name: str) -> Location:
@@ -240,6 +246,17 @@ def _identify(sheet: SheetRows, scored: pd.DataFrame, negatives: pd.DataFrame, f
     return None, None, []
 
 
+def _uncounted(table: LocatedTable) -> list[tuple[int, str]]:
+    """The other count columns of a 民主评议 tally (弃权, 无效票, 实到人数 …): numbers not among the four grades."""
+    out = []
+    for c, text in sorted(table.other_headers.items()):
+        if field_of(text) == "序号" or re.search(r"率|%|％|比例|占比|百分", header_key(text)):
+            continue
+        if any(clean_text(table.sheet.cell(r, c)) for r in table.data_rows) and not _mostly_text(table.sheet, table.data_rows, c):
+            out.append((c, clean_text(text)))
+    return out
+
+
 def _with_person(table: LocatedTable | None) -> LocatedTable | None:
     """A table whose person column is headed by the role (代表, 村民代表, 干部): that column is 姓名."""
     if table is None or {"编号", "姓名"} & set(table.columns):
@@ -304,6 +321,8 @@ def _score_table(sheet: SheetRows, scored: pd.DataFrame) -> tuple[LocatedTable |
             name = _person_field(value)
             if name and name not in columns:
                 columns[name] = c
+            elif _is_summary(value, specs):
+                continue  # 平均分, 名次 …: worked out from the indicator marks, reported once the header row is chosen
             elif isinstance(value, str) and clean_text(value) and field_of(value) in (None, INFO):
                 free.append(Column(c, value))  # 密切联系群众 looks like 联系电话 to field_of: the evidence decides
         if not {"编号", "姓名"} & set(columns) or not free:
@@ -337,6 +356,12 @@ def _score_table(sheet: SheetRows, scored: pd.DataFrame) -> tuple[LocatedTable |
                      "提醒"))
     taken = set(columns.values()) | {a[0] for a in result.ambiguous}
     kinds = {s.category for s in specs if s.code in columns}
+    table_rows = data_rows(sheet, r, list(columns.values()))
+    summaries = [(c, clean_text(v)) for c, v in enumerate(sheet.rows[r]) if c not in taken and _is_summary(v, specs)
+                 and any(clean_text(sheet.cell(row, c)) for row in table_rows)]
+    if summaries:
+        read.append((cell_ref(r, summaries[0][0]), "“" + "”“".join(t for _, t in summaries) + "”是汇总的列（由各指标得分"
+                     "算出或排出），没有导入；导入的是各指标的得分", "提醒"))
     absent = [s.name for s in specs if s.category in kinds and s.code not in columns
               and s.code not in {a[1] for a in result.ambiguous}]
     if absent:
@@ -344,13 +369,29 @@ def _score_table(sheet: SheetRows, scored: pd.DataFrame) -> tuple[LocatedTable |
                      "警告"))
     table = LocatedTable(sheet, r, columns, {c: clean_text(v) for c, v in enumerate(sheet.rows[r]) if c not in taken and clean_text(v)})
     table.data_rows = data_rows(sheet, r, list(columns.values()))
+    # the indicators of the sheet's 对象 (村干部 or 村民代表) as read from its matched columns; all when none is known
+    sheet_kinds = kinds | {s.category for s in specs if s.code in {a[1] for a in result.ambiguous} | {a[2] for a in result.ambiguous}}
+    own = [s.name for s in specs if s.category in sheet_kinds] or list(names.values())
     for c in result.unmatched:
         if c in taken or field_of(sheet.cell(r, c)) is not None or _mostly_text(sheet, table.data_rows, c):
             continue
         if any(clean_text(sheet.cell(row, c)) for row in table.data_rows):
             read.append((cell_ref(r, c), f"表头“{clean_text(sheet.cell(r, c))}”对不上任何考核指标，这一列的分数没有导入；"
-                                         f"指标有：{'、'.join(names.values())}。请把表头改成其中一项，或删去这一列", "错误"))
+                                         f"指标有：{'、'.join(own)}。请把表头改成其中一项，或删去这一列", "错误"))
     return table, read, any(m.certainty != LIKELY for m in result.matches.values())
+
+
+# a column that sums up or ranks the indicator marks (总分, 平均分, 得分率, 扣分合计, 名次 …), never an indicator itself
+_SUMMARY = re.compile(r"(?:平均|均|总|合计|综合|最终|累计|考核)得?分(?:数|值)?|(?:得分|扣分|加分|分数|分值)?(?:合计|小计|总计|总和)"
+                      r"|(?:总|平均|综合)?得分率|百分比|(?:综合|总)?(?:名次|排名|排序|位次)")
+
+
+def _is_summary(value: object, specs: list[ItemSpec]) -> bool:
+    """A summary column's header (see ``_SUMMARY``), unless the year's indicators have one named so."""
+    if not isinstance(value, str) or not clean_text(value):
+        return False
+    key = header_key(value)
+    return bool(_SUMMARY.fullmatch(key)) and all(header_key(s.name) != key for s in specs)
 
 
 def _not_recognised(sheet: SheetRows, scored: pd.DataFrame) -> str:

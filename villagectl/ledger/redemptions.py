@@ -173,21 +173,40 @@ def without_brackets(text: object) -> str:
     return clean_name(_BRACKETED.sub("", clean_text(text)))
 
 
+def _has_brackets(text: object) -> bool:
+    return bool(_BRACKETED.search(clean_text(text)))
+
+
 def catalogue_item(item: object, names: list[str]) -> tuple[str | None, str]:
     """The catalogue name an item written with a bracketed unit or spec stands for: (name, what was dropped) when,
-    without the brackets, exactly one catalogue name matches it (also read without its brackets); (None, "") when
-    the item is in the catalogue as written, or no name or more than one matches (never guessed)."""
+    without its brackets, the item is exactly one catalogue name as written there, a name with no bracket of its own
+    (洗洁精（瓶） is 洗洁精); (None, "") when the item is in the catalogue as written, or no name or more than one
+    matches, or the catalogue also sells the same thing with a bracketed spec (大米（10斤） is never 大米（5斤）, nor
+    大米 when 大米（5斤） is sold too: see ``other_specs``)."""
     key = clean_name(item)
     if not key or any(clean_name(n) == key for n in names):
         return None, ""
     bare = without_brackets(item)
-    if not bare or bare == key:
+    if not bare or bare == key or other_specs(item, names):
         return None, ""
-    hits = list(dict.fromkeys(n for n in names if without_brackets(n) == bare))
+    hits = list(dict.fromkeys(n for n in names if not _has_brackets(n) and clean_name(n) == bare))
     if len(hits) != 1:
         return None, ""
     dropped = "".join(m.group(0) for m in _BRACKETED.finditer(as_text(item)))  # as typed
     return hits[0], dropped
+
+
+def other_specs(item: object, names: list[str]) -> list[str]:
+    """The catalogue names, as written there, of the same thing with a bracketed spec of their own that an item
+    written with brackets is not (大米（10斤） → [大米（5斤）]); [] when the item is in the catalogue as written or has
+    no brackets. A different spec is a different item: the caller refuses it and names these."""
+    key = clean_name(item)
+    if not key or not _has_brackets(item) or any(clean_name(n) == key for n in names):
+        return []
+    bare = without_brackets(item)
+    if not bare:
+        return []
+    return list(dict.fromkeys(n for n in names if _has_brackets(n) and without_brackets(n) == bare))
 
 
 # The same visit recorded twice (redeem import): household, date, every item with its total quantity
