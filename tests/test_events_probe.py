@@ -114,9 +114,11 @@ def test_deduction_headers_points_words_and_dates_without_a_year(village, tmp_pa
     ])
     result, data = run(village, path, "2027-01-05")
     assert result.exit_code == 0, data["problems"]
-    assert recorded(village) == [("ZP006", "HJ11", -2.0, "2026-08-12"), ("ZP002", "HJ12", -5.0, "2027-08-13"),
-                                 ("ZP003", "ZZ11", -5.0, "2027-08-14")]
-    assert ("C3", "C3 等 2 格的日期没有写年份，按导入日期（--date 或今天）的 2027 年记") in notes(data)
+    # imported on 2027-01-05, 8月13号 is last August (2027-08-13 would be after the import date)
+    assert recorded(village) == [("ZP006", "HJ11", -2.0, "2026-08-12"), ("ZP002", "HJ12", -5.0, "2026-08-13"),
+                                 ("ZP003", "ZZ11", -5.0, "2026-08-14")]
+    assert ("C3", "C3 等 2 格的日期没有写年份；记在导入日期的 2027 年会晚于导入日期 2027-01-05，按上一年 2026 年记"
+                  "（不对的话请写上年份）") in notes(data)
     assert Ledger.open(village).frame("积分事件").iloc[0]["说明"] == "河边"  # 备注 is the note, never the item
 
 
@@ -179,3 +181,92 @@ def test_headers_read_by_the_words_they_contain_without_false_readings() -> None
     assert got == {"扣分事由": "项目", "加分原因": "项目", "事项内容": "项目", "加分": "加分", "扣分（分）": "扣分", "减分": "扣分",
                    "加减分": "积分", "文明积分": "积分", "备注": "说明", "情况说明": "说明", "序号": None, "实得总分": None,
                    "充分就业": None, "检查评比内容及分值": None, "项目编码": "编码"}
+
+
+def test_an_item_that_differs_from_a_rule_name_by_a_negation_is_refused_naming_the_rule(village, tmp_path) -> None:
+    path = sheet(tmp_path / "申报.xlsx", ["户号", "项目", "日期"], [
+        ["ZP001", "赡养老人", "2026-08-03"],          # inside HM11 家庭暴力、不赡养老人 (−10): the opposite
+        ["ZP002", "拒不参加村民会议", "2026-08-03"],  # holds ZZ01 参加村民会议 (+1): the opposite
+        ["ZP003", "拒不参加志愿服务", "2026-08-03"],  # holds GY01 志愿服务 (+1)
+        ["ZP006", "献血", "2026-08-03"],              # 无偿献血: 无偿 negates nothing
+    ])
+    result, data = run(village, path)
+    assert result.exit_code == 1
+    got = dict(errors(data))
+    assert set(got) == {"B2", "B3", "B4"}
+    assert got["B2"] == ("“赡养老人”和 HM11 家庭暴力、不赡养老人 差了“不”，意思正相反，没有按它记；"
+                         "是不是 HM11 家庭暴力、不赡养老人？请在“项目”格写编码（如 HM11）或完整名称")
+    assert "差了“拒不”" in got["B3"] and "是不是 ZZ01 参加村民会议、议事协商？" in got["B3"]
+    assert "是不是 GY01 志愿服务（每次）？" in got["B4"]
+    assert recorded(village) == []
+    path = sheet(tmp_path / "申报2.xlsx", ["户号", "项目", "日期"], [["ZP006", "献血", "2026-08-03"],
+                                                                  ["ZP001", "不赡养老人", "2026-08-03"]])
+    result, data = run(village, path)
+    assert result.exit_code == 0, data["problems"]
+    assert recorded(village) == [("ZP006", "GY03", 3.0, "2026-08-03"), ("ZP001", "HM11", -10.0, "2026-08-03")]
+
+
+def test_a_yearless_date_after_the_import_date_is_of_the_year_before(village, tmp_path) -> None:
+    path = sheet(tmp_path / "登记.xlsx", ["户号", "项目", "日期"], [
+        ["ZP001", "志愿服务（每次）", "12月28日"], ["ZP002", "志愿服务（每次）", "1月3日"]], title="中坪村加分登记（12月）")
+    result, data = run(village, path, "2027-01-05")
+    assert result.exit_code == 0, data["problems"]
+    assert recorded(village) == [("ZP001", "GY01", 1.0, "2026-12-28"), ("ZP002", "GY01", 1.0, "2027-01-03")]
+    assert notes(data) == [
+        ("C4", "C4 的日期没有写年份，按导入日期（--date 或今天）的 2027 年记"),
+        ("C3", "C3 的日期没有写年份；记在导入日期的 2027 年会晚于导入日期 2027-01-05，按上一年 2026 年记（不对的话请写上年份）")]
+
+
+def test_reason_columns_on_each_side_and_item_headers_ending_in_an_item_word(village, tmp_path) -> None:
+    path = sheet(tmp_path / "登记.xlsx", ["户号", "加分原因", "加分", "扣分原因", "扣分", "日期"], [
+        ["ZP001", "帮助邻居抢收", 2, None, None, "2026-08-03"],
+        ["ZP002", None, None, "酒后滋事", 3, "2026-08-03"],
+        ["ZP003", None, None, "乱倒垃圾", None, "2026-08-03"],  # no points: the 扣分原因 column says 扣分
+    ])
+    result, data = run(village, path)
+    assert result.exit_code == 0, data["problems"]
+    assert recorded(village) == [("ZP001", "自由", 2.0, "2026-08-03"), ("ZP002", "自由", -3.0, "2026-08-03"),
+                                 ("ZP003", "HJ11", -2.0, "2026-08-03")]
+    frame = Ledger.open(village).frame("积分事件")
+    assert list(frame["说明"][:2]) == ["帮助邻居抢收", "酒后滋事"]
+    path = sheet(tmp_path / "错边.xlsx", ["户号", "加分原因", "加分", "扣分原因", "扣分", "日期"], [
+        ["ZP001", "帮助邻居抢收", None, None, 2, "2026-08-03"],          # the reason on the other side
+        ["ZP002", "修路出工", None, "酒后滋事", 3, "2026-08-03"],        # text in the 加分原因 not read
+        ["ZP003", "志愿服务", None, "乱倒垃圾", None, "2026-08-03"],     # no points, both sides: which?
+    ])
+    result, data = run(village, path)
+    assert result.exit_code == 1
+    assert errors(data) == [
+        ("B2", "这一行记的是扣分，原因却写在“加分原因”格；请把原因写在“扣分原因”格，或把分写到加分那一列"),
+        ("B3", "这一行记的是扣分，“加分原因”格的“修路出工”没有读；加分请另起一行写上分，不是的话请清空这一格"),
+        ("B4", "“加分原因”、“扣分原因”都写了，这一行又没有写分，分不清是加分还是扣分；请写上分，或只留一格")]
+    from villagectl.importers.events import event_field
+
+    got = {h: event_field(h) for h in ("扣分事由及依据", "违规行为", "扣分情况", "加分理由", "扣分具体事由", "检查评比内容及分值")}
+    assert got == {"扣分事由及依据": "项目", "违规行为": "项目", "扣分情况": "项目", "加分理由": "项目", "扣分具体事由": "项目",
+                   "检查评比内容及分值": None}
+    path = sheet(tmp_path / "长表头.xlsx", ["户号", "扣分事由及依据", "扣分", "日期"], [["ZP006", "酒后滋事（村规第8条）", 2, "2026-08-03"]])
+    result, data = run(village, path)
+    assert result.exit_code == 0, data["problems"]
+    assert Ledger.open(village).frame("积分事件").iloc[-1]["说明"] == "酒后滋事（村规第8条）"
+
+
+def test_a_balance_column_is_never_points_and_messages_quote_the_header_as_written(village, tmp_path) -> None:
+    from villagectl.importers.events import event_field
+
+    for header in ("现有积分", "累计积分", "剩余积分", "原有积分", "积分余额"):
+        assert event_field(header) is None, header
+    path = sheet(tmp_path / "登记.xlsx", ["户号", "户主", "项目", "加分", "现有积分", "日期"],
+                 [["ZP001", "何文华", "志愿服务（每次）", 1, 35, "2026-08-03"]])
+    result, data = run(village, path)
+    assert result.exit_code == 0, data["problems"]
+    assert recorded(village) == [("ZP001", "GY01", 1.0, "2026-08-03")]
+    path = sheet(tmp_path / "登记2.xlsx", ["户号", "违规行为", "扣分分值", "发生时间"], [
+        ["ZP001", "乱倒垃圾", "两分半", "2026-08-03"], ["ZP002", "打麻将", None, "2026-08-03"],
+        ["ZP003", "乱倒垃圾", 2, "八月"]])
+    result, data = run(village, path)
+    assert result.exit_code == 1
+    got = dict(errors(data))
+    assert got["C2"] == "扣分分值“两分半”不是分数（写 3、+3、-2 或 扣2分）"
+    assert "请在“违规行为”格写“规则”表里的项目名称或编码" in got["B3"]
+    assert got["D4"].startswith("发生时间“八月”看不懂")

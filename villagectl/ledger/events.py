@@ -246,6 +246,27 @@ class RuleReading:
     rule: Rule | None
     exact: bool = False
     candidates: tuple[Rule, ...] = ()
+    negated: tuple[Rule, ...] = ()  # rules whose name holds the text (or the text holds it) up to a negation
+
+
+# A negation word (不 未 拒 没 无 非 禁 勿 …), after the compounds where the character negates nothing (无偿献血,
+# 非常, 不断…): “赡养老人” inside “不赡养老人”, “参加村民会议” inside “拒不参加村民会议” mean the opposite.
+_NOT_NEGATION = re.compile(r"无偿|无私|无害化|非常|不断|不仅|不少|禁毒")
+_NEGATION = re.compile(r"[不未拒没无非禁勿莫]")
+
+
+def negated(text: str) -> bool:
+    """Whether a name key says “not …” (see _NEGATION)."""
+    return bool(_NEGATION.search(_NOT_NEGATION.sub("", text)))
+
+
+def negation_word(a: str, b: str) -> str:
+    """The negation one of two name keys has and the other lacks (“不”, “拒不”), for messages."""
+    for x, y in ((a, b), (b, a)):
+        if negated(x) and not negated(y):
+            m = re.search(r"[不未拒没无非禁勿莫]+", _NOT_NEGATION.sub("", x))
+            return m.group(0) if m else ""
+    return ""
 
 
 def read_rule(rules: dict[str, Rule], text: str, kind: str | None = None) -> RuleReading:
@@ -262,23 +283,36 @@ def read_rule(rules: dict[str, Rule], text: str, kind: str | None = None) -> Rul
         if _name_key(r.item) == key:
             return RuleReading(r, True)
     kinds = [r for r in rules.values() if kind is None or r.type == kind]
-    found = []
+    found, opposite = [], []
     for r in kinds:
         whole, parts = _name_key(r.item), name_parts(r.item)
-        if (len(key) >= 2 and (key in whole or any(key in p for p in parts))) or any(len(p) >= 3 and p in key for p in parts):
+        sides = [p for p in dict.fromkeys([whole, *parts]) if len(key) >= 2 and key in p]
+        sides += [p for p in parts if len(p) >= 3 and p in key]
+        if not sides:
+            continue
+        # a match is taken only where both sides agree on a negation (“家庭” in “家庭暴力”, not in “不赡养老人”)
+        if any(negated(p) == negated(key) for p in sides):
             found.append(r)
+        else:
+            opposite.append(r)
     if len(found) == 1:
         return RuleReading(found[0])
     if len(found) > 1:  # one part equal to the text beats the names that only contain it
         same = [r for r in found if key in name_parts(r.item)]
         if len(same) == 1:
             return RuleReading(same[0])
-    return RuleReading(None, False, tuple(found))
+    return RuleReading(None, False, tuple(found), () if found else tuple(opposite))
 
 
 def file_rule_message(rules: dict[str, Rule], text: str, reading: RuleReading, column: str) -> str:
     """No single rule for the item typed in a file's ``column``: what it may be and what to write in the cell
     (never the whole rule list, nor the options of event add)."""
+    if reading.negated and not reading.candidates:
+        r = reading.negated[0]
+        word = negation_word(_name_key(text), _name_key(r.item))
+        listed = "、".join(f"{x.code} {x.item}" for x in reading.negated[:3])
+        return (f"“{text}”和 {r.code} {r.item} 差了“{word}”，意思正相反，没有按它记；是不是 {listed}？"
+                f"请在“{column}”格写编码（如 {r.code}）或完整名称")
     if reading.candidates:
         listed = "、".join(f"{r.code} {r.item}" for r in reading.candidates[:6]) + ("等" if len(reading.candidates) > 6 else "")
         return (f"“{text}”可能是 {listed}，分不清是哪一项；请在“{column}”格写完整的项目名称或编码"
