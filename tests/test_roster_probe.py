@@ -310,10 +310,11 @@ def test_a_persons_death_in_the_note_is_not_the_households_end(ledger_path: Path
 def test_a_group_named_beyond_its_number_is_its_own_group() -> None:
     import pandas as pd
 
-    from villagectl.ledger.households import group_identity, group_names, require_group
+    from villagectl.ledger.households import group_names, require_group
+    from villagectl.values import group_key  # the one reading of a group (issue 15)
 
-    assert [group_identity(g) for g in ("一组", "1组", "第一组", "第一村民小组", "一组（张家湾）", "东一组", "西一组")] == [
-        "1", "1", "1", "1", "1", "东一组", "西一组"]
+    assert [group_key(g) for g in ("一组", "1组", "第一组", "第一村民小组", "一组（张家湾）", "中坪村一组", "东一组", "西一组")] == [
+        "1", "1", "1", "1", "1", "1", "东一组", "西一组"]
     frame = pd.DataFrame({"组别": ["东一组", "西一组", "第二组", "2组"]})
     assert group_names(frame) == ["东一组", "西一组", "第二组"]
     assert require_group(frame, "西一组") == "西一组" and require_group(frame, "二组") == "第二组"

@@ -235,10 +235,17 @@ def chinese_number(text: str) -> int | None:
 _GROUP_RE = re.compile(r"第?([0-9一二三四五六七八九十两〇零百]+)\s*(?:村民小组|小组|组|网格)")
 
 
+_GROUP_NOTE = re.compile(r"[（(][^（）()]*[)）]$")
+_VILLAGE_PREFIX = re.compile(r"^[\u4e00-\u9fff]{1,6}?村(?=第?[0-9一二三四五六七八九十两〇零百]+\s*(?:村民小组|小组|组|网格)$)")
+
+
 def group_key(text: object) -> str:
-    """'第三组', '3组', '第3村民小组' → '3'; other names → the cleaned text."""
+    """Which group a 组别 names: '第三组', '3组', '第3村民小组', '三组（张家湾）', '中坪村第三组' → '3' (the whole name is
+    the group, after a note in brackets or the village's name); any other name is its own group — '东一组' and
+    '西一组' are two groups, not group 1."""
     name = clean_name(text)
-    m = _GROUP_RE.search(name)
+    bare = _VILLAGE_PREFIX.sub("", _GROUP_NOTE.sub("", name).strip())
+    m = _GROUP_RE.fullmatch(bare)
     if m:
         number = chinese_number(m.group(1))
         if number is not None:

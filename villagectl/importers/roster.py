@@ -15,7 +15,7 @@ from villagectl.importers.fields import GROUP_FIELD, HEAD, HEAD_FIELD, HOUSEHOLD
 from villagectl.importers.sheet_layout import merged_value
 from villagectl.importers.table import HEADER_SEARCH_ROWS, LocatedTable, locate_table, match_field, tables_score
 from villagectl.io.reader import SheetRows, WorkbookRows, cell_ref
-from villagectl.ledger.households import GROUP_WORD, HouseholdRecord, group_identity, normalize_record, validate_record
+from villagectl.ledger.households import GROUP_WORD, HouseholdRecord, normalize_record, validate_record
 from villagectl.values import NotANumber, clean_name, clean_text, find_groups, group_key, header_key, id_key, to_count
 
 INFO = "提醒"
@@ -450,7 +450,7 @@ def find_duplicates(records: list[HouseholdRecord]) -> list[Problem]:
             first[id_key(hid)] = rec
 
     def scope(rec: HouseholdRecord) -> tuple[str, str, str]:
-        return rec.file, rec.sheet, group_identity(rec.values.get("组别", ""))
+        return rec.file, rec.sheet, group_key(rec.values.get("组别", ""))
 
     between: dict[tuple, int] = {}
     for rec, other in clashes:
@@ -474,16 +474,16 @@ def find_duplicates(records: list[HouseholdRecord]) -> list[Problem]:
 
 
 def unify_groups(records: list[HouseholdRecord], ledger_groups: list[str]) -> list[Problem]:
-    """One spelling per group (一组 / 1组 / 第一组 are one group by households.group_identity, 东一组 and 西一组 are two):
+    """One spelling per group (一组 / 1组 / 第一组 are one group by values.group_key, 东一组 and 西一组 are two):
     the ledger's when 户籍 has
     the group already, else the spelling the files use most (the first one on a tie). Changes ``records`` in place;
     a 提醒 lists every spelling changed and where."""
-    chosen = {group_identity(g): g for g in ledger_groups}
+    chosen = {group_key(g): g for g in ledger_groups}
     used: dict[str, dict[str, int]] = {}
     for rec in records:
         typed = clean_name(rec.values.get("组别", ""))
         if typed:
-            spellings = used.setdefault(group_identity(typed), {})
+            spellings = used.setdefault(group_key(typed), {})
             spellings[typed] = spellings.get(typed, 0) + 1
     for key, spellings in used.items():
         if key not in chosen:
@@ -491,8 +491,8 @@ def unify_groups(records: list[HouseholdRecord], ledger_groups: list[str]) -> li
     changed: dict[tuple[str, str], list[str]] = {}
     for rec in records:
         typed = clean_name(rec.values.get("组别", ""))
-        if typed and chosen[group_identity(typed)] != typed:
-            rec.values["组别"] = chosen[group_identity(typed)]
+        if typed and chosen[group_key(typed)] != typed:
+            rec.values["组别"] = chosen[group_key(typed)]
             cell = rec.cells.get("组别") or f"第{rec.row}行"
             changed.setdefault((typed, rec.values["组别"]), []).append(f"{rec.file} / {rec.sheet} / {cell}")
     if not changed:

@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # pragma: no cover - is_active is used by the roll-up's worke
     import pandas as pd
 
 from villagectl import schema
-from villagectl.values import NotANumber, as_text, clean_name, clean_text, id_key, to_int
+from villagectl.values import NotANumber, as_text, clean_name, clean_text, group_key, id_key, to_int
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
@@ -266,32 +266,13 @@ def split_name_and_group(text: str) -> tuple[str, str]:
     return clean_name(text), ""
 
 
-_WHOLE_GROUP = re.compile(r"第?([0-9一二三四五六七八九十两〇零百]+)\s*(?:村民小组|小组|组)")
-_GROUP_NOTE = re.compile(r"[（(][^（）()]*[)）]$")
-
-
-def group_identity(text: object) -> str:
-    """Which group a 组别 names, for telling spellings of one group apart from other groups: '一组', '1组', '第一组',
-    '第一村民小组', '一组（张家湾）' → '1' (the whole name is the group's number); any other name is its own group
-    ('东一组' and '西一组' are two groups, not group 1)."""
-    from villagectl.values import chinese_number
-
-    name = clean_name(text)
-    m = _WHOLE_GROUP.fullmatch(_GROUP_NOTE.sub("", name).strip())
-    if m:
-        number = chinese_number(m.group(1))
-        if number is not None:
-            return str(number)
-    return name
-
-
 def group_names(households: pd.DataFrame) -> list[str]:
     """The village's groups as the roster spells them, in roster order (one spelling per group_identity)."""
     seen: dict[str, str] = {}
     for g in households.get("组别", ()):
         name = clean_text(g)
-        if name and group_identity(name) not in seen:
-            seen[group_identity(name)] = name
+        if name and group_key(name) not in seen:
+            seen[group_key(name)] = name
     return list(seen.values())
 
 
@@ -302,7 +283,7 @@ def _label(row: dict) -> str:
 
 def nearest_ids(households: pd.DataFrame, text: str, group: str | None = None, limit: int = 3) -> list[dict]:
     """Rows whose 户号 is one or two edits from ``text`` (closest first; same group first when given)."""
-    from villagectl.values import edit_distance, group_key, id_key
+    from villagectl.values import edit_distance, id_key
 
     key = id_key(text)
     if not key:
@@ -354,17 +335,17 @@ def find_household(households: pd.DataFrame, text: str, option: str = "--househo
     records = households.to_dict("records") if len(households) else []
     name, group = split_name_and_group(typed)
     if group:
-        wanted = group_identity(group)
+        wanted = group_key(group)
         groups = group_names(households)
-        if wanted not in {group_identity(g) for g in groups}:
+        if wanted not in {group_key(g) for g in groups}:
             raise DataError(f"本村没有“{group}”：户籍中的组是 {'、'.join(groups) or '（户籍里没有填组别）'}")
     named = [r for r in records if clean_name(r.get("户主")) == name] if name else []
-    hits = [r for r in named if group_identity(r.get("组别", "")) == group_identity(group)] if group else named
+    hits = [r for r in named if group_key(r.get("组别", "")) == group_key(group)] if group else named
     if len(hits) == 1:
         return hits[0]
     if len(hits) > 1:
         listed = "、".join(_label(r) for r in hits)
-        if len({group_identity(r.get("组别", "")) for r in hits}) > 1:
+        if len({group_key(r.get("组别", "")) for r in hits}) > 1:
             g = clean_text(hits[0].get("组别", ""))
             how = f"请用户号，或写上组别，如 {option} {g}{name}"
         else:
@@ -443,6 +424,6 @@ def require_group(households: pd.DataFrame, group: str, option: str = "--group")
 
     groups = group_names(households)
     for g in groups:
-        if group_identity(g) == group_identity(group):
+        if group_key(g) == group_key(group):
             return g
     raise UsageError(f"{option} {as_text(group)}：本村没有这个组，户籍中的组是 {'、'.join(groups) or '（户籍里没有填组别）'}")
