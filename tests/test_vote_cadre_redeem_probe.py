@@ -328,3 +328,12 @@ def test_an_abstention_column_of_a_cadre_tally_is_said_to_be_left_out(tmp_path: 
     assert [(r["优秀"], r["称职"], r["基本称职"], r["不称职"]) for r in parts["民主评议"]] == [(20, 8, 1, 0)]
     assert [(p.severity, p.location.cell, p.message) for p in problems] == [
         ("提醒", "I1", "“弃权”列没有计入：投票数是优秀、称职、基本称职、不称职四档票数之和，不称职票占的比例也按这个投票数算")]
+
+
+def test_an_abstention_column_beside_summed_levels_is_said_to_be_left_out(tmp_path: Path) -> None:
+    book = _book(tmp_path / "v.xlsx", {"Sheet": [
+        ["户主", "优秀", "合格", "不合格", "弃权"], ["何文华", 20, 10, 2, 3], ["赵光明", 20, 12, 1, 0]]})
+    got, problems = _votes(book)
+    assert got == {"ZP001": (32, 2), "ZP002": (33, 1)}  # 弃权 not in 投票数, as before — but said
+    warnings = [(p.location.cell, p.message) for p in problems if p.severity == "警告"]
+    assert warnings == [("E1", "“弃权”没有计入投票数；如果本村算作投了票，请加一列“投票数”写上总票数再导入")]

@@ -42,6 +42,7 @@ _NOT_CAST = re.compile(r"应到|应参|应出|不合格|率|%|比例|占比|缺�
 _LEVEL = re.compile(r"(?:(?:基本|比较|较)?(?:优秀|良好|合格|称职|满意)|较好|好|一般|较差|差|不合格|不称职|不满意)"
                     r"(?:票|票数|数|人数|\(票\)|\(人\))?")
 _UNFIT = re.compile(r"不合格")
+_ABSTAINED = re.compile(r"弃权|无效")
 _NOT_COUNT = re.compile(r"率|%|比例|占比|百分")
 
 
@@ -109,6 +110,10 @@ def extract(book: WorkbookRows, ctx: VoteContext) -> tuple[list[dict], list[Prob
         if cols.levels:
             problems.append(Problem(Location(name, sheet.name), "没有“投票数”列：投票数按“" + "”“".join(
                 clean_text(header[c]) for c in cols.levels) + f"”各列之和计算，不合格票取“{clean_text(header[cols.unfit])}”列", "提醒"))
+            left_out = [c for c, t in table.other_headers.items() if _ABSTAINED.search(header_key(t)) and c not in cols.levels]
+            if left_out:  # 弃权 in or out of 投票数 can move a household across the 1/3 line: the clerk decides
+                problems.append(Problem(Location(name, sheet.name, cell_ref(table.header_row, left_out[0])), "“" + "”“".join(
+                    clean_text(header[c]) for c in left_out) + "”没有计入投票数；如果本村算作投了票，请加一列“投票数”写上总票数再导入", "警告"))
         elif "投票数" not in table.columns:
             problems.append(Problem(Location(name, sheet.name, cell_ref(table.header_row, cols.cast)),
                                     f"“{clean_text(header[cols.cast])}”列读作投票数", "提醒"))
