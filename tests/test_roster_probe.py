@@ -7,7 +7,7 @@ from pathlib import Path
 import openpyxl
 
 from conftest import add_households, household, invoke_json
-from villagectl.importers.roster import state_reading
+from villagectl.importers.roster_states import state_reading
 from villagectl.ledger.households import id_check_char
 from villagectl.ledger.workbook import Ledger
 
