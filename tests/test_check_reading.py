@@ -174,3 +174,13 @@ def test_villagectl_check_json_arrives_whole_through_a_pipe(sample: Path) -> Non
 
 def test_frames_still_come_from_pandas_for_the_commands(sample: Path) -> None:
     assert isinstance(Ledger.open(sample).frame("积分流水"), pd.DataFrame)
+
+
+def test_the_process_ends_with_a_thread_pool_left_open_and_waits_for_a_running_thread(tmp_path: Path) -> None:
+    script = ("import threading, time; from concurrent.futures import ThreadPoolExecutor;"
+              "from villagectl.cli.main import exit_now;"
+              "pool = ThreadPoolExecutor(2); pool.submit(int).result();"  # never shut down: its workers wait for work
+              "threading.Thread(target=lambda: (time.sleep(0.3), print('后台线程做完了', flush=True))).start();"
+              "exit_now(0)")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
+    assert (out.returncode, out.stdout) == (0, "后台线程做完了\n")
