@@ -270,3 +270,16 @@ def test_a_balance_column_is_never_points_and_messages_quote_the_header_as_writt
     assert got["C2"] == "扣分分值“两分半”不是分数（写 3、+3、-2 或 扣2分）"
     assert "请在“违规行为”格写“规则”表里的项目名称或编码" in got["B3"]
     assert got["D4"].startswith("发生时间“八月”看不懂")
+
+
+def test_a_leap_day_without_a_year_that_the_year_before_lacks_is_refused_not_a_crash(village, tmp_path, monkeypatch) -> None:
+    import datetime as dt
+
+    from villagectl import clock
+
+    monkeypatch.setattr(clock, "today", lambda: dt.date(2028, 1, 10))
+    path = sheet(tmp_path / "登记.xlsx", ["户号", "项目", "日期"], [["ZP001", "志愿服务（每次）", "2月29日"]],
+                 title="中坪村加分登记")
+    result, data = run(village, path, "2028-01-10")  # 2028-02-29 is after the import date; 2027 has no 29 February
+    assert result.exit_code == 1
+    assert errors(data) == [("C3", "日期“2月29日”看不懂，请写成 2026-07-15 或 2026年7月15日")]

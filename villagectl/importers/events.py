@@ -290,7 +290,11 @@ def extract(book: WorkbookRows, ctx: EventContext) -> tuple[list[NewEvent], list
                     to_date(table.value(r, "日期"))
                 except ValueError:
                     if year_from == TODAY_YEAR and day > today:  # 12月28日 imported on 5 January: last December
-                        day, _ = table.day(r, today, year=year - 1)
+                        earlier, message = table.day(r, today, year=year - 1)
+                        if earlier is None:  # 2月29日 of a leap year, and the year before has none
+                            problems.append(Problem(at("日期"), _as_written(table, "日期", message)))
+                            continue
+                        day = earlier
                         last_year.append(at("日期").cell)
                     else:
                         yearless.append(at("日期").cell)
