@@ -173,3 +173,14 @@ def test_a_score_typed_with_a_decimal_comma_is_named_at_its_cell(ledger: Path, t
     got = errors(data)
     assert ("D4", "庭院 得分“11,5”不是数字（小数点请写成“.”，如 11.5）") in got  # never 115 over the maximum
     assert ("E4", "客厅 得分“8,5”不是数字（小数点请写成“.”，如 8.5）") in got
+
+
+def test_a_sheet_with_households_across_is_named_as_such(ledger: Path, tmp_path: Path, runner) -> None:
+    from test_inspect_import import ITEMS, Grid
+
+    rows = [["中坪村第一组2026年7月检查评分表", None, None, None], ["检查项目", "满分", "张三", "李明"]]
+    rows += [[item, top, top - 1, top - 0.5] for _, _, item, top in ITEMS]
+    code, data = imported(runner, ledger, save(tmp_path / "一组竖排.xlsx", Grid(rows)))
+    assert code == 1
+    assert errors(data) == [("第2行", "这张表检查项竖排、各户横排（每户占一列），不是单户检查表；请在 Excel/WPS 里转置成每户一行"
+                                      "（全选 → 复制 → 在新工作表“选择性粘贴”勾选“转置”）后再导入")]

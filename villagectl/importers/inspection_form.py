@@ -28,7 +28,7 @@ from villagectl.importers.inspection_scores import (
 )
 from villagectl.importers.sheet_layout import merged_value, number_or_none
 from villagectl.io.reader import SheetRows, WorkbookRows, cell_ref
-from villagectl.values import clean_name, clean_text, find_groups, fmt_number, group_key
+from villagectl.values import clean_name, clean_text, find_groups, fmt_number, group_key, id_key
 
 FORM_ITEM_LIKE = 40.0
 _SCORE_WORDS = re.compile(r"实得|得分|实际|评分|打分|分数|考评分|检查分")
@@ -165,6 +165,18 @@ def _labelled(sheet: SheetRows, skip_rows: set[int]) -> dict[str, tuple[str, tup
     return out
 
 
+def _households_across(sheet: SheetRows, form: FormLayout, ctx: Context) -> tuple[int] | None:
+    """(row,) of a row above the items naming two or more of the roster's households (户号 or 户主), else None."""
+    ids = {id_key(r.get("户号")) for r in ctx.roster.records} - {""}
+    names = {clean_name(r.get("户主")) for r in ctx.roster.records} - {""}
+    for r in range(0, (form.item_rows[0] if form.item_rows else form.top) + 1):
+        row = sheet.rows[r] if r < len(sheet.rows) else []
+        known = sum(1 for v in row if (id_key(v) in ids or clean_name(v) in names) and clean_text(v))
+        if known >= 2:
+            return (r,)
+    return None
+
+
 def read_form(sheet: SheetRows, form: FormLayout, ctx: Context, result: FileResult, seen: dict,
               file: str, year: int) -> bool:
     def at(r: int, c: int) -> Location:
@@ -220,6 +232,12 @@ def read_form(sheet: SheetRows, form: FormLayout, ctx: Context, result: FileResu
     where = labels.get(fields.HOUSEHOLD_ID, labels.get(fields.HEAD, ("", (form.top, 0))))[1] or (form.top, 0)
     id_loc = at(*where)
     if not hid and not name:
+        across = _households_across(sheet, form, ctx)
+        if across:  # items down the rows, one household a column: a whole group's sheet turned on its side
+            result.problems.append(Problem(Location(file, sheet.name, f"第{across[0] + 1}行"), (
+                "这张表检查项竖排、各户横排（每户占一列），不是单户检查表；请在 Excel/WPS 里转置成每户一行"
+                "（全选 → 复制 → 在新工作表“选择性粘贴”勾选“转置”）后再导入")))
+            return True
         result.problems.append(Problem(Location(file, sheet.name, f"第1–{form.top + 1}行"),
                                        "这张单户检查表没有写户号或户主（如“户号：QS0208”或“户主”后一格写姓名）"))
         return True
