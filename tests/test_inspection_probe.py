@@ -184,3 +184,23 @@ def test_a_sheet_with_households_across_is_named_as_such(ledger: Path, tmp_path:
     assert code == 1
     assert errors(data) == [("第2行", "这张表检查项竖排、各户横排（每户占一列），不是单户检查表；请在 Excel/WPS 里转置成每户一行"
                                       "（全选 → 复制 → 在新工作表“选择性粘贴”勾选“转置”）后再导入")]
+
+
+def test_an_item_column_of_marks_says_what_to_write(village: Path, tmp_path: Path, runner) -> None:
+    path, ids = quarter_sheet(tmp_path / "二组季度.xlsx", village, "二组 2026年第二季度日常积分", scores=("合格", "不合格"))
+    code, data = imported(runner, village, path)
+    assert code == 1
+    assert errors(data) == [
+        ("C2", "列“环境整治（40分）”是检查项“环境整治”，但格子里写的是文字（如“合格”），不是分数；请写各户的得分（满分 40）"),
+        ("D2", "列“文明新风（40分）”是检查项“文明新风”，但格子里写的是文字（如“不合格”），不是分数；请写各户的得分（满分 40）")]
+
+
+def test_a_note_column_about_an_item_beside_its_scores_is_ignored(ledger: Path, tmp_path: Path, runner) -> None:
+    g = grid(extra=("庭院整改情况",))
+    at = g.rows[2].index("庭院整改情况")
+    for row in g.rows[3:]:
+        if row[1] in ("ZP001", "ZP002"):
+            row[at] = "柴草已清理"
+    code, data = imported(runner, ledger, save(tmp_path / "一组.xlsx", g))
+    assert code == 0, errors(data)
+    assert scores_of(ledger, "ZP001")["RJ1"] == 14.5

@@ -216,6 +216,7 @@ def _read_grid(sheet: SheetRows, layout: GridLayout, ctx: Context, result: FileR
         return True
     candidates = [c for c, col in cols.items() if col.field is None and c not in identity]
     identified = _identified_rows(sheet, layout, identity)
+    marks: list[tuple[int, str]] = []  # text columns reading strongly as an item
     kinds = {c: _column_data_kind(sheet, identified, c) for c in candidates}
     for c in list(candidates):
         col = cols[c]
@@ -225,11 +226,27 @@ def _read_grid(sheet: SheetRows, layout: GridLayout, ctx: Context, result: FileR
         elif kinds[c] in ("text", "identifier"):
             candidates.remove(c)
             what = "文字" if kinds[c] == "text" else "编号、电话等长数字"
+            index, evidence = ctx.scanner.best_item(col.text)
+            if kinds[c] == "text" and index is not None and evidence >= 60:
+                marks.append((c, ctx.specs[index].code))  # 环境整治 holding 合格/不合格? decided once items are matched
+                continue
             result.problems.append(Problem(header_cell(c), f"列“{col.text}”内容是{what}，不是分数，已忽略", INFO))
     columns = [Column(c, cols[c].text, cols[c].above, layout.maxima.get(c)) for c in candidates]
     matched = match_columns(ctx.specs, columns, ctx.learned, ctx.fillers)
     item_cols: dict[str, int] = {m.code: c for c, m in matched.matches.items()}
     blocking = False
+    for c, code in marks:
+        if code in item_cols:  # the item has its scores elsewhere: this is a note about it ('庭院整改情况')
+            result.problems.append(Problem(header_cell(c), f"列“{cols[c].text}”内容是文字，不是分数，已忽略", INFO))
+            continue
+        rule = ctx.by_code[code]
+        sample = next((clean_text(sheet.cell(r, c)) for r in identified if clean_text(sheet.cell(r, c))), "")
+        result.problems.append(Problem(header_cell(c), (
+            f"列“{cols[c].text}”是检查项“{rule.item}”，但格子里写的是文字（如“{sample}”），不是分数；"
+            f"请写各户的得分（满分 {fmt_number(rule.points)}）")))
+        blocking = True
+    if blocking:
+        return True  # the marks' errors say what to write; the items' other checks would only repeat it
     for c, code, other in matched.ambiguous:
         a, b = ctx.by_code[code], ctx.by_code[other]
         result.problems.append(Problem(header_cell(c), (
