@@ -184,3 +184,26 @@ def test_the_process_ends_with_a_thread_pool_left_open_and_waits_for_a_running_t
               "exit_now(0)")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
     assert (out.returncode, out.stdout) == (0, "后台线程做完了\n")
+
+
+def test_a_renamed_journal_is_an_error_and_no_command_reads_or_writes_the_ledger_as_if_empty(sample: Path, tmp_path: Path) -> None:
+    """积分流水 renamed by hand (Excel: only workbook.xml changes): not 'a tool sheet added next time' with every
+    balance 0 — a transfer out then signed 0 points and the new journal overwrote 参数."""
+    from villagectl.errors import DataError
+
+    renamed = tmp_path / "改名.xlsx"
+    with zipfile.ZipFile(sample) as src, zipfile.ZipFile(renamed, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/workbook.xml":
+                data = data.decode("utf-8").replace('name="积分流水"', 'name="积分流水备份"').encode("utf-8")
+            dst.writestr(info, data)
+    ledger, problems = check_ledger(renamed)
+    lost = [p for p in problems if p.location.sheet == "积分流水"]
+    assert len(lost) == 1 and lost[0].severity == "错误" and "请改回“积分流水”" in lost[0].message
+    for read in (lambda l: l.frame("积分流水"), lambda l: l.frame_or_empty("积分流水"), lambda l: l.table_or_empty("积分流水")):
+        with pytest.raises(DataError):
+            read(Ledger.open(renamed))
+    exe = Path(sys.executable).parent / "villagectl"
+    out = subprocess.run([str(exe), "balance", str(renamed), "--json"], capture_output=True, text=True)
+    assert out.returncode == 1 and "找不到“积分流水”工作表" in out.stdout

@@ -265,8 +265,11 @@ def test_a_missing_tool_sheet_is_added_on_write(ledger_path: Path, tmp_path: Pat
     assert "下次写入时会自动添加" in result.stdout
     ledger = Ledger.open(old)
     assert ledger.frame("期间").empty
+    before = {name: Ledger.open(old).frame(name).to_dict("list") for name in ("参数", "户籍", "规则")}
     ledger.replace("期间", pd.DataFrame([{"期间": "2026-07", "状态": "草稿"}], dtype=object))
     ledger.save("test")
+    # the new sheet takes a part of its own: openpyxl numbers its parts sheet1…, and 参数 is sheet1.xml
+    assert {name: Ledger.open(old).frame(name).to_dict("list") for name in before} == before
     reread = openpyxl.load_workbook(old)
     assert "期间" in reread.sheetnames
     assert reread["期间"]["A1"].value == "期间" and reread["期间"]["B2"].value == "草稿"

@@ -36,8 +36,9 @@ WORKSHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.work
 # --- package-level edits ----------------------------------------------------
 
 
-def _add_sheet(files: dict[str, bytes], pkg: _Package, name: str, xml: str) -> None:
-    existing = set(files)
+def _add_sheet(files: dict[str, bytes], pkg: _Package, name: str, xml: str, taken: set[str]) -> None:
+    """``taken``: every part the package holds (not only those read into ``files``): a new sheet never reuses one."""
+    existing = set(files) | taken | set(pkg.sheet_parts.values())
     n = 1
     while f"xl/worksheets/sheet{n}.xml" in existing:
         n += 1
@@ -149,7 +150,7 @@ def patch_workbook(src: Path, dst: Path, updates: list[SheetUpdate]) -> None:
         for update in updates:
             part = pkg.sheet_parts.get(update.name)
             if part is None:
-                _add_sheet(files, pkg, update.name, new_sheet_xml(update))
+                _add_sheet(files, pkg, update.name, new_sheet_xml(update), set(zf.namelist()))
                 continue
             xml = zf.read(part).decode("utf-8")
             new_xml, had_formula = rewrite_sheet_xml(xml, update)

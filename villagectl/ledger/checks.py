@@ -42,8 +42,11 @@ def sheet_problems(ledger: Ledger) -> tuple[list[Problem], set[str]]:
     """Missing sheets and columns, and the sheets too broken to check further."""
     name = ledger.path.name
     problems: list[Problem] = []
+    lost = ledger.lost_journal_rows()
     for spec in schema.ALL_SHEETS:
-        if not ledger.has(spec.name) and spec.owner == schema.TOOL:
+        if spec is schema.JOURNAL and lost:
+            problems.append(Problem(Location(name, spec.name), ledger.lost_journal_message()))
+        elif not ledger.has(spec.name) and spec.owner == schema.TOOL:
             problems.append(Problem(Location(name, spec.name), "缺少这个工作表（villagectl 下次写入时会自动添加）", "警告"))
         elif not ledger.has(spec.name) and spec.optional:
             problems.append(Problem(Location(name, spec.name), "缺少这个工作表（需要时从 villagectl init 新建的台账复制过来）", "警告"))
@@ -57,7 +60,7 @@ def sheet_problems(ledger: Ledger) -> tuple[list[Problem], set[str]]:
             problems.append(Problem(Location(name, spec.name), f"缺少列：{cols}"))
     broken = {s for s in ledger.missing_headers if ledger.missing_headers[s]} | {
         s.name for s in schema.ALL_SHEETS if not ledger.has(s.name) and s.owner == schema.CLERK and not s.optional
-    }
+    } | ({schema.JOURNAL.name} if lost else set())
     return problems, broken
 
 

@@ -169,6 +169,7 @@ class Ledger:
 
     def frame_or_empty(self, name: str) -> pd.DataFrame:
         """A tool sheet's data, or an empty frame with its columns when the sheet is not there yet."""
+        self._refuse_lost_journal(name)
         self._load(name)
         if name in self._loaded:
             return self._loaded[name].frame
@@ -183,6 +184,7 @@ class Ledger:
         return self.table_or_empty(name)
 
     def table_or_empty(self, name: str) -> Table:
+        self._refuse_lost_journal(name)
         self._load(name)
         if name in self._loaded:
             return self._loaded[name].table
@@ -200,6 +202,9 @@ class Ledger:
         for name in names:
             self._load(name)
             spec = schema.SHEETS_BY_NAME.get(name)
+            if name == schema.JOURNAL.name and not self.has(name) and self.lost_journal_rows():
+                problems.append(Problem(Location(self.path.name, name), self.lost_journal_message()))
+                continue
             if not self.has(name) and spec is not None and (spec.owner == schema.TOOL or spec.optional):
                 continue
             if not self.has(name):
@@ -209,6 +214,28 @@ class Ledger:
                 problems.append(Problem(Location(self.path.name, name), f"缺少列：{cols}"))
         if problems:
             raise DataError("台账结构不完整，请先运行 villagectl check 查看并修正", problems)
+
+    def lost_journal_rows(self) -> int:
+        """The rows 积分流水 had at villagectl's last write (its anchor in 操作日志) when the sheet is not there
+        (renamed or deleted by hand); 0 when it is there or never had any. A ledger in that state reads as if
+        no point was ever earned: no command may read or write it as such."""
+        if self.has(schema.JOURNAL.name) or not self.has(schema.OPLOG.name):
+            return 0
+        from villagectl.ledger.journal_anchor import ANCHOR_ROWS, _anchor_count
+
+        counts = [_anchor_count(v) for v in self.table(schema.OPLOG.name).column(ANCHOR_ROWS)]
+        counts = [c for c in counts if c is not None]
+        return counts[-1] if counts else 0
+
+    def _refuse_lost_journal(self, name: str) -> None:
+        if name == schema.JOURNAL.name and self.lost_journal_rows():
+            raise DataError("台账结构不完整，请先运行 villagectl check 查看并修正",
+                            [Problem(Location(self.path.name, name), self.lost_journal_message())])
+
+    def lost_journal_message(self) -> str:
+        return (f"找不到“积分流水”工作表，而操作日志记着 villagectl 最后一次写入时它有 {self.lost_journal_rows()} 行流水："
+                "如果改过工作表的名字，请改回“积分流水”；如果删掉了，请用 villagectl backups 找到备份后 villagectl restore 恢复。"
+                "在此之前不能查余额、兑换或入账")
 
     def excel_row(self, name: str, index: int) -> int:
         self._load(name)
