@@ -385,3 +385,25 @@ def test_score_year_says_which_months_are_not_posted_yet(runner, village, tmp_pa
     assert data["unfinished"] == ["2026-08（草稿）", "2026-07 补录1（补录或更正，草稿）"]
     shown = invoke(runner, "score", "year", ledger, "--year", "2026")
     assert "2026 年还有没入账的：2026-08（草稿）" in shown.stdout
+
+
+def test_a_locked_year_takes_no_new_month_either(runner, village, tmp_path: Path) -> None:
+    """The probe's clerk locked 2026 in August and then posted August: the passbook's 本年获得 left the locked ratings."""
+    ledger = village
+    post(runner, ledger, tmp_path, "2026-07", {"第一组": {"A1": 95, "A2": 86}, "第二组": {"B1": 88, "B2": 82}})
+    paths = [sheet(tmp_path / "8", g, "2026-08", t) for g, t in (("第一组", {"A1": 95, "A2": 86}), ("第二组", {"B1": 88, "B2": 82}))]
+    assert invoke(runner, "inspect", "import", ledger, *paths).exit_code == 0
+    assert invoke(runner, "score", "month", ledger, "--month", "2026-08").exit_code == 0  # August scored, not posted
+    assert invoke(runner, "score", "year", ledger, "--year", "2026").exit_code == 0
+    assert invoke(runner, "post", "year", ledger, "--year", "2026", "--date", "2026-08-10", "--force",
+                  "--reason", "测试").exit_code == 0
+    before = ledger.read_bytes()
+    september = invoke(runner, "inspect", "import", ledger, sheet(tmp_path / "9", "第一组", "2026-09", {"A1": 95, "A2": 86}))
+    assert september.exit_code == 1
+    assert "2026 年度评定已锁定（post year），不能再导入 2026-09 的检查表" in september.stdout + september.stderr
+    assert invoke(runner, "notice", "month", ledger, "--month", "2026-08", "-o", tmp_path / "8.pdf",
+                  "--date", "2026-09-01").exit_code in (0, 1)
+    posted = invoke(runner, "post", "month", ledger, "--month", "2026-08", "--date", "2026-09-05")
+    assert posted.exit_code == 1 and "2026 年度评定已锁定（post year），2026-08 不能再入账" in posted.stderr
+    journal = Ledger.open(ledger).frame("积分流水")
+    assert not any("2026-08" in str(v) for v in journal["摘要"])

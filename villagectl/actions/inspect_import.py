@@ -164,9 +164,11 @@ def import_inspections(
             if any(p.severity == "错误" for p in outcome.problems):
                 continue
             late = period_state(ledger, result.month) == POSTED
-            if late and year_locked(ledger, result.month):
-                outcome.problems.append(Problem(Location(path.name), f"{result.month} 已入账，{result.month[:4]} 年度评定也已锁定"
-                                                "（post year），不能再补录这个月的检查表"))
+            if year_locked(ledger, result.month):
+                outcome.problems.append(Problem(Location(path.name), (
+                    f"{result.month} 已入账，{result.month[:4]} 年度评定也已锁定（post year），不能再补录这个月的检查表"
+                    if late else f"{result.month[:4]} 年度评定已锁定（post year），不能再导入 {result.month} 的检查表："
+                                 "年度积分是按锁定时已入账的月份算定的；检查表月份写错了的，请改正后再导入")))
                 continue
             conflicts: list[Problem] = []
             new_rows: list[InspectionRow] = []

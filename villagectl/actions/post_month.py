@@ -8,7 +8,7 @@ from villagectl.actions.score_month import coverage_of
 from villagectl.errors import DataError, UsageError
 from villagectl import schema
 from villagectl.actions.session import Session
-from villagectl.actions.supplement import post_supplement
+from villagectl.actions.supplement import post_supplement, year_locked
 from villagectl.ledger.journal import append_entries
 from villagectl.ledger.journal_anchor import anchor_values, require_intact
 from villagectl.ledger.month_posting import month_entries
@@ -63,6 +63,9 @@ def post_month(session: Session, month: str, *, force: bool = False, reason: str
                         + (f"；提前入账：{reason}" if force else ""))
             return PostResult(month, False, done.entries, done.points, done.households, done.entry_ids,
                               supplement=done.supplement)
+        if year_locked(ledger, month):  # the year's points were counted when it was locked: no month joins it after
+            raise DataError(f"{month[:4]} 年度评定已锁定（post year），{month} 不能再入账：年度积分和评定结果是按锁定时"
+                            f"已入账的月份算定的", hint="确需更改，请先和镇里说明；锁定的年度评定不能重开")
         results = ledger.frame(schema.MONTHLY.name)
         months = results["月份"].map(clean_text)
         earlier = sorted({m for m in months if m < month and period_state(ledger, m) != POSTED})
