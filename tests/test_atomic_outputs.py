@@ -178,3 +178,15 @@ def test_a_damaged_ledger_kept_before_a_restore(tmp_path: Path, ledger_path: Pat
         backups._restore_over_a_damaged_ledger(safe_write.real_path(ledger_path), good, safe_write.sha256_file(good))
     assert ledger_path.read_bytes() == b"PK\x03\x04 damaged"
     assert not [p.name for p in folder.iterdir() if "damaged" in p.name or p.name.startswith(".villagectl-tmp")]
+
+
+def test_a_missing_folder_is_named_with_the_file_the_clerk_asked_for(tmp_path) -> None:
+    """A staged output (written under a pending name first) says the name given with -o, never the temp name."""
+    import pytest
+
+    from villagectl.errors import FileAccessError
+    from villagectl.io.outputs import write_atomically
+
+    with pytest.raises(FileAccessError) as caught:
+        write_atomically(tmp_path / "没有" / ".2026-08公示.pdf.23263.villagectl-pending", b"%PDF")
+    assert caught.value.message == f"文件夹 {tmp_path / '没有'} 不存在，无法保存 2026-08公示.pdf；请先建好这个文件夹"

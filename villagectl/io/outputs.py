@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import zipfile
 from pathlib import Path
 from typing import Callable, Iterable
@@ -206,6 +207,12 @@ def _holder(path: Path) -> str:
     return "文件正被其他程序打开，或没有写权限；请关闭后重试"
 
 
+def _final_name(path: Path) -> str:
+    """The name the clerk asked for, for a file staged under a pending name (io/staged.py)."""
+    m = re.fullmatch(r"\.(.+)\.\d+\.villagectl-pending", path.name)
+    return m.group(1) if m else path.name
+
+
 def write_atomically(path: PathLike, data_or_producer: bytes | str | Producer, *, durable: bool = True) -> Path:
     """Write ``path`` whole or not at all; return it.
 
@@ -217,7 +224,7 @@ def write_atomically(path: PathLike, data_or_producer: bytes | str | Producer, *
     """
     path = Path(path)
     if not path.parent.is_dir():
-        raise FileAccessError(f"文件夹 {path.parent} 不存在，无法保存 {path.name}")
+        raise FileAccessError(f"文件夹 {path.parent} 不存在，无法保存 {_final_name(path)}；请先建好这个文件夹")
     tmp = temp_path(path)
     try:
         if callable(data_or_producer):
