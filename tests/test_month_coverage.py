@@ -114,3 +114,12 @@ def test_a_notice_of_an_incomplete_month_needs_partial_and_says_so(runner, villa
     one = ledger.parent / "一组.pdf"
     assert invoke(runner, "notice", "month", ledger, "--month", MONTH, "-o", one, "--date", "2026-07-26",
                   "--group", "第一组").exit_code == 0
+
+
+def test_score_month_with_a_group_missing_says_the_next_step_that_works(runner, village) -> None:
+    """The next step printed after scoring a month with a group on no sheet was a notice that then refused."""
+    without_group4 = [p for p in village["sheets"] if "第四组" not in p.name]
+    assert len(without_group4) < len(village["sheets"])
+    scored = _noticed(runner, village["ledger"], without_group4)
+    assert "下一步：缺的检查表交来、导入后重新计分；确要先公示已交的部分，用 villagectl notice month" in scored
+    assert "--partial" in scored.split("下一步：")[1]

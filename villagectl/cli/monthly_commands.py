@@ -236,7 +236,10 @@ def score_month_cmd(
             out.print(f"后面的月份 {'、'.join(outcome.rescored_later)} 已一并重算（连续奖励和曝光台按顺序计算）。")
         if outcome.notice_invalidated:
             out.print("[yellow]本月已打印过公示，计分结果有变化，请重新打印公示（公示期重新计算）。[/]")
-        if not outcome.posted:
+        if not outcome.posted and any(g.missing for g in outcome.coverage):
+            out.print(f"下一步：缺的检查表交来、导入后重新计分；确要先公示已交的部分，用 villagectl notice month {ledger} "
+                      f"--month {outcome.month} -o 公示.pdf --partial")
+        elif not outcome.posted:
             out.print(f"下一步：villagectl notice month {ledger} --month {outcome.month} -o 公示.pdf")
 
     guarded(as_json, body)
