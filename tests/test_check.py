@@ -181,3 +181,30 @@ def test_check_catches_an_edited_slip_and_a_missing_journal_link(tmp_path: Path,
     messages = {(sheet, msg) for sheet, _cell, msg in problems}
     assert ("兑换记录", "兑换单 DH2026-000001 的内容与核验码不符：兑换记录被手工改过") in messages
     assert ("积分事件", "事件 E000001 已入账，但积分流水里没有流水号 999999") in messages
+
+
+def test_a_posted_score_edited_by_hand_is_found(tmp_path) -> None:
+    """The probe's clerk changed a posted 月度得分 row (积分 1 → 5) in Excel: check said 检查通过."""
+    import openpyxl
+    from typer.testing import CliRunner
+
+    from villagectl.actions.check import check_ledger
+    from villagectl.cli.main import app
+
+    out = tmp_path / "demo"
+    assert CliRunner().invoke(app, ["demo", "-o", str(out)]).exit_code == 0  # July scored and posted
+    ledger = next(out.glob("*台账*.xlsx"))
+    assert check_ledger(ledger)[1] == []
+    wb = openpyxl.load_workbook(ledger)
+    ws = wb["月度得分"]
+    header = [c.value for c in ws[1]]
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, header.index("月份") + 1).value == "2026-07"
+               and ws.cell(r, header.index("状态") + 1).value == "入账")
+    cell = ws.cell(row, header.index("积分") + 1)
+    posted, hid = cell.value, ws.cell(row, header.index("户号") + 1).value
+    cell.value = posted + 4
+    wb.save(ledger)
+    problems = check_ledger(ledger)[1]
+    assert [(p.location.cell, p.message) for p in problems] == [(cell.coordinate, (
+        f"2026-07 户号 {hid} 的积分 {posted + 4} 与积分流水里入账的 {posted} 不符：入账后被手工改过；"
+        f"请改回 {posted}，确要更正请用 villagectl score adjust … --after-post"))]

@@ -92,6 +92,8 @@ def find_problems(ledger: Ledger) -> list[Problem]:
         problems += checks.indicator_problems(ledger, at)
     if schema.JOURNAL.name not in broken:
         problems += checks.link_problems(ledger, at)
+        if schema.MONTHLY.name not in broken:
+            problems += checks.posted_score_problems(ledger, at)
         from villagectl.actions.transfer_files import transfer_problems  # a transfer out that left no file
 
         problems += transfer_problems(ledger, at)

@@ -269,3 +269,50 @@ def indicator_problems(ledger: Ledger, at: Locator) -> list[Problem]:
         if abs(total - 100) > 1e-9:
             problems.append(Problem(at(schema.INDICATORS.name), f"{subject}考核指标满分合计 {fmt_number(total)}，应为 100"))
     return problems
+
+
+def posted_score_problems(ledger: Ledger, at: Locator) -> list[Problem]:
+    """A posted month's 月度得分 row whose 积分 / 奖励 is not what the journal holds for it: edited by hand after
+    posting (a correction is ``score adjust --after-post``, which marks the row 更正 until it is posted)."""
+    from villagectl.ledger.journal import parse_monthly_reference
+    from villagectl.ledger.month_posting import EPS, POSTED_FIELDS
+
+    if not ledger.has(schema.MONTHLY.name) or not ledger.has(schema.PERIODS.name):
+        return []
+    periods = ledger.table(schema.PERIODS.name)
+    posted_months = {clean_text(p) for p, state in zip(periods.column("期间"), periods.column("状态"))
+                     if clean_text(state) == schema.PERIOD_STATES[2]}
+    monthly = ledger.table(schema.MONTHLY.name)
+    if not posted_months or not len(monthly):
+        return []
+    journal = ledger.table(schema.JOURNAL.name)
+    kinds = _texts(journal.column("类型"))
+    refs = _texts(journal.column("关联"))
+    reversed_ids = {ref for ref, kind in zip(refs, kinds) if kind == schema.ENTRY_REVERSAL}
+    standing: dict[tuple[str, str, str], float] = {}
+    for entry_id, kind, ref, points in zip(_texts(journal.column("流水号")), kinds, refs, journal.column("积分")):
+        parsed = parse_monthly_reference(ref) if ref else None
+        if parsed is None or parsed[0] not in posted_months or entry_id in reversed_ids:
+            continue
+        try:
+            number = to_number(points) or 0.0
+        except NotANumber:
+            continue  # the chain check names the cell
+        key = (parsed[0], parsed[1], kind)
+        standing[key] = standing.get(key, 0.0) + number
+    problems: list[Problem] = []
+    months, ids, states, totals = (_texts(monthly.column(c)) for c in ("月份", "户号", "状态", "总分"))
+    for pos, (month, hid, state, total) in enumerate(zip(months, ids, states, totals)):
+        if month not in posted_months or state != "入账":
+            continue
+        for kind, column in POSTED_FIELDS:
+            try:
+                target = (to_number(monthly.column(column)[pos]) or 0.0) if total else 0.0
+            except NotANumber:
+                continue  # the sheet's own checks name a cell that is no number
+            held = standing.get((month, hid, kind), 0.0)
+            if abs(target - held) >= EPS:
+                problems.append(Problem(at(schema.MONTHLY.name, pos, column), (
+                    f"{month} 户号 {hid} 的{column} {fmt_number(target)} 与积分流水里入账的 {fmt_number(held)} 不符："
+                    f"入账后被手工改过；请改回 {fmt_number(held)}，确要更正请用 villagectl score adjust … --after-post")))
+    return problems
