@@ -9,12 +9,14 @@ posted row is never edited, and posting the same rows twice adds nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from villagectl import schema
 from villagectl.ledger.journal import NewEntry, monthly_reference, parse_monthly_reference
 from villagectl.values import NotANumber, clean_text, fmt_number, to_number
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 EPS = 1e-9
 # (entry type, 月度得分 column) a month posts
