@@ -82,7 +82,7 @@ workers_check = number_check("进程数", 1, 64)
 LedgerArg = Annotated[Path, typer.Argument(help="台账文件（.xlsx）", show_default=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON（供脚本使用）")]
 DateOpt = Annotated[Optional[str], typer.Option("--date", help="业务日期 YYYY-MM-DD，默认今天")]
-WaitOpt = Annotated[float, typer.Option("--wait", help="台账被另一个运行占用时最多等待的秒数", callback=wait_check)]
+WaitOpt = Annotated[float, typer.Option("--wait", help="台账正被另一个 villagectl 运行占用时最多等待的秒数（Excel/WPS 打开着台账时不等，直接请你关闭）", callback=wait_check)]
 MonthOpt = Annotated[Optional[str], typer.Option("--month", help="月份 YYYY-MM，例如 2026-07")]
 YearOpt = Annotated[int, typer.Option("--year", help="年度，例如 2026", callback=year_check)]
 PeriodOpt = Annotated[Optional[str], typer.Option("--period", help="H1（上半年）或 H2（下半年）；不写为全年")]
