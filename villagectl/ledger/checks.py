@@ -7,35 +7,17 @@ column give ``D5``, a row alone ``第5行``, neither the sheet. ``actions/check.
 
 from __future__ import annotations
 
-from typing import Callable
 
 from villagectl import schema
 from villagectl.errors import Location, Problem
-from villagectl.io.preflight import col_letters
 from villagectl.ledger.households import allowed_household_types, validate_record
+from villagectl.ledger.locations import Locator, locator  # noqa: F401  (locator: actions/check.py)
 from villagectl.ledger.journal import _texts
 from villagectl.ledger.workbook import Ledger
 from villagectl.rules.catalogue import band_gaps_and_overlaps, inspection_total, parse_bands, parse_rules
 from villagectl.rules.settings import VillageSettings
 from villagectl.values import NotANumber, clean_text, fmt_number, to_number
 
-Locator = Callable[..., Location]
-
-
-def locator(ledger: Ledger) -> Locator:
-    """``at(sheet, pos=None, column=None)``: where a finding is, in the clerk's terms (file, sheet, cell)."""
-    name = ledger.path.name
-
-    def at(sheet: str, pos: int | None = None, column: str | None = None) -> Location:
-        if pos is None:
-            return Location(name, sheet)
-        row = ledger.excel_row(sheet, pos)
-        columns = ledger.columns(sheet)
-        if column is not None and column in columns:
-            return Location(name, sheet, f"{col_letters(columns.index(column) + 1)}{row}")
-        return Location(name, sheet, f"第{row}行")
-
-    return at
 
 
 def sheet_problems(ledger: Ledger) -> tuple[list[Problem], set[str]]:

@@ -123,23 +123,14 @@ def anchor_issues(journal: "Table | pd.DataFrame", oplog: "Table | pd.DataFrame"
 
 def journal_problems(ledger) -> list:
     """The chain and the anchors of a ledger's journal, as ``check`` reports them (``Problem`` list)."""
-    from villagectl.errors import Location, Problem
+    from villagectl.errors import Problem
+    from villagectl.ledger.locations import locator
 
     if not ledger.has(schema.JOURNAL.name):
         return []
     journal = ledger.table(schema.JOURNAL.name)
-    name = ledger.path.name
 
-    def at(sheet: str, pos: int | None, column: str | None) -> Location:
-        if pos is None:
-            return Location(name, sheet)
-        row = ledger.excel_row(sheet, pos)
-        columns = ledger.columns(sheet)
-        if column is not None and column in columns:
-            from villagectl.io.preflight import col_letters
-
-            return Location(name, sheet, f"{col_letters(columns.index(column) + 1)}{row}")
-        return Location(name, sheet, f"第{row}行")
+    at = locator(ledger)  # the cell in the clerk's terms, as every check names it
 
     problems = [Problem(at(schema.JOURNAL.name, i.row, i.column), i.message) for i in verify_journal(journal)]
     oplog = ledger.table_or_empty(schema.OPLOG.name)
